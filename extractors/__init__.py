@@ -1,0 +1,1 @@
+"""Extractors: documents to page content (text lines and table Grids) to raw frames."""

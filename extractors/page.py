@@ -1,0 +1,74 @@
+"""What a page holds once read, whatever the reader: text lines and ruled tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from extractors.grid import Grid, Word
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """A line of running text outside any table, in the upright display frame."""
+
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    size: float = 0.0
+    bold: bool = False
+    confidence: float = 1.0
+
+
+@dataclass
+class PageContent:
+    number: int  # 1-based
+    width: float
+    height: float
+    text_source: str  # "text_layer" or "ocr"
+    lines: list[TextLine] = field(default_factory=list)
+    grids: list[Grid] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+
+def words_to_lines(words: list[Word], sizes: dict[int, float] | None = None) -> list[TextLine]:
+    """Group words into lines by vertical overlap, top to bottom."""
+    rows: list[list[Word]] = []
+    for w in sorted(words, key=lambda w: (w.top, w.x0)):
+        for row in rows[-3:]:
+            ref = row[0]
+            overlap = min(ref.bottom, w.bottom) - max(ref.top, w.top)
+            if overlap > 0.5 * min(ref.bottom - ref.top, w.bottom - w.top):
+                row.append(w)
+                break
+        else:
+            rows.append([w])
+    lines = []
+    for row in rows:
+        row.sort(key=lambda w: w.x0)
+        lines.append(
+            TextLine(
+                text=" ".join(w.text for w in row),
+                x0=min(w.x0 for w in row),
+                top=min(w.top for w in row),
+                x1=max(w.x1 for w in row),
+                bottom=max(w.bottom for w in row),
+                size=max(w.bottom - w.top for w in row),
+                confidence=min(w.confidence for w in row),
+            )
+        )
+    lines.sort(key=lambda ln: (round(ln.top), ln.x0))
+    return lines
+
+
+def outside(words: list[Word], grids: list[Grid], margin: float = 1.0) -> list[Word]:
+    """Words that belong to no table."""
+    def inside(w: Word, g: Grid) -> bool:
+        x0, top, x1, bottom = g.bbox
+        return x0 - margin <= w.cx <= x1 + margin and top - margin <= w.cy <= bottom + margin
+
+    return [w for w in words if not any(inside(w, g) for g in grids)]

@@ -1,0 +1,1 @@
+"""Normalizers: turn strings as printed into typed, comparable values."""

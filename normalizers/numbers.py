@@ -1,0 +1,110 @@
+"""Vietnamese numbers: decimal comma and thousands point, or decimal point.
+
+The convention is a property of a document (or of one table of a mixed report), decided
+from the evidence of all its numbers at once, never guessed cell by cell: "1.000" is a
+thousand in a decimal-comma document and one in a decimal-point one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
+
+
+class NumberFormatError(ValueError):
+    """A cell that should hold a number holds something else."""
+
+
+class Convention(str, Enum):
+    DECIMAL_COMMA = "decimal_comma"  # 731,61 and 1.277
+    DECIMAL_POINT = "decimal_point"  # 91.5 and 1000.0
+    MIXED = "mixed"  # '.'+3 digits is thousands, ',' decimal, any other '.' decimal
+
+
+MISSING_MARKS = frozenset({"", "-", "–", "—", "x", "k", "kđg", "không đánh giá"})
+
+_TOKEN = re.compile(r"\d[\d.,]*\d|\d")
+_COMMA_DECIMAL = re.compile(r"^\d+,(\d{1,2}|\d{4,})$")
+_POINT_DECIMAL = re.compile(r"^\d+\.(\d{1,2}|\d{4,})$")
+_POINT_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
+_COMMA_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+$")
+_NUMBER = re.compile(r"^[+-]?\d[\d.,]*$")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    comma_decimals: int = 0
+    point_decimals: int = 0
+    point_thousands: int = 0
+    comma_thousands: int = 0
+
+    @property
+    def convention(self) -> Convention:
+        comma = self.comma_decimals + self.point_thousands
+        point = self.point_decimals + self.comma_thousands
+        if self.comma_decimals and self.point_decimals:
+            return Convention.MIXED
+        return Convention.DECIMAL_POINT if point > comma else Convention.DECIMAL_COMMA
+
+
+def gather_evidence(texts: Iterable[str | None]) -> Evidence:
+    """Count the unambiguous number shapes in a body of text."""
+    counts = {"cd": 0, "pd": 0, "pt": 0, "ct": 0}
+    for text in texts:
+        for token in _TOKEN.findall(text or ""):
+            if _COMMA_DECIMAL.match(token):
+                counts["cd"] += 1
+            elif _POINT_DECIMAL.match(token):
+                counts["pd"] += 1
+            elif _POINT_THOUSANDS.match(token):
+                counts["pt"] += 1
+            elif _COMMA_THOUSANDS.match(token):
+                counts["ct"] += 1
+    return Evidence(counts["cd"], counts["pd"], counts["pt"], counts["ct"])
+
+
+def detect_convention(texts: Iterable[str | None]) -> Convention:
+    return gather_evidence(texts).convention
+
+
+def is_missing(text: str | None) -> bool:
+    return text is None or text.strip().casefold() in MISSING_MARKS
+
+
+def parse_number(text: str | None, convention: Convention) -> float | None:
+    """Parse one printed number ("731,61", "1.277", "91.5", "73,16%"); None for a blank or "-"."""
+    if is_missing(text):
+        return None
+    raw = text.strip().replace(" ", "").replace("\u00a0", "").rstrip("%")
+    if not _NUMBER.match(raw):
+        raise NumberFormatError(f"{text!r} is not a number")
+    if convention is Convention.DECIMAL_COMMA:
+        if "." in raw and not _POINT_THOUSANDS.match(raw.split(",")[0].lstrip("+-")):
+            raise NumberFormatError(f"{text!r} has a point that is not a thousands separator in a decimal-comma document")
+        value = raw.replace(".", "").replace(",", ".")
+    elif convention is Convention.DECIMAL_POINT:
+        if "," in raw and not _COMMA_THOUSANDS.match(raw.split(".")[0].lstrip("+-")):
+            raise NumberFormatError(f"{text!r} has a comma that is not a thousands separator in a decimal-point document")
+        value = raw.replace(",", "")
+    else:
+        value = re.sub(r"\.(?=\d{3}(?!\d))", "", raw) if "," in raw or _POINT_THOUSANDS.match(raw) else raw
+        value = value.replace(",", ".")
+    if value.count(".") > 1:
+        raise NumberFormatError(f"{text!r} has more than one decimal separator")
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise NumberFormatError(f"{text!r} is not a number") from exc
+
+
+def parse_ratio(text: str | None, convention: Convention) -> tuple[float, float] | None:
+    """Parse "a/b" cells (107/135, 38.000/50.000) into numerator and denominator."""
+    if is_missing(text) or "/" not in text:
+        return None
+    left, _, right = text.partition("/")
+    num, den = parse_number(left, convention), parse_number(right, convention)
+    if num is None or den is None:
+        raise NumberFormatError(f"{text!r} is not a ratio of two numbers")
+    return num, den

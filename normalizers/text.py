@@ -1,0 +1,60 @@
+"""Vietnamese text as printed versus text used as a key.
+
+Documents mix precomposed and combining diacritics and the old and new tone-mark
+placement ("hoá"/"hóa", "uỷ"/"ủy"). Printed names keep their spelling; anything
+compared (header words, unit names, tiers) goes through :func:`text_key`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_TONES = "\u0300\u0301\u0303\u0309\u0323"
+# Old style puts the tone on the second vowel of open "oa", "oe", "uy" syllables
+# ("hoá", "thuỷ"); the new style puts it on the first ("hóa", "thủy").
+_OLD_STYLE_OA = re.compile(rf"([oO])([aAeE])([{_TONES}])(?![^\W\d_])")
+_OLD_STYLE_UY = re.compile(rf"(?<![qQ])([uU])([yY])([{_TONES}])(?![^\W\d_])")
+_SPACE = re.compile(r"\s+")
+_DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-", "\u00a0": " "})
+_PUNCT = re.compile(r"[^\w\s]")
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def clean_printed(text: str | None) -> str | None:
+    """A value as printed: NFC, whitespace trimmed and runs collapsed (the contract's rule)."""
+    if text is None:
+        return None
+    return _SPACE.sub(" ", nfc(text).translate(_DASHES)).strip()
+
+
+def normalize_tone_marks(text: str) -> str:
+    """Move tone marks to one convention (new style: "hóa", "ủy") so spellings compare equal."""
+    decomposed = unicodedata.normalize("NFD", text)
+    decomposed = _OLD_STYLE_OA.sub(r"\1\3\2", decomposed)
+    decomposed = _OLD_STYLE_UY.sub(r"\1\3\2", decomposed)
+    return nfc(decomposed)
+
+
+def text_key(text: str | None) -> str:
+    """A comparison key: one tone convention, case-folded, punctuation as spaces."""
+    if not text:
+        return ""
+    key = normalize_tone_marks(clean_printed(text) or "").casefold()
+    key = _PUNCT.sub(" ", key)
+    return _SPACE.sub(" ", key).strip()
+
+
+def strip_diacritics(text: str) -> str:
+    """ASCII-ish skeleton, for matching words that OCR or typists spell without marks."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def contains_words(haystack: str, *needles: str) -> bool:
+    """True when every needle occurs in the haystack, compared by :func:`text_key`."""
+    key = f" {text_key(haystack)} "
+    return all(f" {text_key(n)} " in key for n in needles)
