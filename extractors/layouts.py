@@ -1,0 +1,329 @@
+"""Ranking layouts: Grids and headings to RawTables.
+
+Rests on the structure and words of the decision layouts, not on positions: header
+words give each column its role, the data in a column confirms it; a spanning row is a
+tier section ("MỨC TỐT") or a group heading; a grid with no header or the same header
+and no new heading continues the previous table (page breaks); a row whose name says
+"Điểm trung bình" is an average, not a unit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from extractors.grid import Cell, Grid
+from extractors.page import PageContent, TextLine
+from extractors.raw import RawAverage, RawComponent, RawRow, RawTable
+from normalizers.frameworks import Knowledge
+from normalizers.text import clean_printed, text_key
+
+_NUMERIC = re.compile(r"^[+-]?\d[\d.,\s]*%?$")
+_MAX_IN_HEADER = re.compile(r"\(\s*(?:tối đa\s*)?(\d[\d.,]*)\s*(?:điểm)?\s*\)\s*$", re.IGNORECASE)
+_NUMBERED = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.|[a-zđ]\))\s+\S", re.IGNORECASE)
+_PAGE_NUMBER = re.compile(r"^[-–\s]*\d{1,3}[-–\s]*$")
+
+
+class LayoutError(ValueError):
+    """A document has no table of a known ranking layout."""
+
+
+def is_numeric(text: str | None) -> bool:
+    return bool(text) and bool(_NUMERIC.match(text.strip()))
+
+
+def _flat(text: str | None) -> str:
+    return clean_printed(text) or ""
+
+
+@dataclass
+class Columns:
+    """The role of each column of a ranking table."""
+
+    name: int
+    rank: int | None = None
+    seq: int | None = None
+    total: int | None = None
+    percent: int | None = None
+    tier: int | None = None
+    components: list[tuple[int, str, str | None]] = field(default_factory=list)  # col, name, max
+    total_max: str | None = None
+
+    def signature(self) -> tuple:
+        return (self.name, self.rank, self.seq, self.total, self.percent, self.tier, tuple(c[1] for c in self.components))
+
+
+def _row_kind(grid: Grid, row: int, knowledge: Knowledge) -> str:
+    cells = grid.row_cells(row)
+    texts = [_flat(c.text) for c in cells]
+    filled = [t for t in texts if t]
+    if not filled:
+        return "empty"
+    wide = max(cells, key=lambda c: c.colspan)
+    if len(filled) == 1 and wide.colspan >= max(2, grid.n_cols - 1) and _flat(wide.text):
+        return "section"
+    if any(knowledge.is_average_label(t) for t in filled):
+        return "average"
+    numeric = [t for t in filled if is_numeric(t)]
+    lettered = [t for t in filled if not is_numeric(t) and sum(ch.isalpha() for ch in t) >= 3]
+    if any(knowledge.is_not_evaluated(t) for t in filled) and lettered:
+        return "data"
+    if numeric and lettered:
+        return "data"
+    if numeric and not lettered and not _flat(grid.cell_at(row, 0).text if grid.cell_at(row, 0) else ""):
+        return "maxima"
+    if numeric and len(numeric) == len(filled):
+        return "maxima"
+    return "header"
+
+
+def _header_texts(grid: Grid, header_rows: list[int]) -> tuple[list[str], list[str]]:
+    """Per column: the lowest header cell's text (leaf) and the texts of spanning parents."""
+    leaves, parents = [], []
+    for col in range(grid.n_cols):
+        seen: list[Cell] = []
+        for row in header_rows:
+            cell = grid.cell_at(row, col)
+            if cell is not None and cell not in seen:
+                seen.append(cell)
+        leaf = seen[-1] if seen else None
+        leaves.append(_flat(leaf.text) if leaf else "")
+        parents.append(" ".join(_flat(c.text) for c in seen[:-1] if c.colspan > 1))
+    return leaves, parents
+
+
+def _column_profile(grid: Grid, rows: list[int], col: int) -> tuple[float, float]:
+    texts = [_flat(grid.anchored(r, col).text) for r in rows if grid.anchored(r, col) is not None]
+    texts = [t for t in texts if t]
+    if not texts:
+        return 0.0, 0.0
+    numeric = sum(is_numeric(t) for t in texts) / len(texts)
+    letters = sum(sum(ch.isalpha() for ch in t) for t in texts) / len(texts)
+    return numeric, letters
+
+
+def _split_max(header: str) -> tuple[str, str | None]:
+    match = _MAX_IN_HEADER.search(header)
+    if not match:
+        return header, None
+    return header[: match.start()].strip(), match.group(1)
+
+
+def assign_columns(grid: Grid, header_rows: list[int], data_rows: list[int], maxima_row: int | None, knowledge: Knowledge) -> Columns | None:
+    leaves, parents = _header_texts(grid, header_rows)
+    profiles = [_column_profile(grid, data_rows, c) for c in range(grid.n_cols)]
+    text_cols = [c for c in range(grid.n_cols) if profiles[c][1] >= 3 and profiles[c][0] < 0.5]
+    numeric_cols = [c for c in range(grid.n_cols) if profiles[c][0] >= 0.5]
+    if not text_cols:
+        return None
+    named = [c for c in text_cols if knowledge.column_role(leaves[c], "name")]
+    name_col = named[0] if named else max(text_cols, key=lambda c: profiles[c][1])
+    cols = Columns(name=name_col)
+    for c in text_cols:
+        if c != name_col and (knowledge.column_role(leaves[c], "tier") or knowledge.column_role(leaves[c], "rank")):
+            cols.tier = c
+    for c in numeric_cols:
+        leaf = leaves[c]
+        if c < name_col:
+            if knowledge.column_role(leaf, "rank"):
+                cols.rank = c
+            elif cols.seq is None:
+                cols.seq = c
+            continue
+        if cols.total is None and knowledge.column_role(leaf, "total"):
+            cols.total = c
+            cols.total_max = _split_max(leaf)[1]
+        elif cols.percent is None and knowledge.column_role(leaf, "percent"):
+            cols.percent = c
+        elif cols.rank is None and knowledge.column_role(leaf, "rank") and not knowledge.column_role(leaf, "total"):
+            cols.rank = c
+        else:
+            name, maximum = _split_max(leaf)
+            if maxima_row is not None and (cell := grid.anchored(maxima_row, c)) is not None and _flat(cell.text):
+                maximum = _flat(cell.text)
+            cols.components.append((c, name, maximum))
+    if cols.total is not None and maxima_row is not None and (cell := grid.anchored(maxima_row, cols.total)):
+        cols.total_max = _flat(cell.text) or cols.total_max
+    if cols.total is None and cols.components and not any(
+        knowledge.column_role(parents[c], "components_parent") for c, _, _ in cols.components
+    ):
+        c, _, maximum = cols.components.pop()  # a single unnamed score column is the total
+        cols.total, cols.total_max = c, maximum
+    return cols
+
+
+@dataclass
+class _Heading:
+    text: str
+    group_code: str | None
+
+
+def heading_from_lines(lines: list[TextLine], knowledge: Knowledge) -> _Heading | None:
+    """The table's heading: the last heading-like block of lines above it."""
+    texts = [_flat(ln.text) for ln in lines]
+    i = len(texts) - 1
+    while i >= 0:
+        t = texts[i]
+        if not t or _PAGE_NUMBER.match(t) or t in ("./.", "./"):
+            i -= 1
+            continue
+        if t.endswith(")") and "(" not in t:  # tail of a parenthetical "(Kèm theo ... )"
+            while i >= 0 and not texts[i].startswith("("):
+                i -= 1
+            i -= 1
+            continue
+        if t.startswith("("):
+            i -= 1
+            continue
+        break
+    if i < 0:
+        return None
+    block = [texts[i]]
+    upper = texts[i].upper() == texts[i]
+    j = i - 1
+    while j >= 0 and len(block) < 3 and not _NUMBERED.match(block[0]):
+        prev = texts[j]
+        if not prev or _PAGE_NUMBER.match(prev) or prev.endswith((":", ";", ".")) or prev.startswith(("(", "-", "+")):
+            break
+        if upper and prev.upper() != prev:
+            break
+        if not upper and not _NUMBERED.match(prev):
+            break
+        block.insert(0, prev)
+        j -= 1
+    title = " ".join(block)
+    code = knowledge.group_code(title)
+    if code is None and not _NUMBERED.match(title) and not upper:
+        return None
+    return _Heading(title, code)
+
+
+def _header_rows(grid: Grid, kinds: list[str]) -> list[int]:
+    rows = []
+    for r, kind in enumerate(kinds):
+        if kind in ("header", "maxima", "empty"):
+            rows.append(r)
+        else:
+            break
+    return [r for r in rows if kinds[r] == "header"]
+
+
+def _cell_text(grid: Grid, row: int, col: int | None) -> str | None:
+    if col is None:
+        return None
+    cell = grid.anchored(row, col)
+    return _flat(cell.text) if cell is not None else None
+
+
+def _cell_conf(grid: Grid, row: int, col: int | None) -> float:
+    cell = grid.cell_at(row, col) if col is not None else None
+    return cell.confidence if cell is not None else 1.0
+
+
+@dataclass
+class _Open:
+    table: RawTable
+    columns: Columns
+    n_cols: int
+    header_key: tuple
+    tier: str | None = None
+
+
+def _fill(open_: _Open, grid: Grid, rows: list[int], kinds: list[str], knowledge: Knowledge) -> None:
+    cols, table = open_.columns, open_.table
+    for r in rows:
+        kind = kinds[r]
+        if kind == "section":
+            text = _flat(max(grid.row_cells(r), key=lambda c: c.colspan).text)
+            open_.tier = text
+            table.tier_in_section_rows = True
+            continue
+        if kind == "average":
+            label = next(_flat(c.text) for c in grid.row_cells(r) if knowledge.is_average_label(_flat(c.text)))
+            table.averages.append(RawAverage(label, _cell_text(grid, r, cols.total), _cell_text(grid, r, cols.percent), grid.page))
+            continue
+        if kind != "data":
+            continue
+        name = _cell_text(grid, r, cols.name)
+        if not name:
+            continue
+        row_texts = [_flat(c.text) for c in grid.row_cells(r)]
+        evaluated = not any(knowledge.is_not_evaluated(t) for t in row_texts)
+        fields = {"rank": cols.rank if cols.rank is not None else cols.seq, "total": cols.total, "percent": cols.percent, "tier": cols.tier}
+        values = {k: (_cell_text(grid, r, c) if evaluated else None) for k, c in fields.items()}
+        if not evaluated:
+            values["rank"] = None
+        confidences = {k: _cell_conf(grid, r, c) for k, c in fields.items() if c is not None}
+        confidences["name"] = _cell_conf(grid, r, cols.name)
+        components = [(_cell_text(grid, r, c) if evaluated else None) for c, _, _ in cols.components]
+        for (c, _, _), _v in zip(cols.components, components):
+            confidences[f"component:{c}"] = _cell_conf(grid, r, c)
+        row = RawRow(
+            name=name,
+            rank=values["rank"],
+            total=values["total"],
+            percent=values["percent"],
+            tier=values["tier"] if cols.tier is not None else open_.tier,
+            evaluated=evaluated,
+            components=components,
+            page=grid.page,
+            confidence=min(confidences.values()) if confidences else 1.0,
+            cell_confidence=confidences,
+        )
+        table.rows.append(row)
+
+
+def extract_tables(pages: list[PageContent], knowledge: Knowledge) -> list[RawTable]:
+    """All ranking tables of a document, in order, page breaks joined."""
+    tables: list[RawTable] = []
+    current: _Open | None = None
+    pending: list[TextLine] = []
+    for page in pages:
+        items: list[tuple[float, object]] = [(ln.top, ln) for ln in page.lines] + [(g.bbox[1], g) for g in page.grids]
+        items.sort(key=lambda it: it[0])
+        for _, item in items:
+            if isinstance(item, TextLine):
+                pending.append(item)
+                continue
+            grid: Grid = item
+            kinds = [_row_kind(grid, r, knowledge) for r in range(grid.n_rows)]
+            header_rows = _header_rows(grid, kinds)
+            body = list(range(len(header_rows), grid.n_rows))
+            body = [r for r in range(grid.n_rows) if r not in header_rows]
+            maxima_rows = [r for r in body if kinds[r] == "maxima" and r <= (header_rows[-1] + 1 if header_rows else 0)]
+            maxima_row = maxima_rows[0] if maxima_rows else None
+            data_rows = [r for r in body if kinds[r] == "data"]
+            heading = heading_from_lines(pending, knowledge) if pending else None
+            pending = []
+            if not header_rows:
+                if current is not None and current.n_cols == grid.n_cols:
+                    _fill(current, grid, body, kinds, knowledge)
+                continue
+            if not data_rows and not any(kinds[r] in ("section", "average") for r in body):
+                continue
+            columns = assign_columns(grid, header_rows, data_rows, maxima_row, knowledge)
+            if columns is None or columns.total is None and not columns.components:
+                continue
+            header_key = (grid.n_cols, tuple(text_key(t) for t in _header_texts(grid, header_rows)[0]))
+            continues = (
+                current is not None
+                and current.header_key == header_key
+                and (heading is None or heading.group_code is None or heading.group_code == current.table.group_code)
+            )
+            if not continues:
+                title = heading.text if heading else ""
+                table = RawTable(
+                    group_title=title,
+                    group_code=heading.group_code if heading else None,
+                    max_raw=columns.total_max,
+                    components=[RawComponent(name, maximum) for _, name, maximum in columns.components],
+                    page=grid.page,
+                    has_rank_column=columns.rank is not None or columns.seq is not None,
+                )
+                tables.append(table)
+                current = _Open(table, columns, grid.n_cols, header_key)
+            _fill(current, grid, body, kinds, knowledge)
+    tables = [t for t in tables if t.rows]
+    if not tables:
+        raise LayoutError("no ranking table found (no ruled table with unit names and scores)")
+    return tables

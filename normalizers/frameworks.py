@@ -1,0 +1,148 @@
+"""Framework knowledge (tiers, thresholds, group and component codes) loaded from data.
+
+The rules live in ``normalizers/data/frameworks.yaml`` so a data officer can review and
+edit them; this module only reads and applies them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from normalizers.text import contains_words, strip_diacritics, text_key
+
+
+class FrameworkDataError(ValueError):
+    """The framework data file is malformed."""
+
+
+@dataclass(frozen=True)
+class Tier:
+    code: str
+    labels: tuple[str, ...]
+    pct_gt: float | None = None
+    pct_le: float | None = None
+
+    def admits(self, pct: float) -> bool:
+        return (self.pct_gt is None or pct > self.pct_gt) and (self.pct_le is None or pct <= self.pct_le)
+
+
+@dataclass(frozen=True)
+class Framework:
+    code: str
+    description: str
+    title_words: tuple[str, ...]
+    default_max: float
+    tiers: tuple[Tier, ...]
+    thresholds_known: bool
+
+    def tier_for_label(self, label: str | None) -> Tier | None:
+        key = text_key(label)
+        if not key:
+            return None
+        for tier in self.tiers:
+            if any(text_key(lbl) == key for lbl in tier.labels):
+                return tier
+        for tier in self.tiers:  # "MỨC TỐT", "Mức nâng cao", "đạt mức Dẫn dắt"
+            if any(contains_words(key, lbl) for lbl in tier.labels):
+                return tier
+        return None
+
+    def tier_for_pct(self, pct: float, tiers: tuple[Tier, ...] | None = None) -> Tier | None:
+        for tier in tiers or self.tiers:
+            if tier.pct_gt is None and tier.pct_le is None:
+                return None
+            if tier.admits(pct):
+                return tier
+        return None
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    frameworks: dict[str, Framework]
+    groups: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]
+    components: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]
+    columns: dict[str, tuple[tuple[str, ...], ...]]
+    average_labels: tuple[str, ...]
+    not_evaluated_labels: tuple[str, ...]
+
+    def group_code(self, title: str) -> str | None:
+        for code, alternatives in self.groups:
+            if any(contains_words(title, *words) for words in alternatives):
+                return code
+        return None
+
+    def component_code(self, header: str) -> str:
+        for code, patterns in self.components:
+            if any(contains_words(header, *words) for words in patterns):
+                return code
+        slug = re.sub(r"[^a-z0-9]+", "_", strip_diacritics(text_key(header)).lower()).strip("_")
+        return slug or "component"
+
+    def column_role(self, header: str, role: str) -> bool:
+        return any(contains_words(header, *words) for words in self.columns[role])
+
+    def is_average_label(self, text: str) -> bool:
+        key = text_key(text)
+        return any(key.startswith(text_key(lbl)) for lbl in self.average_labels)
+
+    def is_not_evaluated(self, text: str | None) -> bool:
+        key = text_key(text)
+        return bool(key) and any(text_key(lbl) in key for lbl in self.not_evaluated_labels)
+
+    def framework_from_title(self, title: str) -> str | None:
+        for code, fw in self.frameworks.items():
+            if any(contains_words(title, w) for w in fw.title_words):
+                return code
+        return None
+
+
+def _tuple_words(alternatives) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(words) for words in alternatives)
+
+
+def _parse(data: dict, source: str) -> Knowledge:
+    try:
+        frameworks = {
+            code: Framework(
+                code=code,
+                description=fw["description"],
+                title_words=tuple(fw["title_words"]),
+                default_max=float(fw["default_max"]),
+                tiers=tuple(
+                    Tier(t["code"], tuple(t["labels"]), t.get("pct_gt"), t.get("pct_le")) for t in fw["tiers"]
+                ),
+                thresholds_known=bool(fw["thresholds_known"]),
+            )
+            for code, fw in data["frameworks"].items()
+        }
+        groups = tuple((g["code"], _tuple_words(g["any_of"])) for g in data["groups"])
+        components = tuple((c["code"], _tuple_words(c["patterns"])) for c in data["components"])
+        columns = {role: _tuple_words(alts) for role, alts in data["columns"].items()}
+        return Knowledge(
+            frameworks,
+            groups,
+            components,
+            columns,
+            tuple(data["average_labels"]),
+            tuple(data["not_evaluated_labels"]),
+        )
+    except (KeyError, TypeError) as exc:
+        raise FrameworkDataError(f"{source}: missing or malformed entry {exc}; compare with the shipped frameworks.yaml") from exc
+
+
+@lru_cache(maxsize=4)
+def load_knowledge(path: str | None = None) -> Knowledge:
+    """Load and validate frameworks.yaml once per process."""
+    if path is None:
+        text = resources.files("normalizers").joinpath("data/frameworks.yaml").read_text(encoding="utf-8")
+        source = "normalizers/data/frameworks.yaml"
+    else:
+        text = Path(path).read_text(encoding="utf-8")
+        source = path
+    return _parse(yaml.safe_load(text), source)
