@@ -55,7 +55,8 @@ _YEAR = re.compile(r"\bnam\s+(\d{4})\b")
 _PROVINCE = re.compile(
     r"(?:UBND|[UỦ]Y\s+BAN\s+NH[AÂ]N\s+D[AÂ]N)\s+T[IỈ]NH\s+(.+?)(?=\s+C[OỘ]NG\s+H|\s*$)", re.IGNORECASE
 )
-_AGENCY = re.compile(r"^(S[ỞO]\s+.+?)(?=\s+(?:Độc\s+lập|Đ[OỘ]C\s+L[AẬ]P|C[OỘ]NG\s+H)|\s*$)", re.IGNORECASE)
+_AGENCY = re.compile(r"^so\s+\S")
+_MOTTO = re.compile(r"\s+(?:doc\s+lap|cong\s+hoa)\b")
 _ROMAN_HEAD = re.compile(r"^(?:[IVX]{1,4}|\d{1,2})\s*[.)]\s+\S")
 
 
@@ -93,6 +94,7 @@ class _Knowledge:
     row_no_headers: set[str]
     unit_headers: set[str]
     entered_marks: set[str]
+    issuers: list[str]
 
 
 def _key(text: str | None) -> str:
@@ -130,6 +132,7 @@ def _knowledge() -> _Knowledge:
         row_no_headers={_key(h) for h in data["row_no_headers"]},
         unit_headers={_key(h) for h in data["unit_of_measure_headers"]},
         entered_marks={_key(m) for m in data["entered_marks"]},
+        issuers=list(data.get("issuers", [])),
     )
 
 
@@ -164,6 +167,19 @@ def _proper_agency(upper: str) -> str:
             out.append(word)
         capitalise_next = i == 0 or word in ("và", "-") or word.endswith(",")
     return " ".join(out)
+
+
+def _agency(text: str) -> str | None:
+    """The issuing agency from a header line that also carries the national motto on the right."""
+    loose = _loose(text)  # same length as text: one base letter per precomposed letter
+    if not _AGENCY.match(loose):
+        return None
+    if m := _MOTTO.search(loose):
+        text = text[: m.start()]
+    for known in _knowledge().issuers:
+        if _key(known) == _key(text):
+            return known
+    return _proper_agency(text)
 
 
 def _province_name(raw: str) -> str:
@@ -202,8 +218,8 @@ def _read_metadata(pages: list[PageContent]) -> dict:
         if meta["province"] is None and (m := _PROVINCE.search(text)):
             meta["province"] = _province_name(m.group(1))
             for nxt in lines[i + 1 : i + 3]:
-                if a := _AGENCY.search(clean_printed(nxt.text) or ""):
-                    agency = _proper_agency(a.group(1))
+                if body := _agency(clean_printed(nxt.text) or ""):
+                    agency = body
                     break
     if meta["province"]:
         meta["issuer"] = f"{agency} tỉnh {meta['province']}" if agency else f"UBND tỉnh {meta['province']}"
