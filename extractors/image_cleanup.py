@@ -1,0 +1,193 @@
+"""OpenCV clean-up of scanned page images before OCR: colour, scale, orientation, skew, ink.
+
+Scans of these decisions come with a red seal and a blue signature over the text, uneven
+paper tone, dust, a skew of a few tenths of a degree (enough to break ruling detection)
+and landscape appendix pages stored sideways. Everything here works on plain numpy
+arrays so the same steps apply to a rendered PDF page or to any photographed page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from extractors.grid import Grid
+
+# Median height of character blobs on a 300 dpi scan of 13-14 pt text; the rest of the
+# pipeline (kernel lengths, tolerances, tesseract's sweet spot) is tuned for this scale.
+TARGET_CHAR_HEIGHT = 32.0
+MAX_UPSCALE = 3.0
+
+
+class ScanError(ValueError):
+    """A page image that cannot be read: blank, empty or not an image at all."""
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    """Greyscale with coloured ink (red seal, blue signature) turned to paper white.
+
+    Printed text is black or grey; anything strongly saturated was added by hand or by a
+    stamp and only hurts binarisation and OCR when it overlaps the text.
+    """
+    if image is None or image.size == 0:
+        raise ScanError("the page image is empty")
+    if image.ndim == 2:
+        return image.astype(np.uint8, copy=False)
+    if image.ndim != 3 or image.shape[2] not in (3, 4):
+        raise ScanError(f"unsupported image shape {image.shape}; expected greyscale or BGR")
+    bgr = image[:, :, :3]
+    hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
+    gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+    coloured = (hsv[:, :, 1] > 90) & (hsv[:, :, 2] > 60)
+    coloured = cv2.dilate(coloured.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    gray = gray.copy()
+    gray[coloured] = 255
+    return gray
+
+
+def otsu_ink(gray: np.ndarray) -> np.ndarray:
+    """Quick global binarisation, ink = 255; good enough for measuring, not for OCR."""
+    _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    return ink
+
+
+def char_height(ink: np.ndarray) -> float:
+    """Median height of character-sized blobs: the page's text scale in pixels."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    hs, ws, areas = stats[1:, 3], stats[1:, 2], stats[1:, 4]
+    plausible = (hs >= 5) & (hs < ink.shape[0] / 10) & (ws < ink.shape[1] / 10) & (areas >= 12)
+    if plausible.sum() < 20:
+        raise ScanError("no text found on the page image (blank or unreadable)")
+    return float(np.median(hs[plausible]))
+
+
+def upscale_factor(height: float) -> float:
+    """How much to enlarge a low-resolution scan so text reaches the 300 dpi scale."""
+    if height >= TARGET_CHAR_HEIGHT * 0.75:
+        return 1.0
+    return min(MAX_UPSCALE, TARGET_CHAR_HEIGHT / height)
+
+
+def _small(ink: np.ndarray, side: int = 1200) -> np.ndarray:
+    scale = side / max(ink.shape)
+    if scale >= 1:
+        return ink
+    return cv2.resize(ink, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+
+
+def _profile_score(ink: np.ndarray, angle: float) -> float:
+    h, w = ink.shape
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    rotated = cv2.warpAffine(ink, m, (w, h), flags=cv2.INTER_NEAREST, borderValue=0)
+    rows = rotated.sum(axis=1, dtype=np.float64)
+    return float(np.square(np.diff(rows)).sum())
+
+
+def is_sideways(ink: np.ndarray) -> bool:
+    """Text lines run vertically: row profiles of rotated text are flat, column ones are peaky."""
+    small = _small(ink, 1000)
+    rows = small.sum(axis=1, dtype=np.float64)
+    cols = small.sum(axis=0, dtype=np.float64)
+    return float(np.square(np.diff(cols)).sum()) > 1.3 * float(np.square(np.diff(rows)).sum())
+
+
+def estimate_skew(ink: np.ndarray, limit: float = 5.0) -> float:
+    """Skew in degrees (positive = counter-clockwise correction) from projection sharpness.
+
+    Rulings and text lines both make the row profile peaky when level; a coarse sweep
+    then a fine one keeps this cheap on a reduced image.
+    """
+    small = _small(ink, 1400)
+    coarse = np.arange(-limit, limit + 1e-9, 0.25)
+    best = max(coarse, key=lambda a: _profile_score(small, a))
+    fine = np.arange(best - 0.25, best + 0.25 + 1e-9, 0.05)
+    small = _small(ink, 2400)
+    return float(max(fine, key=lambda a: _profile_score(small, a)))
+
+
+def rotate(gray: np.ndarray, angle: float) -> np.ndarray:
+    """Rotate about the centre, keeping the whole page and filling with paper white."""
+    if abs(angle) < 0.02:
+        return gray
+    h, w = gray.shape
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    cos, sin = abs(m[0, 0]), abs(m[0, 1])
+    nw, nh = int(h * sin + w * cos), int(h * cos + w * sin)
+    m[0, 2] += nw / 2 - w / 2
+    m[1, 2] += nh / 2 - h / 2
+    return cv2.warpAffine(gray, m, (nw, nh), flags=cv2.INTER_LINEAR, borderValue=255)
+
+
+def binarise(gray: np.ndarray) -> np.ndarray:
+    """Adaptive threshold (uneven paper tone) after light denoising; black ink on white.
+
+    The block is large against the stroke width so bold totals stay solid, and specks of
+    two or three pixels (scanner dust) are dropped; decimal points are far bigger.
+    """
+    smooth = cv2.medianBlur(gray, 3)
+    ink = cv2.adaptiveThreshold(smooth, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY_INV, 51, 20)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    specks = np.zeros(n, dtype=bool)
+    specks[1:] = stats[1:, 4] <= 4
+    ink[specks[labels]] = 0
+    return 255 - ink
+
+
+@dataclass
+class Rulings:
+    """Ruling lines found on a binarised page, as masks and as (pos, start, end) runs."""
+
+    horizontal: np.ndarray
+    vertical: np.ndarray
+    h_runs: list[tuple[float, float, float]]
+    v_runs: list[tuple[float, float, float]]
+
+
+def _runs(mask: np.ndarray, horizontal: bool, max_thickness: int) -> list[tuple[float, float, float]]:
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    out = []
+    for x, y, w, h, _ in stats[1:]:
+        if horizontal and h <= max_thickness:
+            out.append((y + h / 2, float(x), float(x + w)))
+        elif not horizontal and w <= max_thickness:
+            out.append((x + w / 2, float(y), float(y + h)))
+    return out
+
+
+def find_rulings(page: np.ndarray, text_height: float) -> Rulings:
+    """Table borders by morphological opening with long thin kernels.
+
+    Kernels are longer than any character stroke, so what survives is ruling; a short
+    closing first bridges the one- or two-pixel breaks a scan leaves in thin lines.
+    """
+    ink = 255 - page
+    h_len = max(40, int(text_height * 3))
+    v_len = max(25, int(text_height * 1.6))
+    h_mask = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 1)))
+    h_mask = cv2.morphologyEx(h_mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (h_len, 1)))
+    v_mask = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 5)))
+    v_mask = cv2.morphologyEx(v_mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, v_len)))
+    thick = max(12, int(text_height * 0.5))
+    return Rulings(h_mask, v_mask, _runs(h_mask, True, thick), _runs(v_mask, False, thick))
+
+
+def erase_rulings(page: np.ndarray, rulings: Rulings, grids: Sequence[Grid], tol: int) -> np.ndarray:
+    """The page with table borders painted white, so cell crops carry no border remnants.
+
+    Only ruling pixels near a grid's own edges go: tall capitals with their diacritics
+    ("Ỉ", "Ế") survive the vertical opening too and must not be erased elsewhere.
+    """
+    near = np.zeros(page.shape, np.uint8)
+    for grid in grids:
+        x0, top, x1, bottom = (int(v) for v in grid.bbox)
+        for x in grid.col_edges:
+            near[max(0, top - tol) : bottom + tol, max(0, int(x) - tol) : int(x) + tol] = 1
+        for y in grid.row_edges:
+            near[max(0, int(y) - tol) : int(y) + tol, max(0, x0 - tol) : x1 + tol] = 1
+    lines = cv2.dilate(rulings.horizontal | rulings.vertical, np.ones((5, 5), np.uint8))
+    out = page.copy()
+    out[(lines > 0) & (near > 0)] = 255
+    return out

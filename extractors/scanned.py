@@ -1,0 +1,400 @@
+"""Scanned (image-only) PDF pages to PageContent, with OpenCV and tesseract.
+
+A scan goes through the same Grid model as a text-layer page: ruling lines become
+:class:`Segment`s, :func:`build_grids` finds the cells and spans, and each cell is read by
+tesseract on its own crop, so borders never glue to names and one OCR line never runs
+across cells. Text outside tables is read from the page with the tables blanked out.
+Coordinates are pixels of the prepared (upright, deskewed) image.
+
+Tesseract is started as a process per call (~0.15 s of model loading), so cells are not
+OCR'd one by one: all cell crops of a page are stacked into one mosaic image per pass and
+the words are mapped back by position.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import statistics
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pypdfium2 as pdfium
+import pytesseract
+
+from extractors.grid import Cell, Grid, Segment, Word, build_grids, join_words
+from extractors.image_cleanup import (
+    ScanError,
+    binarise,
+    char_height,
+    erase_rulings,
+    estimate_skew,
+    find_rulings,
+    is_sideways,
+    otsu_ink,
+    rotate,
+    to_gray,
+    upscale_factor,
+)
+from extractors.page import PageContent, TextLine, words_to_lines
+
+# Tesseract's OpenMP threads fight each other on a small box (12 s instead of 4.6 s for a
+# page on two cores); parallelism comes from pages in separate processes instead.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+LANG = "vie"
+NUMERIC_CHARS = "0123456789.,%"
+_NUMERIC = re.compile(r"^[0-9][0-9.,]*%?$")
+_MOSAIC_GAP = 36
+_MOSAIC_PAD = 24
+
+__all__ = [
+    "ScanError",
+    "ocr_page_image",
+    "prepare",
+    "read_scanned_page",
+    "read_scanned_pages",
+    "render_page",
+]
+
+
+# --- page image -------------------------------------------------------------------------
+
+
+def _single_image(page: pdfium.PdfPage) -> np.ndarray | None:
+    """The page's only image at native resolution, when it fills the page upright."""
+    images = list(page.get_objects(filter=[pdfium.raw.FPDF_PAGEOBJ_IMAGE], max_depth=2))
+    if len(images) != 1:
+        return None
+    if any(True for _ in page.get_objects(filter=[pdfium.raw.FPDF_PAGEOBJ_TEXT], max_depth=2)):
+        return None
+    m = images[0].get_matrix()
+    width, height = page.get_mediabox()[2:4]
+    if abs(m.b) > 1e-3 or abs(m.c) > 1e-3 or m.a <= 0 or m.d <= 0:
+        return None
+    if m.a * m.d < 0.9 * width * height:
+        return None
+    try:
+        pil = images[0].get_bitmap(render=False).to_pil()
+    except pdfium.PdfiumError:
+        return None
+    if pil.mode not in ("L", "RGB"):
+        pil = pil.convert("RGB")
+    arr = np.asarray(pil)
+    return cv2.cvtColor(arr, cv2.COLOR_RGB2BGR) if arr.ndim == 3 else arr.copy()
+
+
+def render_page(pdf_path: Path, page_index: int, dpi: int = 300) -> np.ndarray:
+    """A page as pixels in display orientation (greyscale or BGR).
+
+    A scanner's image is taken as stored, not resampled, which would blur thin rulings and
+    decimal points; anything else (vector pages, several images) is rendered at `dpi`.
+    """
+    pdf = pdfium.PdfDocument(str(pdf_path))
+    try:
+        if not 0 <= page_index < len(pdf):
+            raise ScanError(f"{pdf_path} has {len(pdf)} pages; there is no page index {page_index}")
+        page = pdf[page_index]
+        image = _single_image(page)
+        if image is None:
+            pil = page.render(scale=dpi / 72, grayscale=False).to_pil().convert("RGB")
+            return cv2.cvtColor(np.asarray(pil), cv2.COLOR_RGB2BGR)
+        turns = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+        rotation = page.get_rotation() % 360
+        return cv2.rotate(image, turns[rotation]) if rotation in turns else image
+    finally:
+        pdf.close()
+
+
+# --- orientation and clean-up -----------------------------------------------------------
+
+
+def _has_osd() -> bool:
+    try:
+        return "osd" in pytesseract.get_languages(config="")
+    except pytesseract.TesseractError:
+        return False
+
+
+def _upside_down_osd(ink_page: np.ndarray) -> bool | None:
+    """Tesseract's orientation detection on a reduced text-dense strip (~0.8 s)."""
+    h, w = ink_page.shape
+    small = cv2.resize(255 - ink_page, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    sh, sw = small.shape
+    strip_w = sw // 3
+    counts = [(small[:, i : i + strip_w] < 128).sum() for i in range(0, sw - strip_w + 1, strip_w)]
+    start = int(np.argmax(counts)) * strip_w
+    try:
+        osd = pytesseract.image_to_osd(small[:, start : start + strip_w], config="--psm 0")
+    except pytesseract.TesseractError:
+        return None
+    found = re.search(r"Rotate: (\d+)", osd)
+    return bool(found) and int(found.group(1)) == 180
+
+
+def _strip_confidence(page: np.ndarray) -> float:
+    h = page.shape[0]
+    strip = page[h // 8 : h // 8 + h // 4]
+    data = pytesseract.image_to_data(strip, lang=LANG, config="--psm 6", output_type=pytesseract.Output.DICT)
+    confs = [float(c) for c, t in zip(data["conf"], data["text"]) if float(c) >= 0 and t.strip()]
+    return statistics.fmean(confs) if confs else 0.0
+
+
+def _upside_down(page: np.ndarray) -> bool:
+    """Is the (binarised, black-on-white) page upside down?
+
+    OSD when its traineddata is installed (Debian: tesseract-ocr-osd); otherwise compare
+    the OCR confidence of a strip read both ways.
+    """
+    if _has_osd():
+        verdict = _upside_down_osd(255 - page)
+        if verdict is not None:
+            return verdict
+    return _strip_confidence(cv2.rotate(page, cv2.ROTATE_180)) > _strip_confidence(page) + 5
+
+
+def prepare(image: np.ndarray) -> np.ndarray:
+    """An OCR-ready page: upright, deskewed, colour-free, 300 dpi scale, black on white."""
+    gray = to_gray(image)
+    factor = upscale_factor(char_height(otsu_ink(gray)))
+    if factor > 1.0:
+        gray = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+    ink = otsu_ink(gray)
+    if is_sideways(ink):
+        gray = cv2.rotate(gray, cv2.ROTATE_90_CLOCKWISE)
+        ink = cv2.rotate(ink, cv2.ROTATE_90_CLOCKWISE)
+    gray = rotate(gray, estimate_skew(ink))
+    page = binarise(gray)
+    if _upside_down(page):
+        page = cv2.rotate(page, cv2.ROTATE_180)
+    return page
+
+
+# --- OCR of cells in mosaics ------------------------------------------------------------
+
+
+@dataclass
+class _Crop:
+    cell: Cell
+    image: np.ndarray  # black on white, tight around the ink
+    x0: int  # page position of the crop's top-left
+    top: int
+    words: list[Word] = field(default_factory=list)
+    lines: list[tuple[int, ...]] = field(default_factory=list)  # tesseract line id per word
+
+
+def _cell_crop(clean: np.ndarray, cell: Cell, inset: int, min_height: float) -> _Crop | None:
+    """The ink of one cell, tightly cropped, or None for an empty cell."""
+    x0, top = int(cell.x0) + inset, int(cell.top) + inset
+    x1, bottom = int(cell.x1) - inset, int(cell.bottom) - inset
+    if x1 - x0 < 4 or bottom - top < 4:
+        return None
+    region = clean[top:bottom, x0:x1].copy()
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(255 - region, connectivity=8)
+    big = stats[1:, 3] >= min_height
+    if n <= 1 or not big.any():
+        return None
+    # dust: small blobs away from any glyph (diacritics and decimal points sit close to one)
+    glyphs = stats[1:][big]
+    reach = min_height * 2
+    for label in range(1, n):
+        x, y, w, h, area = stats[label]
+        if big[label - 1]:
+            continue
+        dx = np.maximum(0, np.maximum(glyphs[:, 0] - (x + w), x - (glyphs[:, 0] + glyphs[:, 2])))
+        dy = np.maximum(0, np.maximum(glyphs[:, 1] - (y + h), y - (glyphs[:, 1] + glyphs[:, 3])))
+        if area < 5 or np.min(np.maximum(dx, dy)) > reach:
+            region[labels == label] = 255
+    ys, xs = np.nonzero(region < 128)
+    cx0, cy0, cx1, cy1 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
+    return _Crop(cell, region[cy0:cy1, cx0:cx1], x0 + cx0, top + cy0)
+
+
+def _ocr_mosaic(crops: Sequence[_Crop], config: str) -> None:
+    """OCR crops stacked one above the other in one tesseract call; words go back to crops."""
+    if not crops:
+        return
+    width = max(c.image.shape[1] for c in crops) + 2 * _MOSAIC_PAD
+    height = sum(c.image.shape[0] + _MOSAIC_GAP for c in crops) + _MOSAIC_GAP
+    mosaic = np.full((height, width), 255, np.uint8)
+    bands = []
+    y = _MOSAIC_GAP
+    for crop in crops:
+        h, w = crop.image.shape
+        mosaic[y : y + h, _MOSAIC_PAD : _MOSAIC_PAD + w] = crop.image
+        bands.append((y, y + h))
+        y += h + _MOSAIC_GAP
+    data = pytesseract.image_to_data(mosaic, lang=LANG, config=config, output_type=pytesseract.Output.DICT)
+    starts = [b[0] for b in bands]
+    for text, conf, left, top, w, h, block, par, line in zip(
+        data["text"], data["conf"], data["left"], data["top"], data["width"], data["height"],
+        data["block_num"], data["par_num"], data["line_num"],
+    ):
+        text = text.strip()
+        if not text or float(conf) < 0:
+            continue
+        cy = top + h / 2
+        i = int(np.searchsorted(starts, cy + _MOSAIC_GAP / 2, side="right")) - 1
+        if i < 0:
+            continue
+        crop = crops[i]
+        dx, dy = crop.x0 - _MOSAIC_PAD, crop.top - bands[i][0]
+        crop.words.append(Word(text, left + dx, top + dy, left + w + dx, top + h + dy, float(conf) / 100))
+        crop.lines.append((block, par, line))
+
+
+def _ocr_single(crop: _Crop, config: str) -> None:
+    padded = cv2.copyMakeBorder(crop.image, 30, 30, 30, 30, cv2.BORDER_CONSTANT, value=255)
+    data = pytesseract.image_to_data(padded, lang=LANG, config=config, output_type=pytesseract.Output.DICT)
+    for text, conf, left, top, w, h, block, par, line in zip(
+        data["text"], data["conf"], data["left"], data["top"], data["width"], data["height"],
+        data["block_num"], data["par_num"], data["line_num"],
+    ):
+        if text.strip() and float(conf) >= 0:
+            dx, dy = crop.x0 - 30, crop.top - 30
+            crop.words.append(Word(text.strip(), left + dx, top + dy, left + w + dx, top + h + dy, float(conf) / 100))
+            crop.lines.append((block, par, line))
+
+
+def _looks_numeric(text: str) -> bool:
+    return bool(_NUMERIC.match(text.replace(" ", "")))
+
+
+def _numeric_columns(grid: Grid, crops: dict[int, _Crop]) -> set[int]:
+    """Columns whose one-column cells mostly read as numbers in the first pass."""
+    votes: dict[int, list[bool]] = {}
+    for cell in grid.cells:
+        crop = crops.get(id(cell))
+        if cell.colspan != 1 or crop is None or not crop.words:
+            continue
+        votes.setdefault(cell.col, []).append(_looks_numeric(_crop_text(crop)))
+    return {col for col, v in votes.items() if len(v) >= 3 and sum(v) >= 0.6 * len(v)}
+
+
+def _crop_text(crop: _Crop) -> str:
+    """Words joined as tesseract grouped them into lines (small hyphens and dots included)."""
+    groups: dict[tuple[int, ...], list[Word]] = {}
+    for word, key in zip(crop.words, crop.lines):
+        groups.setdefault(key, []).append(word)
+    ordered = sorted(groups.values(), key=lambda ws: min(w.top for w in ws))
+    return "\n".join(" ".join(w.text for w in sorted(ws, key=lambda w: w.x0)) for ws in ordered)
+
+
+def _tidy_number(text: str) -> str:
+    """Separators at the ends of a number are dust or border remnants, never printed."""
+    stripped = text.strip(".,")
+    return stripped if stripped and _looks_numeric(stripped) else text
+
+
+def _finish(crop: _Crop) -> None:
+    crop.cell.words = sorted(crop.words, key=lambda w: (w.top, w.x0))
+    crop.cell.text = _tidy_number(_crop_text(crop))
+    crop.cell.confidence = min((w.confidence for w in crop.words), default=0.0)
+
+
+def ocr_cells(clean: np.ndarray, grids: Sequence[Grid], text_height: float) -> None:
+    """Fill every non-empty cell's text and confidence, in three passes.
+
+    1. all cells, `vie`, block mode; 2. cells of numeric columns again with a digit
+    whitelist (no "l2" for 12, "z" for 7); 3. cells with ink that still read as nothing
+    (one-digit ranks) one by one in single-character mode.
+    """
+    inset = max(3, int(text_height * 0.12))
+    crops: dict[int, _Crop] = {}
+    for grid in grids:
+        for cell in grid.cells:
+            crop = _cell_crop(clean, cell, inset, text_height * 0.35)
+            if crop is not None:
+                crops[id(cell)] = crop
+            else:
+                cell.text, cell.confidence = "", 1.0
+    _ocr_mosaic(list(crops.values()), "--psm 6")
+
+    numeric: list[_Crop] = []
+    for grid in grids:
+        cols = _numeric_columns(grid, crops)
+        for cell in grid.cells:
+            crop = crops.get(id(cell))
+            if crop is None:
+                continue
+            text = _crop_text(crop)
+            letters = sum(ch.isalpha() for ch in text)
+            if (cell.colspan == 1 and cell.col in cols and letters <= 2) or _looks_numeric(text):
+                numeric.append(crop)
+    first = {id(c): (c.words, c.lines) for c in numeric}
+    for crop in numeric:
+        crop.words, crop.lines = [], []
+    whitelist = f"--psm 6 -c tessedit_char_whitelist={NUMERIC_CHARS}"
+    _ocr_mosaic(numeric, whitelist)
+    for crop in numeric:
+        if not crop.words:
+            _ocr_single(crop, f"--psm 10 -c tessedit_char_whitelist={NUMERIC_CHARS}")
+        if not crop.words:
+            crop.words, crop.lines = first[id(crop)]
+    numeric_ids = {id(c) for c in numeric}
+    for crop in crops.values():
+        if not crop.words and id(crop) not in numeric_ids:
+            _ocr_single(crop, "--psm 7")
+        _finish(crop)
+
+
+# --- text outside tables ----------------------------------------------------------------
+
+
+def _free_text(clean: np.ndarray, grids: Sequence[Grid], margin: int) -> list[TextLine]:
+    blanked = clean.copy()
+    for grid in grids:
+        x0, top, x1, bottom = (int(v) for v in grid.bbox)
+        blanked[max(0, top - margin) : bottom + margin, max(0, x0 - margin) : x1 + margin] = 255
+    data = pytesseract.image_to_data(blanked, lang=LANG, config="--psm 3", output_type=pytesseract.Output.DICT)
+    words = []
+    for text, conf, left, top, w, h in zip(
+        data["text"], data["conf"], data["left"], data["top"], data["width"], data["height"]
+    ):
+        text, conf = text.strip(), float(conf)
+        if not text or conf < 0:
+            continue
+        if conf < 40 and not any(ch.isalnum() for ch in text):
+            continue  # dust read as punctuation
+        words.append(Word(text, left, top, left + w, top + h, conf / 100))
+    return words_to_lines(words)
+
+
+# --- public entry points ----------------------------------------------------------------
+
+
+def ocr_page_image(image: np.ndarray, page_number: int) -> PageContent:
+    """Any page image (greyscale or BGR, any orientation and scale) to PageContent."""
+    page = prepare(image)
+    text_height = char_height(255 - page)
+    rulings = find_rulings(page, text_height)
+    segments = [Segment(True, *run) for run in rulings.h_runs] + [Segment(False, *run) for run in rulings.v_runs]
+    tol = max(6.0, text_height * 0.25)
+    grids = build_grids(segments, [], page_number, tol=tol, min_size=text_height)
+    clean = erase_rulings(page, rulings, grids, int(tol))
+    ocr_cells(clean, grids, text_height)
+    lines = _free_text(page, grids, margin=int(tol))
+    h, w = page.shape
+    return PageContent(page_number, float(w), float(h), "ocr", lines, grids)
+
+
+def read_scanned_page(pdf_path: Path, page_index: int) -> PageContent:
+    """One page of an image-only PDF (0-based index) to PageContent with text_source "ocr"."""
+    return ocr_page_image(render_page(Path(pdf_path), page_index), page_index + 1)
+
+
+def _read_one(args: tuple[str, int]) -> PageContent:
+    return read_scanned_page(Path(args[0]), args[1])
+
+
+def read_scanned_pages(pdf_path: Path, page_indexes: Sequence[int], workers: int = 2) -> list[PageContent]:
+    """Several pages in parallel processes (pages are independent; tesseract is single-threaded)."""
+    jobs = [(str(pdf_path), i) for i in page_indexes]
+    if workers <= 1 or len(jobs) <= 1:
+        return [_read_one(job) for job in jobs]
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+        return list(pool.map(_read_one, jobs))
