@@ -1,0 +1,189 @@
+"""Raw ranking tables to typed score, component and average frames.
+
+The document's number convention is decided once from all of its numbers; a group's
+maximum is read with that convention unless the table's own scores prove otherwise (a
+"1.000" maximum cannot be 1 when units score 700). Values that do not parse are kept
+out of the numbers and reported, never guessed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from extractors.raw import RawDocument, RawTable
+from normalizers.frameworks import Framework, Knowledge, Tier
+from normalizers.numbers import Convention, NumberFormatError, detect_convention, parse_number
+from normalizers.text import clean_printed
+from schemas.issues import Issue
+
+SCORE_COLUMNS = [
+    "doc_id", "province", "assessment_year", "framework", "group_code", "group_title", "rank",
+    "unit_name_raw", "unit_id", "unit_name", "evaluated", "total_score", "max_score", "score_pct",
+    "score_pct_printed", "tier", "tier_printed", "tier_source", "source_page", "confidence",
+]
+COMPONENT_COLUMNS = ["doc_id", "group_code", "unit_name_raw", "unit_id", "component_code", "component_name", "component_max", "score"]
+AVERAGE_COLUMNS = ["doc_id", "group_code", "row_label", "average", "average_pct_printed"]
+
+
+@dataclass
+class Normalized:
+    scores: pd.DataFrame
+    components: pd.DataFrame
+    averages: pd.DataFrame
+    issues: list[Issue] = field(default_factory=list)
+    convention: Convention = Convention.DECIMAL_COMMA
+    tiers: tuple[Tier, ...] = ()
+    tiers_printed: bool = False
+
+
+def document_convention(doc: RawDocument) -> Convention:
+    texts: list[str | None] = []
+    for table in doc.tables:
+        texts.append(table.max_raw)
+        texts.extend(c.max_raw for c in table.components)
+        for row in table.rows:
+            texts.extend([row.total, row.percent, *row.components])
+        texts.extend(a.total for a in table.averages)
+    convention = detect_convention(texts)
+    # a ranking decision uses one convention; "mixed" evidence means the stronger one wins
+    if convention is Convention.MIXED:
+        ev_texts = [t for t in texts if t]
+        commas = sum("," in t for t in ev_texts)
+        return Convention.DECIMAL_COMMA if commas * 2 >= len(ev_texts) else Convention.DECIMAL_POINT
+    return convention
+
+
+def _other(convention: Convention) -> Convention:
+    return Convention.DECIMAL_POINT if convention is Convention.DECIMAL_COMMA else Convention.DECIMAL_COMMA
+
+
+def read_maximum(raw: str | None, convention: Convention, highest_score: float | None) -> float | None:
+    """A maximum as printed, read so that it is not below the scores it bounds."""
+    if raw is None:
+        return None
+    for conv in (convention, _other(convention)):
+        try:
+            value = parse_number(raw, conv)
+        except NumberFormatError:
+            continue
+        if value is not None and (highest_score is None or value >= highest_score):
+            return value
+    return None
+
+
+def effective_tiers(doc: RawDocument, framework: Framework) -> tuple[tuple[Tier, ...], bool]:
+    """Thresholds the document prints (mapped to the framework's codes), else the framework's."""
+    printed: list[Tier] = []
+    for rule in doc.tier_rules:
+        tier = framework.tier_for_label(rule.label)
+        if tier is not None:
+            printed.append(Tier(tier.code, tier.labels, rule.pct_gt, rule.pct_le))
+    if printed:
+        return tuple(printed), True
+    return (framework.tiers if framework.thresholds_known else ()), False
+
+
+class _Parser:
+    def __init__(self, doc_id: str, convention: Convention, issues: list[Issue]):
+        self.doc_id, self.convention, self.issues = doc_id, convention, issues
+
+    def number(self, raw: str | None, group: str | None, unit: str | None, field_name: str) -> float | None:
+        try:
+            return parse_number(raw, self.convention)
+        except NumberFormatError as exc:
+            self.issues.append(
+                Issue(self.doc_id, "unparseable_value", "error", f"{field_name} of {unit or 'a row'} is printed as {raw!r}, which is not a number ({exc}).",
+                      group, unit, field_name, raw, None)
+            )
+            return None
+
+
+def _rank(raw: str | None) -> int | None:
+    text = (raw or "").strip().rstrip(".")
+    return int(text) if text.isdigit() else None
+
+
+def normalize_ranking(doc: RawDocument, doc_id: str, knowledge: Knowledge) -> Normalized:
+    """Typed frames of a ranking document (decision or news article)."""
+    issues: list[Issue] = []
+    convention = document_convention(doc)
+    parser = _Parser(doc_id, convention, issues)
+    framework = knowledge.frameworks.get(doc.framework or "")
+    if framework is None:
+        framework = _framework_from_scale(doc, knowledge, convention)
+    tiers, tiers_printed = effective_tiers(doc, framework)
+    scores, components, averages = [], [], []
+    for table in doc.tables:
+        group = table.group_code or _group_from_names(table)
+        totals = [parser.number(r.total, group, r.name, "total_score") for r in table.rows]
+        highest = max((t for t in totals if t is not None), default=None)
+        max_raw = table.max_raw or doc.group_maxima.get(group) or doc.group_maxima.get("*")
+        max_score = read_maximum(max_raw, convention, highest)
+        if max_score is None:
+            max_score = framework.default_max
+            if max_raw is not None:
+                issues.append(Issue(doc_id, "max_unreadable", "warning",
+                                    f"The maximum of {table.group_title or group} is printed as {max_raw!r}; the framework's {framework.default_max:g} is used.",
+                                    group, None, "max_score", max_raw, f"{framework.default_max:g}"))
+        comp_max = [read_maximum(c.max_raw, convention, None) for c in table.components]
+        codes = [knowledge.component_code(c.name) for c in table.components]
+        for row, total in zip(table.rows, totals):
+            pct = None if total is None else total / max_score * 100
+            printed_tier = clean_printed(row.tier) or None
+            tier_obj = framework.tier_for_label(printed_tier)
+            tier_source = "printed" if printed_tier else None
+            if not printed_tier and pct is not None and tiers:
+                tier_obj = framework.tier_for_pct(pct, tiers)
+                tier_source = "derived" if tier_obj else None
+            scores.append({
+                "doc_id": doc_id, "province": doc.province, "assessment_year": doc.assessment_year,
+                "framework": framework.code, "group_code": group, "group_title": table.group_title,
+                "rank": _rank(row.rank), "unit_name_raw": clean_printed(row.name), "unit_id": None, "unit_name": None,
+                "evaluated": row.evaluated, "total_score": total, "max_score": max_score,
+                "score_pct": pct, "score_pct_printed": parser.number(row.percent, group, row.name, "score_pct_printed"),
+                "tier": tier_obj.code if tier_obj else None, "tier_printed": printed_tier, "tier_source": tier_source,
+                "source_page": row.page, "confidence": round(row.confidence * doc.default_confidence, 4),
+            })
+            if printed_tier and tier_obj is None:
+                issues.append(Issue(doc_id, "unknown_tier", "warning", f"{row.name} has the tier {printed_tier!r}, which is not a tier of the {framework.code} framework.",
+                                    group, row.name, "tier", printed_tier, None))
+            if not row.evaluated:
+                continue
+            for comp, code, cmax, raw in zip(table.components, codes, comp_max, row.components):
+                components.append({
+                    "doc_id": doc_id, "group_code": group, "unit_name_raw": clean_printed(row.name), "unit_id": None,
+                    "component_code": code, "component_name": comp.name, "component_max": cmax,
+                    "score": parser.number(raw, group, row.name, f"component:{code}"),
+                })
+        for avg in table.averages:
+            averages.append({
+                "doc_id": doc_id, "group_code": group, "row_label": avg.label,
+                "average": parser.number(avg.total, group, avg.label, "average"),
+                "average_pct_printed": parser.number(avg.percent, group, avg.label, "average_pct"),
+            })
+    return Normalized(
+        pd.DataFrame(scores, columns=SCORE_COLUMNS),
+        pd.DataFrame(components, columns=COMPONENT_COLUMNS),
+        pd.DataFrame(averages, columns=AVERAGE_COLUMNS),
+        issues, convention, tiers, tiers_printed,
+    )
+
+
+def _group_from_names(table: RawTable) -> str:
+    """No heading names the group: district-level names make it `huyen`, else departments."""
+    districts = sum(1 for r in table.rows if clean_printed(r.name).lower().startswith(("huyện", "thị xã", "thành phố", "tp ", "tp.")))
+    return "huyen" if table.rows and districts * 2 > len(table.rows) else "so_ban_nganh"
+
+
+def _framework_from_scale(doc: RawDocument, knowledge: Knowledge, convention: Convention) -> Framework:
+    """No title words: a 1,000-point scale is the DTI, a 100-point one the ICT index."""
+    for table in doc.tables:
+        value = read_maximum(table.max_raw, convention, None)
+        if value is not None and not math.isclose(value, 100):
+            return knowledge.frameworks["dti"]
+        if value is not None:
+            return knowledge.frameworks["ict_index"]
+    return knowledge.frameworks["dti"]

@@ -1,0 +1,116 @@
+"""Per-document results to the curated tables: documents rows, units resolved, validated.
+
+Unit resolution happens here, after extraction, so an edited registry re-derives unit ids
+without extracting any document again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pipeline.batch import Found, Outcome
+from schemas.curated import validate
+from schemas.issues import Issue, issues_frame
+
+CURATED_TABLES = ("documents", "scores", "components", "issues", "units", "unit_lineage", "weekly_indicators")
+
+
+@dataclass
+class Curated:
+    frames: dict[str, pd.DataFrame]
+
+    def counts(self) -> dict[str, int]:
+        return {name: len(frame) for name, frame in self.frames.items()}
+
+
+def _doc_row(found: Found, status: str, error: str | None = None, duplicate_of: str | None = None, fields: dict | None = None) -> dict:
+    row = {
+        "doc_id": found.doc_id, "file_name": found.file_name, "sha256": found.sha256, "status": status,
+        "error": error, "duplicate_of": duplicate_of,
+    }
+    row.update(fields or {})
+    return row
+
+
+def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    frames = [f for f in frames if f is not None and len(f)]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat([f.astype("object") for f in frames], ignore_index=True)
+
+
+def resolve_units(scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.DataFrame, registry) -> list[Issue]:
+    """Fill unit_id/unit_name from the registry; a name that does not resolve is not guessed."""
+    issues: list[Issue] = []
+    if registry is None:
+        return issues
+    memo: dict[tuple, object] = {}
+
+    def match(name, province, year):
+        key = (name, province, year)
+        if key not in memo:
+            memo[key] = registry.match(name, province, None if pd.isna(year) else int(year))
+        return memo[key]
+
+    flagged: set[tuple] = set()
+    for i, row in scores.iterrows():
+        m = match(row["unit_name_raw"], row["province"], row["assessment_year"])
+        scores.at[i, "unit_id"] = m.unit_id
+        scores.at[i, "unit_name"] = m.unit_name
+        if m.unit_id is None and (row["doc_id"], row["unit_name_raw"]) not in flagged:
+            flagged.add((row["doc_id"], row["unit_name_raw"]))
+            candidates = "; ".join(f"{uid} {name} ({score:.0f})" for uid, name, score in m.candidates) or "no candidate"
+            issues.append(Issue(row["doc_id"], "unresolved_unit", "warning",
+                                f"{row['unit_name_raw']!r} matches no registry unit of {row['province']} with confidence ({m.reason}); review it with `dti units review`.",
+                                row["group_code"], row["unit_name_raw"], "unit_id", row["unit_name_raw"], candidates))
+    if len(components):
+        ids = {(r.doc_id, r.group_code, r.unit_name_raw): r.unit_id for r in scores.itertuples()}
+        components["unit_id"] = [ids.get((r.doc_id, r.group_code, r.unit_name_raw)) for r in components.itertuples()]
+    if len(weekly):
+        unit_rows = weekly["is_unit_row"].fillna(False).astype(bool) if "is_unit_row" in weekly else pd.Series(False, index=weekly.index)
+        for i in weekly.index[unit_rows]:
+            year = pd.Timestamp(weekly.at[i, "period_end"]).year if pd.notna(weekly.at[i, "period_end"]) else None
+            m = match(weekly.at[i, "row_label"], weekly.at[i, "province"], year)
+            weekly.at[i, "unit_id"] = m.unit_id
+    return issues
+
+
+def assemble(found: list[Found], outcomes: dict[str, Outcome], registry=None) -> Curated:
+    """The curated tables from every file's outcome, in file order, validated."""
+    first_of: dict[str, str] = {}
+    documents, scores, components, weekly = [], [], [], []
+    issues: list[Issue] = []
+    for f in found:
+        if f.sha256 in first_of:
+            documents.append(_doc_row(f, "duplicate", duplicate_of=first_of[f.sha256]))
+            continue
+        first_of[f.sha256] = f.file_name
+        outcome = outcomes[f.file_name]
+        if outcome.result is None:
+            documents.append(_doc_row(f, "quarantined", error=outcome.error))
+            continue
+        result = outcome.result
+        documents.append(_doc_row(f, "ok", fields=result.document))
+        scores.append(result.scores)
+        components.append(result.components)
+        if result.weekly is not None:
+            weekly.append(result.weekly)
+        issues.extend(result.issues)
+    scores_df = _concat(scores, list(scores[0].columns) if scores else [])
+    components_df = _concat(components, list(components[0].columns) if components else [])
+    weekly_df = _concat(weekly, list(weekly[0].columns) if weekly else ["is_unit_row"])
+    if "unit_id" not in weekly_df.columns:
+        weekly_df["unit_id"] = None
+    issues.extend(resolve_units(scores_df, components_df, weekly_df, registry))
+    frames = {
+        "documents": pd.DataFrame(documents),
+        "scores": scores_df,
+        "components": components_df,
+        "issues": issues_frame(issues),
+        "units": registry.units_frame() if registry is not None else pd.DataFrame(),
+        "unit_lineage": registry.lineage_frame() if registry is not None else pd.DataFrame(),
+        "weekly_indicators": weekly_df,
+    }
+    return Curated({name: validate(frame, name) for name, frame in frames.items()})

@@ -1,0 +1,169 @@
+"""Find the documents, and process each in its own worker with a time and memory limit.
+
+A worker is a forked process that writes its result (rows, or a one-line error) to a
+cache file keyed by the file's content hash and the pipeline fingerprint. A file that
+hangs or exhausts a parser takes down only its worker; an unchanged file is never
+extracted twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing as mp
+import os
+import pickle
+import resource
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from pipeline.process import PIPELINE_VERSION, DocumentError, DocumentResult, process_file, sha256_file
+
+DEFAULT_TIMEOUT_S = 600
+DEFAULT_MEMORY_MB = 3072
+
+
+@dataclass
+class Found:
+    path: Path
+    file_name: str  # relative to raw/, forward slashes
+    sha256: str
+
+    @property
+    def doc_id(self) -> str:
+        return self.sha256[:16]
+
+
+@dataclass
+class Outcome:
+    """What happened to one file: a result, or the reason it was quarantined."""
+
+    found: Found
+    result: DocumentResult | None
+    error: str | None
+    cached: bool
+    seconds: float = 0.0
+
+
+def discover(raw: Path) -> list[Found]:
+    """Every file under raw/, sorted by path; hidden files (.gitkeep, editor swap files) skipped."""
+    found = []
+    for path in sorted(raw.rglob("*")):
+        rel = path.relative_to(raw)
+        if not path.is_file() or any(part.startswith(".") for part in rel.parts):
+            continue
+        found.append(Found(path, rel.as_posix(), sha256_file(path)))
+    return found
+
+
+def pipeline_fingerprint() -> str:
+    """Changes when the code version or the framework knowledge changes: cached rows are re-derived."""
+    digest = hashlib.sha256(PIPELINE_VERSION.encode())
+    data = resources.files("normalizers").joinpath("data/frameworks.yaml").read_bytes()
+    digest.update(data)
+    return digest.hexdigest()[:16]
+
+
+def cache_path(cache: Path, found: Found, fingerprint: str) -> Path:
+    return cache / f"{found.sha256}-{fingerprint}.pkl"
+
+
+def _limit_memory(memory_mb: int) -> None:
+    limit = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _worker(path: str, doc_id: str, out: str, memory_mb: int, ocr_workers: int) -> None:
+    _limit_memory(memory_mb)
+    try:
+        payload = ("ok", process_file(Path(path), doc_id, ocr_workers=ocr_workers))
+    except DocumentError as exc:
+        payload = ("error", str(exc))
+    except MemoryError:
+        payload = ("error", f"processing needed more than {memory_mb} MB of memory; the file may be damaged, or raise --memory-mb")
+    except Exception as exc:  # noqa: BLE001 - a parser bug must quarantine this file, not stop the batch
+        payload = ("error", f"the file could not be parsed ({type(exc).__name__}: {str(exc)[:160]}); it may be damaged — get a fresh copy or report it")
+    tmp = f"{out}.{os.getpid()}.tmp"
+    with open(tmp, "wb") as fh:
+        pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, out)
+
+
+def _load(path: Path) -> tuple[str, object] | None:
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+        return None
+
+
+def process_all(
+    todo: list[Found],
+    cache: Path,
+    fingerprint: str,
+    workers: int = 2,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+    on_done: Callable[[Outcome], None] | None = None,
+) -> dict[str, Outcome]:
+    """Process files not in the cache, `workers` at a time; every file gets an Outcome."""
+    cache.mkdir(parents=True, exist_ok=True)
+    outcomes: dict[str, Outcome] = {}
+    pending: list[Found] = []
+    for found in todo:
+        cached = _load(cache_path(cache, found, fingerprint))
+        if cached is not None:
+            outcomes[found.file_name] = _outcome(found, cached, cached=True)
+            if on_done:
+                on_done(outcomes[found.file_name])
+        else:
+            pending.append(found)
+    ctx = mp.get_context("fork")
+    running: dict[int, tuple[mp.Process, Found, float]] = {}
+    ocr_workers = 1 if len(pending) > 1 else max(1, workers)
+    queue = list(pending)
+    while queue or running:
+        while queue and len(running) < max(1, workers):
+            found = queue.pop(0)
+            out = cache_path(cache, found, fingerprint)
+            proc = ctx.Process(target=_worker, args=(str(found.path), found.doc_id, str(out), memory_mb, ocr_workers), daemon=True)
+            proc.start()
+            running[proc.pid] = (proc, found, time.monotonic())
+        time.sleep(0.05)
+        for pid, (proc, found, started) in list(running.items()):
+            elapsed = time.monotonic() - started
+            if proc.is_alive() and elapsed <= timeout_s:
+                continue
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+                payload = ("error", f"processing took longer than {timeout_s:g} s and was stopped; the file may be damaged or unusually large — check it, or raise --timeout")
+                _store(cache_path(cache, found, fingerprint), payload)
+            else:
+                proc.join()
+                payload = _load(cache_path(cache, found, fingerprint))
+                if payload is None:
+                    reason = f"exit code {proc.exitcode}" if proc.exitcode is not None else "no result"
+                    payload = ("error", f"the worker processing this file died ({reason}), probably out of memory; the file may be damaged — check it, or raise --memory-mb")
+                    _store(cache_path(cache, found, fingerprint), payload)
+            del running[pid]
+            outcomes[found.file_name] = _outcome(found, payload, cached=False, seconds=elapsed)
+            if on_done:
+                on_done(outcomes[found.file_name])
+    return outcomes
+
+
+def _store(path: Path, payload: tuple[str, object]) -> None:
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+
+
+def _outcome(found: Found, payload: tuple[str, object], cached: bool, seconds: float = 0.0) -> Outcome:
+    status, value = payload
+    if status == "ok":
+        return Outcome(found, value, None, cached, seconds)  # type: ignore[arg-type]
+    return Outcome(found, None, str(value), cached, seconds)

@@ -1,0 +1,140 @@
+"""A whole run: discover raw/, process what changed, assemble, validate, publish atomically.
+
+``run_pipeline(Path("raw"), Path("curated"))`` is what ``dti run`` calls; it is usable from a
+notebook or a scheduler the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from pipeline.assemble import CURATED_TABLES, assemble
+from pipeline.batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Found, Outcome, discover, pipeline_fingerprint, process_all
+from pipeline.process import PIPELINE_VERSION
+from pipeline.publish import new_version, publish, run_lock, state_dir
+from schemas.curated import to_arrow
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_QUARANTINED = 3
+EXIT_LOCKED = 4
+
+
+class RunError(RuntimeError):
+    """The run could not produce a complete curated set; the previous one is kept."""
+
+
+@dataclass
+class RunSummary:
+    documents: dict[str, int] = field(default_factory=dict)
+    issues: dict[str, int] = field(default_factory=dict)
+    unresolved_units: int = 0
+    extracted: int = 0
+    from_cache: int = 0
+    quarantined: list[tuple[str, str]] = field(default_factory=list)
+    tables: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    version: str = ""
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_QUARANTINED if self.quarantined else EXIT_OK
+
+    def as_dict(self) -> dict:
+        return {
+            "pipeline_version": PIPELINE_VERSION,
+            "documents_by_status": self.documents,
+            "issues_by_severity": self.issues,
+            "unresolved_units": self.unresolved_units,
+            "extracted": self.extracted,
+            "from_cache": self.from_cache,
+            "quarantined": [{"file_name": f, "error": e} for f, e in self.quarantined],
+            "rows": self.tables,
+        }
+
+
+def load_registry(registry_dir: Path | None = None):
+    """The unit registry, or None where the registry module is not installed."""
+    try:
+        from normalizers.units import Registry
+    except ImportError:
+        return None
+    return Registry.load(registry_dir)
+
+
+def _parquet_bytes(table) -> bytes:
+    sink = io.BytesIO()
+    pq.write_table(table, sink, compression="zstd", write_statistics=True, store_schema=True)
+    return sink.getvalue()
+
+
+def run_pipeline(
+    raw: Path,
+    curated: Path,
+    workers: int = 2,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+    registry_dir: Path | None = None,
+    on_found: Callable[[int], None] | None = None,
+    on_done: Callable[[Outcome], None] | None = None,
+) -> RunSummary:
+    """Process raw/ into a new complete curated set, or raise RunError and keep the old one."""
+    started = time.monotonic()
+    if not raw.is_dir():
+        raise RunError(f"the raw folder {raw} does not exist; create it and put decision files in it")
+    with run_lock(curated):
+        found = discover(raw)
+        if on_found:
+            on_found(len(found))
+        unique: dict[str, Found] = {}
+        for f in found:
+            unique.setdefault(f.sha256, f)
+        fingerprint = pipeline_fingerprint()
+        outcomes = process_all(list(unique.values()), state_dir(curated) / "cache", fingerprint, workers, timeout_s, memory_mb, on_done)
+        registry = load_registry(registry_dir)
+        result = assemble(found, outcomes, registry)
+        summary = _summarize(found, outcomes, result.frames)
+        payloads = {f"{name}.parquet": _parquet_bytes(to_arrow(result.frames[name], name)) for name in CURATED_TABLES}
+        digest = hashlib.sha256(b"".join(payloads[k] for k in sorted(payloads))).hexdigest()[:12]
+        summary.version = digest
+        summary.seconds = round(time.monotonic() - started, 3)
+        staged = new_version(curated, f"{time.strftime('%Y%m%dT%H%M%S')}-{digest}")
+        for name, data in payloads.items():
+            (staged / name).write_bytes(data)
+        run_json = summary.as_dict() | {
+            "files": [{"file_name": f.file_name, "sha256": f.sha256, "status": _status(f, unique, outcomes)} for f in found],
+            "version": digest,
+        }
+        (staged / "run.json").write_text(json.dumps(run_json, ensure_ascii=False, indent=2), encoding="utf-8")
+        publish(curated, staged)
+    return summary
+
+
+def _status(f: Found, unique: dict[str, Found], outcomes: dict[str, Outcome]) -> str:
+    if unique[f.sha256] is not f:
+        return "duplicate"
+    return "ok" if outcomes[f.file_name].result is not None else "quarantined"
+
+
+def _summarize(found: list[Found], outcomes: dict[str, Outcome], frames) -> RunSummary:
+    docs = frames["documents"]
+    issues = frames["issues"]
+    summary = RunSummary(
+        documents=dict(sorted(Counter(docs["status"]).items())),
+        issues=dict(sorted(Counter(issues["severity"]).items())),
+        unresolved_units=int((issues["code"] == "unresolved_unit").sum()),
+        extracted=sum(1 for o in outcomes.values() if not o.cached),
+        from_cache=sum(1 for o in outcomes.values() if o.cached),
+        quarantined=[(r.file_name, r.error) for r in docs.itertuples() if r.status == "quarantined"],
+        tables={name: len(frame) for name, frame in frames.items()},
+    )
+    return summary

@@ -1,0 +1,177 @@
+"""The documents' own arithmetic, checked: sums, percents, tiers, ranks, averages, maxima.
+
+Every check is a function from typed frames to issue rows. None of them changes a value:
+a published number that fails a check is kept and the issue explains it in one sentence.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from normalizers.frameworks import Knowledge
+from normalizers.scores import Normalized
+from schemas.issues import Issue
+
+EPS = 1e-6
+
+
+def decimals(values) -> int:
+    """How many decimals the document prints for a set of values (0 for integers)."""
+    most = 0
+    for v in values:
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            continue
+        text = f"{float(v):.6f}".rstrip("0")
+        most = max(most, len(text.split(".")[1]) if "." in text else 0)
+    return min(most, 4)
+
+
+def _fmt(value: float | None) -> str | None:
+    return None if value is None or pd.isna(value) else f"{value:.10g}"
+
+
+def check_component_sums(doc_id: str, norm: Normalized) -> list[Issue]:
+    issues: list[Issue] = []
+    comps = norm.components.dropna(subset=["score"])
+    if comps.empty:
+        return issues
+    tolerance_unit = 0.5 * 10 ** -decimals(comps["score"])
+    sums = comps.groupby(["group_code", "unit_name_raw"], sort=False)["score"].agg(["sum", "count"])
+    for row in norm.scores.itertuples():
+        key = (row.group_code, row.unit_name_raw)
+        if key not in sums.index or pd.isna(row.total_score):
+            continue
+        total, count = sums.loc[key, "sum"], int(sums.loc[key, "count"])
+        tolerance = tolerance_unit * (count + 1) + EPS
+        if abs(total - row.total_score) > tolerance:
+            issues.append(Issue(doc_id, "component_sum_mismatch", "warning",
+                                f"The component scores of {row.unit_name_raw} add up to {total:.10g}, not the printed total {row.total_score:.10g}.",
+                                row.group_code, row.unit_name_raw, "total_score", _fmt(row.total_score), _fmt(round(total, 6))))
+    return issues
+
+
+def percent_convention(scores: pd.DataFrame) -> str | None:
+    """Whether the document rounds or truncates its printed percentages (decided from all rows)."""
+    rows = scores.dropna(subset=["score_pct", "score_pct_printed"])
+    if rows.empty:
+        return None
+    d = decimals(rows["score_pct_printed"])
+    scale = 10**d
+    rounded = sum(abs(round(r.score_pct, d) - r.score_pct_printed) <= EPS for r in rows.itertuples())
+    truncated = sum(abs(math.floor(r.score_pct * scale + EPS) / scale - r.score_pct_printed) <= EPS for r in rows.itertuples())
+    return "truncated" if truncated > rounded else "rounded"
+
+
+def check_percents(doc_id: str, norm: Normalized) -> list[Issue]:
+    issues: list[Issue] = []
+    convention = percent_convention(norm.scores)
+    if convention is None:
+        return issues
+    rows = norm.scores.dropna(subset=["score_pct", "score_pct_printed"])
+    d = decimals(rows["score_pct_printed"])
+    scale = 10**d
+    for r in rows.itertuples():
+        expected = round(r.score_pct, d) if convention == "rounded" else math.floor(r.score_pct * scale + EPS) / scale
+        if abs(expected - r.score_pct_printed) > EPS:
+            issues.append(Issue(doc_id, "pct_mismatch", "warning",
+                                f"{r.unit_name_raw} is printed at {r.score_pct_printed:g}% but {r.total_score:g}/{r.max_score:g} is {expected:.{d}f}% ({convention}, as the document does elsewhere).",
+                                r.group_code, r.unit_name_raw, "score_pct_printed", _fmt(r.score_pct_printed), f"{expected:.{d}f}"))
+    return issues
+
+
+def check_tiers(doc_id: str, norm: Normalized, knowledge: Knowledge) -> list[Issue]:
+    issues: list[Issue] = []
+    scores = norm.scores
+    if norm.tiers:
+        fw = knowledge.frameworks[scores["framework"].iloc[0]] if len(scores) else None
+        for r in scores.itertuples():
+            if r.tier_source != "printed" or pd.isna(r.score_pct) or fw is None:
+                continue
+            expected = fw.tier_for_pct(r.score_pct, norm.tiers)
+            if expected is not None and expected.code != r.tier:
+                source = "the document's thresholds" if norm.tiers_printed else f"the {fw.code} thresholds"
+                issues.append(Issue(doc_id, "tier_inconsistent", "warning",
+                                    f"{r.unit_name_raw} is printed at tier {r.tier_printed!r} but {r.score_pct:.2f}% of the maximum is {expected.code} by {source}.",
+                                    r.group_code, r.unit_name_raw, "tier", r.tier_printed, expected.code))
+        return issues
+    for group, rows in scores.groupby("group_code", sort=False):
+        fw = knowledge.frameworks.get(rows["framework"].iloc[0])
+        if fw is None:
+            continue
+        order = {t.code: i for i, t in enumerate(fw.tiers)}
+        ranked = rows.dropna(subset=["tier", "total_score"])
+        for r in ranked.itertuples():
+            better = ranked[(ranked["total_score"] < r.total_score - EPS) & (ranked["tier"].map(order) < order[r.tier])]
+            if not better.empty:
+                other = better.iloc[0]
+                issues.append(Issue(doc_id, "tier_inconsistent", "warning",
+                                    f"{r.unit_name_raw} scores {r.total_score:g} at tier {r.tier_printed!r}, below {other['unit_name_raw']} with {other['total_score']:g} at {other['tier_printed']!r}.",
+                                    group, r.unit_name_raw, "tier", r.tier_printed, other["tier"]))
+    return issues
+
+
+def check_ranks(doc_id: str, norm: Normalized) -> list[Issue]:
+    issues: list[Issue] = []
+    for group, rows in norm.scores.groupby("group_code", sort=False):
+        ranked = rows.dropna(subset=["rank", "total_score"]).sort_values("rank", kind="stable")
+        prev = None
+        for r in ranked.itertuples():
+            if prev is not None and r.total_score > prev.total_score + EPS:
+                issues.append(Issue(doc_id, "rank_order", "warning",
+                                    f"{r.unit_name_raw} is ranked {r.rank} with {r.total_score:g}, more than {prev.unit_name_raw} ranked {prev.rank} with {prev.total_score:g}.",
+                                    group, r.unit_name_raw, "rank", str(r.rank), None))
+            prev = r
+        dupes = ranked[ranked.duplicated("rank", keep=False)]
+        for r in dupes.itertuples():
+            same = dupes[(dupes["rank"] == r.rank) & (abs(dupes["total_score"] - r.total_score) > EPS)]
+            if not same.empty:
+                issues.append(Issue(doc_id, "rank_order", "warning", f"Rank {r.rank} is printed for units with different scores ({r.unit_name_raw}).",
+                                    group, r.unit_name_raw, "rank", str(r.rank), None))
+    return issues
+
+
+def check_averages(doc_id: str, norm: Normalized) -> list[Issue]:
+    issues: list[Issue] = []
+    for avg in norm.averages.dropna(subset=["average"]).itertuples():
+        rows = norm.scores[(norm.scores["group_code"] == avg.group_code) & norm.scores["evaluated"]]
+        mean = rows["total_score"].dropna().mean()
+        if pd.isna(mean):
+            continue
+        tolerance = 0.5 * 10 ** -decimals([avg.average]) + EPS
+        if decimals([avg.average]) < 2:
+            tolerance = 0.005 + EPS  # "620,60" reads as 620.6: two printed decimals
+        if abs(mean - avg.average) > max(tolerance, 0.5 * 10**-2 + EPS):
+            issues.append(Issue(doc_id, "average_mismatch", "warning",
+                                f"The printed {avg.row_label} of {avg.group_code} is {avg.average:g}, but the mean of its {len(rows)} rows is {mean:.4f}.",
+                                avg.group_code, avg.row_label, "average", _fmt(avg.average), f"{mean:.4f}"))
+    return issues
+
+
+def check_maxima(doc_id: str, norm: Normalized) -> list[Issue]:
+    issues: list[Issue] = []
+    for r in norm.scores.dropna(subset=["total_score"]).itertuples():
+        if r.total_score > r.max_score + EPS or r.total_score < 0:
+            issues.append(Issue(doc_id, "total_exceeds_max", "error",
+                                f"{r.unit_name_raw} has {r.total_score:g} points, outside 0..{r.max_score:g}.",
+                                r.group_code, r.unit_name_raw, "total_score", _fmt(r.total_score), f"<= {r.max_score:g}"))
+    comps = norm.components.dropna(subset=["score", "component_max"])
+    for c in comps.itertuples():
+        if c.score > c.component_max + EPS or c.score < 0:
+            issues.append(Issue(doc_id, "component_exceeds_max", "error",
+                                f"{c.unit_name_raw} has {c.score:g} in {c.component_name}, outside 0..{c.component_max:g}.",
+                                c.group_code, c.unit_name_raw, f"component:{c.component_code}", _fmt(c.score), f"<= {c.component_max:g}"))
+    return issues
+
+
+def run_checks(doc_id: str, norm: Normalized, knowledge: Knowledge) -> list[Issue]:
+    """Every cross-check of a ranking document."""
+    return (
+        check_component_sums(doc_id, norm)
+        + check_percents(doc_id, norm)
+        + check_tiers(doc_id, norm, knowledge)
+        + check_ranks(doc_id, norm)
+        + check_averages(doc_id, norm)
+        + check_maxima(doc_id, norm)
+    )

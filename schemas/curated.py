@@ -1,0 +1,160 @@
+"""The curated tables of CONTRACT.md, as pandera schemas and Arrow schemas from one spec.
+
+One column list per table drives both the validation (pandera) and the Parquet types
+(pyarrow), so the files cannot drift from the checks. Change CONTRACT.md in the same commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+import pandera.pandas as pa
+import pyarrow as arrow
+
+TIER_CODES = {"dan_dat", "nang_cao", "hinh_thanh", "khoi_dong", "tot", "kha", "trung_binh", "yeu"}
+
+
+@dataclass(frozen=True)
+class Col:
+    name: str
+    kind: str  # string, int16, float64, bool, date, list
+    nullable: bool = True
+    isin: frozenset | None = None
+    pattern: str | None = None
+
+
+def _spec(*cols: Col) -> tuple[Col, ...]:
+    return cols
+
+
+TABLES: dict[str, tuple[Col, ...]] = {
+    "documents": _spec(
+        Col("doc_id", "string", False, pattern=r"^[0-9a-f]{16}$"), Col("file_name", "string", False),
+        Col("sha256", "string", False, pattern=r"^[0-9a-f]{64}$"),
+        Col("status", "string", False, frozenset({"ok", "quarantined", "duplicate"})),
+        Col("error", "string"), Col("duplicate_of", "string"),
+        Col("source_kind", "string", isin=frozenset({"decision", "news_article", "weekly_report"})),
+        Col("province", "string"), Col("issuer", "string"), Col("decision_number", "string"),
+        Col("decision_date", "date"), Col("assessment_year", "int16"),
+        Col("framework", "string", isin=frozenset({"ict_index", "dti"})), Col("pages", "int16"),
+        Col("text_source", "string", isin=frozenset({"text_layer", "ocr", "mixed", "html"})),
+    ),
+    "scores": _spec(
+        Col("doc_id", "string", False), Col("province", "string", False), Col("assessment_year", "int16", False),
+        Col("framework", "string", False, frozenset({"ict_index", "dti"})), Col("group_code", "string", False, pattern=r"^[a-z0-9_]+$"),
+        Col("group_title", "string", False), Col("rank", "int16"), Col("unit_name_raw", "string", False),
+        Col("unit_id", "string"), Col("unit_name", "string"), Col("evaluated", "bool", False),
+        Col("total_score", "float64"), Col("max_score", "float64", False), Col("score_pct", "float64"),
+        Col("score_pct_printed", "float64"), Col("tier", "string", isin=frozenset(TIER_CODES)),
+        Col("tier_printed", "string"), Col("tier_source", "string", isin=frozenset({"printed", "derived"})),
+        Col("source_page", "int16"), Col("confidence", "float64", False),
+    ),
+    "components": _spec(
+        Col("doc_id", "string", False), Col("group_code", "string", False), Col("unit_name_raw", "string", False),
+        Col("unit_id", "string"), Col("component_code", "string", False, pattern=r"^[a-z0-9_]+$"),
+        Col("component_name", "string", False), Col("component_max", "float64"), Col("score", "float64"),
+    ),
+    "issues": _spec(
+        Col("doc_id", "string", False), Col("group_code", "string"), Col("unit_name_raw", "string"),
+        Col("field", "string"), Col("code", "string", False, pattern=r"^[a-z0-9_]+$"),
+        Col("severity", "string", False, frozenset({"error", "warning"})), Col("message", "string", False),
+        Col("printed", "string"), Col("expected", "string"),
+    ),
+    "units": _spec(
+        Col("unit_id", "string", False), Col("province", "string", False), Col("name", "string", False),
+        Col("unit_type", "string", False), Col("valid_from_year", "int16"), Col("valid_to_year", "int16"),
+        Col("aliases", "list", False),
+    ),
+    "unit_lineage": _spec(
+        Col("from_unit_id", "string", False), Col("to_unit_id", "string", False),
+        Col("event", "string", False, frozenset({"rename", "merge", "split"})), Col("effective_year", "int16"),
+    ),
+    "weekly_indicators": _spec(
+        Col("doc_id", "string", False), Col("province", "string"), Col("period_start", "date"), Col("period_end", "date"),
+        Col("table_code", "string", False), Col("row_label", "string"), Col("unit_id", "string"),
+        Col("column_label", "string", False), Col("value_raw", "string"), Col("value", "float64"),
+        Col("numerator", "float64"), Col("denominator", "float64"), Col("unit_of_measure", "string"),
+    ),
+}
+
+_PANDAS = {"string": "string", "int16": "Int16", "float64": "float64", "bool": "bool", "date": "object", "list": "object"}
+_ARROW = {
+    "string": arrow.string(), "int16": arrow.int16(), "float64": arrow.float64(), "bool": arrow.bool_(),
+    "date": arrow.date32(), "list": arrow.list_(arrow.string()),
+}
+
+
+class ContractError(ValueError):
+    """A curated table does not meet the contract; the message names the table and the failing checks."""
+
+
+def _checks(col: Col) -> list[pa.Check]:
+    checks = []
+    if col.isin is not None:
+        checks.append(pa.Check.isin(sorted(col.isin)))
+    if col.pattern is not None:
+        checks.append(pa.Check.str_matches(col.pattern))
+    if col.kind == "date":
+        checks.append(pa.Check(lambda s: s.map(lambda v: v is None or isinstance(v, dt.date)), element_wise=False, name="is_date"))
+    if col.kind == "list":
+        checks.append(pa.Check(lambda s: s.map(lambda v: isinstance(v, list)), element_wise=False, name="is_list"))
+    return checks
+
+
+def pandera_schema(table: str) -> pa.DataFrameSchema:
+    cols = TABLES[table]
+    return pa.DataFrameSchema(
+        {c.name: pa.Column(_PANDAS[c.kind], checks=_checks(c), nullable=c.nullable) for c in cols},
+        strict=True, ordered=True, name=table,
+    )
+
+
+def arrow_schema(table: str) -> arrow.Schema:
+    return arrow.schema([arrow.field(c.name, _ARROW[c.kind], nullable=c.nullable) for c in TABLES[table]])
+
+
+def _to_date(value):
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Contract column order and dtypes (nullable where the contract allows nulls)."""
+    out = pd.DataFrame(index=range(len(frame)))
+    frame = frame.reset_index(drop=True)
+    for col in TABLES[table]:
+        series = frame[col.name] if col.name in frame.columns else pd.Series([None] * len(frame))
+        if col.kind == "date":
+            out[col.name] = pd.Series([_to_date(v) for v in series], dtype="object")
+        elif col.kind == "list":
+            out[col.name] = pd.Series([list(v) if v is not None else [] for v in series], dtype="object")
+        elif col.kind == "float64":
+            out[col.name] = pd.to_numeric(series, errors="raise").astype("float64")
+        elif col.kind == "int16":
+            out[col.name] = pd.array(series.astype("object").where(series.notna(), None), dtype="Int16")
+        elif col.kind == "bool":
+            out[col.name] = series.astype("bool")
+        else:
+            out[col.name] = series.astype("object").where(series.notna(), None).astype("string")
+    return out
+
+
+def validate(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Conform and validate one curated table; raise ContractError listing what failed."""
+    conformed = conform(frame, table)
+    try:
+        return pandera_schema(table).validate(conformed, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases[["column", "check", "failure_case"]].head(5).to_dict("records")
+        raise ContractError(f"{table}: {len(exc.failure_cases)} contract violations, e.g. {cases}") from exc
+
+
+def to_arrow(frame: pd.DataFrame, table: str) -> arrow.Table:
+    return arrow.Table.from_pandas(frame, schema=arrow_schema(table), preserve_index=False)

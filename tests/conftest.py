@@ -1,0 +1,41 @@
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.run import run_pipeline
+from tests.truth import RAW
+
+TEXT_FIXTURES = ["laocai-2024-dti2023.pdf", "laocai-2017-qd512-ict2016.pdf"]
+
+
+class Curated:
+    def __init__(self, path: Path):
+        self.path = path
+
+    def table(self, name: str) -> pd.DataFrame:
+        return pd.read_parquet(self.path / f"{name}.parquet")
+
+    def doc(self, file_name: str) -> pd.Series:
+        docs = self.table("documents")
+        return docs[docs["file_name"] == file_name].iloc[0]
+
+    def rows(self, name: str, file_name: str) -> pd.DataFrame:
+        frame = self.table(name)
+        return frame[frame["doc_id"] == self.doc(file_name)["doc_id"]].reset_index(drop=True)
+
+
+def run_on(tmp: Path, files: list[Path]) -> Curated:
+    raw = tmp / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    for f in files:
+        shutil.copy(f, raw / f.name)
+    run_pipeline(raw, tmp / "curated")
+    return Curated(tmp / "curated")
+
+
+@pytest.fixture(scope="session")
+def text_run(tmp_path_factory) -> Curated:
+    """One pipeline run over the text-layer decisions, shared by the tests that read it."""
+    return run_on(tmp_path_factory.mktemp("text"), [RAW / f for f in TEXT_FIXTURES])

@@ -1,0 +1,105 @@
+"""Compare curated rows with the fixture truth, field by field (shared by the test modules)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+
+FIXTURES = Path(__file__).parent / "fixtures"
+TRUTH = FIXTURES / "truth"
+RAW = FIXTURES / "raw"
+
+
+def truth_meta(truth_id: str) -> dict:
+    return json.loads((TRUTH / f"{truth_id}.meta.json").read_text(encoding="utf-8"))
+
+
+def truth_csv(truth_id: str, kind: str) -> pd.DataFrame:
+    return pd.read_csv(TRUTH / f"{truth_id}.{kind}.csv", dtype=str, keep_default_na=False)
+
+
+def _num(text: str) -> float | None:
+    return float(text) if text not in ("", None) else None
+
+
+def _same(a, b) -> bool:
+    if a is None or (isinstance(a, float) and math.isnan(a)) or a is pd.NA:
+        return b is None
+    if b is None:
+        return False
+    if isinstance(b, float):
+        return math.isclose(float(a), b, abs_tol=1e-9)
+    return a == b
+
+
+def score_mismatches(scores: pd.DataFrame, truth_id: str) -> list[str]:
+    """Every field of scores.csv that the curated rows do not reproduce exactly."""
+    truth = truth_csv(truth_id, "scores")
+    problems: list[str] = []
+    rows = scores.copy()
+    if len(rows) != len(truth):
+        problems.append(f"{len(rows)} score rows, truth has {len(truth)}")
+    for t in truth.itertuples():
+        match = rows[(rows["group_code"] == t.group_code) & (rows["unit_name_raw"] == t.unit_name)]
+        if len(match) != 1:
+            problems.append(f"{t.group_code}/{t.unit_name}: {len(match)} rows")
+            continue
+        got = match.iloc[0]
+        expected = {
+            "group_title": t.group_title,
+            "rank": int(t.rank) if t.rank else None,
+            "total_score": _num(t.total_score),
+            "max_score": _num(t.max_score),
+            "score_pct_printed": _num(t.score_pct),
+            "tier_printed": t.tier or None,
+            "evaluated": t.evaluated == "true",
+        }
+        for field, value in expected.items():
+            actual = got[field]
+            actual = None if actual is pd.NA or (isinstance(actual, float) and math.isnan(actual)) else actual
+            if field == "rank" and actual is not None:
+                actual = int(actual)
+            if not _same(actual, value):
+                problems.append(f"{t.unit_name}.{field}: got {actual!r}, truth {value!r}")
+    return problems
+
+
+def component_mismatches(components: pd.DataFrame, truth_id: str) -> list[str]:
+    truth = truth_csv(truth_id, "components")
+    problems: list[str] = []
+    if len(components) != len(truth):
+        problems.append(f"{len(components)} component rows, truth has {len(truth)}")
+    for t in truth.itertuples():
+        match = components[
+            (components["group_code"] == t.group_code)
+            & (components["unit_name_raw"] == t.unit_name)
+            & (components["component_name"] == t.component)
+        ]
+        if len(match) != 1:
+            problems.append(f"{t.unit_name}/{t.component}: {len(match)} rows")
+            continue
+        got = match.iloc[0]
+        for field, value in (("component_max", _num(t.component_max)), ("score", _num(t.score))):
+            if not _same(got[field], value):
+                problems.append(f"{t.unit_name}/{t.component}.{field}: got {got[field]!r}, truth {value!r}")
+    return problems
+
+
+def document_mismatches(doc: pd.Series, truth_id: str) -> list[str]:
+    meta = truth_meta(truth_id)
+    problems = []
+    for field in ("source_kind", "province", "issuer", "decision_number", "assessment_year", "framework"):
+        actual = doc[field]
+        actual = None if actual is pd.NA or actual is None else actual
+        if field == "assessment_year" and actual is not None:
+            actual = int(actual)
+        if actual != meta[field]:
+            problems.append(f"{field}: got {actual!r}, truth {meta[field]!r}")
+    date = doc["decision_date"]
+    date = None if date is None or date is pd.NaT else str(date)[:10]
+    if date != meta["decision_date"]:
+        problems.append(f"decision_date: got {date!r}, truth {meta['decision_date']!r}")
+    return problems
