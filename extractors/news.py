@@ -38,7 +38,7 @@ _DATE = re.compile(
     r"ngày\s+(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})|ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})",
     re.IGNORECASE,
 )
-_ISSUER = re.compile(r"(?:của\s+)?(?:Chủ\s+tịch\s+)?(UBND|[UỦ]ỷ?\s*ban\s+nhân\s+dân)\s+tỉnh\s+", re.IGNORECASE)
+_ISSUER = re.compile(r"(?:của\s+)?(?:Chủ\s+tịch\s+)?(UBND|[UỦ][yỷ]\s+ban\s+nhân\s+dân)\s+tỉnh\s+", re.IGNORECASE)
 _PROVINCE_AFTER = re.compile(r"tỉnh\s+", re.IGNORECASE)
 _YEAR = re.compile(r"\bnăm\s+(\d{4})\b", re.IGNORECASE)
 _TIER_RULE = re.compile(r"\bMức\s+([^:;.,\d]{2,20}?)\s*:\s*([^;\n]*)", re.IGNORECASE)

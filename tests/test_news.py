@@ -1,0 +1,136 @@
+"""The news page about QĐ 791/QĐ-UBND against its truth (tests/fixtures/truth/laocai-2023-news-dti2022.*)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from extractors.news import NewsFormatError, is_news_html, read_news_html
+
+FIXTURES = Path(__file__).parent / "fixtures"
+HTML = FIXTURES / "raw" / "laocai-2023-news-dti2022.html"
+TRUTH = FIXTURES / "truth" / "laocai-2023-news-dti2022"
+
+
+@pytest.fixture(scope="module")
+def html() -> bytes:
+    return HTML.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def doc(html):
+    return read_news_html(html)
+
+
+@pytest.fixture(scope="module")
+def truth() -> list[dict]:
+    with open(f"{TRUTH}.scores.csv", encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module")
+def meta() -> dict:
+    return json.loads(Path(f"{TRUTH}.meta.json").read_text(encoding="utf-8"))
+
+
+def _printed_number(value: str) -> float:
+    return float(value.replace(".", "").replace(",", "."))
+
+
+def test_rows_match_truth(doc, truth):
+    got = [(t.group_code, t.group_title, row) for t in doc.tables for row in t.rows]
+    assert len(got) == len(truth) == 19
+    for want, (code, title, row) in zip(truth, got):
+        assert code == want["group_code"]
+        assert title == want["group_title"]
+        assert row.name == want["unit_name"]
+        assert row.rank == want["rank"]
+        assert _printed_number(row.total) == pytest.approx(float(want["total_score"]))
+        assert row.tier == want["tier"]
+        assert row.evaluated is (want["evaluated"] == "true")
+        assert row.confidence == 0.8
+
+
+def test_totals_keep_printed_precision(doc):
+    totals = {row.name: row.total for t in doc.tables for row in t.rows}
+    assert totals["Sở Giáo dục và Đào tạo"] == "625,3"
+    assert totals["Sở Du lịch"] == "235,40"
+    assert totals["Ban Tuyên giáo Tỉnh uỷ"] == "402,00"
+
+
+def test_document_facts(doc, meta):
+    assert doc.source_kind == meta["source_kind"] == "news_article"
+    assert doc.text_source == "html"
+    assert doc.pages is None
+    assert doc.province == meta["province"]
+    assert doc.issuer == meta["issuer"]
+    assert doc.decision_number == meta["decision_number"] == "791/QĐ-UBND"
+    assert doc.decision_date == meta["decision_date"] == "2023-04-11"
+    assert doc.assessment_year == meta["assessment_year"] == 2022
+    assert doc.framework == meta["framework"]
+    assert doc.default_confidence == 0.8
+
+
+def test_group_maxima_as_printed(doc, meta):
+    assert doc.group_maxima == {"tthc": "1.000", "khong_tthc": "750", "huyen": "1.000"}
+    for group in meta["groups"]:
+        assert _printed_number(doc.group_maxima[group["group_code"]]) == group["max_score"]
+
+
+def test_tier_rules_as_quoted(doc, meta):
+    quoted = [(r.label, r.pct_gt, r.pct_le) for r in doc.tier_rules]
+    want = [(t["tier"].lower(), t["pct_gt"], t["pct_le"]) for t in meta["tier_thresholds"]["tiers"]]
+    assert quoted == want
+
+
+def test_notes_name_the_contradictions(doc):
+    about = [n for n in doc.notes if "Sở Du lịch" in n]
+    assert any("Hoàn thành" in n and "23.54%" in n for n in about)
+    assert any("no unit is at 'khởi động'" in n for n in about)
+    assert all("Sở Du lịch" in n for n in doc.notes)
+
+
+def test_chrome_gives_no_rows_or_text(html, doc):
+    assert "Đang online" not in doc.text and "24°" not in doc.text and "Đăng nhập" not in doc.text
+    assert "Cơ quan chủ quản" not in doc.text and "Tỉnh Lào Cai tổ chức phát động" not in doc.text
+    # A score-like sentence in the sidebar, the related box or the footer is not the article's.
+    noisy = html.replace(
+        "<li>Đang online: 13</li>".encode(),
+        "<li>Sở Y tế đứng đầu với 900,5 điểm</li>".encode(),
+    ).replace(
+        "Tỉnh Lào Cai tổ chức phát động".encode(),
+        "Đối với nhóm các huyện, thị xã, thành phố: huyện Sa Pa dẫn đầu với 999,9 điểm".encode(),
+    ).replace(
+        "Cơ quan chủ quản".encode(), "Sở Xây dựng đứng đầu với 800 điểm. Cơ quan chủ quản".encode()
+    )
+    assert noisy != html
+    names = {row.name for t in read_news_html(noisy).tables for row in t.rows}
+    assert names == {row.name for t in doc.tables for row in t.rows}
+
+
+def test_routing(html):
+    assert is_news_html(html)
+    assert not is_news_html(b"%PDF-1.7\n...")
+
+
+def test_reworded_article():
+    """Other wording and order of the same kind of statements."""
+    page = """<html><body><div class="detail-content">
+    <p>Theo Quyết định số 120/QĐ-UBND ngày 5 tháng 3 năm 2024 của Ủy ban nhân dân tỉnh Yên Bái, thang điểm
+    tối đa 1.000 điểm. Kết quả xếp hạng chuyển đổi số năm 2023:</p>
+    <p>Tại nhóm các huyện, thị xã, thành phố: huyện Trấn Yên xếp thứ nhất với 701,5 điểm, đạt mức Nâng cao;
+    xếp thứ hai là thị xã Nghĩa Lộ với 690,25 điểm.</p>
+    </div><div class="sidebar">Hôm nay: 669</div></body></html>"""
+    doc = read_news_html(page)
+    assert (doc.decision_number, doc.decision_date, doc.issuer) == ("120/QĐ-UBND", "2024-03-05", "UBND tỉnh Yên Bái")
+    assert doc.group_maxima == {"huyen": "1.000"}
+    rows = [(r.rank, r.name, r.total, r.tier) for r in doc.tables[0].rows]
+    assert rows == [("1", "huyện Trấn Yên", "701,5", "Nâng cao"), ("2", "thị xã Nghĩa Lộ", "690,25", None)]
+
+
+def test_page_without_article_is_an_error():
+    with pytest.raises(NewsFormatError):
+        read_news_html("<html><body><nav>Trang chủ</nav></body></html>")
