@@ -32,7 +32,7 @@ _BLOCK = {"p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "br"
 _CLASS_SPLIT = re.compile(r"[\s_\-]+")
 _SCORE = re.compile(r"(\d{1,4}(?:[.,]\d+)*)\s*điểm", re.IGNORECASE)
 _MAX_CONTEXT = re.compile(r"tối\s+đa|thang\s+điểm", re.IGNORECASE)
-_CLAUSE_END = re.compile(r";|…|\.\.\.|\n|\.(?=\s+[^\W\d_])")
+_CLAUSE_END = re.compile(r";|…|\.\.\.|\n|(?<!\bTP)(?<!\bTX)\.(?=\s+[^\W\d_])")
 _DECISION = re.compile(r"Quyết\s+định\s+(?:số\s*)?(\d{1,6}\s*/\s*[A-ZĐ][\wĐ\-]*)", re.IGNORECASE)
 _DATE = re.compile(
     r"ngày\s+(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})|ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})",
@@ -288,17 +288,17 @@ def _scores(clause: str) -> list[re.Match]:
 
 def _name(piece: str, phrases: _Phrases) -> str | None:
     candidates = [m.end() for m in re.finditer(r"\blà\s*:?\s+", piece)]
-    starts = [m.start() for pos in candidates if (m := phrases.unit_start.match(piece, pos))]
+    starts = [m for pos in candidates if (m := phrases.unit_start.match(piece, pos))]
     if not starts:
         lead = re.match(r"[\s,.…;:]*(?:và\s+)?", piece).end()
         if m := phrases.unit_start.match(piece, lead):
-            starts = [m.start()]
+            starts = [m]
     if not starts and (m := phrases.unit_anywhere.search(piece)):
-        starts = [m.start()]
+        starts = [m]
     if not starts:
         return None
-    start = starts[0]
-    for stop in phrases.name_stop.finditer(piece, start + 2):
+    start = starts[0].start()
+    for stop in phrases.name_stop.finditer(piece, starts[0].end()):
         if stop.group(0).strip() == ",":
             rest = piece[stop.end() :].lstrip()
             if rest[:1].isupper():  # "Sở Văn hóa, Thể thao và Du lịch": the comma is inside the name
