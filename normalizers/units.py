@@ -43,6 +43,7 @@ _UNIT_ID = re.compile(r"^[a-z][a-z0-9]*\.[a-z0-9_]+$")
 _PARENTHETICAL = re.compile(r"\([^()]*\)")
 _SPACE = re.compile(r"\s+")
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _UNIT_FIELDS = ("unit_id", "name", "unit_type", "valid_from_year", "valid_to_year", "aliases", "note")
 _EVENT_FIELDS = ("event", "from", "to", "effective_year", "approximate", "legal_basis", "note")
 
@@ -181,7 +182,7 @@ class _Province:
 def _read_yaml(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return yaml.load(fh, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         raise RegistryError(f"{path.name}: not valid YAML ({exc})") from exc
     except OSError as exc:
@@ -552,7 +553,7 @@ class Registry:
                     )
             for uid in e.to_ids:
                 u = self._units[uid]
-                if not u.valid_in(e.effective_year) and u.valid_from_year != e.effective_year + 1:
+                if not u.valid_in(e.effective_year):
                     raise RegistryError(
                         f"{where}: unit {uid} is not valid in {e.effective_year} (valid {u.validity()})"
                     )
