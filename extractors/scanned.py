@@ -13,6 +13,7 @@ the words are mapped back by position.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import statistics
@@ -26,8 +27,9 @@ import numpy as np
 import pypdfium2 as pdfium
 import pytesseract
 
-from extractors.grid import Cell, Grid, Segment, Word, build_grids, join_words
+from extractors.grid import Cell, Grid, Segment, Word, build_grids, merge_segments
 from extractors.image_cleanup import (
+    Rulings,
     ScanError,
     binarise,
     char_height,
@@ -47,6 +49,9 @@ from extractors.page import PageContent, TextLine, words_to_lines
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 LANG = "vie"
+# The Vietnamese model reads a lone "5" as "9" and drops leading digits under a whitelist;
+# the English one does not, and digits are all a numeric cell holds.
+NUMERIC_LANG = "eng"
 NUMERIC_CHARS = "0123456789.,%"
 _NUMERIC = re.compile(r"^[0-9][0-9.,]*%?$")
 _MOSAIC_GAP = 36
@@ -113,11 +118,20 @@ def render_page(pdf_path: Path, page_index: int, dpi: int = 300) -> np.ndarray:
 # --- orientation and clean-up -----------------------------------------------------------
 
 
-def _has_osd() -> bool:
+@functools.cache
+def _languages() -> frozenset[str]:
     try:
-        return "osd" in pytesseract.get_languages(config="")
+        return frozenset(pytesseract.get_languages(config=""))
     except pytesseract.TesseractError:
-        return False
+        return frozenset()
+
+
+def _has_osd() -> bool:
+    return "osd" in _languages()
+
+
+def _numeric_lang() -> str:
+    return NUMERIC_LANG if NUMERIC_LANG in _languages() else LANG
 
 
 def _upside_down_osd(ink_page: np.ndarray) -> bool | None:
@@ -214,7 +228,7 @@ def _cell_crop(clean: np.ndarray, cell: Cell, inset: int, min_height: float) -> 
     return _Crop(cell, region[cy0:cy1, cx0:cx1], x0 + cx0, top + cy0)
 
 
-def _ocr_mosaic(crops: Sequence[_Crop], config: str) -> None:
+def _ocr_mosaic(crops: Sequence[_Crop], config: str, lang: str = LANG) -> None:
     """OCR crops stacked one above the other in one tesseract call; words go back to crops."""
     if not crops:
         return
@@ -228,7 +242,7 @@ def _ocr_mosaic(crops: Sequence[_Crop], config: str) -> None:
         mosaic[y : y + h, _MOSAIC_PAD : _MOSAIC_PAD + w] = crop.image
         bands.append((y, y + h))
         y += h + _MOSAIC_GAP
-    data = pytesseract.image_to_data(mosaic, lang=LANG, config=config, output_type=pytesseract.Output.DICT)
+    data = pytesseract.image_to_data(mosaic, lang=lang, config=config, output_type=pytesseract.Output.DICT)
     starts = [b[0] for b in bands]
     for text, conf, left, top, w, h, block, par, line in zip(
         data["text"], data["conf"], data["left"], data["top"], data["width"], data["height"],
@@ -247,9 +261,9 @@ def _ocr_mosaic(crops: Sequence[_Crop], config: str) -> None:
         crop.lines.append((block, par, line))
 
 
-def _ocr_single(crop: _Crop, config: str) -> None:
+def _ocr_single(crop: _Crop, config: str, lang: str = LANG) -> None:
     padded = cv2.copyMakeBorder(crop.image, 30, 30, 30, 30, cv2.BORDER_CONSTANT, value=255)
-    data = pytesseract.image_to_data(padded, lang=LANG, config=config, output_type=pytesseract.Output.DICT)
+    data = pytesseract.image_to_data(padded, lang=lang, config=config, output_type=pytesseract.Output.DICT)
     for text, conf, left, top, w, h, block, par, line in zip(
         data["text"], data["conf"], data["left"], data["top"], data["width"], data["height"],
         data["block_num"], data["par_num"], data["line_num"],
@@ -329,10 +343,10 @@ def ocr_cells(clean: np.ndarray, grids: Sequence[Grid], text_height: float) -> N
     for crop in numeric:
         crop.words, crop.lines = [], []
     whitelist = f"--psm 6 -c tessedit_char_whitelist={NUMERIC_CHARS}"
-    _ocr_mosaic(numeric, whitelist)
+    _ocr_mosaic(numeric, whitelist, _numeric_lang())
     for crop in numeric:
         if not crop.words:
-            _ocr_single(crop, f"--psm 10 -c tessedit_char_whitelist={NUMERIC_CHARS}")
+            _ocr_single(crop, f"--psm 10 -c tessedit_char_whitelist={NUMERIC_CHARS}", _numeric_lang())
         if not crop.words:
             crop.words, crop.lines = first[id(crop)]
     numeric_ids = {id(c) for c in numeric}
@@ -364,6 +378,22 @@ def _free_text(clean: np.ndarray, grids: Sequence[Grid], margin: int) -> list[Te
     return words_to_lines(words)
 
 
+def _table_segments(rulings: Rulings, tol: float) -> list[Segment]:
+    """Ruling segments, less vertical strokes of letters that touch a border.
+
+    A real cell border runs from one horizontal ruling to another; a glyph standing on a
+    border ("Khương" on the table's bottom line) reaches only one, and would add a column.
+    """
+    hs = merge_segments([Segment(True, *run) for run in rulings.h_runs], tol)
+    vs = merge_segments([Segment(False, *run) for run in rulings.v_runs], tol)
+    reach = 2 * tol
+
+    def lands(x: float, y: float) -> bool:
+        return any(abs(h.pos - y) <= reach and h.start - reach <= x <= h.end + reach for h in hs)
+
+    return hs + [v for v in vs if lands(v.pos, v.start) and lands(v.pos, v.end)]
+
+
 # --- public entry points ----------------------------------------------------------------
 
 
@@ -372,8 +402,8 @@ def ocr_page_image(image: np.ndarray, page_number: int) -> PageContent:
     page = prepare(image)
     text_height = char_height(255 - page)
     rulings = find_rulings(page, text_height)
-    segments = [Segment(True, *run) for run in rulings.h_runs] + [Segment(False, *run) for run in rulings.v_runs]
     tol = max(6.0, text_height * 0.25)
+    segments = _table_segments(rulings, tol)
     grids = build_grids(segments, [], page_number, tol=tol, min_size=text_height)
     clean = erase_rulings(page, rulings, grids, int(tol))
     ocr_cells(clean, grids, text_height)
