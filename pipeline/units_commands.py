@@ -1,0 +1,105 @@
+"""`dti units ...`: the review loop for unit names the matcher would not guess.
+
+A run records each unresolved name as an `unresolved_unit` issue; an officer reads them
+with `review`, checks a name with `match` and records the answer with `accept`, which
+adds an alias to the registry file so the next run resolves it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from normalizers.units import Registry, RegistryError, UnknownUnitError
+
+_registry_option = click.option(
+    "--registry",
+    "registry_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Registry directory (units/, abbreviations.yaml, confusables.yaml); default: the packaged one.",
+)
+
+
+def _load(registry_dir: Path | None) -> Registry:
+    try:
+        return Registry.load(registry_dir)
+    except RegistryError as exc:
+        raise click.ClickException(f"the unit registry is invalid: {exc}") from exc
+
+
+@click.group()
+def units() -> None:
+    """Review and resolve unit names against the unit registry."""
+
+
+@units.command()
+@click.option(
+    "--curated",
+    "curated_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("curated"),
+    show_default=True,
+    help="Folder holding issues.parquet.",
+)
+def review(curated_dir: Path) -> None:
+    """List unit names that did not resolve, with their candidates."""
+    path = curated_dir / "issues.parquet"
+    if not path.exists():
+        raise click.ClickException(f"{path} not found; run `dti run` first or pass --curated")
+    issues = pd.read_parquet(path)
+    queue = issues[issues["code"] == "unresolved_unit"]
+    if queue.empty:
+        click.echo("No unresolved unit names.")
+        return
+    rows = queue[["unit_name_raw", "doc_id", "expected"]].drop_duplicates()
+    click.echo(f"{len(rows)} unresolved unit name(s):")
+    for name, doc_id, expected in rows.itertuples(index=False):
+        click.echo(f"- {name!s}  (doc {doc_id})")
+        click.echo(f"    candidates: {expected if isinstance(expected, str) and expected else '(none)'}")
+    click.echo('Record an answer with: dti units accept "<name as printed>" <unit_id>')
+
+
+@units.command()
+@click.argument("name")
+@click.argument("unit_id")
+@_registry_option
+def accept(name: str, unit_id: str, registry_dir: Path | None) -> None:
+    """Record NAME (as printed) as an alias of UNIT_ID in the registry."""
+    registry = _load(registry_dir)
+    try:
+        added = registry.add_alias(unit_id, name)
+    except UnknownUnitError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except RegistryError as exc:
+        raise click.ClickException(f"alias not recorded: {exc}") from exc
+    unit = registry.unit(unit_id)
+    if added:
+        click.echo(f"Recorded '{name}' as an alias of {unit_id} ({unit.name}) in {unit.source_file}.")
+    else:
+        click.echo(f"{unit_id} ({unit.name}) already answers to '{name}'; nothing changed.")
+
+
+@units.command()
+@click.argument("name")
+@click.option("--province", required=True, help="Province as printed, e.g. 'Lào Cai'.")
+@click.option("--year", type=int, default=None, help="The year the document assesses.")
+@click.option("--json", "as_json", is_flag=True, help="Print the match as JSON.")
+@_registry_option
+def match(name: str, province: str, year: int | None, as_json: bool, registry_dir: Path | None) -> None:
+    """Show how NAME resolves for a document of PROVINCE and YEAR."""
+    result = _load(registry_dir).match(name, province, year)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(f"name:      {result.name}")
+    click.echo(f"unit:      {result.unit_id or '-'}" + (f" ({result.unit_name})" if result.unit_name else ""))
+    click.echo(f"method:    {result.method}  score {result.score:.1f}")
+    if result.runner_up:
+        click.echo(f"runner-up: {result.runner_up}  score {result.runner_up_score:.1f}")
+    for uid, cname, score in result.candidates:
+        click.echo(f"  candidate {uid:28s} {score:5.1f}  {cname}")
+    click.echo(f"reason:    {result.reason}")
