@@ -57,7 +57,7 @@ _PROVINCE = re.compile(
 )
 _AGENCY = re.compile(r"^so\s+\S")
 _MOTTO = re.compile(r"\s+(?:doc\s+lap|cong\s+hoa)\b")
-_ROMAN_HEAD = re.compile(r"^(?:[IVX]{1,4}|\d{1,2})\s*[.)]\s+\S")
+_ROMAN_HEAD = re.compile(r"^(?:[IVXLl1]{1,4}|\d{1,2})\s*[.)]\s+\S")  # OCR reads "II." as "IL."
 
 
 class WeeklyReportError(ValueError):
@@ -108,7 +108,15 @@ def _loose(text: str | None) -> str:
 
 
 def _has_phrase(haystack_key: str, phrase: str) -> bool:
-    return f" {_key(phrase)} " in f" {haystack_key} "
+    """Phrase containment that forgives an OCR slip or two ("Kết cuả" for "Kết quả")."""
+    needle = _key(phrase)
+    if f" {needle} " in f" {haystack_key} ":
+        return True
+    size, words = len(needle.split()), haystack_key.split()
+    return any(
+        SequenceMatcher(None, needle, " ".join(words[i : i + size])).ratio() >= 0.85
+        for i in range(len(words) - size + 1)
+    )
 
 
 @lru_cache(maxsize=1)
@@ -253,12 +261,14 @@ def _date(year: int, month: int, day: int) -> dt.date | None:
 @dataclass
 class _Table:
     spec: _TableSpec
-    n_cols: int
-    labels: list[str]  # per grid column
+    n_cols: int  # logical columns
+    labels: list[str]  # per logical column
     row_no_col: int | None
     label_col: int | None
     unit_col: int | None
     rows: list[tuple[int, list[str]]] = field(default_factory=list)  # (page, texts per column)
+    ranges: list[tuple[int, int]] = field(default_factory=list)  # grid columns of each logical column
+    grid_cols: int = 0
 
     @property
     def data_cols(self) -> list[int]:
@@ -288,17 +298,27 @@ def _is_numbering_row(texts: list[str]) -> bool:
     )
 
 
-def _header_labels(grid: Grid, header_rows: list[int]) -> list[str]:
+def _column_ranges(grid: Grid, header_rows: list[int]) -> list[tuple[int, int]]:
+    """Logical columns: the spans of the lowest header row's cells.
+
+    Scans sometimes split body cells with spurious rulings; the header says how many
+    columns the table really has, so body cells are gathered under their header cell.
+    """
+    return [(c.col, c.col + c.colspan) for c in grid.row_cells(header_rows[-1])]
+
+
+def _header_labels(grid: Grid, header_rows: list[int], ranges: list[tuple[int, int]]) -> list[str]:
     labels = []
-    for col in range(grid.n_cols):
+    for a, b in ranges:
         parts: list[str] = []
         seen: set[int] = set()
         for row in header_rows:
-            cell = grid.cell_at(row, col)
-            if cell is not None and id(cell) not in seen:
-                seen.add(id(cell))
-                if cell.text.strip():
-                    parts.append(cell.text)
+            for col in range(a, b):
+                cell = grid.cell_at(row, col)
+                if cell is not None and id(cell) not in seen:
+                    seen.add(id(cell))
+                    if cell.text.strip():
+                        parts.append(cell.text)
         labels.append(clean_printed(" ".join(parts)) or "")
     return labels
 
@@ -361,7 +381,8 @@ def _collect_tables(pages: list[PageContent], know: _Knowledge, warnings: list[s
                     break
                 header_rows.append(row)
             if header_rows:
-                labels = _header_labels(grid, header_rows)
+                ranges = _column_ranges(grid, header_rows)
+                labels = _header_labels(grid, header_rows, ranges)
                 spec = _classify(_key(" ".join(labels)), heading_key, know)
                 if spec is None:
                     warnings.append(f"page {grid.page}: a table with header {labels!r} matches no known weekly table")
@@ -369,19 +390,24 @@ def _collect_tables(pages: list[PageContent], know: _Knowledge, warnings: list[s
                     continue
                 table = tables.get(spec.code)
                 if table is None:
-                    table = _new_table(spec, grid.n_cols, labels, know)
+                    table = _new_table(spec, len(ranges), labels, know)
+                    table.ranges, table.grid_cols = ranges, grid.n_cols
                     tables[spec.code] = table
                     order.append(spec.code)
-                elif table.n_cols != grid.n_cols:
-                    warnings.append(f"page {grid.page}: table {spec.code} repeats with {grid.n_cols} columns, not {table.n_cols}")
+                elif table.n_cols != len(ranges):
+                    warnings.append(f"page {grid.page}: table {spec.code} repeats with {len(ranges)} columns, not {table.n_cols}")
                     continue
                 body_start = header_rows[-1] + 1
             else:
-                if previous is None or previous.n_cols != grid.n_cols:
+                if previous is not None and previous.grid_cols == grid.n_cols:
+                    ranges = previous.ranges
+                elif previous is not None and previous.n_cols == grid.n_cols:
+                    ranges = [(c, c + 1) for c in range(grid.n_cols)]
+                else:
                     warnings.append(f"page {grid.page}: a table without header follows no table of the same width")
                     continue
                 table, body_start = previous, 0
-            _add_rows(table, grid, body_start)
+            _add_rows(table, grid, body_start, ranges)
             previous = table
     return [tables[code] for code in order]
 
@@ -397,9 +423,9 @@ def _new_table(spec: _TableSpec, n_cols: int, labels: list[str], know: _Knowledg
     return _Table(spec, n_cols, labels, row_no_col, label_col, unit_col)
 
 
-def _add_rows(table: _Table, grid: Grid, start: int) -> None:
+def _add_rows(table: _Table, grid: Grid, start: int, ranges: list[tuple[int, int]]) -> None:
     for row in range(start, grid.n_rows):
-        texts = [_cell_text(grid, row, c) for c in range(grid.n_cols)]
+        texts = [" ".join(t for c in range(a, b) if (t := _cell_text(grid, row, c)).strip()) for a, b in ranges]
         if not any(t.strip() for t in texts) or _is_numbering_row(texts):
             continue
         table.rows.append((grid.page, texts))
