@@ -338,7 +338,7 @@ def _canonical_label(printed: str, spec: _TableSpec) -> str:
         ratio = SequenceMatcher(None, squeeze(printed), squeeze(known)).ratio()
         if ratio > best_ratio:
             best, best_ratio = known, ratio
-    return best if best_ratio >= 0.85 else printed
+    return best if best_ratio >= 0.8 else printed
 
 
 def _classify(header_key: str, heading_key: str, know: _Knowledge) -> _TableSpec | None:
