@@ -526,7 +526,8 @@ class Registry:
             for u in prov.units:
                 if u.unit_id in seen_ids:
                     raise RegistryError(
-                        f"{prov.file.name}, unit {u.unit_id}: duplicate unit_id (already defined in {seen_ids[u.unit_id]})"
+                        f"{prov.file.name}, unit {u.unit_id}: duplicate unit_id "
+                        f"(already defined in {seen_ids[u.unit_id]})"
                     )
                 seen_ids[u.unit_id] = prov.file.name
         for pkey, index in self._normal.items():
@@ -537,7 +538,8 @@ class Registry:
                             raise RegistryError(
                                 f"{a.source_file}, unit {a.unit_id}: name or alias reads the same as one of "
                                 f"{b.unit_id} ('{key}') and both are valid in overlapping years "
-                                f"({a.validity()} and {b.validity()}); give one of them an end year or drop the alias"
+                                f"({a.validity()} and {b.validity()}); give one of them an end year "
+                                "or drop the alias"
                             )
         for e in self._events:
             where = f"{e.source_file}, {e.event} {', '.join(e.from_ids)} → {', '.join(e.to_ids)}"
@@ -707,6 +709,9 @@ class Registry:
         Only units of that province valid in that year are considered (all of them when
         ``year`` is None). Cached: documents repeat names and this is called for every row.
         """
+        if not isinstance(name, str):  # None or NaN from a frame: an empty name
+            name = ""
+        year = None if year is None or pd.isna(year) else int(year)
         cache_key = (name, _province_key(province), year)
         hit = self._cache.get(cache_key)
         if hit is None:
@@ -725,12 +730,20 @@ class Registry:
             return _unresolved(printed, f"No registry file covers the province {province!r}.")
 
         key = text_key(printed)
-        for method, index in (("exact", self._exact[pkey]), ("alias", self._alias[pkey])):
-            if key in index:
-                return self._decide(printed, index[key], method, year, prov.name)
         nkey = self._normalise(printed, prov.name)
-        if nkey in self._normal[pkey]:
-            return self._decide(printed, self._normal[pkey][nkey], "abbreviation", year, prov.name, nkey)
+        out_of_years: list[Unit] = []
+        for method, index, k in (
+            ("exact", self._exact[pkey], key),
+            ("alias", self._alias[pkey], key),
+            ("abbreviation", self._normal[pkey], nkey),
+        ):
+            hits = index.get(k, [])
+            if any(u.valid_in(year) for u in hits):
+                return self._decide(printed, hits, method, year, prov.name, nkey)
+            out_of_years += [u for u in hits if u not in out_of_years]
+        if out_of_years:
+            # The name is known but belongs to another period: a registry question, not a typo.
+            return self._decide(printed, out_of_years, "exact", year, prov.name, nkey)
         return self._fuzzy_match(printed, nkey, pkey, year, prov.name, in_year)
 
     def _decide(
@@ -763,7 +776,7 @@ class Registry:
         skeleton = strip_diacritics(nkey)
         signature = self._signature(nkey)
         best: dict[str, float] = {}
-        eligible: dict[str, float] = {}
+        eligible: set[str] = set()
         units: dict[str, Unit] = {}
         for k in self._fuzzy[pkey]:
             if not k.unit.valid_in(year):
@@ -778,7 +791,7 @@ class Registry:
             units[uid] = k.unit
             best[uid] = max(best.get(uid, 0.0), score)
             if k.signature == signature:
-                eligible[uid] = max(eligible.get(uid, 0.0), score)
+                eligible.add(uid)
         if not best:
             return _unresolved(printed, f"No unit of {province} is valid{in_year}.")
         ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))

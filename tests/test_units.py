@@ -661,3 +661,20 @@ def test_fingerprint_is_stable_and_sensitive(registry_copy):
     path = registry_copy / "abbreviations.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     assert Registry.load(registry_copy).fingerprint() != a
+
+
+def test_alias_of_a_unit_in_year_wins_over_a_name_of_another_period(registry_copy):
+    """An officer may record the short name used between 2018 and 2023 for the merged department."""
+    reg = Registry.load(registry_copy)
+    assert reg.match("Sở Giao thông vận tải", LCI, 2020).unit_id is None
+    reg.add_alias("lci.so_gtvt_xd", "Sở Giao thông vận tải")
+    m = reg.match("Sở Giao thông vận tải", LCI, 2020)
+    assert (m.unit_id, m.method) == ("lci.so_gtvt_xd", "alias")
+    assert reg.match("Sở Giao thông vận tải", LCI, 2016).unit_id == "lci.so_gtvt"
+    assert reg.match("Sở Giao thông vận tải", LCI, 2025).unit_id == "lci.so_gtvt_2024"
+
+
+def test_missing_values_from_frames_do_not_crash(registry):
+    assert registry.match(float("nan"), LCI, 2023).method == "unresolved"
+    assert registry.match("Sở Y tế", LCI, pd.NA).unit_id == "lci.so_y_te"
+    assert registry.match("Sở Y tế", LCI, pd.array([2023], dtype="Int16")[0]).unit_id == "lci.so_y_te"
