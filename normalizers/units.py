@@ -119,6 +119,7 @@ class UnitMatch:
 
     @property
     def resolved(self) -> bool:
+        """True when the name was tied to a unit (any method but "unresolved")."""
         return self.unit_id is not None
 
     def candidates_text(self) -> str:
@@ -126,6 +127,7 @@ class UnitMatch:
         return "; ".join(f"{uid} {name} ({score:.0f})" for uid, name, score in self.candidates)
 
     def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values, for `dti units match --json` and issue records."""
         return {
             "name": self.name,
             "unit_id": self.unit_id,
@@ -564,10 +566,12 @@ class Registry:
 
     @property
     def provinces(self) -> tuple[str, ...]:
+        """Province names as the registry files spell them."""
         return tuple(p.name for p in self._provinces.values())
 
     @property
     def events(self) -> tuple[LineageEvent, ...]:
+        """Lineage events with their approximate flag and legal basis (not in the frame)."""
         return tuple(self._events)
 
     def unit(self, unit_id: str) -> Unit:
@@ -578,6 +582,7 @@ class Registry:
             raise UnknownUnitError(f"no unit with id {unit_id!r} in the registry at {self.directory}") from None
 
     def units(self, province: str | None = None) -> tuple[Unit, ...]:
+        """All units, or those of one province (as printed; empty when it has no file)."""
         if province is None:
             return tuple(self._units.values())
         prov = self._provinces.get(_province_key(province))
