@@ -77,7 +77,7 @@ def _title_block(lines: list[str]) -> str:
         if start is None and key.startswith("quyết định") and len(key) <= 14:
             start = i + 1
             continue
-        if start is not None and (key.startswith("căn cứ") or key.startswith("chủ tịch") or key.startswith("ủy ban nhân dân")):
+        if start is not None and (key.startswith("căn cứ") or key.startswith("chủ tịch")):
             return " ".join(lines[start:i])
     return " ".join(lines[start : start + 4]) if start is not None else ""
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipeline.batch import Found, Outcome
-from schemas.curated import validate
+from pipeline.process import DocumentResult
+from schemas.curated import ContractError, validate
 from schemas.issues import Issue, issues_frame
 
 CURATED_TABLES = ("documents", "scores", "components", "issues", "units", "unit_lineage", "weekly_indicators")
@@ -77,6 +78,21 @@ def resolve_units(scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.Dat
     return issues
 
 
+def contract_problem(result: DocumentResult) -> str | None:
+    """Why one document's rows cannot be published, in one line; None when they can."""
+    missing = [name for name in ("province", "assessment_year") if result.document.get(name) is None]
+    if result.document.get("source_kind") != "weekly_report" and missing:
+        return f"the {' and '.join(m.replace('_', ' ') for m in missing)} could not be read from the document's header and title; check the first page (a scan may need a cleaner copy)"
+    for table, frame in (("scores", result.scores), ("components", result.components), ("weekly_indicators", result.weekly)):
+        if frame is None or not len(frame):
+            continue
+        try:
+            validate(frame, table)
+        except ContractError as exc:
+            return f"its {table} rows break the data contract ({str(exc)[:200]}); report this file"
+    return None
+
+
 def assemble(found: list[Found], outcomes: dict[str, Outcome], registry=None) -> Curated:
     """The curated tables from every file's outcome, in file order, validated."""
     first_of: dict[str, str] = {}
@@ -92,6 +108,10 @@ def assemble(found: list[Found], outcomes: dict[str, Outcome], registry=None) ->
             documents.append(_doc_row(f, "quarantined", error=outcome.error))
             continue
         result = outcome.result
+        problem = contract_problem(result)
+        if problem:
+            documents.append(_doc_row(f, "quarantined", error=problem))
+            continue
         documents.append(_doc_row(f, "ok", fields=result.document))
         scores.append(result.scores)
         components.append(result.components)

@@ -59,10 +59,18 @@ def discover(raw: Path) -> list[Found]:
 
 
 def pipeline_fingerprint() -> str:
-    """Changes when the code version or the framework knowledge changes: cached rows are re-derived."""
+    """Changes with the code or the framework knowledge, so cached rows are re-derived then.
+
+    Hashes the installed source and data of the extraction packages rather than trusting a
+    version string someone must remember to bump.
+    """
     digest = hashlib.sha256(PIPELINE_VERSION.encode())
-    data = resources.files("normalizers").joinpath("data/frameworks.yaml").read_bytes()
-    digest.update(data)
+    for package in ("extractors", "normalizers", "schemas", "pipeline"):
+        root = resources.files(package)
+        for path in sorted(Path(str(root)).rglob("*")):
+            if path.suffix in (".py", ".yaml", ".csv") and "units" not in path.relative_to(Path(str(root))).parts[:2]:
+                digest.update(path.name.encode())
+                digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 

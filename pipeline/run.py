@@ -21,7 +21,7 @@ from pipeline.assemble import CURATED_TABLES, assemble
 from pipeline.batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Found, Outcome, discover, pipeline_fingerprint, process_all
 from pipeline.process import PIPELINE_VERSION
 from pipeline.publish import new_version, publish, run_lock, state_dir
-from schemas.curated import to_arrow
+from schemas.curated import ContractError, to_arrow
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -101,7 +101,10 @@ def run_pipeline(
         fingerprint = pipeline_fingerprint()
         outcomes = process_all(list(unique.values()), state_dir(curated) / "cache", fingerprint, workers, timeout_s, memory_mb, on_done)
         registry = load_registry(registry_dir)
-        result = assemble(found, outcomes, registry)
+        try:
+            result = assemble(found, outcomes, registry)
+        except ContractError as exc:
+            raise RunError(f"the curated tables would break the contract: {exc}") from exc
         summary = _summarize(found, outcomes, result.frames)
         payloads = {f"{name}.parquet": _parquet_bytes(to_arrow(result.frames[name], name)) for name in CURATED_TABLES}
         digest = hashlib.sha256(b"".join(payloads[k] for k in sorted(payloads))).hexdigest()[:12]
