@@ -86,12 +86,26 @@ def _profile_score(ink: np.ndarray, angle: float) -> float:
     return float(np.square(np.diff(rows)).sum())
 
 
-def is_sideways(ink: np.ndarray) -> bool:
-    """Text lines run vertically: row profiles of rotated text are flat, column ones are peaky."""
-    small = _small(ink, 1000)
-    rows = small.sum(axis=1, dtype=np.float64)
-    cols = small.sum(axis=0, dtype=np.float64)
-    return float(np.square(np.diff(cols)).sum()) > 1.3 * float(np.square(np.diff(rows)).sum())
+def _text_only(small: np.ndarray) -> np.ndarray:
+    """Ink less anything line-like: rulings run both ways and would vote for both."""
+    k = 31
+    h = cv2.morphologyEx(cv2.dilate(small, np.ones((3, 1), np.uint8)), cv2.MORPH_OPEN, np.ones((1, k), np.uint8))
+    v = cv2.morphologyEx(cv2.dilate(small, np.ones((1, 3), np.uint8)), cv2.MORPH_OPEN, np.ones((k, 1), np.uint8))
+    lines = cv2.dilate(h | v, np.ones((3, 3), np.uint8))
+    return cv2.bitwise_and(small, cv2.bitwise_not(lines))
+
+
+def is_sideways(ink: np.ndarray, limit: float = 5.0) -> bool:
+    """Do text lines run vertically? Compare the best row-profile sharpness both ways.
+
+    Sweeping a few angles keeps a skewed page (whose profiles are blurred) comparable.
+    """
+    text = _text_only(_small(ink, 1000))
+    turned = cv2.rotate(text, cv2.ROTATE_90_CLOCKWISE)
+    angles = np.arange(-limit, limit + 1e-9, 0.5)
+    upright = max(_profile_score(text, a) for a in angles)
+    sideways = max(_profile_score(turned, a) for a in angles)
+    return sideways > 1.2 * upright
 
 
 def estimate_skew(ink: np.ndarray, limit: float = 5.0) -> float:
