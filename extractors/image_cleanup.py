@@ -135,17 +135,18 @@ def rotate(gray: np.ndarray, angle: float) -> np.ndarray:
     return cv2.warpAffine(gray, m, (nw, nh), flags=cv2.INTER_LINEAR, borderValue=255)
 
 
-def binarise(gray: np.ndarray) -> np.ndarray:
+def binarise(gray: np.ndarray, speck: int = 4) -> np.ndarray:
     """Adaptive threshold (uneven paper tone) after light denoising; black ink on white.
 
     The block is large against the stroke width so bold totals stay solid, and specks of
-    two or three pixels (scanner dust) are dropped; decimal points are far bigger.
+    `speck` pixels or fewer (scanner dust; more on an upscaled page) are dropped; decimal
+    points are several times bigger.
     """
     smooth = cv2.medianBlur(gray, 3)
     ink = cv2.adaptiveThreshold(smooth, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY_INV, 51, 20)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     specks = np.zeros(n, dtype=bool)
-    specks[1:] = stats[1:, 4] <= 4
+    specks[1:] = stats[1:, 4] <= speck
     ink[specks[labels]] = 0
     return 255 - ink
 

@@ -53,14 +53,18 @@ class Columns:
         return (self.name, self.rank, self.seq, self.total, self.percent, self.tier, tuple(c[1] for c in self.components))
 
 
+def _anchored_cells(grid: Grid, row: int) -> list[Cell]:
+    """Cells that start in this row; spans from the rows above belong to those rows."""
+    return [c for c in grid.cells if c.row == row]
+
+
 def _row_kind(grid: Grid, row: int, knowledge: Knowledge) -> str:
-    cells = grid.row_cells(row)
-    texts = [_flat(c.text) for c in cells]
-    filled = [t for t in texts if t]
+    cells = _anchored_cells(grid, row)
+    filled_cells = [c for c in cells if _flat(c.text)]
+    filled = [_flat(c.text) for c in filled_cells]
     if not filled:
         return "empty"
-    wide = max(cells, key=lambda c: c.colspan)
-    if len(filled) == 1 and wide.colspan >= max(2, grid.n_cols - 1) and _flat(wide.text):
+    if len(filled_cells) == 1 and filled_cells[0].colspan >= max(2, grid.n_cols - 1):
         return "section"
     if any(knowledge.is_average_label(t) for t in filled):
         return "average"
@@ -70,9 +74,9 @@ def _row_kind(grid: Grid, row: int, knowledge: Knowledge) -> str:
         return "data"
     if numeric and lettered:
         return "data"
-    if numeric and not lettered and not _flat(grid.cell_at(row, 0).text if grid.cell_at(row, 0) else ""):
+    if numeric and len(numeric) == len(filled) and min(c.col for c in filled_cells) > 0:
         return "maxima"
-    if numeric and len(numeric) == len(filled):
+    if numeric and len(numeric) == len(filled) and len(filled) >= 3:
         return "maxima"
     return "header"
 
@@ -234,12 +238,12 @@ def _fill(open_: _Open, grid: Grid, rows: list[int], kinds: list[str], knowledge
     for r in rows:
         kind = kinds[r]
         if kind == "section":
-            text = _flat(max(grid.row_cells(r), key=lambda c: c.colspan).text)
+            text = _flat(max(_anchored_cells(grid, r), key=lambda c: c.colspan).text)
             open_.tier = text
             table.tier_in_section_rows = True
             continue
         if kind == "average":
-            label = next(_flat(c.text) for c in grid.row_cells(r) if knowledge.is_average_label(_flat(c.text)))
+            label = next(_flat(c.text) for c in _anchored_cells(grid, r) if knowledge.is_average_label(_flat(c.text)))
             table.averages.append(RawAverage(label, _cell_text(grid, r, cols.total), _cell_text(grid, r, cols.percent), grid.page))
             continue
         if kind != "data":

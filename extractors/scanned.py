@@ -182,7 +182,7 @@ def prepare(image: np.ndarray) -> np.ndarray:
         gray = cv2.rotate(gray, cv2.ROTATE_90_CLOCKWISE)
         ink = cv2.rotate(ink, cv2.ROTATE_90_CLOCKWISE)
     gray = rotate(gray, estimate_skew(ink))
-    page = binarise(gray)
+    page = binarise(gray, speck=int(4 * factor * factor))
     if _upside_down(page):
         page = cv2.rotate(page, cv2.ROTATE_180)
     return page
@@ -228,6 +228,11 @@ def _cell_crop(clean: np.ndarray, cell: Cell, inset: int, min_height: float) -> 
     return _Crop(cell, region[cy0:cy1, cx0:cx1], x0 + cx0, top + cy0)
 
 
+def _is_noise(text: str, conf: float) -> bool:
+    """Dust read as a stray mark: no letter or digit and low confidence (0..100)."""
+    return conf < 50 and not any(ch.isalnum() for ch in text)
+
+
 def _ocr_mosaic(crops: Sequence[_Crop], config: str, lang: str = LANG) -> None:
     """OCR crops stacked one above the other in one tesseract call; words go back to crops."""
     if not crops:
@@ -249,7 +254,7 @@ def _ocr_mosaic(crops: Sequence[_Crop], config: str, lang: str = LANG) -> None:
         data["block_num"], data["par_num"], data["line_num"],
     ):
         text = text.strip()
-        if not text or float(conf) < 0:
+        if not text or float(conf) < 0 or _is_noise(text, float(conf)):
             continue
         cy = top + h / 2
         i = int(np.searchsorted(starts, cy + _MOSAIC_GAP / 2, side="right")) - 1
@@ -268,7 +273,7 @@ def _ocr_single(crop: _Crop, config: str, lang: str = LANG) -> None:
         data["text"], data["conf"], data["left"], data["top"], data["width"], data["height"],
         data["block_num"], data["par_num"], data["line_num"],
     ):
-        if text.strip() and float(conf) >= 0:
+        if text.strip() and float(conf) >= 0 and not _is_noise(text.strip(), float(conf)):
             dx, dy = crop.x0 - 30, crop.top - 30
             crop.words.append(Word(text.strip(), left + dx, top + dy, left + w + dx, top + h + dy, float(conf) / 100))
             crop.lines.append((block, par, line))
@@ -372,8 +377,8 @@ def _free_text(clean: np.ndarray, grids: Sequence[Grid], margin: int) -> list[Te
         text, conf = text.strip(), float(conf)
         if not text or conf < 0:
             continue
-        if conf < 40 and not any(ch.isalnum() for ch in text):
-            continue  # dust read as punctuation
+        if _is_noise(text, conf):
+            continue
         words.append(Word(text, left, top, left + w, top + h, conf / 100))
     return words_to_lines(words)
 
