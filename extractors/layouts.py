@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from extractors.grid import Cell, Grid
 from extractors.page import PageContent, TextLine
-from extractors.raw import RawAverage, RawComponent, RawRow, RawTable
+from extractors.raw import Correction, RawAverage, RawComponent, RawRow, RawTable
 from normalizers.frameworks import Knowledge
 from normalizers.text import clean_printed, text_key
 
@@ -48,6 +48,7 @@ class Columns:
     tier: int | None = None
     components: list[tuple[int, str, str | None]] = field(default_factory=list)  # col, name, max
     total_max: str | None = None
+    corrections: list[Correction] = field(default_factory=list)
 
     def signature(self) -> tuple:
         return (self.name, self.rank, self.seq, self.total, self.percent, self.tier, tuple(c[1] for c in self.components))
@@ -120,36 +121,42 @@ def assign_columns(grid: Grid, header_rows: list[int], data_rows: list[int], max
     numeric_cols = [c for c in range(grid.n_cols) if profiles[c][0] >= 0.5]
     if not text_cols:
         return None
-    named = [c for c in text_cols if knowledge.column_role(leaves[c], "name")]
+    named = [c for c in text_cols if knowledge.column_role(leaves[c], loose=True, role="name")]
     name_col = named[0] if named else max(text_cols, key=lambda c: profiles[c][1])
     cols = Columns(name=name_col)
     for c in text_cols:
-        if c != name_col and (knowledge.column_role(leaves[c], "tier") or knowledge.column_role(leaves[c], "rank")):
+        if c != name_col and (knowledge.column_role(leaves[c], loose=True, role="tier") or knowledge.column_role(leaves[c], loose=True, role="rank")):
             cols.tier = c
     for c in numeric_cols:
         leaf = leaves[c]
         if c < name_col:
-            if knowledge.column_role(leaf, "rank"):
+            if knowledge.column_role(leaf, loose=True, role="rank"):
                 cols.rank = c
             elif cols.seq is None:
                 cols.seq = c
             continue
-        if cols.total is None and knowledge.column_role(leaf, "total"):
+        if cols.total is None and knowledge.column_role(leaf, loose=True, role="total"):
             cols.total = c
             cols.total_max = _split_max(leaf)[1]
-        elif cols.percent is None and knowledge.column_role(leaf, "percent"):
+        elif cols.percent is None and knowledge.column_role(leaf, loose=True, role="percent"):
             cols.percent = c
-        elif cols.rank is None and knowledge.column_role(leaf, "rank") and not knowledge.column_role(leaf, "total"):
+        elif cols.rank is None and knowledge.column_role(leaf, loose=True, role="rank") and not knowledge.column_role(leaf, loose=True, role="total"):
             cols.rank = c
         else:
             name, maximum = _split_max(leaf)
+            leaf_cell = grid.cell_at(header_rows[-1], c) if header_rows else None
+            if leaf_cell is not None and leaf_cell.confidence < 1.0:
+                snapped = knowledge.snap_component_name(name)
+                if snapped is not None and snapped != name:
+                    cols.corrections.append(Correction("component_name", name, snapped, "OCR'd header read as the known pillar/component name it is closest to"))
+                    name = snapped
             if maxima_row is not None and (cell := grid.anchored(maxima_row, c)) is not None and _flat(cell.text):
                 maximum = _flat(cell.text)
             cols.components.append((c, name, maximum))
     if cols.total is not None and maxima_row is not None and (cell := grid.anchored(maxima_row, cols.total)):
         cols.total_max = _flat(cell.text) or cols.total_max
     if cols.total is None and cols.components and not any(
-        knowledge.column_role(parents[c], "components_parent") for c, _, _ in cols.components
+        knowledge.column_role(parents[c], loose=True, role="components_parent") for c, _, _ in cols.components
     ):
         c, _, maximum = cols.components.pop()  # a single unnamed score column is the total
         cols.total, cols.total_max = c, maximum
@@ -160,6 +167,20 @@ def assign_columns(grid: Grid, header_rows: list[int], data_rows: list[int], max
 class _Heading:
     text: str
     group_code: str | None
+    correction: Correction | None = None
+
+
+_OCR_NUMERAL = re.compile(r"^([IVXLl1|]{1,4})([.:])\s")
+_ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
+
+
+def _fix_ocr_numeral(title: str) -> str:
+    """OCR reads a heading's "I." as "L." or "1.", "II." as "IL.": restore a valid Roman numeral."""
+    match = _OCR_NUMERAL.match(title)
+    if not match or match.group(1) in _ROMAN or match.group(1).isdigit():
+        return title
+    fixed = match.group(1).translate(str.maketrans({"L": "I", "l": "I", "1": "I", "|": "I"}))
+    return fixed + title[len(match.group(1)):] if fixed in _ROMAN else title
 
 
 def heading_from_lines(lines: list[TextLine], knowledge: Knowledge) -> _Heading | None:
@@ -196,10 +217,14 @@ def heading_from_lines(lines: list[TextLine], knowledge: Knowledge) -> _Heading 
         block.insert(0, prev)
         j -= 1
     title = " ".join(block)
+    correction = None
+    if lines[i].confidence < 1.0 and (fixed := _fix_ocr_numeral(title)) != title:
+        correction = Correction("group_title", title, fixed, "OCR misread the heading's Roman numeral")
+        title = fixed
     code = knowledge.group_code(title)
     if code is None and not _NUMBERED.match(title) and not upper:
         return None
-    return _Heading(title, code)
+    return _Heading(title, code, correction)
 
 
 def _header_rows(grid: Grid, kinds: list[str]) -> list[int]:
@@ -277,6 +302,15 @@ def _fill(open_: _Open, grid: Grid, rows: list[int], kinds: list[str], knowledge
         table.rows.append(row)
 
 
+def _same_header(a: tuple, b: tuple) -> bool:
+    """Repeated headers match loosely: OCR reads the same header slightly differently per page."""
+    from rapidfuzz import fuzz
+
+    if a[0] != b[0]:
+        return False
+    return fuzz.ratio(" | ".join(a[1]), " | ".join(b[1])) >= 85
+
+
 def extract_tables(pages: list[PageContent], knowledge: Knowledge) -> list[RawTable]:
     """All ranking tables of a document, in order, page breaks joined."""
     tables: list[RawTable] = []
@@ -311,7 +345,7 @@ def extract_tables(pages: list[PageContent], knowledge: Knowledge) -> list[RawTa
             header_key = (grid.n_cols, tuple(text_key(t) for t in _header_texts(grid, header_rows)[0]))
             continues = (
                 current is not None
-                and current.header_key == header_key
+                and _same_header(current.header_key, header_key)
                 and (heading is None or heading.group_code is None or heading.group_code == current.table.group_code)
             )
             if not continues:
@@ -323,6 +357,7 @@ def extract_tables(pages: list[PageContent], knowledge: Knowledge) -> list[RawTa
                     components=[RawComponent(name, maximum) for _, name, maximum in columns.components],
                     page=grid.page,
                     has_rank_column=columns.rank is not None or columns.seq is not None,
+                    corrections=list(columns.corrections) + ([heading.correction] if heading and heading.correction else []),
                 )
                 tables.append(table)
                 current = _Open(table, columns, grid.n_cols, header_key)

@@ -39,6 +39,17 @@ class RawAverage:
 
 
 @dataclass
+class Correction:
+    """An OCR reading replaced by the only reading the document's own evidence allows."""
+
+    field: str
+    printed: str
+    corrected: str
+    reason: str
+    unit: str | None = None
+
+
+@dataclass
 class RawTable:
     group_title: str
     group_code: str | None
@@ -49,6 +60,7 @@ class RawTable:
     page: int | None = None
     has_rank_column: bool = True
     tier_in_section_rows: bool = False
+    corrections: list[Correction] = field(default_factory=list)
 
 
 @dataclass

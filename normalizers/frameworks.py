@@ -70,22 +70,45 @@ class Knowledge:
     columns: dict[str, tuple[tuple[str, ...], ...]]
     average_labels: tuple[str, ...]
     not_evaluated_labels: tuple[str, ...]
+    component_names: tuple[str, ...] = ()
 
     def group_code(self, title: str) -> str | None:
-        for code, alternatives in self.groups:
-            if any(contains_words(title, *words) for words in alternatives):
-                return code
+        for loose in (False, True):
+            for code, alternatives in self.groups:
+                if any(contains_words(title, *words, loose=loose) for words in alternatives):
+                    return code
         return None
 
     def component_code(self, header: str) -> str:
-        for code, patterns in self.components:
-            if any(contains_words(header, *words) for words in patterns):
-                return code
+        for loose in (False, True):
+            for code, patterns in self.components:
+                if any(contains_words(header, *words, loose=loose) for words in patterns):
+                    return code
         slug = re.sub(r"[^a-z0-9]+", "_", strip_diacritics(text_key(header)).lower()).strip("_")
         return slug or "component"
 
-    def column_role(self, header: str, role: str) -> bool:
-        return any(contains_words(header, *words) for words in self.columns[role])
+    def column_role(self, header: str, role: str = "", loose: bool = False) -> bool:
+        return any(contains_words(header, *words, loose=loose) for words in self.columns[role])
+
+    def known_component_names(self) -> tuple[str, ...]:
+        return self.component_names
+
+    def snap_component_name(self, header: str, min_score: float = 85.0) -> str | None:
+        """The known printed spelling closest to an OCR'd header, when it is unambiguous."""
+        from rapidfuzz import fuzz, process
+
+        names = self.component_names
+        if not names or header in names:
+            return None
+        key = strip_diacritics(text_key(header))
+        choices = {name: strip_diacritics(text_key(name)) for name in names}
+        best = process.extract(key, choices, scorer=fuzz.ratio, limit=2)
+        if not best or best[0][1] < min_score:
+            return None
+        if len(best) > 1 and best[1][1] >= best[0][1] - 3 and choices[best[1][2]] != choices[best[0][2]]:
+            return None
+        exact = [n for n in names if strip_diacritics(text_key(n)) == choices[best[0][2]]]
+        return exact[0] if len(exact) == 1 else best[0][2]
 
     def is_average_label(self, text: str) -> bool:
         key = text_key(text)
@@ -124,6 +147,7 @@ def _parse(data: dict, source: str) -> Knowledge:
         groups = tuple((g["code"], _tuple_words(g["any_of"])) for g in data["groups"])
         components = tuple((c["code"], _tuple_words(c["patterns"])) for c in data["components"])
         columns = {role: _tuple_words(alts) for role, alts in data["columns"].items()}
+        names = tuple(name for c in data["components"] for name in c.get("names", []))
         return Knowledge(
             frameworks,
             groups,
@@ -131,6 +155,7 @@ def _parse(data: dict, source: str) -> Knowledge:
             columns,
             tuple(data["average_labels"]),
             tuple(data["not_evaluated_labels"]),
+            names,
         )
     except (KeyError, TypeError) as exc:
         raise FrameworkDataError(f"{source}: missing or malformed entry {exc}; compare with the shipped frameworks.yaml") from exc

@@ -90,6 +90,13 @@ class _Parser:
     def __init__(self, doc_id: str, convention: Convention, issues: list[Issue]):
         self.doc_id, self.convention, self.issues = doc_id, convention, issues
 
+    def quiet(self, raw: str | None) -> float | None:
+        """A number where one can be read, for evidence only (no issue recorded)."""
+        try:
+            return parse_number(raw, self.convention)
+        except NumberFormatError:
+            return None
+
     def number(self, raw: str | None, group: str | None, unit: str | None, field_name: str) -> float | None:
         try:
             return parse_number(raw, self.convention)
@@ -99,6 +106,43 @@ class _Parser:
                       group, unit, field_name, raw, None)
             )
             return None
+
+
+def reconcile_component_maxima(doc: RawDocument, doc_id: str, table: RawTable, group: str, comp_max: list[float | None],
+                               observed: list[float], max_score: float, issues: list[Issue]) -> list[float | None]:
+    """The component maxima must add up to the group's maximum and bound every score in their column.
+
+    On a scan, one misread maximum (OCR's "(3)" for "(13)") is repaired when exactly one column
+    is below its own scores and the gap to the total is the value that fixes it. On a text layer
+    the printed values stay and the inconsistency is reported.
+    """
+    if not comp_max or any(m is None for m in comp_max):
+        return comp_max
+    gap = max_score - sum(comp_max)
+    if abs(gap) < EPS_MAX:
+        return comp_max
+    broken = [i for i, (m, o) in enumerate(zip(comp_max, observed)) if o > m + EPS_MAX]
+    scanned = doc.text_source in ("ocr", "mixed")
+    if scanned and len(broken) == 1 and comp_max[broken[0]] + gap >= observed[broken[0]] - EPS_MAX:
+        i = broken[0]
+        fixed = comp_max[i] + gap
+        issues.append(Issue(doc_id, "ocr_corrected", "warning",
+                            f"The maximum of {table.components[i].name} was read as {comp_max[i]:g}; the maxima must add up to {max_score:g}, so it is {fixed:g}.",
+                            group, None, f"component_max:{knowledge_code(table.components[i].name)}", table.components[i].max_raw, f"{fixed:g}"))
+        return [fixed if j == i else m for j, m in enumerate(comp_max)]
+    issues.append(Issue(doc_id, "component_max_mismatch", "error" if scanned else "warning",
+                        f"The component maxima of {table.group_title or group} add up to {sum(comp_max):g}, not the group maximum {max_score:g}.",
+                        group, None, "component_max", f"{sum(comp_max):g}", f"{max_score:g}"))
+    return comp_max
+
+
+def knowledge_code(name: str) -> str:
+    from normalizers.frameworks import load_knowledge
+
+    return load_knowledge().component_code(name)
+
+
+EPS_MAX = 1e-6
 
 
 def _rank(raw: str | None) -> int | None:
@@ -129,7 +173,12 @@ def normalize_ranking(doc: RawDocument, doc_id: str, knowledge: Knowledge) -> No
                                     f"The maximum of {table.group_title or group} is printed as {max_raw!r}; the framework's {framework.default_max:g} is used.",
                                     group, None, "max_score", max_raw, f"{framework.default_max:g}"))
         comp_max = [read_maximum(c.max_raw, convention, None) for c in table.components]
+        observed = [max((parser.quiet(r.components[i]) or 0.0) for r in table.rows) if table.rows else 0.0 for i in range(len(table.components))]
+        comp_max = reconcile_component_maxima(doc, doc_id, table, group, comp_max, observed, max_score, issues)
         codes = [knowledge.component_code(c.name) for c in table.components]
+        for fix in table.corrections:
+            issues.append(Issue(doc_id, "ocr_corrected", "warning", f"{fix.reason}: {fix.printed!r} read as {fix.corrected!r}.",
+                                group, fix.unit, fix.field, fix.printed, fix.corrected))
         for row, total in zip(table.rows, totals):
             pct = None if total is None else total / max_score * 100
             printed_tier = clean_printed(row.tier) or None

@@ -54,7 +54,15 @@ def strip_diacritics(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def contains_words(haystack: str, *needles: str) -> bool:
-    """True when every needle occurs in the haystack, compared by :func:`text_key`."""
+def contains_words(haystack: str, *needles: str, loose: bool = False) -> bool:
+    """True when every needle occurs in the haystack, compared by :func:`text_key`.
+
+    `loose` compares without diacritics too, for OCR text that confuses marks ("Tống" for "Tổng").
+    """
     key = f" {text_key(haystack)} "
-    return all(f" {text_key(n)} " in key for n in needles)
+    if all(f" {text_key(n)} " in key for n in needles):
+        return True
+    if not loose:
+        return False
+    bare = strip_diacritics(key)
+    return all(f" {strip_diacritics(text_key(n))} " in bare for n in needles)
