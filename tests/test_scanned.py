@@ -207,3 +207,36 @@ def test_blank_page_is_a_scan_error() -> None:
         prepare(np.full((1000, 700), 250, np.uint8))
     with pytest.raises(ScanError):
         render_page(_scan(LAOCAI), 9)
+
+
+def test_render_page_turns_a_rotated_scan_like_pdfium(tmp_path: Path) -> None:
+    import io
+
+    import pypdfium2 as pdfium
+
+    image = np.full((300, 200), 255, np.uint8)
+    cv2.putText(image, "A", (20, 80), cv2.FONT_HERSHEY_SIMPLEX, 2, 0, 4)
+    jpeg = cv2.imencode(".jpg", image)[1].tobytes()
+    pdf = pdfium.PdfDocument.new()
+    page = pdf.new_page(144, 216)
+    obj = pdfium.PdfImage.new(pdf)
+    obj.load_jpeg(io.BytesIO(jpeg))
+    obj.set_matrix(pdfium.PdfMatrix().scale(144, 216))
+    page.insert_obj(obj)
+    page.gen_content()
+    page.set_rotation(90)
+    path = tmp_path / "rotated-scan.pdf"
+    pdf.save(path)
+    ours = render_page(path, 0)
+    reference = pdfium.PdfDocument(path)[0].render(scale=100 / 72).to_numpy()[:, :, 0]
+    assert ours.shape == (200, 300)
+    assert np.abs(ours.astype(int) - reference.astype(int)).mean() < 2
+
+
+def test_vector_page_with_rotate_is_rendered_upright() -> None:
+    rotated = FIXTURES / "variants" / f"{LAOCAI}-rotated.pdf"
+    page = ocr_page_image(render_page(rotated, 3, dpi=300), 4)
+    with pdfplumber.open(FIXTURES / "raw" / f"{LAOCAI}.pdf") as pdf:
+        twin = read_text_page(pdf.pages[3])
+    assert [(g.n_rows, g.n_cols) for g in page.grids] == [(g.n_rows, g.n_cols) for g in twin.grids]
+    assert page.width > page.height
