@@ -42,6 +42,34 @@ def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     return pd.concat([f.astype("object") for f in frames], ignore_index=True)
 
 
+def snap_ocr_names(scores: pd.DataFrame, components: pd.DataFrame, ocr_docs: set[str], registry) -> list[Issue]:
+    """On a scan, a name that resolves by fuzzy match is read as that unit's known printed spelling.
+
+    "Huyện Sỉ Ma Cai" resolving to Huyện Si Ma Cai is an OCR slip of the diacritics, not a new
+    spelling; the printed form the registry knows is used and the change recorded.
+    """
+    from rapidfuzz import fuzz
+
+    issues: list[Issue] = []
+    for i, row in scores[scores["doc_id"].isin(ocr_docs)].iterrows():
+        m = registry.match(row["unit_name_raw"], row["province"], None if pd.isna(row["assessment_year"]) else int(row["assessment_year"]))
+        if m.unit_id is None or m.method != "fuzzy":
+            continue
+        unit = registry.unit(m.unit_id)
+        spellings = (unit.name, *unit.aliases)
+        best = max(spellings, key=lambda s: fuzz.ratio(s, row["unit_name_raw"]))
+        if fuzz.ratio(best, row["unit_name_raw"]) < 85:
+            continue
+        old = row["unit_name_raw"]
+        scores.at[i, "unit_name_raw"] = best
+        same = (components["doc_id"] == row["doc_id"]) & (components["group_code"] == row["group_code"]) & (components["unit_name_raw"] == old)
+        components.loc[same, "unit_name_raw"] = best
+        issues.append(Issue(row["doc_id"], "ocr_corrected", "warning",
+                            f"The OCR reading {old!r} is the registry's {best!r} ({m.unit_id}, {m.score:.0f}% alike).",
+                            row["group_code"], best, "unit_name_raw", old, best))
+    return issues
+
+
 def resolve_units(scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.DataFrame, registry) -> list[Issue]:
     """Fill unit_id/unit_name from the registry; a name that does not resolve is not guessed."""
     issues: list[Issue] = []
@@ -123,6 +151,9 @@ def assemble(found: list[Found], outcomes: dict[str, Outcome], registry=None) ->
     weekly_df = _concat(weekly, list(weekly[0].columns) if weekly else ["is_unit_row"])
     if "unit_id" not in weekly_df.columns:
         weekly_df["unit_id"] = None
+    ocr_docs = {d["doc_id"] for d in documents if d.get("text_source") in ("ocr", "mixed")}
+    if registry is not None and ocr_docs and len(scores_df):
+        issues.extend(snap_ocr_names(scores_df, components_df, ocr_docs, registry))
     issues.extend(resolve_units(scores_df, components_df, weekly_df, registry))
     frames = {
         "documents": pd.DataFrame(documents),

@@ -103,3 +103,19 @@ def document_mismatches(doc: pd.Series, truth_id: str) -> list[str]:
     if date != meta["decision_date"]:
         problems.append(f"decision_date: got {date!r}, truth {meta['decision_date']!r}")
     return problems
+
+
+def field_count(truth_id: str) -> int:
+    """How many truth fields a document has (scores: 7 per row; components: 2 per row)."""
+    return 7 * len(truth_csv(truth_id, "scores")) + 2 * len(truth_csv(truth_id, "components"))
+
+
+def unflagged(mismatches: list[str], issues: pd.DataFrame) -> list[str]:
+    """Mismatches whose unit carries no issue: a wrong value that would pass silently."""
+    flagged_units = set(issues["unit_name_raw"].dropna())
+    out = []
+    for m in mismatches:
+        unit = m.split("/")[-1].split(":")[0].split(".")[0] if "/" in m and ": " in m and " rows" in m else m.split("/")[0].split(".")[0]
+        if unit not in flagged_units:
+            out.append(m)
+    return out
