@@ -194,7 +194,7 @@ def normalize_ranking(doc: RawDocument, doc_id: str, knowledge: Knowledge) -> No
                 "evaluated": row.evaluated, "total_score": total, "max_score": max_score,
                 "score_pct": pct, "score_pct_printed": parser.number(row.percent, group, row.name, "score_pct_printed"),
                 "tier": tier_obj.code if tier_obj else None, "tier_printed": printed_tier, "tier_source": tier_source,
-                "source_page": row.page, "confidence": round(row.confidence * doc.default_confidence, 4),
+                "source_page": row.page, "confidence": round(min(row.confidence, doc.default_confidence), 4),
             })
             if printed_tier and tier_obj is None:
                 issues.append(Issue(doc_id, "unknown_tier", "warning", f"{row.name} has the tier {printed_tier!r}, which is not a tier of the {framework.code} framework.",
