@@ -20,6 +20,7 @@ from importlib import resources
 
 import yaml
 
+from extractors.metadata import stated_tier_rules
 from extractors.raw import RawDocument, RawRow, RawTable, TierRule
 from normalizers.numbers import NumberFormatError, detect_convention, parse_number
 from normalizers.text import clean_printed, nfc, text_key
@@ -41,9 +42,6 @@ _DATE = re.compile(
 _ISSUER = re.compile(r"(?:của\s+)?(?:Chủ\s+tịch\s+)?(UBND|[UỦ][yỷ]\s+ban\s+nhân\s+dân)\s+tỉnh\s+", re.IGNORECASE)
 _PROVINCE_AFTER = re.compile(r"tỉnh\s+", re.IGNORECASE)
 _YEAR = re.compile(r"\bnăm\s+(\d{4})\b", re.IGNORECASE)
-_TIER_RULE = re.compile(r"\bMức\s+([^:;.,\d]{2,20}?)\s*:\s*([^;\n]*)", re.IGNORECASE)
-_GT = re.compile(r"(?:lớn\s+hơn|trên|cao\s+hơn)\s+(\d+(?:[.,]\d+)?)\s*%", re.IGNORECASE)
-_LE = re.compile(r"(?:nhỏ\s+hơn\s+hoặc\s+bằng|không\s+quá|dưới\s+hoặc\s+bằng|đến)\s+(\d+(?:[.,]\d+)?)\s*%", re.IGNORECASE)
 
 
 class NewsFormatError(ValueError):
@@ -443,23 +441,6 @@ def _maxima(body: str, sections: list[_Section], phrases: _Phrases) -> dict[str,
     return found
 
 
-def _tier_rules(body: str) -> list[TierRule]:
-    rules = []
-    for m in _TIER_RULE.finditer(body):
-        condition = m.group(2)
-        gt, le = _GT.search(condition), _LE.search(condition)
-        if not gt and not le:
-            continue
-        rules.append(
-            TierRule(
-                label=clean_printed(m.group(1)),
-                pct_gt=float(gt.group(1).replace(",", ".")) if gt else None,
-                pct_le=float(le.group(1).replace(",", ".")) if le else None,
-            )
-        )
-    return rules
-
-
 def _derived(pct: float, rules: list[TierRule]) -> TierRule | None:
     for rule in rules:
         if (rule.pct_gt is None or pct > rule.pct_gt) and (rule.pct_le is None or pct <= rule.pct_le):
@@ -545,7 +526,7 @@ def read_news_html(html: str | bytes) -> RawDocument:
         default_confidence=NEWS_CONFIDENCE,
     )
     doc.group_maxima = _maxima(body, sections, phrases)
-    doc.tier_rules = _tier_rules(body)
+    doc.tier_rules = stated_tier_rules(body)
     tables: dict[str, RawTable] = {}
     for section in sections:
         rows = _read_section(body, section, phrases)
