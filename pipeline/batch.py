@@ -8,11 +8,14 @@ extracted twice.
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import hashlib
 import multiprocessing as mp
 import os
 import pickle
 import resource
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -83,28 +86,79 @@ def _limit_memory(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def _worker(path: str, doc_id: str, out: str, memory_mb: int, ocr_workers: int) -> None:
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """A worker must not outlive a run killed with -9: it would burn CPU and keep writing."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the timeout still bounds the worker
+        pass
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+_MEMORY_SIGNS = ("cannot allocate memory", "failed to map segment", "out of memory", "insufficient memory", "bad_alloc", "memoryerror")
+
+
+def memory_message(memory_mb: int) -> str:
+    return f"processing needed more than {memory_mb} MB of memory and was stopped; the file may be damaged or unusually large — check it, or raise --memory-mb"
+
+
+def timeout_message(timeout_s: float) -> str:
+    return f"processing took longer than {timeout_s:g} s and was stopped; the file may be damaged or unusually large — check it, or raise --timeout"
+
+
+def _looks_like_memory(exc: BaseException) -> bool:
+    """Under RLIMIT_AS an allocation failure surfaces as many exception types, not only MemoryError."""
+    if isinstance(exc, MemoryError) or getattr(exc, "errno", None) == errno.ENOMEM:
+        return True
+    text = f"{type(exc).__name__}: {exc}".lower()
+    return any(sign in text for sign in _MEMORY_SIGNS)
+
+
+def _worker(path: str, doc_id: str, out: str, memory_mb: int, ocr_workers: int, parent_pid: int) -> None:
+    os.setpgrp()  # its own process group, so a timeout kills OCR helpers too
+    _die_with_parent(parent_pid)
     _limit_memory(memory_mb)
     try:
-        payload = ("ok", process_file(Path(path), doc_id, ocr_workers=ocr_workers))
+        payload: tuple = ("ok", process_file(Path(path), doc_id, ocr_workers=ocr_workers))
     except DocumentError as exc:
         payload = ("error", str(exc))
-    except MemoryError:
-        payload = ("error", f"processing needed more than {memory_mb} MB of memory; the file may be damaged, or raise --memory-mb")
     except Exception as exc:  # noqa: BLE001 - a parser bug must quarantine this file, not stop the batch
-        payload = ("error", f"the file could not be parsed ({type(exc).__name__}: {str(exc)[:160]}); it may be damaged — get a fresh copy or report it")
+        if _looks_like_memory(exc):
+            payload = ("error", memory_message(memory_mb), {"memory_mb": memory_mb})
+        else:
+            payload = ("error", f"the file could not be parsed ({type(exc).__name__}: {' '.join(str(exc).split())[:160]}); it may be damaged — get a fresh copy or report it")
     tmp = f"{out}.{os.getpid()}.tmp"
     with open(tmp, "wb") as fh:
         pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, out)
 
 
-def _load(path: Path) -> tuple[str, object] | None:
+def _load(path: Path) -> tuple | None:
     try:
         with open(path, "rb") as fh:
             return pickle.load(fh)
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
         return None
+
+
+def _reusable(payload: tuple, timeout_s: float, memory_mb: int) -> bool:
+    """A cached failure from a time or memory limit is retried once the limit is raised."""
+    if len(payload) < 3:
+        return True
+    limits = payload[2]
+    return timeout_s <= limits.get("timeout_s", float("inf")) and memory_mb <= limits.get("memory_mb", float("inf"))
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def process_all(
@@ -122,7 +176,7 @@ def process_all(
     pending: list[Found] = []
     for found in todo:
         cached = _load(cache_path(cache, found, fingerprint))
-        if cached is not None:
+        if cached is not None and _reusable(cached, timeout_s, memory_mb):
             outcomes[found.file_name] = _outcome(found, cached, cached=True)
             if on_done:
                 on_done(outcomes[found.file_name])
@@ -132,46 +186,57 @@ def process_all(
     running: dict[int, tuple[mp.Process, Found, float]] = {}
     ocr_workers = 1 if len(pending) > 1 else max(1, workers)
     queue = list(pending)
-    while queue or running:
-        while queue and len(running) < max(1, workers):
-            found = queue.pop(0)
-            out = cache_path(cache, found, fingerprint)
-            proc = ctx.Process(target=_worker, args=(str(found.path), found.doc_id, str(out), memory_mb, ocr_workers), daemon=True)
-            proc.start()
-            running[proc.pid] = (proc, found, time.monotonic())
-        time.sleep(0.05)
-        for pid, (proc, found, started) in list(running.items()):
-            elapsed = time.monotonic() - started
-            if proc.is_alive() and elapsed <= timeout_s:
-                continue
-            if proc.is_alive():
-                proc.kill()
-                proc.join()
-                payload = ("error", f"processing took longer than {timeout_s:g} s and was stopped; the file may be damaged or unusually large — check it, or raise --timeout")
-                _store(cache_path(cache, found, fingerprint), payload)
-            else:
-                proc.join()
-                payload = _load(cache_path(cache, found, fingerprint))
-                if payload is None:
-                    reason = f"exit code {proc.exitcode}" if proc.exitcode is not None else "no result"
-                    payload = ("error", f"the worker processing this file died ({reason}), probably out of memory; the file may be damaged — check it, or raise --memory-mb")
+    try:
+        while queue or running:
+            while queue and len(running) < max(1, workers):
+                found = queue.pop(0)
+                out = cache_path(cache, found, fingerprint)
+                # Not daemonic: a worker may start its own OCR processes. It dies with this
+                # process (PDEATHSIG) and is killed with its group on timeout.
+                args = (str(found.path), found.doc_id, str(out), memory_mb, ocr_workers, os.getpid())
+                proc = ctx.Process(target=_worker, args=args, daemon=False)
+                proc.start()
+                running[proc.pid] = (proc, found, time.monotonic())
+            time.sleep(0.05)
+            for pid, (proc, found, started) in list(running.items()):
+                elapsed = time.monotonic() - started
+                if proc.is_alive() and elapsed <= timeout_s:
+                    continue
+                if proc.is_alive():
+                    _kill_group(pid)
+                    proc.join()
+                    payload: tuple = ("error", timeout_message(timeout_s), {"timeout_s": timeout_s})
                     _store(cache_path(cache, found, fingerprint), payload)
-            del running[pid]
-            outcomes[found.file_name] = _outcome(found, payload, cached=False, seconds=elapsed)
-            if on_done:
-                on_done(outcomes[found.file_name])
+                else:
+                    proc.join()
+                    _kill_group(pid)  # OCR helpers left behind by a worker that crashed
+                    payload = _load(cache_path(cache, found, fingerprint))
+                    if payload is None:
+                        if proc.exitcode == -signal.SIGKILL or proc.exitcode == -signal.SIGSEGV or proc.exitcode == -signal.SIGABRT:
+                            payload = ("error", f"the worker processing this file was killed (signal {-proc.exitcode}), probably out of memory; " + memory_message(memory_mb).split("; ", 1)[1], {"memory_mb": memory_mb})
+                        else:
+                            payload = ("error", f"the worker processing this file died (exit code {proc.exitcode}) without a result; the file may be damaged — get a fresh copy or report it", {"memory_mb": memory_mb})
+                        _store(cache_path(cache, found, fingerprint), payload)
+                del running[pid]
+                outcomes[found.file_name] = _outcome(found, payload, cached=False, seconds=elapsed)
+                if on_done:
+                    on_done(outcomes[found.file_name])
+    finally:
+        for pid, (proc, _, _) in running.items():  # an interrupted run leaves no workers behind
+            _kill_group(pid)
+            proc.join()
     return outcomes
 
 
-def _store(path: Path, payload: tuple[str, object]) -> None:
+def _store(path: Path, payload: tuple) -> None:
     tmp = path.with_suffix(".tmp")
     with open(tmp, "wb") as fh:
         pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, path)
 
 
-def _outcome(found: Found, payload: tuple[str, object], cached: bool, seconds: float = 0.0) -> Outcome:
-    status, value = payload
+def _outcome(found: Found, payload: tuple, cached: bool, seconds: float = 0.0) -> Outcome:
+    status, value = payload[0], payload[1]
     if status == "ok":
         return Outcome(found, value, None, cached, seconds)  # type: ignore[arg-type]
     return Outcome(found, None, str(value), cached, seconds)
