@@ -20,6 +20,25 @@ from pathlib import Path
 
 KEEP_VERSIONS = 3
 
+# Lock files this process holds. flock belongs to the open file, which a forked worker
+# shares: a worker orphaned by a killed run would keep the lock. Children drop it at fork.
+_held_lock_fds: set[int] = set()
+
+
+def _drop_locks_in_child() -> None:
+    if not _held_lock_fds:
+        return
+    null = os.open(os.devnull, os.O_RDONLY)
+    try:
+        for fd in _held_lock_fds:
+            os.dup2(null, fd)  # the fd stays valid for its file object, but no longer holds the lock
+    finally:
+        os.close(null)
+    _held_lock_fds.clear()
+
+
+os.register_at_fork(after_in_child=_drop_locks_in_child)
+
 
 class RunLockedError(RuntimeError):
     """Another run holds the lock."""
@@ -53,6 +72,7 @@ def run_lock(curated: Path) -> Iterator[None]:
         holder = fh.read().strip() or "unknown"
         fh.close()
         raise RunLockedError(f"another dti run is already writing {curated} ({holder}); wait for it to finish and run again") from exc
+    _held_lock_fds.add(fh.fileno())
     try:
         fh.seek(0)
         fh.truncate()
@@ -60,6 +80,7 @@ def run_lock(curated: Path) -> Iterator[None]:
         fh.flush()
         yield
     finally:
+        _held_lock_fds.discard(fh.fileno())
         fh.seek(0)
         fh.truncate()
         fcntl.flock(fh, fcntl.LOCK_UN)
@@ -67,10 +88,17 @@ def run_lock(curated: Path) -> Iterator[None]:
 
 
 def new_version(curated: Path, run_id: str) -> Path:
-    path = versions_dir(curated) / f"{run_id}.partial"
-    if path.exists():
-        shutil.rmtree(path)
-    path.mkdir(parents=True)
+    """A fresh staging folder; its name never collides with a complete version (which may be live)."""
+    root = versions_dir(curated)
+    root.mkdir(parents=True, exist_ok=True)
+    n = 0
+    while True:
+        name = run_id if n == 0 else f"{run_id}-{n}"
+        if not (root / name).exists() and not (root / f"{name}.partial").exists():
+            break
+        n += 1
+    path = root / f"{name}.partial"
+    path.mkdir()
     return path
 
 
@@ -100,8 +128,8 @@ def publish(curated: Path, staged: Path) -> Path:
         with open(child, "rb") as fh:
             os.fsync(fh.fileno())
     final = staged.with_name(staged.name.removesuffix(".partial"))
-    if final.exists():
-        shutil.rmtree(final)
+    if final.exists():  # never delete a complete version here: it may be the one curated/ points to
+        raise PublishError(f"{final} already exists; remove the stray version folder and run again")
     os.replace(staged, final)
     _fsync_dir(final.parent)
     _adopt_plain_folder(curated)
@@ -125,6 +153,9 @@ def _prune(curated: Path, keep: Path) -> None:
     complete = [p for p in versions if not p.name.endswith(".partial") and p.resolve() not in (current, keep.resolve())]
     for old in complete[: max(0, len(complete) - (KEEP_VERSIONS - 1))]:
         shutil.rmtree(old, ignore_errors=True)
+    for stale in curated.parent.glob(f".{curated.name}.link-*"):  # left by a run killed mid-swap
+        if stale.is_symlink():
+            stale.unlink(missing_ok=True)
 
 
 def read_run_json(curated: Path) -> dict | None:
