@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 import pdfplumber
-from pdfminer.pdfdocument import PDFPasswordIncorrect
+from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
+from pdfminer.psparser import PSException
+from pdfplumber.utils.exceptions import PdfminerException
 
 from extractors.layouts import LayoutError, extract_tables
 from extractors.metadata import read_metadata, stated_maxima, stated_tier_rules
@@ -65,6 +67,16 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+_OTHER_KINDS = (
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"\x89PNG", "a PNG image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"PK\x03\x04", "a ZIP archive (or a Word/Excel file)"),
+    (b"\xd0\xcf\x11\xe0", "an old Word/Excel file"),
+)
+
+
 def sniff(path: Path) -> str:
     """The file's kind from its bytes: "pdf" or "html"."""
     with open(path, "rb") as fh:
@@ -76,43 +88,100 @@ def sniff(path: Path) -> str:
     low = head.lower()
     if b"<html" in low or b"<!doctype html" in low or b"<article" in low:
         return "html"
+    for magic, kind in _OTHER_KINDS:
+        if head.startswith(magic):
+            raise NotADocumentError(f"the file is {kind}, not a PDF or HTML page; save the original document under this name")
     raise NotADocumentError("the file is neither a PDF nor an HTML page (unknown content); check what was saved under this name")
 
 
+_DAMAGED = (PdfminerException, PSException, PDFSyntaxError, ValueError, KeyError, TypeError, AttributeError, IndexError, EOFError)
+
+
+def _unreadable(exc: Exception, what: str) -> UnreadablePdfError:
+    """pdfplumber wraps pdfminer's errors; the cause decides the message."""
+    cause = exc.args[0] if isinstance(exc, PdfminerException) and exc.args and isinstance(exc.args[0], Exception) else exc
+    if isinstance(cause, PDFPasswordIncorrect):
+        return UnreadablePdfError("the PDF is password-protected; ask the sender for an unprotected copy")
+    if isinstance(cause, PDFEncryptionError):
+        return UnreadablePdfError(f"the PDF is encrypted in a way that cannot be read ({' '.join(str(cause).split())[:80] or type(cause).__name__}); ask the sender for an unprotected copy")
+    detail = " ".join(str(cause).split())[:80] or type(cause).__name__
+    return UnreadablePdfError(f"the PDF is damaged or truncated and {what} ({detail}); get a fresh copy")
+
+
+def _is_empty_page(page) -> bool:
+    """Nothing drawn at all: no characters, images, lines or shapes. Skipped without OCR."""
+    return not (page.chars or page.images or page.lines or page.rects or page.curves)
+
+
+def _empty_page(page, source: str) -> PageContent:
+    return PageContent(page.page_number, float(page.width), float(page.height), source)
+
+
+def _read_scan_page(args: tuple[str, int]) -> PageContent | None:
+    """One image page by OCR; None where the image holds no text (a blank sheet in a scan)."""
+    from extractors.scanned import ScanError, read_scanned_page
+
+    try:
+        return read_scanned_page(Path(args[0]), args[1])
+    except ScanError:
+        return None
+
+
+def _read_scan_pages(path: Path, indexes: list[int], workers: int) -> list[PageContent | None]:
+    jobs = [(str(path), i) for i in indexes]
+    if workers <= 1 or len(jobs) <= 1:
+        return [_read_scan_page(job) for job in jobs]
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+        return list(pool.map(_read_scan_page, jobs))
+
+
 def read_pdf_pages(path: Path, ocr_workers: int = 1) -> tuple[list[PageContent], int]:
-    """Every page as PageContent: the text layer where usable, OCR where not."""
+    """Every page as PageContent: the text layer where usable, OCR where not.
+
+    A page with nothing drawn on it is skipped cheaply, and an image page that holds no
+    text (a blank sheet in a scan) becomes an empty page; only a document with no
+    readable text anywhere is an error (raised by the caller).
+    """
     try:
         pdf = pdfplumber.open(path)
     except PDFPasswordIncorrect as exc:
         raise UnreadablePdfError("the PDF is password-protected; ask the sender for an unprotected copy") from exc
-    except (PDFSyntaxError, ValueError, KeyError, TypeError) as exc:
-        raise UnreadablePdfError(f"the PDF is damaged or truncated and cannot be opened ({type(exc).__name__}); get a fresh copy") from exc
+    except _DAMAGED as exc:
+        raise _unreadable(exc, "cannot be opened") from exc
     with pdf:
         try:
             n_pages = len(pdf.pages)
-        except (PDFSyntaxError, ValueError, KeyError, TypeError) as exc:
-            raise UnreadablePdfError(f"the PDF's page tree is damaged ({type(exc).__name__}); get a fresh copy") from exc
+        except _DAMAGED as exc:
+            raise _unreadable(exc, "its pages cannot be listed") from exc
         if n_pages == 0:
             raise UnreadablePdfError("the PDF has no pages; get a fresh copy")
         pages: list[PageContent] = []
         scan_indexes: list[int] = []
         for index, page in enumerate(pdf.pages):
-            if has_text_layer(page):
-                pages.append(read_text_page(page))
-                page.flush_cache()
-            else:
-                scan_indexes.append(index)
-                pages.append(None)  # type: ignore[arg-type]
+            try:
+                if _is_empty_page(page):
+                    pages.append(_empty_page(page, "text_layer"))
+                elif has_text_layer(page):
+                    pages.append(read_text_page(page))
+                else:
+                    scan_indexes.append(index)
+                    pages.append(_empty_page(page, "ocr"))
+            except _DAMAGED as exc:
+                raise _unreadable(exc, f"page {index + 1} cannot be read") from exc
+            finally:
+                page.close()  # drop the parsed layout: a long document must not pile up in memory
     if scan_indexes:
-        from extractors.scanned import read_scanned_pages
-
-        for index, content in zip(scan_indexes, read_scanned_pages(path, scan_indexes, workers=ocr_workers)):
-            pages[index] = content
+        for index, content in zip(scan_indexes, _read_scan_pages(path, scan_indexes, ocr_workers)):
+            if content is not None:
+                pages[index] = content
     return pages, n_pages
 
 
 def text_source(pages: list[PageContent]) -> str:
-    kinds = {p.text_source for p in pages}
+    """How the text was read, judged by the pages that had any (blank pages do not count)."""
+    kinds = {p.text_source for p in pages if p.lines or p.grids} or {p.text_source for p in pages}
     return "text_layer" if kinds == {"text_layer"} else "ocr" if kinds == {"ocr"} else "mixed"
 
 
