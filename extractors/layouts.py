@@ -108,10 +108,14 @@ def _column_profile(grid: Grid, rows: list[int], col: int) -> tuple[float, float
 
 
 def _split_max(header: str) -> tuple[str, str | None]:
+    """Header text and the maximum printed in it: "Nhân lực CNTT (7)", or a last line "1000"."""
     match = _MAX_IN_HEADER.search(header)
-    if not match:
-        return header, None
-    return header[: match.start()].strip(), match.group(1)
+    if match:
+        return header[: match.start()].strip(), match.group(1)
+    words = header.split()
+    if len(words) > 1 and is_numeric(words[-1]) and not words[-1].endswith("%"):
+        return " ".join(words[:-1]), words[-1]
+    return header, None
 
 
 def assign_columns(grid: Grid, header_rows: list[int], data_rows: list[int], maxima_row: int | None, knowledge: Knowledge) -> Columns | None:
@@ -258,12 +262,27 @@ class _Open:
     tier: str | None = None
 
 
-def _fill(open_: _Open, grid: Grid, rows: list[int], kinds: list[str], knowledge: Knowledge) -> None:
+def _is_tier_label(text: str, knowledge: Knowledge) -> bool:
+    return any(fw.tier_for_label(text) is not None for fw in knowledge.frameworks.values())
+
+
+def _fill(open_: _Open, grid: Grid, rows: list[int], kinds: list[str], knowledge: Knowledge, tables: list[RawTable]) -> None:
     cols, table = open_.columns, open_.table
     for r in rows:
         kind = kinds[r]
         if kind == "section":
             text = _flat(max(_anchored_cells(grid, r), key=lambda c: c.colspan).text)
+            group = None if _is_tier_label(text, knowledge) else knowledge.group_code(text)
+            if group is not None:  # a group heading printed as a row inside the table
+                if table.rows:
+                    table = RawTable(text, group, table.max_raw, list(table.components), page=grid.page,
+                                     has_rank_column=table.has_rank_column)
+                    tables.append(table)
+                    open_.table = table
+                else:
+                    table.group_title, table.group_code = text, group
+                open_.tier = None
+                continue
             open_.tier = text
             table.tier_in_section_rows = True
             continue
@@ -335,7 +354,7 @@ def extract_tables(pages: list[PageContent], knowledge: Knowledge) -> list[RawTa
             pending = []
             if not header_rows:
                 if current is not None and current.n_cols == grid.n_cols:
-                    _fill(current, grid, body, kinds, knowledge)
+                    _fill(current, grid, body, kinds, knowledge, tables)
                 continue
             if not data_rows and not any(kinds[r] in ("section", "average") for r in body):
                 continue
@@ -361,7 +380,7 @@ def extract_tables(pages: list[PageContent], knowledge: Knowledge) -> list[RawTa
                 )
                 tables.append(table)
                 current = _Open(table, columns, grid.n_cols, header_key)
-            _fill(current, grid, body, kinds, knowledge)
+            _fill(current, grid, body, kinds, knowledge, tables)
     tables = [t for t in tables if t.rows]
     if not tables:
         raise LayoutError("no ranking table found (no ruled table with unit names and scores)")

@@ -21,6 +21,7 @@ from normalizers.text import clean_printed, text_key
 _NUMBER = re.compile(r"\bS[ốôo6]\s*[:.]?\s*(\d{1,6})\s*/\s*([A-ZĐ][A-ZĐa-z\-–]*)", re.UNICODE)
 _BLANK_NUMBER = re.compile(r"\bSố\s*[:.]?\s*/\s*QĐ", re.UNICODE)
 _PLACE_DATE = re.compile(r",\s*ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
+_PLACE_DATE_SLASHED = re.compile(r",\s*ngày\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})", re.IGNORECASE)
 _ANNEX_REF = re.compile(
     r"(?:kèm theo|ban hành kèm theo)\s+Quyết định\s+số\s*(\d{1,6})\s*/\s*([A-ZĐ][A-ZĐa-z\-]*)"
     r"(?:\s+ngày\s+(?:(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})|(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})))?",
@@ -94,7 +95,7 @@ def read_metadata(first_page_lines: list[str], all_lines: list[str], knowledge: 
     number = None if _BLANK_NUMBER.search(head) else _NUMBER.search(head)
     if number:
         meta.decision_number = f"{number.group(1)}/{number.group(2).replace('–', '-')}"
-    date = _PLACE_DATE.search(head)
+    date = _PLACE_DATE.search(head) or _PLACE_DATE_SLASHED.search(head)
     if date:
         meta.decision_date = _iso(*date.groups())
     annex = _ANNEX_REF.search(everything)
@@ -110,8 +111,23 @@ def read_metadata(first_page_lines: list[str], all_lines: list[str], knowledge: 
     years = _YEAR.findall(meta.title)
     if years:
         meta.assessment_year = int(years[-1])
+    else:
+        meta.assessment_year = _year_from_headings(all_lines, knowledge)
     meta.framework = knowledge.framework_from_title(meta.title) if meta.title else None
     return meta
+
+
+def _year_from_headings(lines: list[str], knowledge: Knowledge) -> int | None:
+    """No year in the title block: the first ranking heading that names one ("... NĂM 2022")."""
+    for line in lines:
+        key = text_key(line)
+        if key.startswith(("căn cứ", "kèm theo", "ban hành kèm")) or "ngày" in key:
+            continue
+        if knowledge.framework_from_title(line) or "xếp hạng" in key or "chỉ số" in key:
+            years = _YEAR.findall(line)
+            if years:
+                return int(years[-1])
+    return None
 
 
 def _partial_date_printed(head: str) -> bool:
