@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from pipeline.batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Outcome
-from pipeline.publish import RunLockedError
+from pipeline.publish import PublishError, RunLockedError
 from pipeline.run import EXIT_FAILED, EXIT_LOCKED, RunError, run_pipeline
 from pipeline.status import folder_status
 
@@ -66,9 +66,9 @@ def run(raw: Path, curated: Path, workers: int, timeout_s: float, memory_mb: int
         reporter.close()
         click.echo(f"dti: {exc}", err=True)
         sys.exit(EXIT_LOCKED)
-    except RunError as exc:
+    except (RunError, PublishError, OSError) as exc:
         reporter.close()
-        click.echo(f"dti: run failed: {exc}", err=True)
+        click.echo(f"dti: run failed, the previous {curated}/ is kept: {exc}", err=True)
         sys.exit(EXIT_FAILED)
     reporter.close()
     if as_json:
@@ -78,6 +78,10 @@ def run(raw: Path, curated: Path, workers: int, timeout_s: float, memory_mb: int
         issues = ", ".join(f"{n} {s}" for s, n in summary.issues.items()) or "no issues"
         click.echo(f"documents: {docs}")
         click.echo(f"issues: {issues}; unresolved unit names: {summary.unresolved_units}")
+        if summary.unresolved_names:
+            shown = summary.unresolved_names[:10]
+            more = f" and {len(summary.unresolved_names) - len(shown)} more" if len(summary.unresolved_names) > len(shown) else ""
+            click.echo(f"unresolved: {'; '.join(shown)}{more} (see `dti units review`)")
         click.echo(f"extracted {summary.extracted}, from cache {summary.from_cache}, {summary.seconds:.1f}s; published {curated}/ (version {summary.version})")
         for name, error in summary.quarantined:
             click.echo(f"quarantined: {name}: {error}")

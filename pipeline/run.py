@@ -38,6 +38,7 @@ class RunSummary:
     documents: dict[str, int] = field(default_factory=dict)
     issues: dict[str, int] = field(default_factory=dict)
     unresolved_units: int = 0
+    unresolved_names: list[str] = field(default_factory=list)
     extracted: int = 0
     from_cache: int = 0
     quarantined: list[tuple[str, str]] = field(default_factory=list)
@@ -55,6 +56,7 @@ class RunSummary:
             "documents_by_status": self.documents,
             "issues_by_severity": self.issues,
             "unresolved_units": self.unresolved_units,
+            "unresolved_names": self.unresolved_names,
             "extracted": self.extracted,
             "from_cache": self.from_cache,
             "quarantined": [{"file_name": f, "error": e} for f, e in self.quarantined],
@@ -113,19 +115,17 @@ def run_pipeline(
         staged = new_version(curated, f"{time.strftime('%Y%m%dT%H%M%S')}-{digest}")
         for name, data in payloads.items():
             (staged / name).write_bytes(data)
+        # from the documents table, not the outcomes: assembly also quarantines (contract problems)
+        statuses = dict(zip(result.frames["documents"]["file_name"], result.frames["documents"]["status"]))
         run_json = summary.as_dict() | {
-            "files": [{"file_name": f.file_name, "sha256": f.sha256, "status": _status(f, unique, outcomes)} for f in found],
+            "files": [{"file_name": f.file_name, "sha256": f.sha256, "status": statuses[f.file_name]} for f in found],
             "version": digest,
+            "seconds": summary.seconds,
+            "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         (staged / "run.json").write_text(json.dumps(run_json, ensure_ascii=False, indent=2), encoding="utf-8")
         publish(curated, staged)
     return summary
-
-
-def _status(f: Found, unique: dict[str, Found], outcomes: dict[str, Outcome]) -> str:
-    if unique[f.sha256] is not f:
-        return "duplicate"
-    return "ok" if outcomes[f.file_name].result is not None else "quarantined"
 
 
 def _summarize(found: list[Found], outcomes: dict[str, Outcome], frames) -> RunSummary:
@@ -135,6 +135,7 @@ def _summarize(found: list[Found], outcomes: dict[str, Outcome], frames) -> RunS
         documents=dict(sorted(Counter(docs["status"]).items())),
         issues=dict(sorted(Counter(issues["severity"]).items())),
         unresolved_units=int((issues["code"] == "unresolved_unit").sum()),
+        unresolved_names=sorted(set(issues.loc[issues["code"] == "unresolved_unit", "unit_name_raw"].dropna())),
         extracted=sum(1 for o in outcomes.values() if not o.cached),
         from_cache=sum(1 for o in outcomes.values() if o.cached),
         quarantined=[(r.file_name, r.error) for r in docs.itertuples() if r.status == "quarantined"],
