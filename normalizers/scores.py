@@ -16,6 +16,7 @@ import pandas as pd
 from extractors.raw import RawDocument, RawTable
 from normalizers.frameworks import Framework, Knowledge, Tier
 from normalizers.numbers import Convention, NumberFormatError, detect_convention, parse_number
+from normalizers.ocr_repair import is_confident, repair_ocr_table
 from normalizers.text import clean_printed
 from schemas.issues import Issue
 
@@ -162,8 +163,9 @@ def normalize_ranking(doc: RawDocument, doc_id: str, knowledge: Knowledge) -> No
     scores, components, averages = [], [], []
     for table in doc.tables:
         group = table.group_code or _group_from_names(table)
-        totals = [parser.number(r.total, group, r.name, "total_score") for r in table.rows]
-        highest = max((t for t in totals if t is not None), default=None)
+        scanned = doc.text_source in ("ocr", "mixed")
+        evidence = [r.total for r in table.rows if not scanned or is_confident(r, "total")]  # a misread "8063" bounds nothing
+        highest = max((t for t in map(parser.quiet, evidence) if t is not None), default=None)
         max_raw = table.max_raw or doc.group_maxima.get(group) or doc.group_maxima.get("*")
         max_score = read_maximum(max_raw, convention, highest)
         if max_score is None:
@@ -175,6 +177,9 @@ def normalize_ranking(doc: RawDocument, doc_id: str, knowledge: Knowledge) -> No
         comp_max = [read_maximum(c.max_raw, convention, None) for c in table.components]
         observed = [max((parser.quiet(r.components[i]) or 0.0) for r in table.rows) if table.rows else 0.0 for i in range(len(table.components))]
         comp_max = reconcile_component_maxima(doc, doc_id, table, group, comp_max, observed, max_score, issues)
+        if scanned:
+            issues.extend(repair_ocr_table(table, convention, max_score, comp_max, tiers or framework.tiers, doc_id, group))
+        totals = [parser.number(r.total, group, r.name, "total_score") for r in table.rows]
         codes = [knowledge.component_code(c.name) for c in table.components]
         for fix in table.corrections:
             issues.append(Issue(doc_id, "ocr_corrected", "warning", f"{fix.reason}: {fix.printed!r} read as {fix.corrected!r}.",

@@ -1,0 +1,467 @@
+"""Self-checking repair of OCR-read ranking cells, decided by the document's own arithmetic.
+
+Tesseract misreads digits ("l2" for 12, "8063" for 806.3, "1" for rank 11). A row whose
+checks fail (pillars that do not add up, a score above its maximum, a percent that is not
+total/max, a rank out of order, a tier against its thresholds) gets candidate readings of
+its doubtful cells, those read with low confidence or not as a number, from a confusion
+table kept as data (``data/ocr_confusions.yaml``). A reading is applied only when it is
+the one combination that makes every check of the row pass. A confidently read cell is
+never changed, so a discrepancy the document itself publishes stays as printed and the
+checks report it. Anything less certain is reported as ``low_confidence`` and the row's
+confidence lowered: a wrong value must never enter the data silently.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from itertools import combinations, product
+
+import yaml
+
+from extractors.raw import RawRow, RawTable
+from normalizers.frameworks import Tier, load_knowledge
+from normalizers.numbers import Convention, NumberFormatError, is_missing, parse_number
+from normalizers.text import contains_words, text_key
+from schemas.issues import Issue
+
+CONFIDENCE_THRESHOLD = 0.90  # on the two scans 96% of correctly read cells are above, the rest 0.08-0.89
+LOW_CONFIDENCE_FACTOR = 0.5
+MAX_COMBINATIONS = 5000  # pairs of candidate readings tried per row
+MAX_CHAR_VARIANTS = 64
+EPS = 1e-6
+
+_LOCAL = ("unparseable", "max", "sum", "percent")
+
+
+class ConfusionDataError(ValueError):
+    """The OCR confusion data file is malformed."""
+
+
+@dataclass(frozen=True)
+class Confusions:
+    characters: dict[str, tuple[str, ...]]  # a non-digit -> the digits it may stand for ("" = stray mark)
+    digits: dict[str, tuple[str, ...]]  # a digit -> the digits it is confused with
+    decimal_point: bool
+    rank_leading_digit: bool
+
+
+@lru_cache(maxsize=None)
+def load_confusions() -> Confusions:
+    """The confusion table, read once: data a reviewer can extend without touching code."""
+    text = resources.files("normalizers").joinpath("data/ocr_confusions.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    try:
+        characters = {str(k): tuple(str(v) for v in vals) for k, vals in data["characters"].items()}
+        digits: dict[str, set[str]] = {}
+        for a, b in data["digits"]:
+            digits.setdefault(str(a), set()).add(str(b))
+            digits.setdefault(str(b), set()).add(str(a))
+        return Confusions(characters, {k: tuple(sorted(v)) for k, v in digits.items()},
+                          bool(data["decimal_point"]), bool(data["rank_leading_digit"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfusionDataError(f"ocr_confusions.yaml: missing or malformed entry {exc}") from exc
+
+
+# --- reading cells -------------------------------------------------------------------------
+
+def _parse_rank(text: str) -> int | None:
+    digits = text.strip().rstrip(".")
+    if not digits.isdigit():
+        raise NumberFormatError(f"{text!r} is not a rank")
+    return int(digits)
+
+
+def _sep(convention: Convention) -> str:
+    return "," if convention is Convention.DECIMAL_COMMA else "."
+
+
+def _places(text: str | None, sep: str) -> int:
+    body = (text or "").strip().rstrip("%")
+    return len(body.rsplit(sep, 1)[1]) if sep in body else 0
+
+
+def _float_places(value: float) -> int:
+    """Decimals of a number as the checks count them (100.0 has none)."""
+    rendered = f"{value:.6f}".rstrip("0")
+    return min(len(rendered.split(".")[1]), 4) if "." in rendered else 0
+
+
+def _cell_keys(n_components: int) -> list[str]:
+    return ["rank", "total", "percent"] + [f"component:{i}" for i in range(n_components)]
+
+
+def _get(row: RawRow, key: str) -> str | None:
+    if key.startswith("component:"):
+        i = int(key.split(":")[1])
+        return row.components[i] if i < len(row.components) else None
+    return getattr(row, key)
+
+
+def _set(row: RawRow, key: str, text: str) -> None:
+    if key.startswith("component:"):
+        row.components[int(key.split(":")[1])] = text
+    else:
+        setattr(row, key, text)
+
+
+def cell_confidence(row: RawRow, key: str) -> float:
+    """OCR confidence of a cell; component keys are by position, the row's keys by grid column."""
+    if key.startswith("component:"):
+        comp_keys = [k for k in row.cell_confidence if k.startswith("component:")]
+        i = int(key.split(":")[1])
+        return row.cell_confidence.get(comp_keys[i], 1.0) if i < len(comp_keys) else 1.0
+    return row.cell_confidence.get(key, 1.0)
+
+
+def is_confident(row: RawRow, key: str) -> bool:
+    return cell_confidence(row, key) >= CONFIDENCE_THRESHOLD
+
+
+# --- candidate readings --------------------------------------------------------------------
+
+def _char_variants(text: str, conf: Confusions) -> list[str]:
+    """Every reading of the text's non-digits as the digits (or stray marks) they may be."""
+    options: list[tuple[str, ...]] = []
+    for ch in text:
+        if ch.isdigit() or ch in ".,% ":
+            options.append((ch,))
+        elif ch in conf.characters:
+            options.append(conf.characters[ch])
+        else:
+            return []
+    if math.prod(len(o) for o in options) > MAX_CHAR_VARIANTS:
+        return []
+    return ["".join(p).strip() for p in product(*options)]
+
+
+def _digit_swaps(text: str, conf: Confusions) -> Iterator[str]:
+    for i, ch in enumerate(text):
+        for alt in conf.digits.get(ch, ()):
+            yield text[:i] + alt + text[i + 1:]
+
+
+def _decimal_fixes(text: str, places: int, sep: str) -> Iterator[str]:
+    """The same digits with the decimal point where the document puts it, or without one."""
+    suffix = "%" if text.endswith("%") else ""
+    body = text[: len(text) - len(suffix)]
+    digits = body.replace(sep, "")
+    if not digits.isdigit():
+        return
+    if places and len(digits) > places:
+        yield digits[:-places] + sep + digits[-places:] + suffix
+    if sep in body:
+        yield digits + suffix
+
+
+def candidate_readings(key: str, text: str, convention: Convention, places: int) -> list[str]:
+    """Readings of one doubtful cell that the confusion table allows, each parsing as a number."""
+    conf = load_confusions()
+    sep = _sep(convention)
+    text = text.strip()
+    readable = _readable(key, text, convention)
+    bases = [text] if readable else _char_variants(text, conf)
+    found: list[str] = [] if readable else list(bases)
+    for base in bases:
+        if readable:
+            found.extend(_digit_swaps(base, conf))
+        if conf.decimal_point and key != "rank":
+            found.extend(_decimal_fixes(base, places, sep))
+        if conf.rank_leading_digit and key == "rank" and base.rstrip(".").isdigit():
+            found.extend(d + base for d in "123456789")
+    unique: list[str] = []
+    for cand in found:
+        if cand and cand != text and cand not in unique and _readable(key, cand, convention):
+            unique.append(cand)
+    return unique
+
+
+def _readable(key: str, text: str, convention: Convention) -> bool:
+    try:
+        value = _parse_rank(text) if key == "rank" else parse_number(text, convention)
+    except NumberFormatError:
+        return False
+    return value is not None and (key != "rank" or value > 0)
+
+
+# --- the row's checks ----------------------------------------------------------------------
+
+def _tier_index(label: str | None, tiers: tuple[Tier, ...]) -> int | None:
+    key = text_key(label)
+    if not key:
+        return None
+    for i, tier in enumerate(tiers):
+        if any(text_key(lbl) == key for lbl in tier.labels):
+            return i
+    for i, tier in enumerate(tiers):
+        if any(contains_words(key, lbl) for lbl in tier.labels):
+            return i
+    return None
+
+
+@dataclass
+class _Reading:
+    """One row's cells parsed; `bad` lists the keys that do not parse."""
+
+    rank: int | None
+    total: float | None
+    percent: float | None
+    components: list[float | None]
+    bad: list[str]
+
+
+class _Table:
+    """Everything a row's checks need from the rest of its table, decided once per table."""
+
+    def __init__(self, table: RawTable, convention: Convention, max_score: float,
+                 component_max: list[float | None], tiers: tuple[Tier, ...] | None):
+        self.table, self.convention, self.max_score = table, convention, max_score
+        self.component_max = component_max
+        self.tiers = tiers or ()
+        self.thresholds = any(t.pct_gt is not None or t.pct_le is not None for t in self.tiers)
+        self.keys = _cell_keys(len(table.components))
+        rows = [r for r in table.rows if r.evaluated]
+        sep = _sep(convention)
+        confident = {k: [_get(r, k) for r in rows if is_confident(r, k) and _readable(k, _get(r, k) or "", convention)] for k in self.keys}
+        comp_texts = [t for k in self.keys if k.startswith("component:") for t in confident[k]]
+        self.places = {"rank": 0, "total": max((_places(t, sep) for t in confident["total"]), default=0),
+                       "percent": max((_places(t, sep) for t in confident["percent"]), default=0),
+                       "component": max((_places(t, sep) for t in comp_texts), default=0)}
+        comp_values = [parse_number(t, convention) for t in comp_texts]
+        comp_places = max((_float_places(v) for v in comp_values if v is not None), default=0)
+        self.check_tolerance = 0.5 * 10**-comp_places * (len(table.components) + 1) + EPS
+        self.repair_tolerance = self._repair_tolerance(rows, comp_places)
+        self.pct_rule = self._percent_rule(rows)
+        self.ordered = self._printed_in_rank_order(rows)
+        self._trusted: list[tuple[int, _Reading]] | None = None
+
+    def places_of(self, key: str) -> int:
+        return self.places["component" if key.startswith("component:") else key]
+
+    def read(self, row: RawRow, override: dict[str, str] | None = None) -> _Reading:
+        texts = {k: (override or {}).get(k, _get(row, k)) for k in self.keys}
+        values: dict[str, float | int | None] = {}
+        bad = []
+        for k, text in texts.items():
+            try:
+                values[k] = _parse_rank(text) if k == "rank" and not is_missing(text) else (
+                    None if k == "rank" else parse_number(text, self.convention))
+            except NumberFormatError:
+                values[k] = None
+                bad.append(k)
+        comps = [values[k] for k in self.keys if k.startswith("component:")]
+        return _Reading(values["rank"], values["total"], values["percent"], comps, bad)  # type: ignore[arg-type]
+
+    def _repair_tolerance(self, rows: list[RawRow], comp_places: int) -> float:
+        """A repair must leave the row as consistent as the confidently read rows are.
+
+        The checks allow every pillar its rounding, which on Cao Bằng's ten-pillar rows is
+        ±0.35; a misread tenth (75.4 for 75.1) fits inside that by chance. The rows read
+        with confidence show the document's real precision (there: at most 0.1).
+        """
+        residuals = []
+        for row in rows:
+            if not all(is_confident(row, k) for k in self.keys if _get(row, k) is not None):
+                continue
+            reading = self.read(row)
+            if reading.bad or reading.total is None or not reading.components or None in reading.components:
+                continue
+            residual = abs(sum(reading.components) - reading.total)  # type: ignore[arg-type]
+            if residual <= self.check_tolerance:
+                residuals.append(residual)
+        if not residuals:
+            return self.check_tolerance
+        return min(self.check_tolerance, max(max(residuals), 0.5 * 10**-comp_places) + EPS)
+
+    def _percent_rule(self, rows: list[RawRow]) -> tuple[str, int] | None:
+        """Rounded or truncated percentages, and their decimals, as the confident rows print them."""
+        pairs = []
+        for row in rows:
+            if row.percent is None or not (is_confident(row, "total") and is_confident(row, "percent")):
+                continue
+            reading = self.read(row)
+            if reading.total is not None and reading.percent is not None and "total" not in reading.bad:
+                pairs.append((reading.total / self.max_score * 100, reading.percent))
+        if not pairs:
+            return None
+        d = self.places["percent"]
+        scale = 10**d
+        rounded = sum(abs(round(p, d) - q) <= EPS for p, q in pairs)
+        truncated = sum(abs(math.floor(p * scale + EPS) / scale - q) <= EPS for p, q in pairs)
+        return ("truncated" if truncated > rounded else "rounded"), d
+
+    def _printed_in_rank_order(self, rows: list[RawRow]) -> bool:
+        ranks = [self.read(r).rank for r in rows if is_confident(r, "rank")]
+        ranks = [r for r in ranks if r is not None]
+        steps = list(zip(ranks, ranks[1:]))
+        return bool(steps) and sum(a <= b for a, b in steps) >= 0.9 * len(steps)
+
+    def failures(self, index: int, override: dict[str, str] | None = None, strict: bool = False,
+                 local_only: bool = False) -> dict[str, set[str]]:
+        """Failing checks of one row -> the cells each involves (`local_only`: the row's own arithmetic)."""
+        row = self.table.rows[index]
+        r = self.read(row, override)
+        comp_keys = [k for k in self.keys if k.startswith("component:")]
+        fails: dict[str, set[str]] = {}
+        if r.bad:
+            fails["unparseable"] = set(r.bad)
+        over = {k for k, v, m in zip(comp_keys, r.components, self.component_max) if v is not None and (v < -EPS or (m is not None and v > m + EPS))}
+        if r.total is not None and (r.total < -EPS or r.total > self.max_score + EPS):
+            over.add("total")
+        if over:
+            fails["max"] = over
+        if r.total is not None and r.components and None not in r.components:
+            tolerance = self.repair_tolerance if strict else self.check_tolerance
+            if abs(sum(r.components) - r.total) > tolerance:  # type: ignore[arg-type]
+                fails["sum"] = {"total", *comp_keys}
+        if r.total is not None and r.percent is not None and self.pct_rule is not None:
+            rule, d = self.pct_rule
+            pct = r.total / self.max_score * 100
+            expected = round(pct, d) if rule == "rounded" else math.floor(pct * 10**d + EPS) / 10**d
+            if abs(expected - r.percent) > EPS:
+                fails["percent"] = {"total", "percent"}
+        if local_only:
+            return fails
+        if r.total is not None and r.rank is not None and not self._rank_fits(index, r.rank, r.total):
+            fails["rank"] = {"rank", "total"}
+        if r.total is not None and not self._tier_fits(index, row.tier, r.total):
+            fails["tier"] = {"total"}
+        return fails
+
+    def _references(self, index: int) -> list[tuple[int, _Reading]]:
+        """Other rows whose own arithmetic holds: evidence for rank and tier order."""
+        if self._trusted is None:
+            self._trusted = [(j, self.read(row)) for j, row in enumerate(self.table.rows) if row.evaluated and not self.failures_local(j)]
+        return [(j, reading) for j, reading in self._trusted if j != index]
+
+    def changed(self) -> None:
+        """A cell was corrected: the rows trusted as evidence are decided again."""
+        self._trusted = None
+
+    def failures_local(self, index: int) -> set[str]:
+        return set(self.failures(index, local_only=True))
+
+    def _rank_fits(self, index: int, rank: int, total: float) -> bool:
+        prev_rank = next_rank = None
+        for j, other in self._references(index):
+            if other.rank is None:
+                continue
+            if j < index:
+                prev_rank = other.rank
+            elif next_rank is None:
+                next_rank = other.rank
+            if other.total is None:
+                continue
+            if other.rank < rank and other.total < total - EPS or other.rank > rank and other.total > total + EPS:
+                return False
+            if other.rank == rank and abs(other.total - total) > EPS:
+                return False
+        if self.ordered and (prev_rank is not None and rank < prev_rank or next_rank is not None and rank > next_rank):
+            return False
+        return True
+
+    def _tier_fits(self, index: int, label: str | None, total: float) -> bool:
+        mine = _tier_index(label, self.tiers)
+        if mine is None:
+            return True
+        if self.thresholds:
+            pct = total / self.max_score * 100
+            admitting = next((i for i, t in enumerate(self.tiers) if t.admits(pct)), None)
+            return admitting is None or admitting == mine
+        for j, other in self._references(index):
+            theirs = _tier_index(self.table.rows[j].tier, self.tiers)
+            if theirs is None or other.total is None:
+                continue
+            if other.total < total - EPS and theirs < mine or other.total > total + EPS and theirs > mine:
+                return False
+        return True
+
+
+# --- the repair ----------------------------------------------------------------------------
+
+def _doubtful(row: RawRow, key: str, convention: Convention) -> bool:
+    """Read with low confidence, or read by OCR (confidence below 1) as something not a number."""
+    text = _get(row, key)
+    if text is None or is_missing(text):
+        return False
+    confidence = cell_confidence(row, key)
+    return confidence < CONFIDENCE_THRESHOLD or (confidence < 1.0 and not _readable(key, text, convention))
+
+
+def _passing(ctx: _Table, index: int, options: dict[str, list[str]]) -> list[dict[str, str]]:
+    """Combinations of readings that make every check pass: single cells first, then pairs."""
+    singles = [{k: c} for k, cands in options.items() for c in cands if not ctx.failures(index, {k: c}, strict=True)]
+    if singles:
+        return singles
+    pairs: list[dict[str, str]] = []
+    tried = 0
+    for k1, k2 in combinations(options, 2):
+        for c1, c2 in product(options[k1], options[k2]):
+            tried += 1
+            if tried > MAX_COMBINATIONS:
+                return pairs
+            if not ctx.failures(index, {k1: c1, k2: c2}, strict=True):
+                pairs.append({k1: c1, k2: c2})
+    return pairs
+
+
+def _field_name(table: RawTable, key: str) -> str:
+    if key.startswith("component:"):
+        return f"component:{load_knowledge().component_code(table.components[int(key.split(':')[1])].name)}"
+    return {"total": "total_score", "percent": "score_pct_printed", "rank": "rank"}[key]
+
+
+def _repair_row(ctx: _Table, index: int, doc_id: str, group: str) -> list[Issue]:
+    row = ctx.table.rows[index]
+    fails = ctx.failures(index)
+    implicated = set().union(*fails.values()) if fails else set()
+    doubtful = [k for k in ctx.keys if k in implicated and _doubtful(row, k, ctx.convention)]
+    if not doubtful:
+        return []
+    options = {k: candidate_readings(k, _get(row, k) or "", ctx.convention, ctx.places_of(k)) for k in doubtful}
+    passing = _passing(ctx, index, options)
+    checks = ", ".join(sorted(fails))
+    if len(passing) == 1:
+        issues = []
+        for key, reading in passing[0].items():
+            printed = _get(row, key) or ""
+            _set(row, key, reading)
+            issues.append(Issue(doc_id, "ocr_corrected", "warning",
+                                f"OCR read {_field_name(ctx.table, key)} of {row.name} as {printed!r}; {reading!r} is the only reading "
+                                f"of the doubtful cells that makes the row's failing checks ({checks}) pass.",
+                                group, row.name, _field_name(ctx.table, key), printed, reading))
+        ctx.changed()
+        return issues
+    row.confidence *= LOW_CONFIDENCE_FACTOR
+    if not passing and set(doubtful) <= fails.get("unparseable", set()):
+        return []  # the unparseable_value error that parsing records says it all
+    names = ", ".join(_field_name(ctx.table, k) for k in doubtful)
+    issues = []
+    for key in doubtful:
+        readings = list(dict.fromkeys(combo[key] for combo in passing if key in combo))
+        verdict = (f"{len(passing)} readings pass ({' | '.join(' + '.join(f'{_field_name(ctx.table, k)}={v}' for k, v in c.items()) for c in passing[:6])})"
+                   if passing else f"none of {sum(len(o) for o in options.values())} candidate readings makes them pass")
+        issues.append(Issue(doc_id, "low_confidence", "error",
+                            f"{row.name}'s checks ({checks}) fail and its doubtful OCR cells ({names}) cannot be settled: {verdict}, so the OCR reading is kept.",
+                            group, row.name, _field_name(ctx.table, key), _get(row, key), " | ".join(readings) or None))
+    return issues
+
+
+def repair_ocr_table(table: RawTable, convention: Convention, max_score: float, component_max: list[float | None],
+                     tiers: tuple[Tier, ...] | None, doc_id: str, group: str) -> list[Issue]:
+    """Repair the misread cells of an OCR'd table in place where the evidence allows exactly one reading.
+
+    Called before the numbers are parsed, so the corrected strings flow through the usual
+    parsing and checks. Rows whose own arithmetic fails are settled first: their repaired
+    values are then trusted evidence for the rank and tier order of the others.
+    """
+    ctx = _Table(table, convention, max_score, component_max, tiers)
+    failing = [i for i, row in enumerate(table.rows) if row.evaluated and ctx.failures(i)]
+    failing.sort(key=lambda i: (not ctx.failures_local(i), i))
+    issues: list[Issue] = []
+    for index in failing:
+        issues.extend(_repair_row(ctx, index, doc_id, group))
+    return issues
