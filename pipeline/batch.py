@@ -8,7 +8,6 @@ extracted twice.
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import hashlib
 import multiprocessing as mp
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from pipeline.process import PIPELINE_VERSION, DocumentError, DocumentResult, process_file, sha256_file
+from pipeline.process import PIPELINE_VERSION, DocumentError, DocumentResult, die_with_parent, process_file, sha256_file
 
 DEFAULT_TIMEOUT_S = 600
 DEFAULT_MEMORY_MB = 3072
@@ -86,20 +85,6 @@ def _limit_memory(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent(parent_pid: int) -> None:
-    """A worker must not outlive a run killed with -9: it would burn CPU and keep writing."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):  # not Linux: the timeout still bounds the worker
-        pass
-    if os.getppid() != parent_pid:  # the parent died before prctl took effect
-        os._exit(1)
-
-
 _MEMORY_SIGNS = ("cannot allocate memory", "failed to map segment", "out of memory", "insufficient memory", "bad_alloc", "memoryerror")
 
 
@@ -121,7 +106,7 @@ def _looks_like_memory(exc: BaseException) -> bool:
 
 def _worker(path: str, doc_id: str, out: str, memory_mb: int, ocr_workers: int, parent_pid: int) -> None:
     os.setpgrp()  # its own process group, so a timeout kills OCR helpers too
-    _die_with_parent(parent_pid)
+    die_with_parent(parent_pid)
     _limit_memory(memory_mb)
     try:
         payload: tuple = ("ok", process_file(Path(path), doc_id, ocr_workers=ocr_workers))

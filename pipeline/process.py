@@ -7,7 +7,10 @@ on; the batch runner turns them into a quarantined documents row.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
+import os
+import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,13 +130,28 @@ def _read_scan_page(args: tuple[str, int]) -> PageContent | None:
         return None
 
 
+def die_with_parent(parent_pid: int) -> None:
+    """Linux: this process is killed when its parent dies (a batch run killed with -9 must not
+    leave workers or OCR helpers running). Elsewhere a no-op; the batch timeout still applies."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
 def _read_scan_pages(path: Path, indexes: list[int], workers: int) -> list[PageContent | None]:
     jobs = [(str(path), i) for i in indexes]
     if workers <= 1 or len(jobs) <= 1:
         return [_read_scan_page(job) for job in jobs]
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         return list(pool.map(_read_scan_page, jobs))
 
 
