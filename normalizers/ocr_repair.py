@@ -34,8 +34,6 @@ MAX_COMBINATIONS = 5000  # pairs of candidate readings tried per row
 MAX_CHAR_VARIANTS = 64
 EPS = 1e-6
 
-_LOCAL = ("unparseable", "max", "sum", "percent")
-
 
 class ConfusionDataError(ValueError):
     """The OCR confusion data file is malformed."""
@@ -247,8 +245,10 @@ class _Table:
         bad = []
         for k, text in texts.items():
             try:
-                values[k] = _parse_rank(text) if k == "rank" and not is_missing(text) else (
-                    None if k == "rank" else parse_number(text, self.convention))
+                if is_missing(text):
+                    values[k] = None
+                else:
+                    values[k] = _parse_rank(text) if k == "rank" else parse_number(text, self.convention)
             except NumberFormatError:
                 values[k] = None
                 bad.append(k)
