@@ -9,6 +9,7 @@ extracted twice.
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import multiprocessing as mp
 import os
@@ -60,11 +61,14 @@ def discover(raw: Path) -> list[Found]:
     return found
 
 
+@functools.cache
 def pipeline_fingerprint() -> str:
     """Changes with the code or the framework knowledge, so cached rows are re-derived then.
 
     Hashes the installed source and data of the extraction packages rather than trusting a
-    version string someone must remember to bump.
+    version string someone must remember to bump. Computed once per process: it stands for
+    the code this process imported, and a long-lived process (a notebook, a test session)
+    does not flip between cache generations while files are being edited under it.
     """
     digest = hashlib.sha256(PIPELINE_VERSION.encode())
     for package in ("extractors", "normalizers", "schemas", "pipeline"):
