@@ -61,6 +61,14 @@ def discover(raw: Path) -> list[Found]:
     return found
 
 
+_UNIT_MATCHING = {"units.py", "abbreviations.yaml", "confusables.yaml", "units_commands.py"}
+
+
+def _only_for_units(rel: Path) -> bool:
+    """Unit matching runs after extraction (pipeline.assemble): editing it re-derives ids, not rows."""
+    return "units" in rel.parts[:2] or rel.name in _UNIT_MATCHING
+
+
 @functools.cache
 def pipeline_fingerprint() -> str:
     """Changes with the code or the framework knowledge, so cached rows are re-derived then.
@@ -74,7 +82,8 @@ def pipeline_fingerprint() -> str:
     for package in ("extractors", "normalizers", "schemas", "pipeline"):
         root = resources.files(package)
         for path in sorted(Path(str(root)).rglob("*")):
-            if path.suffix in (".py", ".yaml", ".csv") and "units" not in path.relative_to(Path(str(root))).parts[:2]:
+            rel = path.relative_to(Path(str(root)))
+            if path.suffix in (".py", ".yaml", ".csv") and not _only_for_units(rel):
                 digest.update(path.name.encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
