@@ -199,6 +199,8 @@ class _Crop:
     top: int
     words: list[Word] = field(default_factory=list)
     lines: list[tuple[int, ...]] = field(default_factory=list)  # tesseract line id per word
+    mark: str | None = None  # "-" read from the ink's shape alone (no OCR)
+    star_like: bool = False  # one blob shaped like "*": the reading if OCR gives garbage
 
 
 def _cell_crop(clean: np.ndarray, cell: Cell, inset: int, min_height: float) -> _Crop | None:
@@ -210,8 +212,10 @@ def _cell_crop(clean: np.ndarray, cell: Cell, inset: int, min_height: float) -> 
     region = clean[top:bottom, x0:x1].copy()
     n, labels, stats, _ = cv2.connectedComponentsWithStats(255 - region, connectivity=8)
     big = stats[1:, 3] >= min_height
-    if n <= 1 or not big.any():
+    if n <= 1:
         return None
+    if not big.any():
+        return _dash_crop(cell, region, stats, x0, top, min_height / 0.35)
     # dust: small blobs away from any glyph (diacritics and decimal points sit close to one)
     glyphs = stats[1:][big]
     reach = min_height * 2
@@ -223,9 +227,103 @@ def _cell_crop(clean: np.ndarray, cell: Cell, inset: int, min_height: float) -> 
         dy = np.maximum(0, np.maximum(glyphs[:, 1] - (y + h), y - (glyphs[:, 1] + glyphs[:, 3])))
         if area < 5 or np.min(np.maximum(dx, dy)) > reach:
             region[labels == label] = 255
+    _drop_trailing_arrow(region, labels, stats, big, text_height=min_height / 0.35)
     ys, xs = np.nonzero(region < 128)
+    if len(xs) == 0:
+        return None
     cx0, cy0, cx1, cy1 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
-    return _Crop(cell, region[cy0:cy1, cx0:cx1], x0 + cx0, top + cy0)
+    crop = _Crop(cell, region[cy0:cy1, cx0:cx1], x0 + cx0, top + cy0)
+    crop.star_like = _is_star(crop.image, min_height / 0.35)
+    return crop
+
+
+# --- marks read from the shape of the ink ----------------------------------------------
+#
+# A lone "-" (sub-row marker, "no data") is too flat to pass as a glyph and tesseract
+# drops it or reads nothing; a lone "*" comes back as "", "bu" or "+". Both are told by
+# their geometry. Arrow icons printed after changed values ("100 ↑") are not text and
+# would be read as a digit ("1004"), so they are removed before OCR.
+
+
+def _dash_crop(cell: Cell, region: np.ndarray, stats: np.ndarray, x0: int, top: int, text_height: float) -> _Crop | None:
+    """A cell whose only ink (besides specks) is one short, flat, solid bar: "-"."""
+    blobs = [st for st in stats[1:] if st[4] >= 12]
+    if len(blobs) != 1:
+        return None
+    x, y, w, h, area = (int(v) for v in blobs[0])
+    rh, rw = region.shape
+    flat = 2 <= h <= 0.35 * text_height and 0.3 * text_height <= w <= 1.6 * text_height and w >= 2 * h
+    solid = area >= 0.6 * w * h
+    inside = x >= 0.2 * text_height and rw - (x + w) >= 0.2 * text_height  # not a ruling remnant
+    inside = inside and y >= 0.15 * text_height and rh - (y + h) >= 0.15 * text_height
+    if not (flat and solid and inside):
+        return None
+    return _Crop(cell, region[y : y + h, x : x + w].copy(), x0 + x, top + y, mark="-")
+
+
+def _is_star(image: np.ndarray, text_height: float) -> bool:
+    """One blob, smaller than a digit, about as wide as tall, with points (low solidity)."""
+    ink = (image < 128).astype(np.uint8)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if n != 2:
+        return False
+    h, w = image.shape
+    if not (0.45 * text_height <= h <= 0.95 * text_height and 0.45 * text_height <= w <= 1.1 * text_height):
+        return False
+    if not 0.7 <= h / w <= 1.4:
+        return False
+    contours, hierarchy = cv2.findContours(ink, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    if len(contours) != 1:  # a hole: 0, 6, 8, 9, o ...
+        return False
+    hull = cv2.contourArea(cv2.convexHull(contours[0]))
+    return hull > 0 and 0.4 <= ink.sum() / hull <= 0.78
+
+
+def _is_arrow(mask: np.ndarray) -> bool:
+    """A solid up or down arrow: mirror-symmetric, a triangle head on a narrower stem."""
+    h, w = mask.shape
+    if h < 8 or w < 8 or not 0.7 <= h / w <= 1.8:
+        return False
+    sym = np.logical_and(mask, mask[:, ::-1]).sum() / max(1, np.logical_or(mask, mask[:, ::-1]).sum())
+    if sym < 0.75:
+        return False
+    widths, hollow = [], 0
+    for row in mask:
+        xs = np.nonzero(row)[0]
+        if len(xs) == 0:
+            return False
+        span = xs[-1] - xs[0] + 1
+        hollow += len(xs) < 0.85 * span  # a gap inside a row (the head's corners may have one)
+        widths.append(span)
+    if hollow > max(2, 0.1 * h):  # rings and loops: 0, 4, 6, 8, 9
+        return False
+    widths = np.array(widths, float)
+    widest = widths.max()
+    for prof in (widths, widths[::-1]):  # up arrow: head on top; down arrow: head below
+        wide = np.nonzero(prof >= 0.75 * widest)[0]
+        head, stem = prof[: wide[-1] + 1], prof[wide[-1] + 1 :]
+        if len(stem) < 0.25 * h or len(head) < 0.25 * h:
+            continue
+        if np.mean(stem <= 0.6 * widest) >= 0.8 and head[0] <= 0.5 * widest:
+            return True
+    return False
+
+
+def _drop_trailing_arrow(region: np.ndarray, labels: np.ndarray, stats: np.ndarray, big: np.ndarray, text_height: float) -> None:
+    """Erase an arrow icon standing apart to the right of the cell's text."""
+    ids = [i + 1 for i in np.nonzero(big)[0]]
+    if len(ids) < 2:
+        return
+    last = max(ids, key=lambda i: stats[i, 0] + stats[i, 2])
+    x, y, w, h, _ = stats[last]
+    others = [i for i in range(1, len(stats)) if i != last and (region[labels == i] < 128).any()]
+    if not others:
+        return
+    left_ink = max(stats[i, 0] + stats[i, 2] for i in others)
+    if x - left_ink < 0.6 * text_height or left_ink > x:
+        return
+    if _is_arrow(labels[y : y + h, x : x + w] == last):
+        region[labels == last] = 255
 
 
 def _is_noise(text: str, conf: float) -> bool:
@@ -294,6 +392,23 @@ def _numeric_columns(grid: Grid, crops: dict[int, _Crop]) -> set[int]:
     return {col for col, v in votes.items() if len(v) >= 3 and sum(v) >= 0.6 * len(v)}
 
 
+_SLASHES = re.compile("[/\u2044\u2215\u29f8]")  # "7⁄7": the first pass may read a fraction slash
+
+
+def _ratio_columns(grid: Grid, crops: dict[int, _Crop]) -> set[int]:
+    """Columns where a third of the cells read as ratios ("107/135") in the first pass.
+
+    Their cells are read again with "/" allowed, so "7/7" does not become 77.
+    """
+    votes: dict[int, list[bool]] = {}
+    for cell in grid.cells:
+        crop = crops.get(id(cell))
+        if cell.colspan != 1 or crop is None or not crop.words:
+            continue
+        votes.setdefault(cell.col, []).append(bool(_SLASHES.search(_crop_text(crop))))
+    return {col for col, v in votes.items() if len(v) >= 3 and sum(v) >= len(v) / 3}
+
+
 def _crop_text(crop: _Crop) -> str:
     """Words joined as tesseract grouped them into lines (small hyphens and dots included)."""
     groups: dict[tuple[int, ...], list[Word]] = {}
@@ -309,18 +424,53 @@ def _tidy_number(text: str) -> str:
     return stripped if stripped and _looks_numeric(stripped) else text
 
 
+_ROW_NO = re.compile(r"^\(\d{1,3}\)$")
+_PAREN_GUESS = re.compile(r"^[^\s]{0,5}$")
+_MARK_CONFIDENCE = 0.9  # a mark told by its shape: sure of the shape, not of the intent
+
+
 def _finish(crop: _Crop) -> None:
+    if crop.mark is not None:
+        crop.cell.words = [Word(crop.mark, crop.x0, crop.top, crop.x0 + crop.image.shape[1],
+                                crop.top + crop.image.shape[0], _MARK_CONFIDENCE)]
+        crop.cell.text, crop.cell.confidence = crop.mark, _MARK_CONFIDENCE
+        return
+    text = _tidy_number(_crop_text(crop))
+    confidence = min((w.confidence for w in crop.words), default=0.0)
+    if crop.star_like and text != "*" and not (len(text) == 1 and text.isalnum() and confidence >= 0.85):
+        crop.words = [Word("*", crop.x0, crop.top, crop.x0 + crop.image.shape[1], crop.top + crop.image.shape[0],
+                           _MARK_CONFIDENCE)]
+        crop.lines = [(0, 0, 0)]
+        text, confidence = "*", _MARK_CONFIDENCE
     crop.cell.words = sorted(crop.words, key=lambda w: (w.top, w.x0))
-    crop.cell.text = _tidy_number(_crop_text(crop))
-    crop.cell.confidence = min((w.confidence for w in crop.words), default=0.0)
+    crop.cell.text = text
+    crop.cell.confidence = confidence
+
+
+def _paren_numbers(crops: Sequence[_Crop]) -> None:
+    """Row numbers printed "(1)", "(7)": `vie` reads the bracket as "q", "G", "Œ" or drops it.
+
+    Short one-word cells with a bracket are read again by the English model with a
+    whitelist of digits and brackets; the new reading is kept only when it is "(n)".
+    """
+    doubtful = [c for c in crops if c.mark is None and (t := _crop_text(c)) and _PAREN_GUESS.match(t)
+                and ("(" in t or ")" in t) and not _ROW_NO.match(t)]
+    for crop in doubtful:
+        before = (crop.words, crop.lines)
+        crop.words, crop.lines = [], []
+        _ocr_single(crop, "--psm 7 -c tessedit_char_whitelist=0123456789()", _numeric_lang())
+        if not _ROW_NO.match(_crop_text(crop)):
+            crop.words, crop.lines = before
 
 
 def ocr_cells(clean: np.ndarray, grids: Sequence[Grid], text_height: float) -> None:
-    """Fill every non-empty cell's text and confidence, in three passes.
+    """Fill every non-empty cell's text and confidence, in passes.
 
-    1. all cells, `vie`, block mode; 2. cells of numeric columns again with a digit
-    whitelist (no "l2" for 12, "z" for 7); 3. cells with ink that still read as nothing
-    (one-digit ranks) one by one in single-character mode.
+    0. lone "-" marks from their shape (no OCR); 1. all other cells, `vie`, block mode;
+    2. cells of numeric columns again with a digit whitelist (no "l2" for 12, "z" for 7),
+    with "/" where the first pass saw a ratio; 3. row numbers in brackets again;
+    4. cells with ink that still read as nothing (one-digit ranks) one by one in
+    single-character mode; a lone star-shaped blob read as garbage is "*".
     """
     inset = max(3, int(text_height * 0.12))
     crops: dict[int, _Crop] = {}
@@ -331,32 +481,40 @@ def ocr_cells(clean: np.ndarray, grids: Sequence[Grid], text_height: float) -> N
                 crops[id(cell)] = crop
             else:
                 cell.text, cell.confidence = "", 1.0
-    _ocr_mosaic(list(crops.values()), "--psm 6")
+    readable = [c for c in crops.values() if c.mark is None]
+    _ocr_mosaic(readable, "--psm 6")
 
     numeric: list[_Crop] = []
+    ratio_ids: set[int] = set()
     for grid in grids:
         cols = _numeric_columns(grid, crops)
+        ratio_cols = _ratio_columns(grid, crops)
         for cell in grid.cells:
             crop = crops.get(id(cell))
-            if crop is None:
+            if crop is None or crop.mark is not None:
                 continue
             text = _crop_text(crop)
             letters = sum(ch.isalpha() for ch in text)
             if (cell.colspan == 1 and cell.col in cols and letters <= 2) or _looks_numeric(text):
                 numeric.append(crop)
+                if _SLASHES.search(text) or (cell.colspan == 1 and cell.col in ratio_cols):
+                    ratio_ids.add(id(crop))
     first = {id(c): (c.words, c.lines) for c in numeric}
+    ratios = [c for c in numeric if id(c) in ratio_ids]
+    plain = [c for c in numeric if id(c) not in ratio_ids]
     for crop in numeric:
         crop.words, crop.lines = [], []
-    whitelist = f"--psm 6 -c tessedit_char_whitelist={NUMERIC_CHARS}"
-    _ocr_mosaic(numeric, whitelist, _numeric_lang())
+    _ocr_mosaic(plain, f"--psm 6 -c tessedit_char_whitelist={NUMERIC_CHARS}", _numeric_lang())
+    _ocr_mosaic(ratios, f"--psm 6 -c tessedit_char_whitelist={NUMERIC_CHARS}/", _numeric_lang())
     for crop in numeric:
         if not crop.words:
             _ocr_single(crop, f"--psm 10 -c tessedit_char_whitelist={NUMERIC_CHARS}", _numeric_lang())
         if not crop.words:
             crop.words, crop.lines = first[id(crop)]
     numeric_ids = {id(c) for c in numeric}
+    _paren_numbers([c for c in readable if id(c) not in numeric_ids])
     for crop in crops.values():
-        if not crop.words and id(crop) not in numeric_ids:
+        if crop.mark is None and not crop.words and id(crop) not in numeric_ids:
             _ocr_single(crop, "--psm 7")
         _finish(crop)
 

@@ -276,6 +276,16 @@ class _Table:
         return [c for c in range(self.n_cols) if c not in skip]
 
 
+def _is_row_no_header(key: str, know: _Knowledge) -> bool:
+    """ "STT", "TT" ... also as OCR reads them ("SIT", "STf"): one slipped letter in a short word."""
+    if key in know.row_no_headers:
+        return True
+    return any(
+        len(key) == len(h) >= 3 and " " not in h and sum(a != b for a, b in zip(key, h)) == 1
+        for h in know.row_no_headers
+    )
+
+
 def _cell_text(grid: Grid, row: int, col: int) -> str:
     cell = grid.anchored(row, col)
     return cell.text if cell is not None else ""
@@ -283,7 +293,7 @@ def _cell_text(grid: Grid, row: int, col: int) -> str:
 
 def _is_header_row(grid: Grid, row: int, know: _Knowledge) -> bool:
     first = grid.cell_at(row, 0)
-    if first is not None and _key(first.text) in know.row_no_headers:
+    if first is not None and _is_row_no_header(_key(first.text), know):
         return True
     texts = [_key(c.text) for c in grid.row_cells(row)]
     return any(t.startswith("ten ") for t in texts) and not _ROW_MARK.match((first.text if first else "").strip())
@@ -414,7 +424,7 @@ def _collect_tables(pages: list[PageContent], know: _Knowledge, warnings: list[s
 
 def _new_table(spec: _TableSpec, n_cols: int, labels: list[str], know: _Knowledge) -> _Table:
     keys = [_key(lb) for lb in labels]
-    row_no_col = next((i for i, k in enumerate(keys) if k in know.row_no_headers), None)
+    row_no_col = next((i for i, k in enumerate(keys) if _is_row_no_header(k, know)), None)
     unit_col = next((i for i, k in enumerate(keys) if k in know.unit_headers), None)
     label_col = next((i for i, k in enumerate(keys) if k.startswith("ten ")), None)
     if label_col is None:
