@@ -13,6 +13,8 @@ the words are mapped back by position.
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import functools
 import os
 import re
@@ -54,6 +56,8 @@ LANG = "vie"
 NUMERIC_LANG = "eng"
 NUMERIC_CHARS = "0123456789.,%"
 _NUMERIC = re.compile(r"^[0-9][0-9.,]*%?$")
+# A word that the binarised and the grey reading of a text cell do not both give.
+DISPUTED_CONFIDENCE = 0.6
 _MOSAIC_GAP = 36
 _MOSAIC_PAD = 24
 
@@ -173,6 +177,15 @@ def _upside_down(page: np.ndarray) -> bool:
 
 def prepare(image: np.ndarray) -> np.ndarray:
     """An OCR-ready page: upright, deskewed, colour-free, 300 dpi scale, black on white."""
+    return prepare_with_gray(image)[0]
+
+
+def prepare_with_gray(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The OCR-ready page and the greyscale page it was thresholded from, pixel-aligned.
+
+    Thresholding a low-resolution scan merges a diacritic's hook with its letter ("ổ" reads
+    as "ố", "à" as "ả"); text cells are read from the grey pixels as well.
+    """
     gray = to_gray(image)
     factor = upscale_factor(char_height(otsu_ink(gray)))
     if factor > 1.0:
@@ -185,7 +198,8 @@ def prepare(image: np.ndarray) -> np.ndarray:
     page = binarise(gray, speck=int(4 * factor * factor))
     if _upside_down(page):
         page = cv2.rotate(page, cv2.ROTATE_180)
-    return page
+        gray = cv2.rotate(gray, cv2.ROTATE_180)
+    return page, gray
 
 
 # --- OCR of cells in mosaics ------------------------------------------------------------
@@ -463,14 +477,64 @@ def _paren_numbers(crops: Sequence[_Crop]) -> None:
             crop.words, crop.lines = before
 
 
-def ocr_cells(clean: np.ndarray, grids: Sequence[Grid], text_height: float) -> None:
+def _gray_crop(crop: _Crop, gray: np.ndarray) -> _Crop:
+    """The crop's grey pixels around its cleaned ink (rulings and dust stay white), stretched."""
+    h, w = crop.image.shape
+    region = gray[crop.top : crop.top + h, crop.x0 : crop.x0 + w].copy()
+    keep = cv2.dilate((crop.image < 128).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    region[~keep] = 255
+    region = cv2.normalize(region, None, 0, 255, cv2.NORM_MINMAX)
+    return _Crop(crop.cell, region, crop.x0, crop.top)
+
+
+def _mean_confidence(crop: _Crop) -> float:
+    return statistics.fmean(w.confidence for w in crop.words) if crop.words else 0.0
+
+
+def _reread_text_from_gray(crops: Sequence[_Crop], gray: np.ndarray) -> None:
+    """Text cells read again from grey pixels; the reading tesseract is surer of is kept.
+
+    Ties go to the grey reading: it keeps the diacritics thresholding blurs together.
+    """
+    if not crops or gray is None:
+        return
+    shadows = [_gray_crop(c, gray) for c in crops]
+    _ocr_mosaic(shadows, "--psm 6")
+    for crop, shadow in zip(crops, shadows):
+        if not shadow.words:
+            continue
+        other = crop.words
+        if round(_mean_confidence(shadow), 2) >= round(_mean_confidence(crop), 2):
+            crop.words, crop.lines = shadow.words, shadow.lines
+        else:
+            other = shadow.words
+        _doubt_disputed_words(crop.words, other)
+
+
+def _doubt_disputed_words(words: list[Word], other: Sequence[Word]) -> None:
+    """Words the other reading of the cell does not confirm get at most DISPUTED_CONFIDENCE.
+
+    Tesseract is often sure of a wrong diacritic or a dropped "-"; two readings of the same
+    ink that differ are the better sign that a word is doubtful.
+    """
+    mine, theirs = [w.text for w in words], [w.text for w in other]
+    confirmed: set[int] = set()
+    for block in difflib.SequenceMatcher(None, mine, theirs, autojunk=False).get_matching_blocks():
+        confirmed.update(range(block.a, block.a + block.size))
+    for i, word in enumerate(words):
+        if i not in confirmed and word.confidence > DISPUTED_CONFIDENCE:
+            words[i] = dataclasses.replace(word, confidence=DISPUTED_CONFIDENCE)
+
+
+def ocr_cells(clean: np.ndarray, grids: Sequence[Grid], text_height: float, gray: np.ndarray | None = None) -> None:
     """Fill every non-empty cell's text and confidence, in passes.
 
     0. lone "-" marks from their shape (no OCR); 1. all other cells, `vie`, block mode;
     2. cells of numeric columns again with a digit whitelist (no "l2" for 12, "z" for 7),
     with "/" where the first pass saw a ratio; 3. row numbers in brackets again;
-    4. cells with ink that still read as nothing (one-digit ranks) one by one in
-    single-character mode; a lone star-shaped blob read as garbage is "*".
+    4. text cells again from the grey page (`gray`, aligned with `clean`), keeping the
+    surer reading; 5. cells with ink that still read as nothing (one-digit ranks) one by
+    one in single-character mode; a lone star-shaped blob read as garbage is "*".
     """
     inset = max(3, int(text_height * 0.12))
     crops: dict[int, _Crop] = {}
@@ -513,6 +577,9 @@ def ocr_cells(clean: np.ndarray, grids: Sequence[Grid], text_height: float) -> N
             crop.words, crop.lines = first[id(crop)]
     numeric_ids = {id(c) for c in numeric}
     _paren_numbers([c for c in readable if id(c) not in numeric_ids])
+    if gray is not None and gray.shape == clean.shape:
+        texts = [c for c in readable if id(c) not in numeric_ids and sum(ch.isalpha() for ch in _crop_text(c)) >= 3]
+        _reread_text_from_gray(texts, gray)
     for crop in crops.values():
         if crop.mark is None and not crop.words and id(crop) not in numeric_ids:
             _ocr_single(crop, "--psm 7")
@@ -562,14 +629,14 @@ def _table_segments(rulings: Rulings, tol: float) -> list[Segment]:
 
 def ocr_page_image(image: np.ndarray, page_number: int) -> PageContent:
     """Any page image (greyscale or BGR, any orientation and scale) to PageContent."""
-    page = prepare(image)
+    page, gray = prepare_with_gray(image)
     text_height = char_height(255 - page)
     rulings = find_rulings(page, text_height)
     tol = max(6.0, text_height * 0.25)
     segments = _table_segments(rulings, tol)
     grids = build_grids(segments, [], page_number, tol=tol, min_size=text_height)
     clean = erase_rulings(page, rulings, grids, int(tol))
-    ocr_cells(clean, grids, text_height)
+    ocr_cells(clean, grids, text_height, gray)
     lines = _free_text(page, grids, margin=int(tol))
     h, w = page.shape
     return PageContent(page_number, float(w), float(h), "ocr", lines, grids)
