@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
 from importlib import resources
+from typing import NamedTuple
 
 import pandas as pd
 import yaml
@@ -64,6 +65,24 @@ class WeeklyReportError(ValueError):
     """The pages do not hold a weekly report we can read."""
 
 
+# A cell read by OCR below this confidence (tesseract's word confidence, the cell's
+# weakest word) is reported: on the weekly scan fixture every misread value is below it.
+LOW_CONFIDENCE = 0.80
+
+
+class WeeklyIssue(NamedTuple):
+    """A doubtful cell: what the pipeline reports as an issue row (doc_id is added there)."""
+
+    code: str  # "low_confidence" or "unparseable_value"
+    table_code: str
+    row_index: int
+    row_label: str | None
+    column_label: str
+    printed: str | None
+    message: str
+    severity: str  # "error": the value is not trusted
+
+
 @dataclass
 class WeeklyReport:
     province: str | None
@@ -76,6 +95,7 @@ class WeeklyReport:
     pages: int = 0
     text_source: str | None = None
     warnings: list[str] = field(default_factory=list)
+    issues: list[WeeklyIssue] = field(default_factory=list)  # doubtful cells (OCR), one per cell
 
 
 @dataclass
@@ -267,6 +287,7 @@ class _Table:
     label_col: int | None
     unit_col: int | None
     rows: list[tuple[int, list[str]]] = field(default_factory=list)  # (page, texts per column)
+    confidences: list[list[float]] = field(default_factory=list)  # per row, per column: the weakest cell read
     ranges: list[tuple[int, int]] = field(default_factory=list)  # grid columns of each logical column
     grid_cols: int = 0
 
@@ -289,6 +310,12 @@ def _is_row_no_header(key: str, know: _Knowledge) -> bool:
 def _cell_text(grid: Grid, row: int, col: int) -> str:
     cell = grid.anchored(row, col)
     return cell.text if cell is not None else ""
+
+
+def _cell_confidence(grid: Grid, row: int, col: int) -> float:
+    """1.0 on a text layer; on a scan an empty cell with ink nobody could read is 0."""
+    cell = grid.anchored(row, col)
+    return cell.confidence if cell is not None else 1.0
 
 
 def _is_header_row(grid: Grid, row: int, know: _Knowledge) -> bool:
@@ -439,6 +466,7 @@ def _add_rows(table: _Table, grid: Grid, start: int, ranges: list[tuple[int, int
         if not any(t.strip() for t in texts) or _is_numbering_row(texts):
             continue
         table.rows.append((grid.page, texts))
+        table.confidences.append([min((_cell_confidence(grid, row, c) for c in range(a, b)), default=1.0) for a, b in ranges])
 
 
 # --------------------------------------------------------------------------- values
@@ -469,27 +497,54 @@ def _single_item_value(raw: str) -> float | None:
     return value
 
 
-def _records(table: _Table, know: _Knowledge) -> list[dict]:
+def _doubts(raw: str, value, num, den, confidence: float, prose: bool, know: _Knowledge) -> list[tuple[str, str]]:
+    """(code, message) for a cell read by OCR whose value cannot be trusted as read."""
+    out: list[tuple[str, str]] = []
+    if not raw:
+        if confidence < LOW_CONFIDENCE:
+            out.append(("low_confidence", "the cell has ink but OCR read nothing; check the printed value"))
+        return out
+    if confidence < LOW_CONFIDENCE:
+        out.append(("low_confidence", f"read by OCR with confidence {confidence:.2f} (below {LOW_CONFIDENCE:.2f}); check the printed value"))
+    text = clean_printed(raw.translate(_ICONS)) or ""
+    if prose or is_missing(text) or _key(text) in know.entered_marks:
+        return out
+    if _RATIO.match(text) and (num is None or den is None):
+        out.append(("unparseable_value", f"{raw!r} looks like a ratio but its parts do not read as numbers"))
+    elif value is None and num is None:
+        out.append(("unparseable_value", f"{raw!r} is not a number, a ratio or a known mark where a value is expected"))
+    return out
+
+
+def _records(table: _Table, know: _Knowledge, ocr_pages: set[int] | None = None,
+             issues: list[WeeklyIssue] | None = None) -> list[dict]:
     spec = table.spec
     records: list[dict] = []
     prose_results = spec.code == "nhiem_vu"
     target = spec.lone_trailing_value_to
     target_col = next((c for c in table.data_cols if table.labels[c] == target), None) if target else None
+    ocr_pages = ocr_pages or set()
     for index, (page, texts) in enumerate(table.rows, start=1):
         cells = [clean_printed(t) or "" for t in texts]
+        confs = list(table.confidences[index - 1]) if index - 1 < len(table.confidences) else [1.0] * len(cells)
         row_no = cells[table.row_no_col] if table.row_no_col is not None else ""
         label = cells[table.label_col] if table.label_col is not None else ""
         if not row_no and (m := _LEADING_MARK.match(label)):
             row_no, label = m.group(1), m.group(2)
         unit = cells[table.unit_col] if table.unit_col is not None else None
         if target_col is not None:
-            _move_lone_trailing(cells, table.data_cols, target_col, know)
+            _move_lone_trailing(cells, table.data_cols, target_col, know, confs)
         for col in table.data_cols:
             raw = cells[col]
             if prose_results:
                 value, num, den = _single_item_value(raw), None, None
             else:
                 value, num, den = parse_cell(raw)
+            if page in ocr_pages and issues is not None:
+                for code, message in _doubts(raw, value, num, den, confs[col], prose_results, know):
+                    issues.append(WeeklyIssue(code, spec.code, index, label or None, table.labels[col], raw or None,
+                                              f"{spec.code} row {index} ({label or row_no}), {table.labels[col]!r}: {message}",
+                                              "error"))
             records.append(
                 {
                     "table_code": spec.code,
@@ -509,7 +564,8 @@ def _records(table: _Table, know: _Knowledge) -> list[dict]:
     return records
 
 
-def _move_lone_trailing(cells: list[str], data_cols: list[int], target_col: int, know: _Knowledge) -> None:
+def _move_lone_trailing(cells: list[str], data_cols: list[int], target_col: int, know: _Knowledge,
+                        confs: list[float] | None = None) -> None:
     """Put a lone value printed after "Đã nhập" in the column the template reserves for it."""
     entered = [c for c in data_cols if _key(cells[c]) in know.entered_marks]
     if not entered:
@@ -518,6 +574,8 @@ def _move_lone_trailing(cells: list[str], data_cols: list[int], target_col: int,
     filled = [c for c in trailing if cells[c]]
     if len(filled) == 1 and target_col in trailing and filled[0] != target_col:
         cells[target_col], cells[filled[0]] = cells[filled[0]], ""
+        if confs is not None:
+            confs[target_col], confs[filled[0]] = confs[filled[0]], 1.0
 
 
 # --------------------------------------------------------------------------- entry point
@@ -533,7 +591,9 @@ def extract_weekly(pages: list[PageContent]) -> WeeklyReport:
             "no table of a weekly report was recognised (expected headers such as "
             "'Tên mục tiêu', 'Tên nhiệm vụ' or 'Tên cơ quan, đơn vị')"
         )
-    records = [rec for table in tables for rec in _records(table, know)]
+    ocr_pages = {p.number for p in pages if p.text_source == "ocr"}
+    issues: list[WeeklyIssue] = []
+    records = [rec for table in tables for rec in _records(table, know, ocr_pages, issues)]
     frame = pd.DataFrame.from_records(records, columns=COLUMNS)
     frame = frame.astype(
         {
@@ -559,4 +619,5 @@ def extract_weekly(pages: list[PageContent]) -> WeeklyReport:
         pages=len(pages),
         text_source=text_source,
         warnings=warnings,
+        issues=issues,
     )

@@ -278,4 +278,10 @@ def weekly_result(pages: list[PageContent], n_pages: int, doc_id: str) -> Docume
         "decision_number": None, "decision_date": None, "assessment_year": report.assessment_year,
         "framework": None, "pages": n_pages, "text_source": text_source(pages),
     }
-    return DocumentResult(row, weekly=frame)
+    # doubtful OCR cells: the weekly table has no confidence column, so they become issues
+    issues = [
+        Issue(doc_id, doubt.code, doubt.severity, doubt.message, doubt.table_code, doubt.row_label,
+              doubt.column_label, doubt.printed)
+        for doubt in report.issues
+    ]
+    return DocumentResult(row, weekly=frame, issues=issues)
