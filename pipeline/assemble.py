@@ -13,6 +13,7 @@ import pandas as pd
 from pipeline.batch import Found, Outcome
 from pipeline.process import DocumentResult
 from schemas.curated import ContractError, validate
+from normalizers.text import strip_diacritics
 from schemas.issues import Issue, issues_frame
 
 CURATED_TABLES = ("documents", "scores", "components", "issues", "units", "unit_lineage", "weekly_indicators")
@@ -42,31 +43,77 @@ def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     return pd.concat([f.astype("object") for f in frames], ignore_index=True)
 
 
-def snap_ocr_names(scores: pd.DataFrame, components: pd.DataFrame, ocr_docs: set[str], registry) -> list[Issue]:
+def _respell(name: str, spelling: str) -> str | None:
+    """The OCR'd name with the diacritics of the registry's spelling, where its words line up.
+
+    "UBND huyện Sỉ Ma Cai" against "Huyện Si Ma Cai" gives "UBND huyện Si Ma Cai": only words that
+    differ by their marks alone are changed, and each keeps its own capitalisation.
+    """
+    words, known = name.split(), spelling.split()
+    bare = [strip_diacritics(w).casefold() for w in words]
+    target = [strip_diacritics(w).casefold() for w in known]
+    for start in range(len(words) - len(known) + 1):
+        if bare[start : start + len(known)] != target:
+            continue
+        out = list(words)
+        for k, word in enumerate(known):
+            mine = out[start + k]
+            fixed = word.lower() if mine[:1].islower() else word[:1].upper() + word[1:]
+            if mine.casefold() != word.casefold():
+                out[start + k] = fixed
+        return " ".join(out)
+    return None
+
+
+def _known_spelling(name: str, province: str, year, registry) -> tuple[str, object] | None:
+    """The registry's printed spelling that an OCR'd name is a slip of, with its match."""
+    from rapidfuzz import fuzz
+
+    m = registry.match(name, province, None if year is None or pd.isna(year) else int(year))
+    if m.unit_id is None or m.method != "fuzzy":
+        return None
+    unit = registry.unit(m.unit_id)
+    spellings = (unit.name, *unit.aliases)
+    best = max(spellings, key=lambda s: fuzz.ratio(s, name))
+    if fuzz.ratio(best, name) >= 85:
+        return best, m
+    for spelling in spellings:
+        respelled = _respell(name, spelling)
+        if respelled is not None and respelled != name:
+            return respelled, m
+    return None
+
+
+def snap_ocr_names(scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.DataFrame, ocr_docs: set[str], registry) -> list[Issue]:
     """On a scan, a name that resolves by fuzzy match is read as that unit's known printed spelling.
 
     "Huyện Sỉ Ma Cai" resolving to Huyện Si Ma Cai is an OCR slip of the diacritics, not a new
     spelling; the printed form the registry knows is used and the change recorded.
     """
-    from rapidfuzz import fuzz
-
     issues: list[Issue] = []
     for i, row in scores[scores["doc_id"].isin(ocr_docs)].iterrows():
-        m = registry.match(row["unit_name_raw"], row["province"], None if pd.isna(row["assessment_year"]) else int(row["assessment_year"]))
-        if m.unit_id is None or m.method != "fuzzy":
+        found = _known_spelling(row["unit_name_raw"], row["province"], row["assessment_year"], registry)
+        if found is None:
             continue
-        unit = registry.unit(m.unit_id)
-        spellings = (unit.name, *unit.aliases)
-        best = max(spellings, key=lambda s: fuzz.ratio(s, row["unit_name_raw"]))
-        if fuzz.ratio(best, row["unit_name_raw"]) < 85:
-            continue
-        old = row["unit_name_raw"]
+        (best, m), old = found, row["unit_name_raw"]
         scores.at[i, "unit_name_raw"] = best
         same = (components["doc_id"] == row["doc_id"]) & (components["group_code"] == row["group_code"]) & (components["unit_name_raw"] == old)
         components.loc[same, "unit_name_raw"] = best
         issues.append(Issue(row["doc_id"], "ocr_corrected", "warning",
                             f"The OCR reading {old!r} is the registry's {best!r} ({m.unit_id}, {m.score:.0f}% alike).",
                             row["group_code"], best, "unit_name_raw", old, best))
+    if len(weekly) and "is_unit_row" in weekly:
+        rows = weekly[weekly["doc_id"].isin(ocr_docs) & weekly["is_unit_row"].fillna(False).astype(bool)]
+        for (doc_id, table, label), group in rows.groupby(["doc_id", "table_code", "row_label"], sort=False):
+            year = pd.Timestamp(group["period_end"].iloc[0]).year if pd.notna(group["period_end"].iloc[0]) else None
+            found = _known_spelling(label, group["province"].iloc[0], year, registry)
+            if found is None:
+                continue
+            best, m = found
+            weekly.loc[group.index, "row_label"] = best
+            issues.append(Issue(doc_id, "ocr_corrected", "warning",
+                                f"The OCR reading {label!r} is the registry's {best!r} ({m.unit_id}, {m.score:.0f}% alike).",
+                                table, best, "row_label", label, best))
     return issues
 
 
@@ -152,8 +199,8 @@ def assemble(found: list[Found], outcomes: dict[str, Outcome], registry=None) ->
     if "unit_id" not in weekly_df.columns:
         weekly_df["unit_id"] = None
     ocr_docs = {d["doc_id"] for d in documents if d.get("text_source") in ("ocr", "mixed")}
-    if registry is not None and ocr_docs and len(scores_df):
-        issues.extend(snap_ocr_names(scores_df, components_df, ocr_docs, registry))
+    if registry is not None and ocr_docs:
+        issues.extend(snap_ocr_names(scores_df, components_df, weekly_df, ocr_docs, registry))
     issues.extend(resolve_units(scores_df, components_df, weekly_df, registry))
     frames = {
         "documents": pd.DataFrame(documents),

@@ -23,9 +23,11 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from extractors.layouts import LayoutError, extract_tables
 from extractors.metadata import read_metadata, stated_maxima, stated_tier_rules
+from extractors.news import NewsFormatError, read_news_html
 from extractors.page import PageContent
 from extractors.raw import RawDocument
 from extractors.text_pdf import has_text_layer, read_text_page
+from extractors.weekly import WeeklyReportError, extract_weekly, is_weekly_report
 from normalizers.frameworks import Knowledge, load_knowledge
 from normalizers.scores import AVERAGE_COLUMNS, COMPONENT_COLUMNS, SCORE_COLUMNS, normalize_ranking
 from schemas.checks import run_checks
@@ -247,27 +249,25 @@ def process_file(path: Path, doc_id: str | None = None, knowledge: Knowledge | N
     doc_id = doc_id or sha256_file(path)[:16]
     kind = sniff(path)
     if kind == "html":
-        from extractors.news import read_news_html
-
-        raw = read_news_html(path.read_bytes())
+        try:
+            raw = read_news_html(path.read_bytes())
+        except NewsFormatError as exc:
+            raise NoRankingTableError(f"the HTML page holds no ranking news article ({exc})") from exc
         return ranking_result(raw, doc_id, knowledge)
     pages, n_pages = read_pdf_pages(path, ocr_workers)
     if not any(p.lines or p.grids for p in pages):
         raise NoRankingTableError("no text could be read on any page (blank pages or an unreadable scan); rescan at 300 dpi")
-    try:
-        from extractors.weekly import extract_weekly, is_weekly_report
-    except ImportError:
-        is_weekly_report = None
-    if is_weekly_report is not None and is_weekly_report(pages):
+    if is_weekly_report(pages):
         return weekly_result(pages, n_pages, doc_id)
     raw = raw_decision(pages, knowledge)
     return ranking_result(raw, doc_id, knowledge)
 
 
 def weekly_result(pages: list[PageContent], n_pages: int, doc_id: str) -> DocumentResult:
-    from extractors.weekly import extract_weekly
-
-    report = extract_weekly(pages)
+    try:
+        report = extract_weekly(pages)
+    except WeeklyReportError as exc:
+        raise NoRankingTableError(f"it reads as a weekly report but none of its tables is known ({exc})") from exc
     frame = report.indicators.copy()
     frame.insert(0, "doc_id", doc_id)
     frame.insert(1, "province", report.province)
