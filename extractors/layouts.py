@@ -345,7 +345,6 @@ def extract_tables(pages: list[PageContent], knowledge: Knowledge) -> list[RawTa
             grid: Grid = item
             kinds = [_row_kind(grid, r, knowledge) for r in range(grid.n_rows)]
             header_rows = _header_rows(grid, kinds)
-            body = list(range(len(header_rows), grid.n_rows))
             body = [r for r in range(grid.n_rows) if r not in header_rows]
             maxima_rows = [r for r in body if kinds[r] == "maxima" and r <= (header_rows[-1] + 1 if header_rows else 0)]
             maxima_row = maxima_rows[0] if maxima_rows else None

@@ -90,9 +90,6 @@ class Knowledge:
     def column_role(self, header: str, role: str = "", loose: bool = False) -> bool:
         return any(contains_words(header, *words, loose=loose) for words in self.columns[role])
 
-    def known_component_names(self) -> tuple[str, ...]:
-        return self.component_names
-
     def snap_component_name(self, header: str, min_score: float = 85.0) -> str | None:
         """The known printed spelling closest to an OCR'd header, when it is unambiguous."""
         from rapidfuzz import fuzz, process

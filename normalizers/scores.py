@@ -110,7 +110,7 @@ class _Parser:
 
 
 def reconcile_component_maxima(doc: RawDocument, doc_id: str, table: RawTable, group: str, comp_max: list[float | None],
-                               observed: list[float], max_score: float, issues: list[Issue]) -> list[float | None]:
+                               observed: list[float], max_score: float, issues: list[Issue], codes: list[str]) -> list[float | None]:
     """The component maxima must add up to the group's maximum and bound every score in their column.
 
     On a scan, one misread maximum (OCR's "(3)" for "(13)") is repaired when exactly one column
@@ -129,18 +129,12 @@ def reconcile_component_maxima(doc: RawDocument, doc_id: str, table: RawTable, g
         fixed = comp_max[i] + gap
         issues.append(Issue(doc_id, "ocr_corrected", "warning",
                             f"The maximum of {table.components[i].name} was read as {comp_max[i]:g}; the maxima must add up to {max_score:g}, so it is {fixed:g}.",
-                            group, None, f"component_max:{knowledge_code(table.components[i].name)}", table.components[i].max_raw, f"{fixed:g}"))
+                            group, None, f"component_max:{codes[i]}", table.components[i].max_raw, f"{fixed:g}"))
         return [fixed if j == i else m for j, m in enumerate(comp_max)]
     issues.append(Issue(doc_id, "component_max_mismatch", "error" if scanned else "warning",
                         f"The component maxima of {table.group_title or group} add up to {sum(comp_max):g}, not the group maximum {max_score:g}.",
                         group, None, "component_max", f"{sum(comp_max):g}", f"{max_score:g}"))
     return comp_max
-
-
-def knowledge_code(name: str) -> str:
-    from normalizers.frameworks import load_knowledge
-
-    return load_knowledge().component_code(name)
 
 
 EPS_MAX = 1e-6
@@ -176,11 +170,11 @@ def normalize_ranking(doc: RawDocument, doc_id: str, knowledge: Knowledge) -> No
                                     group, None, "max_score", max_raw, f"{framework.default_max:g}"))
         comp_max = [read_maximum(c.max_raw, convention, None) for c in table.components]
         observed = [max((parser.quiet(r.components[i]) or 0.0) for r in table.rows) if table.rows else 0.0 for i in range(len(table.components))]
-        comp_max = reconcile_component_maxima(doc, doc_id, table, group, comp_max, observed, max_score, issues)
+        codes = [knowledge.component_code(c.name) for c in table.components]
+        comp_max = reconcile_component_maxima(doc, doc_id, table, group, comp_max, observed, max_score, issues, codes)
         if scanned:
             issues.extend(repair_ocr_table(table, convention, max_score, comp_max, tiers or framework.tiers, doc_id, group))
         totals = [parser.number(r.total, group, r.name, "total_score") for r in table.rows]
-        codes = [knowledge.component_code(c.name) for c in table.components]
         for fix in table.corrections:
             issues.append(Issue(doc_id, "ocr_corrected", "warning", f"{fix.reason}: {fix.printed!r} read as {fix.corrected!r}.",
                                 group, fix.unit, fix.field, fix.printed, fix.corrected))
