@@ -137,7 +137,7 @@ def resolve_units(scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.Dat
         scores.at[i, "unit_name"] = m.unit_name
         if m.unit_id is None and (row["doc_id"], row["unit_name_raw"]) not in flagged:
             flagged.add((row["doc_id"], row["unit_name_raw"]))
-            candidates = "; ".join(f"{uid} {name} ({score:.0f})" for uid, name, score in m.candidates) or "no candidate"
+            candidates = m.candidates_text() or "no candidate"
             issues.append(Issue(row["doc_id"], "unresolved_unit", "warning",
                                 f"{row['unit_name_raw']!r} matches no registry unit of {row['province']} with confidence ({m.reason}); review it with `dti units review`.",
                                 row["group_code"], row["unit_name_raw"], "unit_id", row["unit_name_raw"], candidates))
