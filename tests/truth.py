@@ -67,7 +67,14 @@ def score_mismatches(scores: pd.DataFrame, truth_id: str) -> list[str]:
     return problems
 
 
+def has_truth(truth_id: str, kind: str) -> bool:
+    return (TRUTH / f"{truth_id}.{kind}.csv").exists()
+
+
 def component_mismatches(components: pd.DataFrame, truth_id: str) -> list[str]:
+    """Every component field the curated rows do not reproduce (none expected without a truth file)."""
+    if not has_truth(truth_id, "components"):
+        return [f"{len(components)} component rows, truth has none"] if len(components) else []
     truth = truth_csv(truth_id, "components")
     problems: list[str] = []
     if len(components) != len(truth):
@@ -107,7 +114,8 @@ def document_mismatches(doc: pd.Series, truth_id: str) -> list[str]:
 
 def field_count(truth_id: str) -> int:
     """How many truth fields a document has (scores: 7 per row; components: 2 per row)."""
-    return 7 * len(truth_csv(truth_id, "scores")) + 2 * len(truth_csv(truth_id, "components"))
+    components = len(truth_csv(truth_id, "components")) if has_truth(truth_id, "components") else 0
+    return 7 * len(truth_csv(truth_id, "scores")) + 2 * components
 
 
 def unflagged(mismatches: list[str], issues: pd.DataFrame) -> list[str]:
