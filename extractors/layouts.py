@@ -20,6 +20,11 @@ from normalizers.text import clean_printed, text_key
 
 _NUMERIC = re.compile(r"^[+-]?\d[\d.,\s]*%?$")
 _MAX_IN_HEADER = re.compile(r"\(\s*(?:tối đa\s*)?(\d[\d.,]*)\s*(?:điểm)?\s*\)\s*$", re.IGNORECASE)
+# OCR'd header ending in a bracketed number whose "(" was lost ("xã 0)" for "xã (10)"): the
+# maximum is unreadable, and the fragment is not part of the name.
+_BROKEN_MAX = re.compile(r"\s+\S*\d[\d.,]*\s*\)\s*$")
+# Stray marks OCR leaves at the ends of a cell: specks, ruling remnants, a dot of dust.
+_OCR_EDGE_JUNK = "._,'‘’`~|"
 _NUMBERED = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.|[a-zđ]\))\s+\S", re.IGNORECASE)
 _PAGE_NUMBER = re.compile(r"^[-–\s]*\d{1,3}[-–\s]*$")
 
@@ -92,7 +97,8 @@ def _header_texts(grid: Grid, header_rows: list[int]) -> tuple[list[str], list[s
             if cell is not None and cell not in seen:
                 seen.append(cell)
         leaf = seen[-1] if seen else None
-        leaves.append(_flat(leaf.text) if leaf else "")
+        text = _flat(leaf.text) if leaf else ""
+        leaves.append(ocr_tidy(text) if leaf is not None and leaf.confidence < 1.0 else text)
         parents.append(" ".join(_flat(c.text) for c in seen[:-1] if c.colspan > 1))
     return leaves, parents
 
@@ -107,7 +113,7 @@ def _column_profile(grid: Grid, rows: list[int], col: int) -> tuple[float, float
     return numeric, letters
 
 
-def _split_max(header: str) -> tuple[str, str | None]:
+def _split_max(header: str, ocr: bool = False) -> tuple[str, str | None]:
     """Header text and the maximum printed in it: "Nhân lực CNTT (7)", or a last line "1000"."""
     match = _MAX_IN_HEADER.search(header)
     if match:
@@ -115,7 +121,14 @@ def _split_max(header: str) -> tuple[str, str | None]:
     words = header.split()
     if len(words) > 1 and is_numeric(words[-1]) and not words[-1].endswith("%"):
         return " ".join(words[:-1]), words[-1]
+    if ocr and "(" not in header.split()[-1] and (broken := _BROKEN_MAX.search(header)):
+        return header[: broken.start()].strip(), None
     return header, None
+
+
+def ocr_tidy(text: str) -> str:
+    """An OCR'd name or header without the stray marks left at its ends ("Sở Nội vụ.", "'Hạ tầng")."""
+    return text.strip(_OCR_EDGE_JUNK + " ").strip() or text
 
 
 def assign_columns(grid: Grid, header_rows: list[int], data_rows: list[int], maxima_row: int | None, knowledge: Knowledge) -> Columns | None:
@@ -147,8 +160,8 @@ def assign_columns(grid: Grid, header_rows: list[int], data_rows: list[int], max
         elif cols.rank is None and knowledge.column_role(leaf, loose=True, role="rank") and not knowledge.column_role(leaf, loose=True, role="total"):
             cols.rank = c
         else:
-            name, maximum = _split_max(leaf)
             leaf_cell = grid.cell_at(header_rows[-1], c) if header_rows else None
+            name, maximum = _split_max(leaf, ocr=leaf_cell is not None and leaf_cell.confidence < 1.0)
             if leaf_cell is not None and leaf_cell.confidence < 1.0:
                 snapped = knowledge.snap_component_name(name)
                 if snapped is not None and snapped != name:
@@ -172,6 +185,7 @@ class _Heading:
     text: str
     group_code: str | None
     correction: Correction | None = None
+    confidence: float = 1.0
 
 
 _OCR_NUMERAL = re.compile(r"^([IVXLl1|]{1,4})([.:])\s")
@@ -189,7 +203,7 @@ def _fix_ocr_numeral(title: str) -> str:
 
 def heading_from_lines(lines: list[TextLine], knowledge: Knowledge) -> _Heading | None:
     """The table's heading: the last heading-like block of lines above it."""
-    texts = [_flat(ln.text) for ln in lines]
+    texts = [_flat(ln.text) if ln.confidence >= 1.0 else ocr_tidy(_flat(ln.text)) for ln in lines]
     i = len(texts) - 1
     while i >= 0:
         t = texts[i]
@@ -214,13 +228,14 @@ def heading_from_lines(lines: list[TextLine], knowledge: Knowledge) -> _Heading 
         prev = texts[j]
         if not prev or _PAGE_NUMBER.match(prev) or prev.endswith((":", ";", ".")) or prev.startswith(("(", "-", "+")):
             break
-        if upper and prev.upper() != prev:
+        if upper and (prev.upper() != prev or sum(ch.isalpha() for ch in prev) < 3):
             break
         if not upper and not _NUMBERED.match(prev):
             break
         block.insert(0, prev)
         j -= 1
     title = " ".join(block)
+    confidence = min(lines[k].confidence for k in range(j + 1, i + 1))
     correction = None
     if lines[i].confidence < 1.0 and (fixed := _fix_ocr_numeral(title)) != title:
         correction = Correction("group_title", title, fixed, "OCR misread the heading's Roman numeral")
@@ -228,7 +243,7 @@ def heading_from_lines(lines: list[TextLine], knowledge: Knowledge) -> _Heading 
     code = knowledge.group_code(title)
     if code is None and not _NUMBERED.match(title) and not upper:
         return None
-    return _Heading(title, code, correction)
+    return _Heading(title, code, correction, confidence)
 
 
 def _header_rows(grid: Grid, kinds: list[str]) -> list[int]:
@@ -293,6 +308,8 @@ def _fill(open_: _Open, grid: Grid, rows: list[int], kinds: list[str], knowledge
         if kind != "data":
             continue
         name = _cell_text(grid, r, cols.name)
+        if name and _cell_conf(grid, r, cols.name) < 1.0:
+            name = ocr_tidy(name)
         if not name:
             continue
         row_texts = [_flat(c.text) for c in grid.row_cells(r)]
@@ -376,6 +393,7 @@ def extract_tables(pages: list[PageContent], knowledge: Knowledge) -> list[RawTa
                     page=grid.page,
                     has_rank_column=columns.rank is not None or columns.seq is not None,
                     corrections=list(columns.corrections) + ([heading.correction] if heading and heading.correction else []),
+                    title_confidence=heading.confidence if heading else 1.0,
                 )
                 tables.append(table)
                 current = _Open(table, columns, grid.n_cols, header_key)
