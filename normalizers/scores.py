@@ -16,7 +16,7 @@ import pandas as pd
 from extractors.raw import RawDocument, RawTable
 from normalizers.frameworks import Framework, Knowledge, Tier
 from normalizers.numbers import Convention, NumberFormatError, detect_convention, parse_number
-from normalizers.ocr_repair import is_confident, repair_ocr_table
+from normalizers.ocr_repair import CONFIDENCE_THRESHOLD, cell_confidence, is_confident, repair_ocr_table
 from normalizers.text import clean_printed
 from schemas.issues import Issue
 
@@ -117,13 +117,30 @@ def reconcile_component_maxima(doc: RawDocument, doc_id: str, table: RawTable, g
     is below its own scores and the gap to the total is the value that fixes it. On a text layer
     the printed values stay and the inconsistency is reported.
     """
-    if not comp_max or any(m is None for m in comp_max):
+    if not comp_max:
+        return comp_max
+    scanned = doc.text_source in ("ocr", "mixed")
+    missing = [i for i, m in enumerate(comp_max) if m is None]
+    if missing and len(missing) < len(comp_max):
+        if scanned and len(missing) == 1:
+            i = missing[0]
+            fixed = max_score - sum(m for m in comp_max if m is not None)
+            if fixed > EPS_MAX and fixed >= observed[i] - EPS_MAX:
+                issues.append(Issue(doc_id, "ocr_corrected", "warning",
+                                    f"The maximum of {table.components[i].name} could not be read; the maxima must add up to {max_score:g}, so it is {fixed:g}.",
+                                    group, None, f"component_max:{codes[i]}", table.components[i].max_raw, f"{fixed:g}"))
+                return [fixed if j == i else m for j, m in enumerate(comp_max)]
+        for i in missing:
+            issues.append(Issue(doc_id, "max_unreadable", "error" if scanned else "warning",
+                                f"The maximum of {table.components[i].name} is not printed legibly while the other components' are; it is left empty.",
+                                group, None, f"component_max:{codes[i]}", table.components[i].max_raw, None))
+        return comp_max
+    if missing:
         return comp_max
     gap = max_score - sum(comp_max)
     if abs(gap) < EPS_MAX:
         return comp_max
     broken = [i for i, (m, o) in enumerate(zip(comp_max, observed)) if o > m + EPS_MAX]
-    scanned = doc.text_source in ("ocr", "mixed")
     if scanned and len(broken) == 1 and comp_max[broken[0]] + gap >= observed[broken[0]] - EPS_MAX:
         i = broken[0]
         fixed = comp_max[i] + gap
@@ -174,6 +191,11 @@ def normalize_ranking(doc: RawDocument, doc_id: str, knowledge: Knowledge) -> No
         comp_max = reconcile_component_maxima(doc, doc_id, table, group, comp_max, observed, max_score, issues, codes)
         if scanned:
             issues.extend(repair_ocr_table(table, convention, max_score, comp_max, tiers or framework.tiers, doc_id, group))
+            issues.extend(uncovered_doubts(table, doc_id, group))
+            if table.group_title and table.title_confidence < CONFIDENCE_THRESHOLD:
+                issues.append(Issue(doc_id, "low_confidence", "warning",
+                                    f"The table heading {table.group_title!r} was read by OCR with confidence {table.title_confidence:.2f}; "
+                                    "check its words against the document.", group, None, "group_title", table.group_title, None))
         totals = [parser.number(r.total, group, r.name, "total_score") for r in table.rows]
         for fix in table.corrections:
             issues.append(Issue(doc_id, "ocr_corrected", "warning", f"{fix.reason}: {fix.printed!r} read as {fix.corrected!r}.",
@@ -218,6 +240,44 @@ def normalize_ranking(doc: RawDocument, doc_id: str, knowledge: Knowledge) -> No
         pd.DataFrame(averages, columns=AVERAGE_COLUMNS),
         issues, convention, tiers, tiers_printed,
     )
+
+
+def _rank_corroborated(table: RawTable, index: int) -> bool:
+    """A rank that continues the numbering of confidently read ranks above or below it."""
+    rows = table.rows
+    rank = _rank(rows[index].rank)
+    if rank is None:
+        return True  # not a number: parsing reports it
+    for step in (-1, 1):
+        j = index + step
+        while 0 <= j < len(rows) and not (rows[j].evaluated and _rank(rows[j].rank) is not None and is_confident(rows[j], "rank")):
+            j += step
+        if 0 <= j < len(rows) and _rank(rows[j].rank) + (index - j) == rank:
+            return True
+    return False
+
+
+def uncovered_doubts(table: RawTable, doc_id: str, group: str) -> list[Issue]:
+    """OCR cells read with low confidence that no arithmetic of the row checks: `low_confidence`.
+
+    Numbers are settled or reported by the repair; a unit's name and a rank that does not
+    continue its neighbours' numbering have no such check. A name may still be confirmed
+    by the unit registry; the assembly drops the issue then.
+    """
+    issues: list[Issue] = []
+    for index, row in enumerate(table.rows):
+        name = clean_printed(row.name)
+        conf = row.cell_confidence.get("name", 1.0)
+        if conf < CONFIDENCE_THRESHOLD:
+            issues.append(Issue(doc_id, "low_confidence", "warning",
+                                f"The unit name {name!r} was read by OCR with confidence {conf:.2f}; check it against the document.",
+                                group, name, "unit_name_raw", name, None))
+        if row.evaluated and row.rank is not None and cell_confidence(row, "rank") < CONFIDENCE_THRESHOLD and not _rank_corroborated(table, index):
+            issues.append(Issue(doc_id, "low_confidence", "warning",
+                                f"The rank of {name} was read by OCR as {row.rank!r} with confidence {cell_confidence(row, 'rank'):.2f}, "
+                                "and the ranks read around it do not confirm it.",
+                                group, name, "rank", row.rank, None))
+    return issues
 
 
 def _group_from_names(table: RawTable) -> str:

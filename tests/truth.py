@@ -119,11 +119,19 @@ def field_count(truth_id: str) -> int:
 
 
 def unflagged(mismatches: list[str], issues: pd.DataFrame) -> list[str]:
-    """Mismatches whose unit carries no issue: a wrong value that would pass silently."""
+    """Mismatches whose unit carries no issue: a wrong value that would pass silently.
+
+    Table-level fields are flagged by a table-level issue: a heading (`group_title`) by an
+    issue on field `group_title`, a column's `component_max` by one on `component_max:*`.
+    """
     flagged_units = set(issues["unit_name_raw"].dropna())
+    fields = set(issues.loc[issues["unit_name_raw"].isna(), "field"].dropna())
+    table_flags = {"group_title": "group_title" in fields,
+                   "component_max": any(str(f).startswith("component_max") for f in fields)}
     out = []
     for m in mismatches:
         unit = m.split("/")[-1].split(":")[0].split(".")[0] if "/" in m and ": " in m and " rows" in m else m.split("/")[0].split(".")[0]
-        if unit not in flagged_units:
+        field = m.split(":")[0].rsplit(".", 1)[-1] if ": got " in m else None
+        if unit not in flagged_units and not table_flags.get(field, False):
             out.append(m)
     return out
