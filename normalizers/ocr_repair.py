@@ -143,15 +143,18 @@ def _digit_swaps(text: str, conf: Confusions) -> Iterator[str]:
 
 
 def _decimal_fixes(text: str, places: int, sep: str) -> Iterator[str]:
-    """The same digits with the decimal point where the document puts it, or without one."""
+    """The same digits with the decimal point where the document puts it, or without one.
+
+    Either separator counts as the misread point ("44,3" in a document of decimal points).
+    """
     suffix = "%" if text.endswith("%") else ""
     body = text[: len(text) - len(suffix)]
-    digits = body.replace(sep, "")
+    digits = body.replace(".", "").replace(",", "")  # OCR reads a point as a comma and back
     if not digits.isdigit():
         return
     if places and len(digits) > places:
         yield digits[:-places] + sep + digits[-places:] + suffix
-    if sep in body:
+    if "." in body or "," in body:
         yield digits + suffix
 
 
@@ -430,7 +433,9 @@ def _repair_row(ctx: _Table, index: int, doc_id: str, group: str) -> list[Issue]
     row = ctx.table.rows[index]
     fails = ctx.failures(index)
     implicated = set().union(*fails.values()) if fails else set()
-    doubtful = [k for k in ctx.keys if k in implicated and _doubtful(row, k, ctx.convention)]
+    over_max = fails.get("max", set())  # an OCR'd value above its maximum is misread whatever tesseract's confidence
+    doubtful = [k for k in ctx.keys if k in implicated
+                and (_doubtful(row, k, ctx.convention) or k in over_max and cell_confidence(row, k) < 1.0)]
     if not doubtful:
         return []
     options = {k: candidate_readings(k, _get(row, k) or "", ctx.convention, ctx.places_of(k)) for k in doubtful}
