@@ -13,7 +13,7 @@ import pandas as pd
 from pipeline.batch import Found, Outcome
 from pipeline.process import DocumentResult
 from schemas.curated import ContractError, validate
-from normalizers.text import strip_diacritics
+from normalizers.text import strip_diacritics, text_key
 from schemas.issues import Issue, issues_frame
 
 CURATED_TABLES = ("documents", "scores", "components", "issues", "units", "unit_lineage", "weekly_indicators")
@@ -65,6 +65,18 @@ def _respell(name: str, spelling: str) -> str | None:
     return None
 
 
+def _keep_printed_forms(name: str, spelling: str) -> str:
+    """The registry's spelling, except words printed differently only by convention.
+
+    The registry writes "Tỉnh ủy"; a document printing "Tỉnh uỷ" (old tone placement), or
+    another capitalisation, keeps its own form: only OCR slips are corrected.
+    """
+    words, known = name.split(), spelling.split()
+    if len(words) != len(known):
+        return spelling
+    return " ".join(w if text_key(w) == text_key(k) else k for w, k in zip(words, known))
+
+
 def _known_spelling(name: str, province: str, year, registry) -> tuple[str, object] | None:
     """The registry's printed spelling that an OCR'd name is a slip of, with its match."""
     from rapidfuzz import fuzz
@@ -96,6 +108,9 @@ def snap_ocr_names(scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.Da
         if found is None:
             continue
         (best, m), old = found, row["unit_name_raw"]
+        best = _keep_printed_forms(old, best)
+        if best == old:
+            continue
         scores.at[i, "unit_name_raw"] = best
         same = (components["doc_id"] == row["doc_id"]) & (components["group_code"] == row["group_code"]) & (components["unit_name_raw"] == old)
         components.loc[same, "unit_name_raw"] = best
@@ -115,6 +130,18 @@ def snap_ocr_names(scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.Da
                                 f"The OCR reading {label!r} is the registry's {best!r} ({m.unit_id}, {m.score:.0f}% alike).",
                                 table, best, "row_label", label, best))
     return issues
+
+
+def _name_confirmed(issue: Issue, scores: pd.DataFrame, registry) -> bool:
+    """A doubtful OCR'd name that the registry knows exactly (or that was snapped to its spelling)."""
+    if issue.code != "low_confidence" or issue.field != "unit_name_raw" or registry is None:
+        return False
+    rows = scores[(scores["doc_id"] == issue.doc_id) & (scores["unit_name_raw"] == issue.unit_name_raw)]
+    if rows.empty:
+        return True  # renamed by snap_ocr_names, whose ocr_corrected issue reports it
+    row = rows.iloc[0]
+    m = registry.match(row["unit_name_raw"], row["province"], None if pd.isna(row["assessment_year"]) else int(row["assessment_year"]))
+    return m.unit_id is not None and m.method in ("exact", "alias", "abbreviation")
 
 
 def resolve_units(scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.DataFrame, registry) -> list[Issue]:
@@ -202,6 +229,7 @@ def assemble(found: list[Found], outcomes: dict[str, Outcome], registry=None) ->
     if registry is not None and ocr_docs:
         issues.extend(snap_ocr_names(scores_df, components_df, weekly_df, ocr_docs, registry))
     issues.extend(resolve_units(scores_df, components_df, weekly_df, registry))
+    issues = [i for i in issues if not _name_confirmed(i, scores_df, registry)]
     frames = {
         "documents": pd.DataFrame(documents),
         "scores": scores_df,
