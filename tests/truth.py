@@ -118,20 +118,39 @@ def field_count(truth_id: str) -> int:
     return 7 * len(truth_csv(truth_id, "scores")) + 2 * components
 
 
-def unflagged(mismatches: list[str], issues: pd.DataFrame) -> list[str]:
-    """Mismatches whose unit carries no issue: a wrong value that would pass silently.
+FIELD_ALIASES = {"tier_printed": {"tier", "tier_printed"}, "score_pct_printed": {"score_pct_printed", "score_pct"}}
 
-    Table-level fields are flagged by a table-level issue: a heading (`group_title`) by an
-    issue on field `group_title`, a column's `component_max` by one on `component_max:*`.
+
+def unflagged(mismatches: list[str], issues: pd.DataFrame) -> list[str]:
+    """Mismatches with no issue naming that field: a wrong value that would pass silently.
+
+    A row field needs an issue on the same unit and field (component fields: any
+    `component:*` field of the unit); a missing or extra row needs a name issue
+    (`unit_name_raw`/`unit_id`) in the document; table-level fields (`group_title`,
+    `component_max`) need a table-level issue on that field.
     """
-    flagged_units = set(issues["unit_name_raw"].dropna())
-    fields = set(issues.loc[issues["unit_name_raw"].isna(), "field"].dropna())
-    table_flags = {"group_title": "group_title" in fields,
-                   "component_max": any(str(f).startswith("component_max") for f in fields)}
+    by_unit: dict[str, set[str]] = {}
+    for r in issues.itertuples():
+        if isinstance(r.unit_name_raw, str) and isinstance(r.field, str):
+            by_unit.setdefault(r.unit_name_raw, set()).add(r.field)
+    table_fields = set(issues.loc[issues["unit_name_raw"].isna(), "field"].dropna())
+    name_flags = bool(set(issues["field"].dropna()) & {"unit_name_raw", "unit_id"})
     out = []
     for m in mismatches:
-        unit = m.split("/")[-1].split(":")[0].split(".")[0] if "/" in m and ": " in m and " rows" in m else m.split("/")[0].split(".")[0]
-        field = m.split(":")[0].rsplit(".", 1)[-1] if ": got " in m else None
-        if unit not in flagged_units and not table_flags.get(field, False):
+        if " rows" in m and ": got " not in m:  # a row missing or extra: its name was misread
+            if not name_flags:
+                out.append(m)
+            continue
+        subject, field = m.split(": got ")[0].rsplit(".", 1)
+        if field == "group_title":
+            ok = "group_title" in table_fields
+        elif field == "component_max":
+            ok = any(str(f).startswith("component_max") for f in table_fields | set().union(*by_unit.values()) if by_unit)
+        elif "/" in subject:  # a component score
+            unit = subject.split("/")[0]
+            ok = any(f.startswith("component") for f in by_unit.get(unit, ()))
+        else:
+            ok = bool(by_unit.get(subject, set()) & FIELD_ALIASES.get(field, {field}))
+        if not ok:
             out.append(m)
     return out
