@@ -321,8 +321,8 @@ def _fill(open_: _Open, grid: Grid, rows: list[int], kinds: list[str], knowledge
         confidences = {k: _cell_conf(grid, r, c) for k, c in fields.items() if c is not None}
         confidences["name"] = _cell_conf(grid, r, cols.name)
         components = [(_cell_text(grid, r, c) if evaluated else None) for c, _, _ in cols.components]
-        for (c, _, _), _v in zip(cols.components, components):
-            confidences[f"component:{c}"] = _cell_conf(grid, r, c)
+        for i, (c, _, _) in enumerate(cols.components):
+            confidences[f"component:{i}"] = _cell_conf(grid, r, c)
         row = RawRow(
             name=name,
             rank=values["rank"],

@@ -27,7 +27,7 @@ class RawRow:
     components: list[str | None] = field(default_factory=list)  # aligned with RawTable.components
     page: int | None = None
     confidence: float = 1.0
-    cell_confidence: dict[str, float] = field(default_factory=dict)  # field -> OCR confidence
+    cell_confidence: dict[str, float] = field(default_factory=dict)  # rank/total/percent/tier/name/component:<i> -> OCR confidence
 
 
 @dataclass

@@ -32,6 +32,20 @@ class Tier:
         return (self.pct_gt is None or pct > self.pct_gt) and (self.pct_le is None or pct <= self.pct_le)
 
 
+def tier_index(label: str | None, tiers: tuple[Tier, ...]) -> int | None:
+    """Which tier a printed label names: the label itself, else a tier word inside it ("MỨC TỐT")."""
+    key = text_key(label)
+    if not key:
+        return None
+    for i, tier in enumerate(tiers):
+        if any(text_key(lbl) == key for lbl in tier.labels):
+            return i
+    for i, tier in enumerate(tiers):
+        if any(contains_words(key, lbl) for lbl in tier.labels):
+            return i
+    return None
+
+
 @dataclass(frozen=True)
 class Framework:
     code: str
@@ -42,16 +56,8 @@ class Framework:
     thresholds_known: bool
 
     def tier_for_label(self, label: str | None) -> Tier | None:
-        key = text_key(label)
-        if not key:
-            return None
-        for tier in self.tiers:
-            if any(text_key(lbl) == key for lbl in tier.labels):
-                return tier
-        for tier in self.tiers:  # "MỨC TỐT", "Mức nâng cao", "đạt mức Dẫn dắt"
-            if any(contains_words(key, lbl) for lbl in tier.labels):
-                return tier
-        return None
+        index = tier_index(label, self.tiers)
+        return None if index is None else self.tiers[index]
 
     def tier_for_pct(self, pct: float, tiers: tuple[Tier, ...] | None = None) -> Tier | None:
         for tier in tiers or self.tiers:

@@ -7,6 +7,7 @@ thousand in a decimal-comma document and one in a decimal-point one.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -108,3 +109,38 @@ def parse_ratio(text: str | None, convention: Convention) -> tuple[float, float]
     if num is None or den is None:
         raise NumberFormatError(f"{text!r} is not a ratio of two numbers")
     return num, den
+
+
+EPS = 1e-6  # tolerance when comparing values read from print
+
+
+def decimals(values) -> int:
+    """How many decimals a set of printed values carries (0 for integers; 100.0 has none)."""
+    most = 0
+    for v in values:
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            continue
+        text = f"{float(v):.6f}".rstrip("0")
+        most = max(most, len(text.split(".")[1]) if "." in text else 0)
+    return min(most, 4)
+
+
+def parse_rank(text: str | None) -> int | None:
+    """A printed rank ("3", "3."); None for a blank or anything else."""
+    digits = (text or "").strip().rstrip(".")
+    return int(digits) if digits.isdigit() else None
+
+
+def percent_rule(pairs: Iterable[tuple[float, float]], places: int) -> str:
+    """Whether printed percents round or truncate total/max, decided from all (computed, printed) pairs."""
+    scale = 10**places
+    rounded = truncated = 0
+    for computed, printed in pairs:
+        rounded += abs(round(computed, places) - printed) <= EPS
+        truncated += abs(math.floor(computed * scale + EPS) / scale - printed) <= EPS
+    return "truncated" if truncated > rounded else "rounded"
+
+
+def expected_percent(computed: float, places: int, rule: str) -> float:
+    """The percent the document would print for a computed one, under its rule."""
+    return round(computed, places) if rule == "rounded" else math.floor(computed * 10**places + EPS) / 10**places

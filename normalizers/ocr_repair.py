@@ -23,16 +23,14 @@ from itertools import combinations, product
 import yaml
 
 from extractors.raw import RawRow, RawTable
-from normalizers.frameworks import Tier, load_knowledge
-from normalizers.numbers import Convention, NumberFormatError, is_missing, parse_number
-from normalizers.text import contains_words, text_key
+from normalizers.frameworks import Tier, load_knowledge, tier_index
+from normalizers.numbers import EPS, Convention, NumberFormatError, decimals, expected_percent, is_missing, parse_number, parse_rank, percent_rule
 from schemas.issues import Issue
 
 CONFIDENCE_THRESHOLD = 0.90  # on the two scans 96% of correctly read cells are above, the rest 0.08-0.89
 LOW_CONFIDENCE_FACTOR = 0.5
 MAX_COMBINATIONS = 5000  # pairs of candidate readings tried per row
 MAX_CHAR_VARIANTS = 64
-EPS = 1e-6
 
 
 class ConfusionDataError(ValueError):
@@ -66,11 +64,11 @@ def load_confusions() -> Confusions:
 
 # --- reading cells -------------------------------------------------------------------------
 
-def _parse_rank(text: str) -> int | None:
-    digits = text.strip().rstrip(".")
-    if not digits.isdigit():
+def _parse_rank(text: str) -> int:
+    rank = parse_rank(text)
+    if rank is None:
         raise NumberFormatError(f"{text!r} is not a rank")
-    return int(digits)
+    return rank
 
 
 def _sep(convention: Convention) -> str:
@@ -80,12 +78,6 @@ def _sep(convention: Convention) -> str:
 def _places(text: str | None, sep: str) -> int:
     body = (text or "").strip().rstrip("%")
     return len(body.rsplit(sep, 1)[1]) if sep in body else 0
-
-
-def _float_places(value: float) -> int:
-    """Decimals of a number as the checks count them (100.0 has none)."""
-    rendered = f"{value:.6f}".rstrip("0")
-    return min(len(rendered.split(".")[1]), 4) if "." in rendered else 0
 
 
 def _cell_keys(n_components: int) -> list[str]:
@@ -107,11 +99,7 @@ def _set(row: RawRow, key: str, text: str) -> None:
 
 
 def cell_confidence(row: RawRow, key: str) -> float:
-    """OCR confidence of a cell; component keys are by position, the row's keys by grid column."""
-    if key.startswith("component:"):
-        comp_keys = [k for k in row.cell_confidence if k.startswith("component:")]
-        i = int(key.split(":")[1])
-        return row.cell_confidence.get(comp_keys[i], 1.0) if i < len(comp_keys) else 1.0
+    """OCR confidence of a cell (1.0 for a text layer)."""
     return row.cell_confidence.get(key, 1.0)
 
 
@@ -190,19 +178,6 @@ def _readable(key: str, text: str, convention: Convention) -> bool:
 
 # --- the row's checks ----------------------------------------------------------------------
 
-def _tier_index(label: str | None, tiers: tuple[Tier, ...]) -> int | None:
-    key = text_key(label)
-    if not key:
-        return None
-    for i, tier in enumerate(tiers):
-        if any(text_key(lbl) == key for lbl in tier.labels):
-            return i
-    for i, tier in enumerate(tiers):
-        if any(contains_words(key, lbl) for lbl in tier.labels):
-            return i
-    return None
-
-
 @dataclass
 class _Reading:
     """One row's cells parsed; `bad` lists the keys that do not parse."""
@@ -232,7 +207,7 @@ class _Table:
                        "percent": max((_places(t, sep) for t in confident["percent"]), default=0),
                        "component": max((_places(t, sep) for t in comp_texts), default=0)}
         comp_values = [parse_number(t, convention) for t in comp_texts]
-        comp_places = max((_float_places(v) for v in comp_values if v is not None), default=0)
+        comp_places = max((decimals([v]) for v in comp_values if v is not None), default=0)
         self.check_tolerance = 0.5 * 10**-comp_places * (len(table.components) + 1) + EPS
         self.repair_tolerance = self._repair_tolerance(rows, comp_places)
         self.pct_rule = self._percent_rule(rows)
@@ -291,10 +266,7 @@ class _Table:
         if not pairs:
             return None
         d = self.places["percent"]
-        scale = 10**d
-        rounded = sum(abs(round(p, d) - q) <= EPS for p, q in pairs)
-        truncated = sum(abs(math.floor(p * scale + EPS) / scale - q) <= EPS for p, q in pairs)
-        return ("truncated" if truncated > rounded else "rounded"), d
+        return percent_rule(pairs, d), d
 
     def _printed_in_rank_order(self, rows: list[RawRow]) -> bool:
         ranks = [self.read(r).rank for r in rows if is_confident(r, "rank")]
@@ -323,7 +295,7 @@ class _Table:
         if r.total is not None and r.percent is not None and self.pct_rule is not None:
             rule, d = self.pct_rule
             pct = r.total / self.max_score * 100
-            expected = round(pct, d) if rule == "rounded" else math.floor(pct * 10**d + EPS) / 10**d
+            expected = expected_percent(pct, d, rule)
             if abs(expected - r.percent) > EPS:
                 fails["percent"] = {"total", "percent"}
         if local_only:
@@ -367,7 +339,7 @@ class _Table:
         return True
 
     def _tier_fits(self, index: int, label: str | None, total: float) -> bool:
-        mine = _tier_index(label, self.tiers)
+        mine = tier_index(label, self.tiers)
         if mine is None:
             return True
         if self.thresholds:
@@ -375,7 +347,7 @@ class _Table:
             admitting = next((i for i, t in enumerate(self.tiers) if t.admits(pct)), None)
             return admitting is None or admitting == mine
         for j, other in self._references(index):
-            theirs = _tier_index(self.table.rows[j].tier, self.tiers)
+            theirs = tier_index(self.table.rows[j].tier, self.tiers)
             if theirs is None or other.total is None:
                 continue
             if other.total < total - EPS and theirs < mine or other.total > total + EPS and theirs > mine:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from extractors.raw import RawDocument, RawTable
 from normalizers.frameworks import Framework, Knowledge, Tier
-from normalizers.numbers import Convention, NumberFormatError, detect_convention, parse_number
+from normalizers.numbers import EPS, Convention, NumberFormatError, detect_convention, parse_number, parse_rank
 from normalizers.ocr_repair import CONFIDENCE_THRESHOLD, cell_confidence, is_confident, repair_ocr_table
 from normalizers.text import clean_printed
 from schemas.issues import Issue
@@ -125,7 +125,7 @@ def reconcile_component_maxima(doc: RawDocument, doc_id: str, table: RawTable, g
         if scanned and len(missing) == 1:
             i = missing[0]
             fixed = max_score - sum(m for m in comp_max if m is not None)
-            if fixed > EPS_MAX and fixed >= observed[i] - EPS_MAX:
+            if fixed > EPS and fixed >= observed[i] - EPS:
                 issues.append(Issue(doc_id, "ocr_corrected", "warning",
                                     f"The maximum of {table.components[i].name} could not be read; the maxima must add up to {max_score:g}, so it is {fixed:g}.",
                                     group, None, f"component_max:{codes[i]}", table.components[i].max_raw, f"{fixed:g}"))
@@ -138,10 +138,10 @@ def reconcile_component_maxima(doc: RawDocument, doc_id: str, table: RawTable, g
     if missing:
         return comp_max
     gap = max_score - sum(comp_max)
-    if abs(gap) < EPS_MAX:
+    if abs(gap) < EPS:
         return comp_max
-    broken = [i for i, (m, o) in enumerate(zip(comp_max, observed)) if o > m + EPS_MAX]
-    if scanned and len(broken) == 1 and comp_max[broken[0]] + gap >= observed[broken[0]] - EPS_MAX:
+    broken = [i for i, (m, o) in enumerate(zip(comp_max, observed)) if o > m + EPS]
+    if scanned and len(broken) == 1 and comp_max[broken[0]] + gap >= observed[broken[0]] - EPS:
         i = broken[0]
         fixed = comp_max[i] + gap
         issues.append(Issue(doc_id, "ocr_corrected", "warning",
@@ -152,14 +152,6 @@ def reconcile_component_maxima(doc: RawDocument, doc_id: str, table: RawTable, g
                         f"The component maxima of {table.group_title or group} add up to {sum(comp_max):g}, not the group maximum {max_score:g}.",
                         group, None, "component_max", f"{sum(comp_max):g}", f"{max_score:g}"))
     return comp_max
-
-
-EPS_MAX = 1e-6
-
-
-def _rank(raw: str | None) -> int | None:
-    text = (raw or "").strip().rstrip(".")
-    return int(text) if text.isdigit() else None
 
 
 def normalize_ranking(doc: RawDocument, doc_id: str, knowledge: Knowledge) -> Normalized:
@@ -211,7 +203,7 @@ def normalize_ranking(doc: RawDocument, doc_id: str, knowledge: Knowledge) -> No
             scores.append({
                 "doc_id": doc_id, "province": doc.province, "assessment_year": doc.assessment_year,
                 "framework": framework.code, "group_code": group, "group_title": table.group_title,
-                "rank": _rank(row.rank), "unit_name_raw": clean_printed(row.name), "unit_id": None, "unit_name": None,
+                "rank": parse_rank(row.rank), "unit_name_raw": clean_printed(row.name), "unit_id": None, "unit_name": None,
                 "evaluated": row.evaluated, "total_score": total, "max_score": max_score,
                 "score_pct": pct, "score_pct_printed": parser.number(row.percent, group, row.name, "score_pct_printed"),
                 "tier": tier_obj.code if tier_obj else None, "tier_printed": printed_tier, "tier_source": tier_source,
@@ -245,14 +237,14 @@ def normalize_ranking(doc: RawDocument, doc_id: str, knowledge: Knowledge) -> No
 def _rank_corroborated(table: RawTable, index: int) -> bool:
     """A rank that continues the numbering of confidently read ranks above or below it."""
     rows = table.rows
-    rank = _rank(rows[index].rank)
+    rank = parse_rank(rows[index].rank)
     if rank is None:
         return True  # not a number: parsing reports it
     for step in (-1, 1):
         j = index + step
-        while 0 <= j < len(rows) and not (rows[j].evaluated and _rank(rows[j].rank) is not None and is_confident(rows[j], "rank")):
+        while 0 <= j < len(rows) and not (rows[j].evaluated and parse_rank(rows[j].rank) is not None and is_confident(rows[j], "rank")):
             j += step
-        if 0 <= j < len(rows) and _rank(rows[j].rank) + (index - j) == rank:
+        if 0 <= j < len(rows) and parse_rank(rows[j].rank) + (index - j) == rank:
             return True
     return False
 

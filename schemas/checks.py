@@ -6,26 +6,14 @@ a published number that fails a check is kept and the issue explains it in one s
 
 from __future__ import annotations
 
-import math
 
 import pandas as pd
 
 from normalizers.frameworks import Knowledge
+from normalizers.numbers import EPS, decimals, expected_percent, percent_rule
 from normalizers.scores import Normalized
 from schemas.issues import Issue
 
-EPS = 1e-6
-
-
-def decimals(values) -> int:
-    """How many decimals the document prints for a set of values (0 for integers)."""
-    most = 0
-    for v in values:
-        if v is None or (isinstance(v, float) and math.isnan(v)):
-            continue
-        text = f"{float(v):.6f}".rstrip("0")
-        most = max(most, len(text.split(".")[1]) if "." in text else 0)
-    return min(most, 4)
 
 
 def _fmt(value: float | None) -> str | None:
@@ -57,11 +45,7 @@ def percent_convention(scores: pd.DataFrame) -> str | None:
     rows = scores.dropna(subset=["score_pct", "score_pct_printed"])
     if rows.empty:
         return None
-    d = decimals(rows["score_pct_printed"])
-    scale = 10**d
-    rounded = sum(abs(round(r.score_pct, d) - r.score_pct_printed) <= EPS for r in rows.itertuples())
-    truncated = sum(abs(math.floor(r.score_pct * scale + EPS) / scale - r.score_pct_printed) <= EPS for r in rows.itertuples())
-    return "truncated" if truncated > rounded else "rounded"
+    return percent_rule(zip(rows["score_pct"], rows["score_pct_printed"]), decimals(rows["score_pct_printed"]))
 
 
 def check_percents(doc_id: str, norm: Normalized) -> list[Issue]:
@@ -71,9 +55,8 @@ def check_percents(doc_id: str, norm: Normalized) -> list[Issue]:
         return issues
     rows = norm.scores.dropna(subset=["score_pct", "score_pct_printed"])
     d = decimals(rows["score_pct_printed"])
-    scale = 10**d
     for r in rows.itertuples():
-        expected = round(r.score_pct, d) if convention == "rounded" else math.floor(r.score_pct * scale + EPS) / scale
+        expected = expected_percent(r.score_pct, d, convention)
         if abs(expected - r.score_pct_printed) > EPS:
             issues.append(Issue(doc_id, "pct_mismatch", "warning",
                                 f"{r.unit_name_raw} is printed at {r.score_pct_printed:g}% but {r.total_score:g}/{r.max_score:g} is {expected:.{d}f}% ({convention}, as the document does elsewhere).",

@@ -84,3 +84,21 @@ def test_group_codes_from_headings():
     assert k.group_code("2.1. Nhóm các cơ quan, đơn vị có thủ tục hành chính") == "tthc"
     assert k.group_code("II. UBND các huyện, thành phố:") == "huyen"
     assert k.group_code("CHỈ SỐ CHUYỂN ĐỔI SỐ CỦA CÁC SỞ, BAN, NGÀNH NĂM 2022") == "so_ban_nganh"
+
+
+def test_percent_rule_is_decided_from_all_rows():
+    from normalizers.numbers import expected_percent, percent_rule
+
+    # the 2024 Lào Cai decision: 686,07/1000 is printed 68,60% (truncated), 731,61 -> 73,16%
+    pairs = [(68.607, 68.60), (73.161, 73.16), (71.77, 71.77)]
+    assert percent_rule(pairs, 2) == "truncated"
+    assert percent_rule([(68.607, 68.61), (73.161, 73.16)], 2) == "rounded"
+    assert expected_percent(68.607, 2, "truncated") == 68.60
+    assert expected_percent(68.607, 2, "rounded") == 68.61
+
+
+def test_decimals_and_ranks():
+    from normalizers.numbers import decimals, parse_rank
+
+    assert decimals([100.0, 12.0]) == 0 and decimals([10.5, 91.5, 80.0]) == 1 and decimals([731.61]) == 2
+    assert (parse_rank("3"), parse_rank("12."), parse_rank("l2"), parse_rank(None)) == (3, 12, None, None)

@@ -60,8 +60,7 @@ def _doubt(row: RawRow, field: str, text: str | None = None, index: int | None =
         return
     if text is not None:
         row.components[index] = text
-    key = [k for k in row.cell_confidence if k.startswith("component:")][index]
-    row.cell_confidence[key] = LOW
+    row.cell_confidence[f"component:{index}"] = LOW
 
 
 def _run(doc: RawDocument):
