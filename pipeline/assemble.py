@@ -12,8 +12,8 @@ import pandas as pd
 
 from pipeline.batch import Found, Outcome
 from pipeline.process import DocumentResult
-from schemas.curated import ContractError, validate
 from normalizers.text import strip_diacritics, text_key
+from schemas.curated import ContractError, validate
 from schemas.issues import Issue, issues_frame
 
 CURATED_TABLES = ("documents", "scores", "components", "issues", "units", "unit_lineage", "weekly_indicators")
@@ -22,9 +22,6 @@ CURATED_TABLES = ("documents", "scores", "components", "issues", "units", "unit_
 @dataclass
 class Curated:
     frames: dict[str, pd.DataFrame]
-
-    def counts(self) -> dict[str, int]:
-        return {name: len(frame) for name, frame in self.frames.items()}
 
 
 def _doc_row(found: Found, status: str, error: str | None = None, duplicate_of: str | None = None, fields: dict | None = None) -> dict:
@@ -77,11 +74,16 @@ def _keep_printed_forms(name: str, spelling: str) -> str:
     return " ".join(w if text_key(w) == text_key(k) else k for w, k in zip(words, known))
 
 
+def _report_year(period_end) -> int | None:
+    """A weekly report's units are those valid in the year its period ends."""
+    return pd.Timestamp(period_end).year if pd.notna(period_end) else None
+
+
 def _known_spelling(name: str, province: str, year, registry) -> tuple[str, object] | None:
     """The registry's printed spelling that an OCR'd name is a slip of, with its match."""
     from rapidfuzz import fuzz
 
-    m = registry.match(name, province, None if year is None or pd.isna(year) else int(year))
+    m = registry.match(name, province, year)
     if m.unit_id is None or m.method != "fuzzy":
         return None
     unit = registry.unit(m.unit_id)
@@ -120,8 +122,7 @@ def snap_ocr_names(scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.Da
     if len(weekly) and "is_unit_row" in weekly:
         rows = weekly[weekly["doc_id"].isin(ocr_docs) & weekly["is_unit_row"].fillna(False).astype(bool)]
         for (doc_id, table, label), group in rows.groupby(["doc_id", "table_code", "row_label"], sort=False):
-            year = pd.Timestamp(group["period_end"].iloc[0]).year if pd.notna(group["period_end"].iloc[0]) else None
-            found = _known_spelling(label, group["province"].iloc[0], year, registry)
+            found = _known_spelling(label, group["province"].iloc[0], _report_year(group["period_end"].iloc[0]), registry)
             if found is None:
                 continue
             best, m = found
@@ -140,7 +141,7 @@ def _name_confirmed(issue: Issue, scores: pd.DataFrame, registry) -> bool:
     if rows.empty:
         return True  # renamed by snap_ocr_names, whose ocr_corrected issue reports it
     row = rows.iloc[0]
-    m = registry.match(row["unit_name_raw"], row["province"], None if pd.isna(row["assessment_year"]) else int(row["assessment_year"]))
+    m = registry.match(row["unit_name_raw"], row["province"], row["assessment_year"])
     return m.unit_id is not None and m.method in ("exact", "alias", "abbreviation")
 
 
@@ -149,17 +150,9 @@ def resolve_units(scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.Dat
     issues: list[Issue] = []
     if registry is None:
         return issues
-    memo: dict[tuple, object] = {}
-
-    def match(name, province, year):
-        key = (name, province, year)
-        if key not in memo:
-            memo[key] = registry.match(name, province, None if pd.isna(year) else int(year))
-        return memo[key]
-
     flagged: set[tuple] = set()
     for i, row in scores.iterrows():
-        m = match(row["unit_name_raw"], row["province"], row["assessment_year"])
+        m = registry.match(row["unit_name_raw"], row["province"], row["assessment_year"])
         scores.at[i, "unit_id"] = m.unit_id
         scores.at[i, "unit_name"] = m.unit_name
         if m.unit_id is None and (row["doc_id"], row["unit_name_raw"]) not in flagged:
@@ -174,8 +167,7 @@ def resolve_units(scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.Dat
     if len(weekly):
         unit_rows = weekly["is_unit_row"].fillna(False).astype(bool) if "is_unit_row" in weekly else pd.Series(False, index=weekly.index)
         for i in weekly.index[unit_rows]:
-            year = pd.Timestamp(weekly.at[i, "period_end"]).year if pd.notna(weekly.at[i, "period_end"]) else None
-            m = match(weekly.at[i, "row_label"], weekly.at[i, "province"], year)
+            m = registry.match(weekly.at[i, "row_label"], weekly.at[i, "province"], _report_year(weekly.at[i, "period_end"]))
             weekly.at[i, "unit_id"] = m.unit_id
     return issues
 

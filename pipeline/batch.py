@@ -101,12 +101,15 @@ def _limit_memory(memory_mb: int) -> None:
 _MEMORY_SIGNS = ("cannot allocate memory", "failed to map segment", "out of memory", "insufficient memory", "bad_alloc", "memoryerror")
 
 
+_CHECK_IT = "the file may be damaged or unusually large — check it, or raise"
+
+
 def memory_message(memory_mb: int) -> str:
-    return f"processing needed more than {memory_mb} MB of memory and was stopped; the file may be damaged or unusually large — check it, or raise --memory-mb"
+    return f"processing needed more than {memory_mb} MB of memory and was stopped; {_CHECK_IT} --memory-mb"
 
 
 def timeout_message(timeout_s: float) -> str:
-    return f"processing took longer than {timeout_s:g} s and was stopped; the file may be damaged or unusually large — check it, or raise --timeout"
+    return f"processing took longer than {timeout_s:g} s and was stopped; {_CHECK_IT} --timeout"
 
 
 def _looks_like_memory(exc: BaseException) -> bool:
@@ -130,10 +133,7 @@ def _worker(path: str, doc_id: str, out: str, memory_mb: int, ocr_workers: int, 
             payload = ("error", memory_message(memory_mb), {"memory_mb": memory_mb})
         else:
             payload = ("error", f"the file could not be parsed ({type(exc).__name__}: {' '.join(str(exc).split())[:160]}); it may be damaged — get a fresh copy or report it")
-    tmp = f"{out}.{os.getpid()}.tmp"
-    with open(tmp, "wb") as fh:
-        pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, out)
+    _store(Path(out), payload)
 
 
 def _load(path: Path) -> tuple | None:
@@ -211,7 +211,7 @@ def process_all(
                     payload = _load(cache_path(cache, found, fingerprint))
                     if payload is None:
                         if proc.exitcode == -signal.SIGKILL or proc.exitcode == -signal.SIGSEGV or proc.exitcode == -signal.SIGABRT:
-                            payload = ("error", f"the worker processing this file was killed (signal {-proc.exitcode}), probably out of memory; " + memory_message(memory_mb).split("; ", 1)[1], {"memory_mb": memory_mb})
+                            payload = ("error", f"the worker processing this file was killed (signal {-proc.exitcode}), probably out of memory; {_CHECK_IT} --memory-mb", {"memory_mb": memory_mb})
                         else:
                             payload = ("error", f"the worker processing this file died (exit code {proc.exitcode}) without a result; the file may be damaged — get a fresh copy or report it", {"memory_mb": memory_mb})
                         _store(cache_path(cache, found, fingerprint), payload)
@@ -227,7 +227,7 @@ def process_all(
 
 
 def _store(path: Path, payload: tuple) -> None:
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as fh:
         pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, path)

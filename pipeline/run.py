@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from normalizers.units import Registry, RegistryError
 from pipeline.assemble import CURATED_TABLES, assemble
 from pipeline.batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Found, Outcome, discover, pipeline_fingerprint, process_all
 from pipeline.process import PIPELINE_VERSION
@@ -64,13 +65,12 @@ class RunSummary:
         }
 
 
-def load_registry(registry_dir: Path | None = None):
-    """The unit registry, or None where the registry module is not installed."""
+def load_registry(registry_dir: Path | None = None) -> Registry:
+    """The unit registry: the shipped one, or an officer's copy given with --registry."""
     try:
-        from normalizers.units import Registry
-    except ImportError:
-        return None
-    return Registry.load(registry_dir)
+        return Registry.load(registry_dir)
+    except RegistryError as exc:
+        raise RunError(f"the unit registry cannot be read: {exc}") from exc
 
 
 def _parquet_bytes(table) -> bytes:
