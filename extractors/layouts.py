@@ -16,9 +16,9 @@ from extractors.grid import Cell, Grid
 from extractors.page import PageContent, TextLine
 from extractors.raw import Correction, RawAverage, RawComponent, RawRow, RawTable
 from normalizers.frameworks import Knowledge
+from normalizers.numbers import looks_numeric
 from normalizers.text import clean_printed, text_key
 
-_NUMERIC = re.compile(r"^[+-]?\d[\d.,\s]*%?$")
 _MAX_IN_HEADER = re.compile(r"\(\s*(?:tối đa\s*)?(\d[\d.,]*)\s*(?:điểm)?\s*\)\s*$", re.IGNORECASE)
 # OCR'd header ending in a bracketed number whose "(" was lost ("xã 0)" for "xã (10)"): the
 # maximum is unreadable, and the fragment is not part of the name.
@@ -34,7 +34,7 @@ class LayoutError(ValueError):
 
 
 def is_numeric(text: str | None) -> bool:
-    return bool(text) and bool(_NUMERIC.match(text.strip()))
+    return looks_numeric(text.strip() if text else text)
 
 
 def _flat(text: str | None) -> str:

@@ -7,6 +7,7 @@ Decided from the content only (never the file name): the issuing-body header, th
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,7 +17,7 @@ import yaml
 
 from extractors.raw import TierRule
 from normalizers.frameworks import Knowledge
-from normalizers.text import clean_printed, text_key
+from normalizers.text import clean_printed, strip_diacritics, text_key
 
 _NUMBER = re.compile(r"\bS[ốôo6]\s*[:.]?\s*(\d{1,6})\s*/\s*([A-ZĐ][A-ZĐa-z\-–]*)", re.UNICODE)
 _BLANK_NUMBER = re.compile(r"\bSố\s*[:.]?\s*/\s*QĐ", re.UNICODE)
@@ -51,23 +52,46 @@ def provinces() -> tuple[str, ...]:
     return tuple(data["provinces"])
 
 
-def find_province(text: str) -> str | None:
-    """The first province named after "tỉnh"/"TỈNH" (or "thành phố" for cities) in the text."""
+@lru_cache(maxsize=1)
+def _province_keys() -> tuple[tuple[str, str, str], ...]:
+    return tuple((name, text_key(name), strip_diacritics(text_key(name))) for name in provinces())
+
+
+def find_province(text: str, loose: bool = False) -> str | None:
+    """The first province named after "tỉnh"/"TỈNH" (or "thành phố" for cities) in the text.
+
+    `loose` also compares without diacritics, for OCR text that drops them ("TINH LAO CAI").
+    """
     key = f" {text_key(text)} "
+    bare = strip_diacritics(key)
     best: tuple[int, str] | None = None
-    for name in provinces():
-        for prefix in ("tỉnh", "thành phố"):
-            pos = key.find(f" {prefix} {text_key(name)} ")
+    for name, name_key, name_bare in _province_keys():
+        for prefix, prefix_bare in (("tỉnh", "tinh"), ("thành phố", "thanh pho")):
+            pos = key.find(f" {prefix} {name_key} ")
+            if pos < 0 and loose:
+                pos = bare.find(f" {prefix_bare} {name_bare} ")
             if pos >= 0 and (best is None or pos < best[0]):
                 best = (pos, name)
     return best[1] if best else None
 
 
-def _iso(day: str, month: str, year: str) -> str | None:
-    d, m, y = int(day), int(month), int(year)
-    if not (1 <= d <= 31 and 1 <= m <= 12 and 1990 <= y <= 2100):
+def parse_date(day: str | int, month: str | int, year: str | int) -> dt.date | None:
+    """A printed day, month and year as a date; None where they name no real date."""
+    try:
+        date = dt.date(int(year), int(month), int(day))
+    except ValueError:
         return None
-    return f"{y:04d}-{m:02d}-{d:02d}"
+    return date if 1990 <= date.year <= 2100 else None
+
+
+def _iso(day: str, month: str, year: str) -> str | None:
+    date = parse_date(day, month, year)
+    return date.isoformat() if date else None
+
+
+def years_in(text: str) -> list[int]:
+    """Every "năm YYYY" in a text, in order."""
+    return [int(y) for y in _YEAR.findall(text)]
 
 
 def _title_block(lines: list[str]) -> str:

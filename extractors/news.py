@@ -20,8 +20,9 @@ from importlib import resources
 
 import yaml
 
-from extractors.metadata import stated_tier_rules
+from extractors.metadata import find_province, parse_date, stated_tier_rules, years_in
 from extractors.raw import RawDocument, RawRow, RawTable, TierRule
+from normalizers.frameworks import load_knowledge, pct_in_band
 from normalizers.numbers import NumberFormatError, detect_convention, parse_number
 from normalizers.text import clean_printed, nfc, text_key
 
@@ -40,8 +41,6 @@ _DATE = re.compile(
     re.IGNORECASE,
 )
 _ISSUER = re.compile(r"(?:của\s+)?(?:Chủ\s+tịch\s+)?(UBND|[UỦ][yỷ]\s+ban\s+nhân\s+dân)\s+tỉnh\s+", re.IGNORECASE)
-_PROVINCE_AFTER = re.compile(r"tỉnh\s+", re.IGNORECASE)
-_YEAR = re.compile(r"\bnăm\s+(\d{4})\b", re.IGNORECASE)
 
 
 class NewsFormatError(ValueError):
@@ -231,7 +230,7 @@ def _title(root: _Node) -> str:
 def is_news_html(data: bytes) -> bool:
     """An HTML page (news articles are saved as HTML; PDFs and images are not)."""
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return head.startswith((b"<!doctype html", b"<html")) or (b"<html" in head and b"<body" in data[:65536].lower())
+    return any(tag in head for tag in (b"<!doctype html", b"<html", b"<article"))
 
 
 # --------------------------------------------------------------------------- prose
@@ -372,51 +371,22 @@ def _decision(body: str) -> tuple[str | None, str | None, str | None, str | None
     date = None
     tail = body[m.end() : m.end() + 60]
     if d := _DATE.search(tail):
-        day, month, year = (d.group(1), d.group(2), d.group(3)) if d.group(1) else (d.group(4), d.group(5), d.group(6))
-        if 1 <= int(month) <= 12 and 1 <= int(day) <= 31:
-            date = f"{int(year):04d}-{int(month):02d}-{int(day):02d}"
+        parsed = parse_date(*(d.group(1, 2, 3) if d.group(1) else d.group(4, 5, 6)))
+        date = parsed.isoformat() if parsed else None
     issuer = province = None
     near = body[m.end() : m.end() + 120]
-    if i := _ISSUER.search(near):
-        province = _proper_name(near[i.end() :])
-        if province:
-            issuer = f"UBND tỉnh {province}"
+    if _ISSUER.search(near) and (province := find_province(near)):
+        issuer = f"UBND tỉnh {province}"
     return number, date, issuer, province
 
 
-def _proper_name(text: str) -> str | None:
-    """The capitalised words at the start of text ("Lào Cai về phê duyệt" -> "Lào Cai")."""
-    words = []
-    for word in text.split():
-        word = word.strip(",.;:()")
-        if not word or not word[0].isupper():
-            break
-        words.append(word)
-        if len(words) == 4:
-            break
-    return " ".join(words) or None
-
-
-def _province_from_text(body: str) -> str | None:
-    names = Counter(p for m in _PROVINCE_AFTER.finditer(body) if (p := _proper_name(body[m.end() :])))
-    return names.most_common(1)[0][0] if names else None
-
-
 def _assessment_year(text: str) -> int | None:
-    years = Counter(int(y) for y in _YEAR.findall(text))
+    """The year the article names most often (ties: the earlier, the assessed one)."""
+    years = Counter(years_in(text))
     if not years:
         return None
     best = max(years.values())
     return min(y for y, n in years.items() if n == best)
-
-
-def _framework(text: str) -> str | None:
-    key = text_key(text)
-    dti = key.count("chuyển đổi số") + key.count("dẫn dắt")
-    ict = key.count("ứng dụng cntt") + key.count("ứng dụng công nghệ thông tin")
-    if not dti and not ict:
-        return None
-    return "dti" if dti >= ict else "ict_index"
 
 
 def _maxima(body: str, sections: list[_Section], phrases: _Phrases) -> dict[str, str]:
@@ -442,10 +412,7 @@ def _maxima(body: str, sections: list[_Section], phrases: _Phrases) -> dict[str,
 
 
 def _derived(pct: float, rules: list[TierRule]) -> TierRule | None:
-    for rule in rules:
-        if (rule.pct_gt is None or pct > rule.pct_gt) and (rule.pct_le is None or pct <= rule.pct_le):
-            return rule
-    return None
+    return next((rule for rule in rules if pct_in_band(pct, rule.pct_gt, rule.pct_le)), None)
 
 
 def _notes(doc: RawDocument, body: str, phrases: _Phrases) -> list[str]:
@@ -514,12 +481,12 @@ def read_news_html(html: str | bytes) -> RawDocument:
     number, date, issuer, province = _decision(body)
     doc = RawDocument(
         source_kind="news_article",
-        province=province or _province_from_text(f"{title}\n{body}"),
+        province=province or find_province(f"{title}\n{body}"),
         issuer=issuer,
         decision_number=number,
         decision_date=date,
         assessment_year=_assessment_year(f"{title}\n{body}"),
-        framework=_framework(f"{title}\n{body}"),
+        framework=load_knowledge().framework_from_text(f"{title}\n{body}"),
         pages=None,
         text_source="html",
         text=f"{title}\n{body}" if title else body,

@@ -19,7 +19,7 @@ import functools
 import os
 import re
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +45,7 @@ from extractors.image_cleanup import (
     upscale_factor,
 )
 from extractors.page import PageContent, TextLine
+from normalizers.numbers import looks_numeric
 from normalizers.text import strip_diacritics
 
 # Tesseract's OpenMP threads fight each other on a small box (12 s instead of 4.6 s for a
@@ -56,7 +57,6 @@ LANG = "vie"
 # the English one does not, and digits are all a numeric cell holds.
 NUMERIC_LANG = "eng"
 NUMERIC_CHARS = "0123456789.,%"
-_NUMERIC = re.compile(r"^[0-9][0-9.,]*%?$")
 # A word that the binarised and the grey reading of a text cell do not both give.
 DISPUTED_CONFIDENCE = 0.6
 _MOSAIC_GAP = 36
@@ -393,7 +393,7 @@ def _ocr_single(crop: _Crop, config: str, lang: str = LANG) -> None:
 
 
 def _looks_numeric(text: str) -> bool:
-    return bool(_NUMERIC.match(text.replace(" ", "")))
+    return looks_numeric(text) and not text.lstrip().startswith(("+", "-"))
 
 
 def _numeric_columns(grid: Grid, crops: dict[int, _Crop]) -> set[int]:
@@ -766,14 +766,31 @@ def read_scanned_page(pdf_path: Path, page_index: int) -> PageContent:
     return ocr_page_image(render_page(Path(pdf_path), page_index), page_index + 1)
 
 
-def _read_one(args: tuple[str, int]) -> PageContent:
-    return read_scanned_page(Path(args[0]), args[1])
+def _read_one(args: tuple[str, int, bool]) -> PageContent | None:
+    path, index, skip_blank = args
+    try:
+        return read_scanned_page(Path(path), index)
+    except ScanError:
+        if skip_blank:
+            return None
+        raise
 
 
-def read_scanned_pages(pdf_path: Path, page_indexes: Sequence[int], workers: int = 2) -> list[PageContent]:
-    """Several pages in parallel processes (pages are independent; tesseract is single-threaded)."""
-    jobs = [(str(pdf_path), i) for i in page_indexes]
+def read_scanned_pages(
+    pdf_path: Path,
+    page_indexes: Sequence[int],
+    workers: int = 2,
+    skip_blank: bool = False,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple = (),
+) -> list[PageContent | None]:
+    """Several pages in parallel processes (pages are independent; tesseract is single-threaded).
+
+    `skip_blank` gives None for a page with no text (a blank sheet in a scan) instead of
+    raising; `initializer` runs in each pool process (the batch uses it to die with its run).
+    """
+    jobs = [(str(pdf_path), i, skip_blank) for i in page_indexes]
     if workers <= 1 or len(jobs) <= 1:
         return [_read_one(job) for job in jobs]
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=initializer, initargs=initargs) as pool:
         return list(pool.map(_read_one, jobs))

@@ -22,8 +22,9 @@ import pandas as pd
 import yaml
 
 from extractors.grid import Grid
+from extractors.metadata import find_province, parse_date
 from extractors.page import PageContent, TextLine
-from normalizers.numbers import Convention, NumberFormatError, is_missing, parse_number, parse_ratio
+from normalizers.numbers import Convention, NumberFormatError, is_missing, looks_numeric, parse_number, parse_ratio
 from normalizers.text import clean_printed, strip_diacritics, text_key
 
 COLUMNS = [
@@ -44,7 +45,6 @@ COLUMNS = [
 _ROW_MARK = re.compile(r"^(?:\(?\d{1,3}\)?\.?|[IVXLC]{1,5}\.?|[-–*+•])$")
 _LEADING_MARK = re.compile(r"^([-–*+•])\s+(.*)$", re.S)
 _ICONS = str.maketrans("", "", "↑↓▲▼⬆⬇△▽➚➘")
-_NUMBER = re.compile(r"^[+-]?\d[\d.,]*\s*%?$")
 _RATIO = re.compile(r"^\d[\d.,]*\s*/\s*\d[\d.,]*$")
 _SINGLE_ITEM = re.compile(r"^(?:[-–+•]\s*)?[^:]+:\s*(\d[\d.,]*\s*%?)\s*\.?$")
 _PERIOD = re.compile(
@@ -211,20 +211,8 @@ def _agency(text: str) -> str | None:
 
 
 def _province_name(raw: str) -> str:
-    name = clean_printed(raw).title()
-    for known in _known_provinces():
-        if _key(known) == _key(name):
-            return known
-    return name
-
-
-@lru_cache(maxsize=1)
-def _known_provinces() -> tuple[str, ...]:
-    try:
-        text = resources.files("normalizers").joinpath("data/provinces.yaml").read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return ()
-    return tuple((yaml.safe_load(text) or {}).get("provinces", []))
+    """The province in the issuing-body header, restored to its spelling when OCR drops marks."""
+    return find_province(f"tỉnh {raw}", loose=True) or clean_printed(raw).title()
 
 
 def _front_lines(pages: list[PageContent]) -> list[TextLine]:
@@ -260,19 +248,12 @@ def _read_metadata(pages: list[PageContent]) -> dict:
     joined = " ".join(_loose(ln.text) for ln in lines)
     if m := _PERIOD.search(joined):
         d1, m1, y1, d2, m2, y2 = m.groups()
-        end = _date(int(y2), int(m2), int(d2))
+        end = parse_date(d2, m2, y2)
         start_year = int(y1) if y1 else (int(y2) - 1 if int(m1) > int(m2) else int(y2))
-        meta["period_start"], meta["period_end"] = _date(start_year, int(m1), int(d1)), end
+        meta["period_start"], meta["period_end"] = parse_date(d1, m1, start_year), end
     if meta["assessment_year"] is None and meta["period_end"] is not None:
         meta["assessment_year"] = meta["period_end"].year
     return meta
-
-
-def _date(year: int, month: int, day: int) -> dt.date | None:
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        return None
 
 
 # --------------------------------------------------------------------------- tables
@@ -481,7 +462,7 @@ def parse_cell(raw: str | None) -> tuple[float | None, float | None, float | Non
         if _RATIO.match(text):
             ratio = parse_ratio(text, Convention.MIXED)
             return (None, *ratio) if ratio else (None, None, None)
-        if _NUMBER.match(text):
+        if looks_numeric(text):
             return parse_number(text, Convention.MIXED), None, None
     except NumberFormatError:
         return None, None, None

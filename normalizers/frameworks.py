@@ -21,6 +21,11 @@ class FrameworkDataError(ValueError):
     """The framework data file is malformed."""
 
 
+def pct_in_band(pct: float, pct_gt: float | None, pct_le: float | None) -> bool:
+    """A tier's band: above its lower bound (exclusive), up to its upper bound (inclusive)."""
+    return (pct_gt is None or pct > pct_gt) and (pct_le is None or pct <= pct_le)
+
+
 @dataclass(frozen=True)
 class Tier:
     code: str
@@ -29,7 +34,7 @@ class Tier:
     pct_le: float | None = None
 
     def admits(self, pct: float) -> bool:
-        return (self.pct_gt is None or pct > self.pct_gt) and (self.pct_le is None or pct <= self.pct_le)
+        return pct_in_band(pct, self.pct_gt, self.pct_le)
 
 
 def tier_index(label: str | None, tiers: tuple[Tier, ...]) -> int | None:
@@ -120,6 +125,12 @@ class Knowledge:
     def is_not_evaluated(self, text: str | None) -> bool:
         key = text_key(text)
         return bool(key) and any(text_key(lbl) in key for lbl in self.not_evaluated_labels)
+
+    def framework_from_text(self, text: str) -> str | None:
+        """The framework a longer text (an article) talks about most, by its title words."""
+        votes = {code: sum(text_key(text).count(text_key(w)) for w in fw.title_words) for code, fw in self.frameworks.items()}
+        best = max(votes, key=votes.get, default=None)
+        return best if best is not None and votes[best] else None
 
     def framework_from_title(self, title: str) -> str | None:
         for code, fw in self.frameworks.items():

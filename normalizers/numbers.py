@@ -70,6 +70,13 @@ def detect_convention(texts: Iterable[str | None]) -> Convention:
     return gather_evidence(texts).convention
 
 
+def looks_numeric(text: str | None) -> bool:
+    """A cell that holds one number as printed ("731,61", "73,16 %", "1.277"), whatever the convention."""
+    if not text:
+        return False
+    return bool(_NUMBER.match(text.replace(" ", "").replace("\u00a0", "").removesuffix("%")))
+
+
 def is_missing(text: str | None) -> bool:
     return text is None or text.strip().casefold() in MISSING_MARKS
 

@@ -23,7 +23,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from extractors.layouts import LayoutError, extract_tables
 from extractors.metadata import read_metadata, stated_maxima, stated_tier_rules
-from extractors.news import NewsFormatError, read_news_html
+from extractors.news import NewsFormatError, is_news_html, read_news_html
 from extractors.page import PageContent
 from extractors.raw import RawDocument
 from extractors.text_pdf import has_text_layer, read_text_page
@@ -90,8 +90,7 @@ def sniff(path: Path) -> str:
         raise NotADocumentError("the file is empty (0 bytes); copy the document again")
     if head.lstrip().startswith(b"%PDF") or b"%PDF-" in head[:1024]:
         return "pdf"
-    low = head.lower()
-    if b"<html" in low or b"<!doctype html" in low or b"<article" in low:
+    if is_news_html(head):
         return "html"
     for magic, kind in _OTHER_KINDS:
         if head.startswith(magic):
@@ -122,14 +121,7 @@ def _empty_page(page, source: str) -> PageContent:
     return PageContent(page.page_number, float(page.width), float(page.height), source)
 
 
-def _read_scan_page(args: tuple[str, int]) -> PageContent | None:
-    """One image page by OCR; None where the image holds no text (a blank sheet in a scan)."""
-    from extractors.scanned import ScanError, read_scanned_page
-
-    try:
-        return read_scanned_page(Path(args[0]), args[1])
-    except ScanError:
-        return None
+_PR_SET_PDEATHSIG = 1
 
 
 def die_with_parent(parent_pid: int) -> None:
@@ -144,17 +136,10 @@ def die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
-_PR_SET_PDEATHSIG = 1
-
-
 def _read_scan_pages(path: Path, indexes: list[int], workers: int) -> list[PageContent | None]:
-    jobs = [(str(path), i) for i in indexes]
-    if workers <= 1 or len(jobs) <= 1:
-        return [_read_scan_page(job) for job in jobs]
-    from concurrent.futures import ProcessPoolExecutor
+    from extractors.scanned import read_scanned_pages  # OpenCV and tesseract load only for scans
 
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
-        return list(pool.map(_read_scan_page, jobs))
+    return read_scanned_pages(path, indexes, workers, skip_blank=True, initializer=die_with_parent, initargs=(os.getpid(),))
 
 
 def read_pdf_pages(path: Path, ocr_workers: int = 1) -> tuple[list[PageContent], int]:
