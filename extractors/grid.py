@@ -175,15 +175,14 @@ def _covered(segments: Sequence[Segment], pos: float, a: float, b: float, tol: f
     return covered >= need
 
 
-def join_words(words: Sequence[Word], line_tol: float | None = None) -> str:
+def join_words(words: Sequence[Word]) -> str:
     """Words to text: lines by vertical overlap, left to right, lines joined by newlines."""
     if not words:
         return ""
     lines: list[list[Word]] = []
     for w in sorted(words, key=lambda w: (w.cy, w.x0)):
         height = max(w.bottom - w.top, 1.0)
-        tol = line_tol if line_tol is not None else height * 0.5
-        if lines and abs(w.cy - lines[-1][0].cy) <= tol:
+        if lines and abs(w.cy - lines[-1][0].cy) <= height * 0.5:
             lines[-1].append(w)
         else:
             lines.append([w])

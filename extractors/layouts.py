@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from rapidfuzz import fuzz
+
 from extractors.grid import Cell, Grid
 from extractors.page import PageContent, TextLine
 from extractors.raw import Correction, RawAverage, RawComponent, RawRow, RawTable
@@ -55,8 +57,6 @@ class Columns:
     total_max: str | None = None
     corrections: list[Correction] = field(default_factory=list)
 
-    def signature(self) -> tuple:
-        return (self.name, self.rank, self.seq, self.total, self.percent, self.tier, tuple(c[1] for c in self.components))
 
 
 def _anchored_cells(grid: Grid, row: int) -> list[Cell]:
@@ -264,7 +264,7 @@ def _cell_text(grid: Grid, row: int, col: int | None) -> str | None:
 
 
 def _cell_conf(grid: Grid, row: int, col: int | None) -> float:
-    cell = grid.cell_at(row, col) if col is not None else None
+    cell = grid.anchored(row, col) if col is not None else None
     return cell.confidence if cell is not None else 1.0
 
 
@@ -299,7 +299,6 @@ def _fill(open_: _Open, grid: Grid, rows: list[int], kinds: list[str], knowledge
                 open_.tier = None
                 continue
             open_.tier = text
-            table.tier_in_section_rows = True
             continue
         if kind == "average":
             label = next(_flat(c.text) for c in _anchored_cells(grid, r) if knowledge.is_average_label(_flat(c.text)))
@@ -340,8 +339,6 @@ def _fill(open_: _Open, grid: Grid, rows: list[int], kinds: list[str], knowledge
 
 def _same_header(a: tuple, b: tuple) -> bool:
     """Repeated headers match loosely: OCR reads the same header slightly differently per page."""
-    from rapidfuzz import fuzz
-
     if a[0] != b[0]:
         return False
     return fuzz.ratio(" | ".join(a[1]), " | ".join(b[1])) >= 85

@@ -35,7 +35,7 @@ class PageContent:
         return "\n".join(line.text for line in self.lines)
 
 
-def words_to_lines(words: list[Word], sizes: dict[int, float] | None = None) -> list[TextLine]:
+def words_to_lines(words: list[Word]) -> list[TextLine]:
     """Group words into lines by vertical overlap, top to bottom."""
     rows: list[list[Word]] = []
     for w in sorted(words, key=lambda w: (w.top, w.x0)):

@@ -59,7 +59,6 @@ class RawTable:
     averages: list[RawAverage] = field(default_factory=list)
     page: int | None = None
     has_rank_column: bool = True
-    tier_in_section_rows: bool = False
     corrections: list[Correction] = field(default_factory=list)
     title_confidence: float = 1.0  # OCR confidence of the heading's words (1.0 on a text layer)
 

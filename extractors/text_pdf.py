@@ -7,9 +7,9 @@ tables are built from the ruling lines by :mod:`extractors.grid`.
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
 
-import pdfplumber
 from pdfplumber.page import Page
 from pdfplumber.utils.text import WordExtractor
 
@@ -63,11 +63,5 @@ def read_text_page(page: Page) -> PageContent:
     free = outside(words, grids)
     lines = words_to_lines(free)
     bold_tops = {round(w.top) for w in free if id(w) in bold_words}
-    lines = [
-        ln if round(ln.top) not in bold_tops else type(ln)(**{**ln.__dict__, "bold": True}) for ln in lines
-    ]
+    lines = [dataclasses.replace(ln, bold=True) if round(ln.top) in bold_tops else ln for ln in lines]
     return PageContent(page.page_number, float(page.width), float(page.height), "text_layer", lines, grids)
-
-
-def open_pdf(path) -> pdfplumber.PDF:
-    return pdfplumber.open(path)

@@ -77,7 +77,7 @@ class WeeklyIssue(NamedTuple):
     table_code: str
     row_index: int
     row_label: str | None
-    column_label: str
+    column_label: str | None
     printed: str | None
     message: str
     severity: str  # "error": the value is not trusted
@@ -92,10 +92,7 @@ class WeeklyReport:
     period_end: dt.date | None
     assessment_year: int | None
     indicators: pd.DataFrame
-    pages: int = 0
-    text_source: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    issues: list[WeeklyIssue] = field(default_factory=list)  # doubtful cells (OCR), one per cell
+    issues: list[WeeklyIssue] = field(default_factory=list)  # tables skipped; doubtful OCR cells, one per cell
 
 
 @dataclass
@@ -573,7 +570,8 @@ def extract_weekly(pages: list[PageContent]) -> WeeklyReport:
             "'Tên mục tiêu', 'Tên nhiệm vụ' or 'Tên cơ quan, đơn vị')"
         )
     ocr_pages = {p.number for p in pages if p.text_source == "ocr"}
-    issues: list[WeeklyIssue] = []
+    # a table the report prints but no spec knows is not silently dropped: it is reported
+    issues = [WeeklyIssue("table_skipped", "", 0, None, None, None, f"{w}; its rows are not published", "warning") for w in warnings]
     records = [rec for table in tables for rec in _records(table, know, ocr_pages, issues)]
     frame = pd.DataFrame.from_records(records, columns=COLUMNS)
     frame = frame.astype(
@@ -587,8 +585,6 @@ def extract_weekly(pages: list[PageContent]) -> WeeklyReport:
         }
     )
     meta = _read_metadata(pages)
-    sources = {p.text_source for p in pages}
-    text_source = sources.pop() if len(sources) == 1 else ("mixed" if sources else None)
     return WeeklyReport(
         province=meta["province"],
         issuer=meta["issuer"],
@@ -597,8 +593,5 @@ def extract_weekly(pages: list[PageContent]) -> WeeklyReport:
         period_end=meta["period_end"],
         assessment_year=meta["assessment_year"],
         indicators=frame,
-        pages=len(pages),
-        text_source=text_source,
-        warnings=warnings,
         issues=issues,
     )

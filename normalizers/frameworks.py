@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 import yaml
+from rapidfuzz import fuzz, process
 
 from normalizers.text import contains_words, strip_diacritics, text_key
 
@@ -103,8 +104,6 @@ class Knowledge:
 
     def snap_component_name(self, header: str, min_score: float = 85.0) -> str | None:
         """The known printed spelling closest to an OCR'd header, when it is unambiguous."""
-        from rapidfuzz import fuzz, process
-
         names = self.component_names
         if not names or header in names:
             return None

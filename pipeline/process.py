@@ -263,9 +263,9 @@ def weekly_result(pages: list[PageContent], n_pages: int, doc_id: str) -> Docume
         "decision_number": None, "decision_date": None, "assessment_year": report.assessment_year,
         "framework": None, "pages": n_pages, "text_source": text_source(pages),
     }
-    # doubtful OCR cells: the weekly table has no confidence column, so they become issues
+    # skipped tables and doubtful OCR cells: the weekly table has no confidence column
     issues = [
-        Issue(doc_id, doubt.code, doubt.severity, doubt.message, doubt.table_code, doubt.row_label,
+        Issue(doc_id, doubt.code, doubt.severity, doubt.message, doubt.table_code or None, doubt.row_label,
               doubt.column_label, doubt.printed)
         for doubt in report.issues
     ]
