@@ -52,6 +52,16 @@ def tier_index(label: str | None, tiers: tuple[Tier, ...]) -> int | None:
     return None
 
 
+def tier_for_pct(pct: float, tiers: tuple[Tier, ...]) -> Tier | None:
+    """The tier whose band admits a percent; None where the tiers carry no thresholds."""
+    for tier in tiers:
+        if tier.pct_gt is None and tier.pct_le is None:
+            return None
+        if tier.admits(pct):
+            return tier
+    return None
+
+
 @dataclass(frozen=True)
 class Framework:
     code: str
@@ -66,12 +76,7 @@ class Framework:
         return None if index is None else self.tiers[index]
 
     def tier_for_pct(self, pct: float, tiers: tuple[Tier, ...] | None = None) -> Tier | None:
-        for tier in tiers or self.tiers:
-            if tier.pct_gt is None and tier.pct_le is None:
-                return None
-            if tier.admits(pct):
-                return tier
-        return None
+        return tier_for_pct(pct, tiers or self.tiers)
 
 
 @dataclass(frozen=True)

@@ -132,6 +132,11 @@ def decimals(values) -> int:
     return min(most, 4)
 
 
+def sum_tolerance(places: int, n_parts: int) -> float:
+    """How far parts printed to `places` decimals may add up from their printed total (rounding)."""
+    return 0.5 * 10**-places * (n_parts + 1) + EPS
+
+
 def parse_rank(text: str | None) -> int | None:
     """A printed rank ("3", "3."); None for a blank or anything else."""
     digits = (text or "").strip().rstrip(".")

@@ -23,8 +23,8 @@ from itertools import combinations, product
 import yaml
 
 from extractors.raw import RawRow, RawTable
-from normalizers.frameworks import Tier, load_knowledge, tier_index
-from normalizers.numbers import EPS, Convention, NumberFormatError, decimals, expected_percent, is_missing, parse_number, parse_rank, percent_rule
+from normalizers.frameworks import Tier, load_knowledge, tier_for_pct, tier_index
+from normalizers.numbers import EPS, Convention, NumberFormatError, decimals, expected_percent, is_missing, parse_number, parse_rank, percent_rule, sum_tolerance
 from schemas.issues import Issue
 
 CONFIDENCE_THRESHOLD = 0.90  # on the two scans 96% of correctly read cells are above, the rest 0.08-0.89
@@ -207,8 +207,8 @@ class _Table:
                        "percent": max((_places(t, sep) for t in confident["percent"]), default=0),
                        "component": max((_places(t, sep) for t in comp_texts), default=0)}
         comp_values = [parse_number(t, convention) for t in comp_texts]
-        comp_places = max((decimals([v]) for v in comp_values if v is not None), default=0)
-        self.check_tolerance = 0.5 * 10**-comp_places * (len(table.components) + 1) + EPS
+        comp_places = decimals(comp_values)
+        self.check_tolerance = sum_tolerance(comp_places, len(table.components))
         self.repair_tolerance = self._repair_tolerance(rows, comp_places)
         self.pct_rule = self._percent_rule(rows)
         self.ordered = self._printed_in_rank_order(rows)
@@ -343,9 +343,8 @@ class _Table:
         if mine is None:
             return True
         if self.thresholds:
-            pct = total / self.max_score * 100
-            admitting = next((i for i, t in enumerate(self.tiers) if t.admits(pct)), None)
-            return admitting is None or admitting == mine
+            admitting = tier_for_pct(total / self.max_score * 100, self.tiers)
+            return admitting is None or admitting is self.tiers[mine]
         for j, other in self._references(index):
             theirs = tier_index(self.table.rows[j].tier, self.tiers)
             if theirs is None or other.total is None:
@@ -366,26 +365,27 @@ def _doubtful(row: RawRow, key: str, convention: Convention) -> bool:
     return confidence < CONFIDENCE_THRESHOLD or (confidence < 1.0 and not _readable(key, text, convention))
 
 
-def _passing(ctx: _Table, index: int, options: dict[str, list[str]], misread: set[str]) -> list[dict[str, str]]:
+def _passing(ctx: _Table, index: int, options: dict[str, list[str]], misread: set[str]) -> tuple[list[dict[str, str]], bool]:
     """Combinations of readings that make every check pass: single cells first, then pairs.
 
     Pairs only of cells certainly misread (`misread`: not a number, or beyond a maximum).
     One plausible value may be settled by the pillar sum; two plausible values changed
     together fit a published discrepancy by chance (Sở Y tế: 75.4->75.1 with 253.9->253.8).
+    The flag is True when the search stopped early: then one passing reading is not "the only one".
     """
     singles = [{k: c} for k, cands in options.items() for c in cands if not ctx.failures(index, {k: c}, strict=True)]
     if singles:
-        return singles
+        return singles, False
     pairs: list[dict[str, str]] = []
     tried = 0
     for k1, k2 in combinations([k for k in options if k in misread], 2):
         for c1, c2 in product(options[k1], options[k2]):
             tried += 1
             if tried > MAX_COMBINATIONS:
-                return pairs
+                return pairs, True
             if not ctx.failures(index, {k1: c1, k2: c2}, strict=True):
                 pairs.append({k1: c1, k2: c2})
-    return pairs
+    return pairs, False
 
 
 def _field_name(table: RawTable, key: str) -> str:
@@ -411,10 +411,10 @@ def _repair_row(ctx: _Table, index: int, doc_id: str, group: str) -> list[Issue]
     if not doubtful:
         return []
     options = {k: candidate_readings(k, _get(row, k) or "", ctx.convention, ctx.places_of(k)) for k in doubtful}
-    passing = _passing(ctx, index, options, fails.get("unparseable", set()) | fails.get("max", set()))
+    passing, cut_short = _passing(ctx, index, options, fails.get("unparseable", set()) | fails.get("max", set()))
     checks = ", ".join(sorted(fails))
     sum_only_total = len(passing) == 1 and "total" in passing[0] and set(fails) == {"sum"}
-    if len(passing) == 1 and not sum_only_total:
+    if len(passing) == 1 and not sum_only_total and not cut_short:
         issues = []
         for key, reading in passing[0].items():
             printed = _get(row, key) or ""

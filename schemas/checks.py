@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from normalizers.frameworks import Knowledge
-from normalizers.numbers import EPS, decimals, expected_percent, percent_rule
+from normalizers.numbers import EPS, decimals, expected_percent, percent_rule, sum_tolerance
 from normalizers.scores import Normalized
 from schemas.issues import Issue
 
@@ -25,15 +25,14 @@ def check_component_sums(doc_id: str, norm: Normalized) -> list[Issue]:
     comps = norm.components.dropna(subset=["score"])
     if comps.empty:
         return issues
-    tolerance_unit = 0.5 * 10 ** -decimals(comps["score"])
+    places = decimals(comps["score"])
     sums = comps.groupby(["group_code", "unit_name_raw"], sort=False)["score"].agg(["sum", "count"])
     for row in norm.scores.itertuples():
         key = (row.group_code, row.unit_name_raw)
         if key not in sums.index or pd.isna(row.total_score):
             continue
         total, count = sums.loc[key, "sum"], int(sums.loc[key, "count"])
-        tolerance = tolerance_unit * (count + 1) + EPS
-        if abs(total - row.total_score) > tolerance:
+        if abs(total - row.total_score) > sum_tolerance(places, count):
             issues.append(Issue(doc_id, "component_sum_mismatch", "warning",
                                 f"The component scores of {row.unit_name_raw} add up to {total:.10g}, not the printed total {row.total_score:.10g}.",
                                 row.group_code, row.unit_name_raw, "total_score", _fmt(row.total_score), _fmt(round(total, 6))))
@@ -122,10 +121,9 @@ def check_averages(doc_id: str, norm: Normalized) -> list[Issue]:
         mean = rows["total_score"].dropna().mean()
         if pd.isna(mean):
             continue
-        tolerance = 0.5 * 10 ** -decimals([avg.average]) + EPS
-        if decimals([avg.average]) < 2:
-            tolerance = 0.005 + EPS  # "620,60" reads as 620.6: two printed decimals
-        if abs(mean - avg.average) > max(tolerance, 0.5 * 10**-2 + EPS):
+        # printed at the totals' precision ("620,60" parses as 620.6 but carries two decimals)
+        places = max(decimals(rows["total_score"]), decimals([avg.average]))
+        if abs(mean - avg.average) > 0.5 * 10**-places + EPS:
             issues.append(Issue(doc_id, "average_mismatch", "warning",
                                 f"The printed {avg.row_label} of {avg.group_code} is {avg.average:g}, but the mean of its {len(rows)} rows is {mean:.4f}.",
                                 avg.group_code, avg.row_label, "average", _fmt(avg.average), f"{mean:.4f}"))

@@ -3,7 +3,9 @@
 import pytest
 
 from tests.conftest import run_on
-from tests.truth import RAW, component_mismatches, document_mismatches, field_count, score_mismatches, unflagged
+from tests.truth import RAW, component_mismatches, document_mismatches, exact_rate, field_count, score_mismatches, truth_csv, unflagged
+
+TRUTH_ID = "laocai-2017-qd512-ict2016"
 
 SCANS = [
     ("laocai-2017-qd512-ict2016-scan.pdf", "laocai-2017-qd512-ict2016"),
@@ -28,18 +30,31 @@ def test_scan_metadata(scan_run, file_name, truth_id):
 def test_scan_fields_match_truth_and_every_miss_is_flagged(scan_run, file_name, truth_id):
     scores = scan_run.rows("scores", file_name)
     misses = score_mismatches(scores, truth_id) + component_mismatches(scan_run.rows("components", file_name), truth_id)
-    exact = 1 - len(misses) / field_count(truth_id)
+    exact = exact_rate(misses, truth_id)
     print(f"{file_name}: {exact:.2%} of {field_count(truth_id)} fields exact; misses: {misses[:5]}")
     assert exact >= 0.995
     assert unflagged(misses, scan_run.rows("issues", file_name)) == []
     assert (scores["confidence"] < 1.0).all()
 
 
-def test_ocr_repairs_are_recorded(scan_run):
+def test_ocr_corrections_land_on_the_printed_values(scan_run):
+    """Each recorded OCR correction is a warning that reads the document's own printed value."""
     issues = scan_run.rows("issues", "laocai-2017-qd512-ict2016-scan.pdf")
     corrected = issues[issues["code"] == "ocr_corrected"]
-    assert (corrected["severity"] == "warning").all()
-    assert corrected["printed"].notna().all() and corrected["expected"].notna().all()
+    assert len(corrected) > 0 and (corrected["severity"] == "warning").all()
+    assert (corrected["printed"] != corrected["expected"]).all()
+    scores, comps = truth_csv(TRUTH_ID, "scores"), truth_csv(TRUTH_ID, "components")
+    printed = {
+        "group_title": set(scores["group_title"]),
+        "unit_name_raw": set(scores["unit_name"]),
+        "component_name": set(comps["component"]),
+    }
+    for c in corrected.itertuples():
+        field = c.field.split(":")[0]
+        if field in printed:
+            assert c.expected in printed[field], (c.field, c.printed, c.expected)
+        elif field == "component_max":
+            assert float(c.expected) in set(comps["component_max"].astype(float))
 
 
 def test_published_discrepancies_survive_ocr(scan_run):

@@ -112,10 +112,35 @@ def document_mismatches(doc: pd.Series, truth_id: str) -> list[str]:
     return problems
 
 
+SCORE_FIELDS = 7  # compared per score row: title, rank, total, max, percent, tier, evaluated
+COMPONENT_FIELDS = 2  # component_max, score
+
+
 def field_count(truth_id: str) -> int:
-    """How many truth fields a document has (scores: 7 per row; components: 2 per row)."""
+    """How many truth fields a document has."""
     components = len(truth_csv(truth_id, "components")) if has_truth(truth_id, "components") else 0
-    return 7 * len(truth_csv(truth_id, "scores")) + 2 * components
+    return SCORE_FIELDS * len(truth_csv(truth_id, "scores")) + COMPONENT_FIELDS * components
+
+
+def _missing_row(m: str) -> bool:
+    """A row-level mismatch ("tthc/Sở Y tế: 0 rows", "30 score rows, truth has 31"), not a field's."""
+    return ": got " not in m
+
+
+def exact_rate(mismatches: list[str], truth_id: str) -> float:
+    """Share of truth fields reproduced; a missing score row costs all of its fields."""
+    cost = 0
+    for m in mismatches:
+        subject = m.split(": ")[0]
+        if not _missing_row(m):
+            cost += 1
+        elif "truth has" in m:  # the row count: its rows are counted one by one
+            continue
+        elif subject.split("/")[0].islower():  # "group_code/unit: 0 rows"
+            cost += SCORE_FIELDS
+        elif "/" in subject:  # "unit/component: 0 rows"
+            cost += COMPONENT_FIELDS
+    return 1 - cost / field_count(truth_id)
 
 
 FIELD_ALIASES = {"tier_printed": {"tier", "tier_printed"}, "score_pct_printed": {"score_pct_printed", "score_pct"}}
@@ -126,7 +151,7 @@ def unflagged(mismatches: list[str], issues: pd.DataFrame) -> list[str]:
 
     A row field needs an issue on the same unit and field (component fields: any
     `component:*` field of the unit); a missing or extra row needs a name issue
-    (`unit_name_raw`/`unit_id`) in the document; table-level fields (`group_title`,
+    (`unit_name_raw`/`unit_id`) in its group; table-level fields (`group_title`,
     `component_max`) need a table-level issue on that field.
     """
     by_unit: dict[str, set[str]] = {}
@@ -134,11 +159,13 @@ def unflagged(mismatches: list[str], issues: pd.DataFrame) -> list[str]:
         if isinstance(r.unit_name_raw, str) and isinstance(r.field, str):
             by_unit.setdefault(r.unit_name_raw, set()).add(r.field)
     table_fields = set(issues.loc[issues["unit_name_raw"].isna(), "field"].dropna())
-    name_flags = bool(set(issues["field"].dropna()) & {"unit_name_raw", "unit_id"})
+    names = issues[issues["field"].isin(["unit_name_raw", "unit_id"])]
     out = []
     for m in mismatches:
-        if " rows" in m and ": got " not in m:  # a row missing or extra: its name was misread
-            if not name_flags:
+        if _missing_row(m):  # a row missing or extra: its name was misread, flagged in its group
+            head = m.split(": ")[0]
+            group = head.split("/")[0] if "/" in head and head.split("/")[0].islower() else None
+            if names.empty or (group is not None and not (names["group_code"] == group).any()):
                 out.append(m)
             continue
         subject, field = m.split(": got ")[0].rsplit(".", 1)
