@@ -32,7 +32,6 @@ from normalizers.text import clean_printed, strip_diacritics, text_key
 DATA_DIR = Path(__file__).resolve().parent / "data"
 UNIT_TYPES = ("department_agency", "party_mass_org", "district_locality", "other")
 EVENTS = ("rename", "merge", "split")
-METHODS = ("exact", "alias", "abbreviation", "fuzzy", "unresolved")
 
 MIN_SCORE = 88.0
 MIN_MARGIN = 6.0
@@ -41,7 +40,6 @@ STRIPPED_PENALTY = 3.0
 
 _UNIT_ID = re.compile(r"^[a-z][a-z0-9]*\.[a-z0-9_]+$")
 _PARENTHETICAL = re.compile(r"\([^()]*\)")
-_SPACE = re.compile(r"\s+")
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _UNIT_FIELDS = ("unit_id", "name", "unit_type", "valid_from_year", "valid_to_year", "aliases", "note")
@@ -116,11 +114,6 @@ class UnitMatch:
     runner_up_score: float | None = None
     candidates: tuple[tuple[str, str, float], ...] = ()
     reason: str = ""
-
-    @property
-    def resolved(self) -> bool:
-        """True when the name was tied to a unit (any method but "unresolved")."""
-        return self.unit_id is not None
 
     def candidates_text(self) -> str:
         """Candidates as one line, for an issue's ``expected`` column."""
@@ -565,11 +558,6 @@ class Registry:
     # -- lookups --------------------------------------------------------------------------
 
     @property
-    def provinces(self) -> tuple[str, ...]:
-        """Province names as the registry files spell them."""
-        return tuple(p.name for p in self._provinces.values())
-
-    @property
     def events(self) -> tuple[LineageEvent, ...]:
         """Lineage events with their approximate flag and legal basis (not in the frame)."""
         return tuple(self._events)
@@ -580,13 +568,6 @@ class Registry:
             return self._units[unit_id]
         except KeyError:
             raise UnknownUnitError(f"no unit with id {unit_id!r} in the registry at {self.directory}") from None
-
-    def units(self, province: str | None = None) -> tuple[Unit, ...]:
-        """All units, or those of one province (as printed; empty when it has no file)."""
-        if province is None:
-            return tuple(self._units.values())
-        prov = self._provinces.get(_province_key(province))
-        return tuple(prov.units) if prov else ()
 
     def successors(self, unit_id: str) -> tuple[tuple[str, str, int], ...]:
         """Direct successors as (to_unit_id, event, effective_year)."""

@@ -13,6 +13,7 @@ import pandas as pd
 from pipeline.batch import Found, Outcome
 from pipeline.process import DocumentResult
 from normalizers.text import strip_diacritics, text_key
+from normalizers.units import Registry
 from schemas.curated import ContractError, validate
 from schemas.issues import Issue, issues_frame
 
@@ -79,7 +80,7 @@ def _report_year(period_end) -> int | None:
     return pd.Timestamp(period_end).year if pd.notna(period_end) else None
 
 
-def _known_spelling(name: str, province: str, year, registry) -> tuple[str, object] | None:
+def _known_spelling(name: str, province: str, year, registry: Registry) -> tuple[str, object] | None:
     """The registry's printed spelling that an OCR'd name is a slip of, with its match."""
     from rapidfuzz import fuzz
 
@@ -98,7 +99,7 @@ def _known_spelling(name: str, province: str, year, registry) -> tuple[str, obje
     return None
 
 
-def snap_ocr_names(scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.DataFrame, ocr_docs: set[str], registry) -> list[Issue]:
+def snap_ocr_names(scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.DataFrame, ocr_docs: set[str], registry: Registry) -> list[Issue]:
     """On a scan, a name that resolves by fuzzy match is read as that unit's known printed spelling.
 
     "Huyện Sỉ Ma Cai" resolving to Huyện Si Ma Cai is an OCR slip of the diacritics, not a new
@@ -133,9 +134,9 @@ def snap_ocr_names(scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.Da
     return issues
 
 
-def _name_confirmed(issue: Issue, scores: pd.DataFrame, registry) -> bool:
+def _name_confirmed(issue: Issue, scores: pd.DataFrame, registry: Registry) -> bool:
     """A doubtful OCR'd name that the registry knows exactly (or that was snapped to its spelling)."""
-    if issue.code != "low_confidence" or issue.field != "unit_name_raw" or registry is None:
+    if issue.code != "low_confidence" or issue.field != "unit_name_raw":
         return False
     rows = scores[(scores["doc_id"] == issue.doc_id) & (scores["unit_name_raw"] == issue.unit_name_raw)]
     if rows.empty:
@@ -145,11 +146,9 @@ def _name_confirmed(issue: Issue, scores: pd.DataFrame, registry) -> bool:
     return m.unit_id is not None and m.method in ("exact", "alias", "abbreviation")
 
 
-def resolve_units(scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.DataFrame, registry) -> list[Issue]:
+def resolve_units(scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.DataFrame, registry: Registry) -> list[Issue]:
     """Fill unit_id/unit_name from the registry; a name that does not resolve is not guessed."""
     issues: list[Issue] = []
-    if registry is None:
-        return issues
     flagged: set[tuple] = set()
     for i, row in scores.iterrows():
         m = registry.match(row["unit_name_raw"], row["province"], row["assessment_year"])
@@ -187,7 +186,7 @@ def contract_problem(result: DocumentResult) -> str | None:
     return None
 
 
-def assemble(found: list[Found], outcomes: dict[str, Outcome], registry=None) -> Curated:
+def assemble(found: list[Found], outcomes: dict[str, Outcome], registry: Registry) -> Curated:
     """The curated tables from every file's outcome, in file order, validated."""
     first_of: dict[str, str] = {}
     documents, scores, components, weekly = [], [], [], []
@@ -218,7 +217,7 @@ def assemble(found: list[Found], outcomes: dict[str, Outcome], registry=None) ->
     if "unit_id" not in weekly_df.columns:
         weekly_df["unit_id"] = None
     ocr_docs = {d["doc_id"] for d in documents if d.get("text_source") in ("ocr", "mixed")}
-    if registry is not None and ocr_docs:
+    if ocr_docs:
         issues.extend(snap_ocr_names(scores_df, components_df, weekly_df, ocr_docs, registry))
     issues.extend(resolve_units(scores_df, components_df, weekly_df, registry))
     issues = [i for i in issues if not _name_confirmed(i, scores_df, registry)]
@@ -227,8 +226,8 @@ def assemble(found: list[Found], outcomes: dict[str, Outcome], registry=None) ->
         "scores": scores_df,
         "components": components_df,
         "issues": issues_frame(issues),
-        "units": registry.units_frame() if registry is not None else pd.DataFrame(),
-        "unit_lineage": registry.lineage_frame() if registry is not None else pd.DataFrame(),
+        "units": registry.units_frame(),
+        "unit_lineage": registry.lineage_frame(),
         "weekly_indicators": weekly_df,
     }
     return Curated({name: validate(frame, name) for name, frame in frames.items()})

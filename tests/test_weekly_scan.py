@@ -102,7 +102,6 @@ def test_no_silent_value_errors(result, truth):
 
 
 def test_issues_are_well_formed(result):
-    assert result.issues, "a scan this size always has a few doubtful cells"
     columns = set(result.weekly["column_label"])
     for issue in result.issues:
         assert issue.doc_id == TRUTH_ID
