@@ -762,7 +762,7 @@ class Registry:
         skeleton = strip_diacritics(nkey)
         signature = self._signature(nkey)
         best: dict[str, float] = {}
-        eligible: set[str] = set()
+        eligible: dict[str, float] = {}  # best score over the keys that share the name's distinguishing words
         units: dict[str, Unit] = {}
         for k in self._fuzzy[pkey]:
             if not k.unit.valid_in(year):
@@ -777,12 +777,13 @@ class Registry:
             units[uid] = k.unit
             best[uid] = max(best.get(uid, 0.0), score)
             if k.signature == signature:
-                eligible.add(uid)
+                eligible[uid] = max(eligible.get(uid, 0.0), score)
         if not best:
             return _unresolved(printed, f"No unit of {province} is valid{in_year}.")
         ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
         cands = tuple((uid, units[uid].name, round(s, 1)) for uid, s in ranked[:3])
         choice, score = ranked[0]
+        score = eligible.get(choice, score)  # a key crossing a confusable word cannot carry the match
         runner, runner_score = ranked[1] if len(ranked) > 1 else (None, None)
         margin = score - (runner_score or 0.0)
         common = dict(
