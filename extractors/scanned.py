@@ -783,14 +783,25 @@ def read_scanned_pages(
     skip_blank: bool = False,
     initializer: Callable[..., None] | None = None,
     initargs: tuple = (),
+    on_page: Callable[[], None] | None = None,
 ) -> list[PageContent | None]:
     """Several pages in parallel processes (pages are independent; tesseract is single-threaded).
 
     `skip_blank` gives None for a page with no text (a blank sheet in a scan) instead of
-    raising; `initializer` runs in each pool process (the batch uses it to die with its run).
+    raising; `initializer` runs in each pool process (the batch uses it to die with its run);
+    `on_page` is called as each page is done, in page order (the batch's progress bar).
     """
     jobs = [(str(pdf_path), i, skip_blank) for i in page_indexes]
+    pages: list[PageContent | None] = []
     if workers <= 1 or len(jobs) <= 1:
-        return [_read_one(job) for job in jobs]
+        for job in jobs:
+            pages.append(_read_one(job))
+            if on_page:
+                on_page()
+        return pages
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=initializer, initargs=initargs) as pool:
-        return list(pool.map(_read_one, jobs))
+        for page in pool.map(_read_one, jobs):
+            pages.append(page)
+            if on_page:
+                on_page()
+    return pages

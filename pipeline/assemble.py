@@ -12,12 +12,14 @@ import pandas as pd
 
 from pipeline.batch import Found, Outcome
 from pipeline.process import DocumentResult
+from pipeline.readings import Readings, choose_readings
 from normalizers.text import strip_diacritics, text_key
 from normalizers.units import Registry
 from schemas.curated import ContractError, validate
 from schemas.issues import Issue, issues_frame
 
-CURATED_TABLES = ("documents", "scores", "components", "issues", "units", "unit_lineage", "weekly_indicators")
+CURATED_TABLES = ("documents", "scores", "components", "issues", "units", "unit_lineage", "weekly_indicators", "readings",
+                  "component_readings")
 
 
 @dataclass
@@ -186,6 +188,15 @@ def contract_problem(result: DocumentResult) -> str | None:
     return None
 
 
+def one_row_per_fact(documents: pd.DataFrame, scores: pd.DataFrame, components: pd.DataFrame) -> Readings:
+    """The best reading of each fact for scores/components; all readings kept (pipeline.readings)."""
+    if scores.empty:
+        return choose_readings(documents, scores, components)
+    meta = documents.reindex(columns=["doc_id", "file_name", "source_kind", "text_source", "province", "framework",
+                                      "assessment_year", "decision_number"])
+    return choose_readings(meta, scores, components)
+
+
 def assemble(found: list[Found], outcomes: dict[str, Outcome], registry: Registry) -> Curated:
     """The curated tables from every file's outcome, in file order, validated."""
     first_of: dict[str, str] = {}
@@ -221,13 +232,18 @@ def assemble(found: list[Found], outcomes: dict[str, Outcome], registry: Registr
         issues.extend(snap_ocr_names(scores_df, components_df, weekly_df, ocr_docs, registry))
     issues.extend(resolve_units(scores_df, components_df, weekly_df, registry))
     issues = [i for i in issues if not _name_confirmed(i, scores_df, registry)]
+    documents_df = pd.DataFrame(documents)
+    readings = one_row_per_fact(documents_df, scores_df, components_df)
+    issues.extend(readings.issues)
     frames = {
-        "documents": pd.DataFrame(documents),
-        "scores": scores_df,
-        "components": components_df,
+        "documents": documents_df,
+        "scores": readings.scores,
+        "components": readings.components,
         "issues": issues_frame(issues),
         "units": registry.units_frame(),
         "unit_lineage": registry.lineage_frame(),
         "weekly_indicators": weekly_df,
+        "readings": readings.readings,
+        "component_readings": readings.component_readings,
     }
     return Curated({name: validate(frame, name) for name, frame in frames.items()})

@@ -11,21 +11,27 @@ from __future__ import annotations
 import errno
 import functools
 import hashlib
+import logging
 import multiprocessing as mp
 import os
 import pickle
 import resource
 import signal
+import stat
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from pipeline import progress
 from pipeline.process import PIPELINE_VERSION, DocumentError, DocumentResult, die_with_parent, process_file, sha256_file
 
 DEFAULT_TIMEOUT_S = 600
 DEFAULT_MEMORY_MB = 3072
+
+log = logging.getLogger("dti")
 
 
 @dataclass
@@ -50,15 +56,108 @@ class Outcome:
     seconds: float = 0.0
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """An entry under raw/ that is not read, and why (reported in the run summary and the log)."""
+
+    file_name: str
+    reason: str
+
+
+class RawFolderError(RuntimeError):
+    """raw/ is missing, not a folder or unreadable: an error, never "every document removed"."""
+
+
+def check_raw_folder(raw: Path) -> None:
+    """Raise RawFolderError unless raw/ is a folder this process can list."""
+    if not raw.exists() and not raw.is_symlink():
+        raise RawFolderError(f"the raw folder {raw} does not exist (a mistyped path or an unmounted share?); "
+                             "create it and put decision files in it")
+    if not raw.is_dir():
+        raise RawFolderError(f"{raw} is not a folder (or is a link to nothing); pass the folder holding the decision files")
+    try:
+        with os.scandir(raw):
+            pass
+    except OSError as exc:
+        raise RawFolderError(f"the raw folder {raw} cannot be read ({exc.strerror}); check its permissions") from exc
+
+
+_SPECIAL = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+            (stat.S_ISBLK, "a block device"))
+
+
+def _skip_reason(path: Path, rel: Path) -> str | None:
+    """Why an entry under raw/ is not read, or None for a file to read (links to files are read)."""
+    if any(part.startswith(".") for part in rel.parts):
+        return "hidden (its name starts with a dot); rename it to include it"
+    try:
+        link = path.lstat()
+    except OSError as exc:
+        return f"cannot be inspected ({exc.strerror})"
+    try:
+        info = path.stat()
+    except OSError:
+        return "a symbolic link whose target does not exist (a dangling link)"
+    if stat.S_ISDIR(info.st_mode):
+        if stat.S_ISLNK(link.st_mode):
+            return "a symbolic link to a folder; linked folders are not followed (they may loop or leave raw/)"
+        return None
+    for test, what in _SPECIAL:
+        if test(info.st_mode):
+            return f"not a regular file ({what})"
+    if not os.access(path, os.R_OK):
+        return "cannot be read (permission denied); check its permissions"
+    return None
+
+
+def survey(raw: Path) -> tuple[list[Found], list[Skipped]]:
+    """Every regular file under raw/ sorted by path, and every entry skipped with its reason.
+
+    File names are NFC (a name saved in decomposed Unicode by macOS reads the same as one typed
+    on Windows); a second file whose name is the same after that is skipped, never merged.
+    """
+    found: list[Found] = []
+    skipped: list[Skipped] = []
+    names: dict[str, str] = {}
+
+    def walk(folder: Path) -> None:
+        try:
+            entries = sorted(folder.iterdir())
+        except OSError as exc:
+            skipped.append(Skipped(_nfc(folder.relative_to(raw).as_posix()), f"folder cannot be read ({exc.strerror})"))
+            return
+        for path in entries:
+            rel = path.relative_to(raw)
+            name = _nfc(rel.as_posix())
+            reason = _skip_reason(path, rel)
+            if reason is None and path.is_dir():
+                walk(path)
+                continue
+            if reason is None and name in names:
+                reason = f"its name is the same as {names[name]!r} once Unicode is normalised (NFC); rename one of them"
+            if reason is not None:
+                skipped.append(Skipped(name, reason))
+                continue
+            try:
+                digest = sha256_file(path)
+            except OSError as exc:
+                skipped.append(Skipped(name, f"cannot be read ({exc.strerror})"))
+                continue
+            names[name] = rel.as_posix()
+            found.append(Found(path, name, digest))
+
+    walk(raw)
+    found.sort(key=lambda f: Path(f.file_name).parts)  # the order rglob gave before
+    return found, skipped
+
+
+def _nfc(name: str) -> str:
+    return unicodedata.normalize("NFC", name)
+
+
 def discover(raw: Path) -> list[Found]:
-    """Every file under raw/, sorted by path; hidden files (.gitkeep, editor swap files) skipped."""
-    found = []
-    for path in sorted(raw.rglob("*")):
-        rel = path.relative_to(raw)
-        if not path.is_file() or any(part.startswith(".") for part in rel.parts):
-            continue
-        found.append(Found(path, rel.as_posix(), sha256_file(path)))
-    return found
+    """Every file under raw/ that is read, sorted by path (see survey for what is skipped)."""
+    return survey(raw)[0]
 
 
 _UNIT_MATCHING = {"units.py", "abbreviations.yaml", "confusables.yaml", "units_commands.py"}
@@ -120,10 +219,12 @@ def _looks_like_memory(exc: BaseException) -> bool:
     return any(sign in text for sign in _MEMORY_SIGNS)
 
 
-def _worker(path: str, doc_id: str, out: str, memory_mb: int, ocr_workers: int, parent_pid: int) -> None:
+def _worker(path: str, doc_id: str, out: str, memory_mb: int, ocr_workers: int, parent_pid: int, pages=None) -> None:
     os.setpgrp()  # its own process group, so a timeout kills OCR helpers too
     die_with_parent(parent_pid)
     _limit_memory(memory_mb)
+    if pages is not None:
+        progress.report_pages_to(pages.send)
     try:
         payload: tuple = ("ok", process_file(Path(path), doc_id, ocr_workers=ocr_workers))
     except DocumentError as exc:
@@ -144,12 +245,29 @@ def _load(path: Path) -> tuple | None:
         return None
 
 
-def _reusable(payload: tuple, timeout_s: float, memory_mb: int) -> bool:
-    """A cached failure from a time or memory limit is retried once the limit is raised."""
+def _reusable(payload: tuple, timeout_s: float, memory_mb: int, retry_quarantined: bool = False) -> bool:
+    """A cached result is reused; a cached failure is retried on request or once its limit is raised.
+
+    A failure from a limit records the limits it ran under (payload[2]); raising the one it hit
+    gets the file a new attempt without anyone clearing the cache.
+    """
+    if payload[0] != "ok" and retry_quarantined:
+        return False
     if len(payload) < 3:
         return True
     limits = payload[2]
     return timeout_s <= limits.get("timeout_s", float("inf")) and memory_mb <= limits.get("memory_mb", float("inf"))
+
+
+def _drain_pages(conn, found: Found, on_page: Callable[[Found, int, int], None] | None) -> None:
+    """Pass on the page counts a worker reported; a worker killed mid-message only ends its own pipe."""
+    try:
+        while conn.poll():
+            done, total = conn.recv()
+            if on_page:
+                on_page(found, done, total)
+    except (EOFError, OSError, ValueError, TypeError, pickle.UnpicklingError):
+        pass
 
 
 def _kill_group(pid: int) -> None:
@@ -167,21 +285,27 @@ def process_all(
     timeout_s: float = DEFAULT_TIMEOUT_S,
     memory_mb: int = DEFAULT_MEMORY_MB,
     on_done: Callable[[Outcome], None] | None = None,
+    on_page: Callable[[Found, int, int], None] | None = None,
+    retry_quarantined: bool = False,
 ) -> dict[str, Outcome]:
-    """Process files not in the cache, `workers` at a time; every file gets an Outcome."""
+    """Process files not in the cache, `workers` at a time; every file gets an Outcome.
+
+    `on_page(found, pages_done, pages_total)` hears from a worker as it reads each page;
+    `retry_quarantined` gives every file whose cached verdict is a failure a new attempt.
+    """
     cache.mkdir(parents=True, exist_ok=True)
     outcomes: dict[str, Outcome] = {}
     pending: list[Found] = []
     for found in todo:
         cached = _load(cache_path(cache, found, fingerprint))
-        if cached is not None and _reusable(cached, timeout_s, memory_mb):
+        if cached is not None and _reusable(cached, timeout_s, memory_mb, retry_quarantined):
             outcomes[found.file_name] = _outcome(found, cached, cached=True)
             if on_done:
                 on_done(outcomes[found.file_name])
         else:
             pending.append(found)
     ctx = mp.get_context("fork")
-    running: dict[int, tuple[mp.Process, Found, float]] = {}
+    running: dict[int, tuple[mp.Process, Found, float, object]] = {}
     ocr_workers = 1 if len(pending) > 1 else max(1, workers)
     queue = list(pending)
     try:
@@ -191,12 +315,15 @@ def process_all(
                 out = cache_path(cache, found, fingerprint)
                 # Not daemonic: a worker may start its own OCR processes. It dies with this
                 # process (PDEATHSIG) and is killed with its group on timeout.
-                args = (str(found.path), found.doc_id, str(out), memory_mb, ocr_workers, os.getpid())
+                reader, writer = ctx.Pipe(duplex=False)
+                args = (str(found.path), found.doc_id, str(out), memory_mb, ocr_workers, os.getpid(), writer)
                 proc = ctx.Process(target=_worker, args=args, daemon=False)
                 proc.start()
-                running[proc.pid] = (proc, found, time.monotonic())
+                writer.close()  # the worker holds the only writing end: its death ends the pipe
+                running[proc.pid] = (proc, found, time.monotonic(), reader)
             time.sleep(0.05)
-            for pid, (proc, found, started) in list(running.items()):
+            for pid, (proc, found, started, reader) in list(running.items()):
+                _drain_pages(reader, found, on_page)
                 elapsed = time.monotonic() - started
                 if proc.is_alive() and elapsed <= timeout_s:
                     continue
@@ -216,13 +343,15 @@ def process_all(
                             payload = ("error", f"the worker processing this file died (exit code {proc.exitcode}) without a result; the file may be damaged — get a fresh copy or report it", {"memory_mb": memory_mb})
                         _store(cache_path(cache, found, fingerprint), payload)
                 del running[pid]
+                reader.close()
                 outcomes[found.file_name] = _outcome(found, payload, cached=False, seconds=elapsed)
                 if on_done:
                     on_done(outcomes[found.file_name])
     finally:
-        for pid, (proc, _, _) in running.items():  # an interrupted run leaves no workers behind
+        for pid, (proc, _, _, reader) in running.items():  # an interrupted run leaves no workers behind
             _kill_group(pid)
             proc.join()
+            reader.close()
     return outcomes
 
 

@@ -1,32 +1,85 @@
-"""The `dti` command: parses options, calls the library, prints. No logic lives here."""
+"""The `dti` command: parses options, calls the library, prints. No logic lives here.
+
+Every command that reports takes --json; a failure then prints {"error": ..., "exit": N}
+on stdout as well as the one-line reason on stderr, so a scheduler can parse either.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import logging
 import sys
+import time
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
-from pipeline.batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Outcome
-from pipeline.publish import PublishError, RunLockedError
-from pipeline.run import EXIT_FAILED, EXIT_LOCKED, RunError, run_pipeline
+from pipeline.batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Found, Outcome, RawFolderError
+from pipeline.publish import PublishError, RunLockedError, UnknownVersionError, current_version, list_versions, read_run_json, rollback
+from pipeline.run import (
+    EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, EXIT_QUARANTINED, EXIT_REFUSED, EXIT_USAGE, RunError, run_pipeline,
+)
+from pipeline.shrink_guard import DEFAULT_MAX_SHRINK, ShrinkRefusedError
 from pipeline.status import folder_status
 from pipeline.units_commands import units
 
+EXIT_ACTION_NEEDED = 3  # status / units review: something for an officer to act on
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+log = logging.getLogger("dti")
 
-@click.group(help="Vietnamese ICT/DTI ranking decisions to curated Parquet. See README.md and CONTRACT.md.")
+
+class _IsoFormatter(logging.Formatter):
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 - logging's name
+        return dt.datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="seconds")
+
+
+def _log_to_stderr() -> None:
+    """Log lines `2026-12-02T02:00:01+00:00 dti: ...` on the current stderr (cron, systemd, CI)."""
+    for handler in list(log.handlers):
+        log.removeHandler(handler)
+    handler = logging.StreamHandler(click.get_text_stream("stderr"))
+    handler.setFormatter(_IsoFormatter("%(asctime)s dti: %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+
+
+def _fail(as_json: bool, message: str, code: int, **extra) -> NoReturn:
+    click.echo(f"dti: {message}", err=True)
+    if as_json:
+        click.echo(json.dumps({"error": message, "exit": code} | extra, ensure_ascii=False, indent=2))
+    sys.exit(code)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("dti")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+@click.group(context_settings=CONTEXT, help="Vietnamese ICT/DTI ranking decisions to curated Parquet. See README.md and CONTRACT.md.")
+@click.version_option(_version(), "--version", prog_name="dti", message="%(prog)s %(version)s")
 def cli() -> None:
     pass
 
 
 class _Reporter:
-    """A rich progress bar on a terminal, plain log lines otherwise (cron, CI, systemd)."""
+    """A rich progress bar on a terminal, plain time-stamped log lines otherwise (cron, CI, systemd)."""
+
+    PAGE_LOG_EVERY_S = 10.0
 
     def __init__(self) -> None:
         self.tty = sys.stderr.isatty()
         self.progress = None
         self.task = None
+        self.finished = 0
+        self.reading: dict[str, float] = {}  # file name → share of its pages read
+        self.logged_at: dict[str, float] = {}
 
     def found(self, n: int) -> None:
         if self.tty:
@@ -35,42 +88,77 @@ class _Reporter:
             self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True)
             self.progress.start()
             self.task = self.progress.add_task("documents", total=n)
-        else:
-            click.echo(f"dti: {n} files found", err=True)
+        log.info("%d files found", n)
+
+    def page(self, found: Found, done: int, total: int) -> None:
+        """The bar moves by page within a document and names the file and page being read."""
+        self.reading[found.file_name] = done / total if total else 0.0
+        if self.progress is not None:
+            self.progress.update(self.task, completed=self.finished + sum(self.reading.values()),
+                                 description=f"{found.file_name[:40]} p. {done}/{total}")
+        elif time.monotonic() - self.logged_at.get(found.file_name, 0.0) >= self.PAGE_LOG_EVERY_S:
+            self.logged_at[found.file_name] = time.monotonic()
+            log.info("%s: reading page %d of %d", found.file_name, done, total)
 
     def done(self, outcome: Outcome) -> None:
         state = "cached" if outcome.cached else f"{outcome.seconds:.1f}s"
         status = "ok" if outcome.result is not None else f"QUARANTINED: {outcome.error}"
+        self.finished += 1
+        self.reading.pop(outcome.found.file_name, None)
         if self.progress is not None:
-            self.progress.update(self.task, advance=1, description=outcome.found.file_name[:40])
+            self.progress.update(self.task, completed=self.finished + sum(self.reading.values()),
+                                 description=outcome.found.file_name[:40])
         else:
-            click.echo(f"dti: {outcome.found.file_name}: {status} ({state})", err=True)
+            log.info("%s: %s (%s)", outcome.found.file_name, status, state)
 
     def close(self) -> None:
         if self.progress is not None:
             self.progress.stop()
+            self.progress = None
 
 
-@cli.command(help="Process every file under RAW into CURATED. Exit 0: all processed; 3: some quarantined; 4: another run holds the lock; 1: the run failed (previous curated kept).")
-@click.option("--raw", "raw", type=click.Path(path_type=Path), default=Path("raw"), show_default=True)
-@click.option("--curated", "curated", type=click.Path(path_type=Path), default=Path("curated"), show_default=True)
+_raw_option = click.option("--raw", "raw", type=click.Path(path_type=Path), default=Path("raw"), show_default=True,
+                           help="folder holding the documents")
+_curated_option = click.option("--curated", "curated", type=click.Path(path_type=Path), default=Path("curated"),
+                               show_default=True, help="the published curated set (a link to its current version)")
+_json_option = click.option("--json", "as_json", is_flag=True, help="print the report (or the error) as JSON on stdout")
+
+
+@cli.command(context_settings=CONTEXT, help=(
+    "Process every file under RAW into a new version of CURATED. Exit 0: all processed; 3: some quarantined; "
+    "4: another run holds the lock; 5: refused, the new set would lose documents (current version kept); "
+    "1: the run failed, or RAW is missing (current version kept); 130: interrupted (current version kept); 2: wrong options."))
+@_raw_option
+@_curated_option
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="documents processed at once")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(1), default=DEFAULT_TIMEOUT_S, show_default=True, help="seconds per document before it is quarantined")
 @click.option("--memory-mb", type=click.IntRange(256), default=DEFAULT_MEMORY_MB, show_default=True, help="memory limit per document worker")
 @click.option("--registry", "registry_dir", type=click.Path(path_type=Path, file_okay=False), default=None, help="unit registry folder (default: the shipped one)")
-@click.option("--json", "as_json", is_flag=True, help="print the run summary as JSON")
-def run(raw: Path, curated: Path, workers: int, timeout_s: float, memory_mb: int, registry_dir: Path | None, as_json: bool) -> None:
+@click.option("--retry-quarantined", is_flag=True, help="process again every file whose cached verdict is quarantined")
+@click.option("--max-shrink", type=click.FloatRange(0, 1), default=DEFAULT_MAX_SHRINK, show_default=True,
+              help="largest share of the current version's documents a run may drop before it refuses to publish")
+@click.option("--allow-shrink", is_flag=True, help="publish even when documents of the current version are gone")
+@_json_option
+def run(raw: Path, curated: Path, workers: int, timeout_s: float, memory_mb: int, registry_dir: Path | None,
+        retry_quarantined: bool, max_shrink: float, allow_shrink: bool, as_json: bool) -> None:
+    _log_to_stderr()
     reporter = _Reporter()
+    kept = {"kept_version": current_version(curated)}
     try:
-        summary = run_pipeline(raw, curated, workers, timeout_s, memory_mb, registry_dir, reporter.found, reporter.done)
+        summary = run_pipeline(raw, curated, workers, timeout_s, memory_mb, registry_dir, reporter.found, reporter.done,
+                               reporter.page, retry_quarantined, max_shrink, allow_shrink)
+    except KeyboardInterrupt:
+        reporter.close()
+        _fail(as_json, f"interrupted; {curated}/ is left as it was", EXIT_INTERRUPTED, **{"kept_version": current_version(curated)})
     except RunLockedError as exc:
         reporter.close()
-        click.echo(f"dti: {exc}", err=True)
-        sys.exit(EXIT_LOCKED)
+        _fail(as_json, str(exc), EXIT_LOCKED, **kept)
+    except ShrinkRefusedError as exc:
+        reporter.close()
+        _fail(as_json, f"not published, the current {curated}/ is kept: {exc}", EXIT_REFUSED, **kept)
     except (RunError, PublishError, OSError) as exc:
         reporter.close()
-        click.echo(f"dti: run failed, the previous {curated}/ is kept: {exc}", err=True)
-        sys.exit(EXIT_FAILED)
+        _fail(as_json, f"run failed, the previous {curated}/ is kept: {exc}", EXIT_FAILED, **kept)
     reporter.close()
     if as_json:
         click.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
@@ -83,17 +171,36 @@ def run(raw: Path, curated: Path, workers: int, timeout_s: float, memory_mb: int
             shown = summary.unresolved_names[:10]
             more = f" and {len(summary.unresolved_names) - len(shown)} more" if len(summary.unresolved_names) > len(shown) else ""
             click.echo(f"unresolved: {'; '.join(shown)}{more} (see `dti units review`)")
-        click.echo(f"extracted {summary.extracted}, from cache {summary.from_cache}, {summary.seconds:.1f}s; published {curated}/ (version {summary.version})")
+        click.echo(f"extracted {summary.extracted}, from cache {summary.from_cache}, {summary.seconds:.1f}s; "
+                   f"published {curated}/ (version {summary.published})")
         for name, error in summary.quarantined:
             click.echo(f"quarantined: {name}: {error}")
+        for entry in summary.skipped:
+            click.echo(f"skipped: {entry.file_name}: {entry.reason}")
     sys.exit(summary.exit_code)
 
 
-@cli.command(help="Show what is in RAW versus the last published CURATED set.")
-@click.option("--raw", "raw", type=click.Path(path_type=Path), default=Path("raw"), show_default=True)
-@click.option("--curated", "curated", type=click.Path(path_type=Path), default=Path("curated"), show_default=True)
-def status(raw: Path, curated: Path) -> None:
-    st = folder_status(raw, curated)
+@cli.command(context_settings=CONTEXT, help=(
+    "Show what is in RAW versus the current version of CURATED. Exit 0: up to date; 3: something to act on "
+    "(new, changed, removed or quarantined files, or nothing published yet); 1: RAW is missing or unreadable."))
+@_raw_option
+@_curated_option
+@_json_option
+def status(raw: Path, curated: Path, as_json: bool) -> None:
+    try:
+        st = folder_status(raw, curated)
+    except RawFolderError as exc:
+        _fail(as_json, str(exc), EXIT_FAILED)
+    code = EXIT_OK if st.up_to_date and not st.quarantined else EXIT_ACTION_NEEDED
+    if as_json:
+        run_json = read_run_json(curated) or {}
+        click.echo(json.dumps({
+            "published_version": current_version(curated), "content": run_json.get("version"), "up_to_date": st.up_to_date,
+            "new": st.new, "changed": st.changed, "removed": st.removed, "unchanged": st.unchanged,
+            "quarantined": [{"file_name": f, "error": e} for f, e in st.quarantined],
+            "skipped": [{"file_name": s.file_name, "reason": s.reason} for s in st.skipped], "exit": code,
+        }, ensure_ascii=False, indent=2))
+        sys.exit(code)
     if not st.published:
         click.echo(f"{curated}/ has no published run yet; `dti run` will process {len(st.new)} files")
     for label, names in (("new", st.new), ("changed", st.changed), ("removed", st.removed)):
@@ -101,7 +208,48 @@ def status(raw: Path, curated: Path) -> None:
             click.echo(f"{label}: {name}")
     for name, error in st.quarantined:
         click.echo(f"quarantined: {name}: {error}")
+    for entry in st.skipped:
+        click.echo(f"skipped: {entry.file_name}: {entry.reason}")
     click.echo("up to date" if st.up_to_date else f"{len(st.new)} new, {len(st.changed)} changed, {len(st.removed)} removed, {len(st.unchanged)} unchanged")
+    sys.exit(code)
+
+
+@cli.command(context_settings=CONTEXT, help="List the kept versions of CURATED, oldest first; * marks the current one. Exit 0.")
+@_curated_option
+@_json_option
+def versions(curated: Path, as_json: bool) -> None:
+    kept = list_versions(curated)
+    if as_json:
+        click.echo(json.dumps([v.as_dict() for v in kept], ensure_ascii=False, indent=2))
+        return
+    if not kept:
+        click.echo(f"{curated}/ has no kept versions yet; `dti run` makes the first")
+        return
+    for v in kept:
+        click.echo(f"{'*' if v.current else ' '} {v.version}  {v.finished_at or '-'}  documents {v.documents if v.documents is not None else '-'}"
+                   f"  score rows {v.rows if v.rows is not None else '-'}  exit {v.exit if v.exit is not None else '-'}")
+
+
+@cli.command("rollback", context_settings=CONTEXT, help=(
+    "Make the kept VERSION (see `dti versions`) the current CURATED in one atomic swap. "
+    "Exit 0: done; 2: no such version; 4: a run holds the lock."))
+@click.argument("version")
+@_curated_option
+@_json_option
+def rollback_command(version: str, curated: Path, as_json: bool) -> None:
+    before = current_version(curated)
+    try:
+        rollback(curated, version)
+    except UnknownVersionError as exc:
+        _fail(as_json, str(exc), EXIT_USAGE)
+    except RunLockedError as exc:
+        _fail(as_json, str(exc), EXIT_LOCKED)
+    except (PublishError, OSError) as exc:
+        _fail(as_json, f"rollback failed, {curated}/ is unchanged: {exc}", EXIT_FAILED)
+    if as_json:
+        click.echo(json.dumps({"published_version": version, "previous_version": before}, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"{curated}/ is now version {version} (was {before or 'none'})")
 
 
 cli.add_command(units)

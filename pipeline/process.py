@@ -29,6 +29,7 @@ from extractors.raw import RawDocument
 from extractors.text_pdf import has_text_layer, read_text_page
 from extractors.weekly import WeeklyReportError, extract_weekly, is_weekly_report
 from normalizers.frameworks import Knowledge, load_knowledge
+from pipeline.progress import page_read
 from normalizers.scores import AVERAGE_COLUMNS, COMPONENT_COLUMNS, SCORE_COLUMNS, normalize_ranking
 from schemas.checks import run_checks
 from schemas.issues import Issue
@@ -136,10 +137,11 @@ def die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
-def _read_scan_pages(path: Path, indexes: list[int], workers: int) -> list[PageContent | None]:
+def _read_scan_pages(path: Path, indexes: list[int], workers: int, on_page=None) -> list[PageContent | None]:
     from extractors.scanned import read_scanned_pages  # OpenCV and tesseract load only for scans
 
-    return read_scanned_pages(path, indexes, workers, skip_blank=True, initializer=die_with_parent, initargs=(os.getpid(),))
+    return read_scanned_pages(path, indexes, workers, skip_blank=True, initializer=die_with_parent, initargs=(os.getpid(),),
+                              on_page=on_page)
 
 
 def read_pdf_pages(path: Path, ocr_workers: int = 1) -> tuple[list[PageContent], int]:
@@ -177,8 +179,12 @@ def read_pdf_pages(path: Path, ocr_workers: int = 1) -> tuple[list[PageContent],
                 raise _unreadable(exc, f"page {index + 1} cannot be read") from exc
             finally:
                 page.close()  # drop the parsed layout: a long document must not pile up in memory
+            if not scan_indexes or scan_indexes[-1] != index:
+                page_read(index + 1 - len(scan_indexes), n_pages)  # text pages count as read now, scans once OCR'd
     if scan_indexes:
-        for index, content in zip(scan_indexes, _read_scan_pages(path, scan_indexes, ocr_workers)):
+        ocr_done = iter(range(n_pages - len(scan_indexes) + 1, n_pages + 1))
+        scanned = _read_scan_pages(path, scan_indexes, ocr_workers, on_page=lambda: page_read(next(ocr_done), n_pages))
+        for index, content in zip(scan_indexes, scanned):
             if content is not None:
                 pages[index] = content
     return pages, n_pages

@@ -13,9 +13,12 @@ import fcntl
 import json
 import os
 import shutil
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 KEEP_VERSIONS = 3
@@ -122,8 +125,33 @@ def _adopt_plain_folder(curated: Path) -> None:
     os.symlink(os.path.relpath(target, curated.parent), curated)
 
 
+@contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Ctrl-C during the swap waits until it is done, so the link is never left half-swapped.
+
+    Before the swap an interrupt keeps the current version; once the swap has begun the new
+    complete version is finished, then the interrupt is raised (the run still exits 130).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
+
+
 def publish(curated: Path, staged: Path) -> Path:
     """Swap the curated link to the staged version in one rename; keep a few old versions."""
+    with _interrupts_deferred():
+        return _publish(curated, staged)
+
+
+def _publish(curated: Path, staged: Path) -> Path:
     for child in staged.iterdir():
         with open(child, "rb") as fh:
             os.fsync(fh.fileno())
@@ -133,12 +161,7 @@ def publish(curated: Path, staged: Path) -> Path:
     os.replace(staged, final)
     _fsync_dir(final.parent)
     _adopt_plain_folder(curated)
-    tmp_link = curated.parent / f".{curated.name}.link-{os.getpid()}"
-    if tmp_link.is_symlink() or tmp_link.exists():
-        tmp_link.unlink()
-    os.symlink(os.path.relpath(final, curated.parent), tmp_link)
-    os.replace(tmp_link, curated)
-    _fsync_dir(curated.parent)
+    _swap_link(curated, final)
     _prune(curated, keep=final)
     return final
 
@@ -159,7 +182,81 @@ def _prune(curated: Path, keep: Path) -> None:
 
 
 def read_run_json(curated: Path) -> dict | None:
+    """The run summary a version was published with; None where there is none or it is unreadable."""
     path = curated / "run.json"
-    if not path.exists():
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return None
-    return json.loads(path.read_text(encoding="utf-8"))
+
+
+class UnknownVersionError(LookupError):
+    """No kept version has that name."""
+
+
+@dataclass
+class VersionInfo:
+    """One kept version of the curated set, as `dti versions` lists it."""
+
+    version: str  # the folder name under .curated.versions/, what `dti rollback` takes
+    content: str | None  # the digest of its Parquet files (run.json "version"); equal digests, equal bytes
+    finished_at: str | None
+    documents: int | None
+    rows: int | None  # score rows
+    exit: int | None  # the exit status its run ended with
+    current: bool
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def current_version(curated: Path) -> str | None:
+    """The folder name curated/ points to, or None before the first run (or for a plain folder)."""
+    if not curated.is_symlink():
+        return None
+    return Path(os.readlink(curated)).name
+
+
+def list_versions(curated: Path) -> list[VersionInfo]:
+    """Every complete kept version, oldest first (by the time its run finished, then name)."""
+    root = versions_dir(curated)
+    if not root.is_dir():
+        return []
+    live = current_version(curated)
+    out = []
+    for path in root.iterdir():
+        if not path.is_dir() or path.name.endswith(".partial"):
+            continue
+        run = read_run_json(path) or {}
+        docs = run.get("documents_by_status")
+        out.append(VersionInfo(
+            version=path.name, content=run.get("version"), finished_at=run.get("finished_at"),
+            documents=sum(docs.values()) if isinstance(docs, dict) else None,
+            rows=(run.get("rows") or {}).get("scores"), exit=run.get("exit"), current=path.name == live,
+        ))
+    return sorted(out, key=lambda v: (v.finished_at or "", v.version))
+
+
+def rollback(curated: Path, version: str) -> Path:
+    """Make a kept version current in one atomic swap of the link, under the run lock.
+
+    The version's files are not touched, so curated/ becomes byte-identical to what that run
+    published. A run started later compares itself against this version.
+    """
+    target = versions_dir(curated) / version
+    if "/" in version or version.endswith(".partial") or version in ("", ".", "..") or not target.is_dir():
+        known = ", ".join(v.version for v in list_versions(curated)) or "none"
+        raise UnknownVersionError(f"there is no kept version {version!r} of {curated} (kept: {known}); see `dti versions`")
+    with run_lock(curated):
+        _adopt_plain_folder(curated)
+        _swap_link(curated, target)
+    return target
+
+
+def _swap_link(curated: Path, target: Path) -> None:
+    tmp_link = curated.parent / f".{curated.name}.link-{os.getpid()}"
+    if tmp_link.is_symlink() or tmp_link.exists():
+        tmp_link.unlink()
+    os.symlink(os.path.relpath(target, curated.parent), tmp_link)
+    os.replace(tmp_link, curated)
+    _fsync_dir(curated.parent)

@@ -6,9 +6,11 @@ notebook or a scheduler the same way.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -19,19 +21,32 @@ import pyarrow.parquet as pq
 
 from normalizers.units import Registry, RegistryError
 from pipeline.assemble import CURATED_TABLES, assemble
-from pipeline.batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Found, Outcome, discover, pipeline_fingerprint, process_all
+from pipeline.batch import (
+    DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Found, Outcome, RawFolderError, Skipped, check_raw_folder, pipeline_fingerprint,
+    process_all, survey,
+)
 from pipeline.process import PIPELINE_VERSION
 from pipeline.publish import new_version, publish, run_lock, state_dir
+from pipeline.shrink_guard import DEFAULT_MAX_SHRINK, ShrinkRefusedError, held_documents, shrink_problem
 from schemas.curated import ContractError, to_arrow
+
+log = logging.getLogger("dti")
 
 EXIT_OK = 0
 EXIT_FAILED = 1
+EXIT_USAGE = 2
 EXIT_QUARANTINED = 3
 EXIT_LOCKED = 4
+EXIT_REFUSED = 5
+EXIT_INTERRUPTED = 130
 
 
 class RunError(RuntimeError):
     """The run could not produce a complete curated set; the previous one is kept."""
+
+
+class RawMissingError(RunError):
+    """raw/ is missing, not a folder or unreadable."""
 
 
 @dataclass
@@ -43,9 +58,11 @@ class RunSummary:
     extracted: int = 0
     from_cache: int = 0
     quarantined: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
     tables: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
-    version: str = ""
+    version: str = ""  # digest of the Parquet files: equal digests, equal bytes
+    published: str = ""  # the version folder made current, what `dti rollback` takes
 
     @property
     def exit_code(self) -> int:
@@ -61,7 +78,11 @@ class RunSummary:
             "extracted": self.extracted,
             "from_cache": self.from_cache,
             "quarantined": [{"file_name": f, "error": e} for f, e in self.quarantined],
+            "skipped": [{"file_name": s.file_name, "reason": s.reason} for s in self.skipped],
             "rows": self.tables,
+            "version": self.version,
+            "published_version": self.published,
+            "exit": self.exit_code,
         }
 
 
@@ -88,42 +109,59 @@ def run_pipeline(
     registry_dir: Path | None = None,
     on_found: Callable[[int], None] | None = None,
     on_done: Callable[[Outcome], None] | None = None,
+    on_page: Callable[[Found, int, int], None] | None = None,
+    retry_quarantined: bool = False,
+    max_shrink: float = DEFAULT_MAX_SHRINK,
+    allow_shrink: bool = False,
 ) -> RunSummary:
-    """Process raw/ into a new complete curated set, or raise RunError and keep the old one."""
+    """Process raw/ into a new complete curated set, or raise RunError and keep the old one.
+
+    Raises ShrinkRefusedError (keeping the current version) when the new set would lose all,
+    or more than `max_shrink`, of the documents the current version holds, unless `allow_shrink`.
+    """
     started = time.monotonic()
-    if not raw.is_dir():
-        raise RunError(f"the raw folder {raw} does not exist; create it and put decision files in it")
+    try:
+        check_raw_folder(raw)
+    except RawFolderError as exc:
+        raise RawMissingError(str(exc)) from exc
     with run_lock(curated):
-        found = discover(raw)
+        found, skipped = survey(raw)
+        for entry in skipped:
+            log.warning("skipped %s: %s", entry.file_name, entry.reason)
         if on_found:
             on_found(len(found))
         unique: dict[str, Found] = {}
         for f in found:
             unique.setdefault(f.sha256, f)
         fingerprint = pipeline_fingerprint()
-        outcomes = process_all(list(unique.values()), state_dir(curated) / "cache", fingerprint, workers, timeout_s, memory_mb, on_done)
+        outcomes = process_all(list(unique.values()), state_dir(curated) / "cache", fingerprint, workers, timeout_s, memory_mb,
+                               on_done, on_page, retry_quarantined)
         registry = load_registry(registry_dir)
         try:
             result = assemble(found, outcomes, registry)
         except ContractError as exc:
             raise RunError(f"the curated tables would break the contract: {exc}") from exc
+        problem = shrink_problem(held_documents(curated), result.frames["documents"], max_shrink)
+        if problem and not allow_shrink:
+            raise ShrinkRefusedError(problem)
         summary = _summarize(found, outcomes, result.frames)
+        summary.skipped = skipped
         payloads = {f"{name}.parquet": _parquet_bytes(to_arrow(result.frames[name], name)) for name in CURATED_TABLES}
         digest = hashlib.sha256(b"".join(payloads[k] for k in sorted(payloads))).hexdigest()[:12]
         summary.version = digest
         summary.seconds = round(time.monotonic() - started, 3)
         staged = new_version(curated, f"{time.strftime('%Y%m%dT%H%M%S')}-{digest}")
+        summary.published = staged.name.removesuffix(".partial")
         for name, data in payloads.items():
             (staged / name).write_bytes(data)
         # from the documents table, not the outcomes: assembly also quarantines (contract problems)
         statuses = dict(zip(result.frames["documents"]["file_name"], result.frames["documents"]["status"]))
         run_json = summary.as_dict() | {
             "files": [{"file_name": f.file_name, "sha256": f.sha256, "status": statuses[f.file_name]} for f in found],
-            "version": digest,
             "pipeline_fingerprint": fingerprint,
             "registry_fingerprint": registry.fingerprint(),
             "seconds": summary.seconds,
-            "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "finished_at": dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds"),
         }
         (staged / "run.json").write_text(json.dumps(run_json, ensure_ascii=False, indent=2), encoding="utf-8")
         publish(curated, staged)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.batch import discover
+from pipeline.batch import Skipped, check_raw_folder, survey
 from pipeline.publish import read_run_json
 
 
@@ -16,6 +16,7 @@ class FolderStatus:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     quarantined: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
     published: bool = False
 
     @property
@@ -24,11 +25,13 @@ class FolderStatus:
 
 
 def folder_status(raw: Path, curated: Path) -> FolderStatus:
+    """Raises RawFolderError for a missing or unreadable raw/: that is not "every file removed"."""
+    check_raw_folder(raw)
     last = read_run_json(curated) if curated.exists() else None
     status = FolderStatus(published=last is not None)
     seen = {f["file_name"]: f for f in (last or {}).get("files", [])}
     errors = {q["file_name"]: q["error"] for q in (last or {}).get("quarantined", [])}
-    current = discover(raw) if raw.is_dir() else []
+    current, status.skipped = survey(raw)
     for f in current:
         before = seen.get(f.file_name)
         if before is None:

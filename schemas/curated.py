@@ -79,6 +79,10 @@ TABLES: dict[str, tuple[Col, ...]] = {
     ),
 }
 
+# Every document's reading of the same facts, whether or not it is the one published (see pipeline.readings)
+TABLES["readings"] = TABLES["scores"] + (Col("chosen", "bool", False),)
+TABLES["component_readings"] = TABLES["components"] + (Col("chosen", "bool", False),)
+
 _PANDAS = {"string": "string", "int16": "Int16", "float64": "float64", "bool": "bool", "date": "object", "list": "object"}
 _ARROW = {
     "string": arrow.string(), "int16": arrow.int16(), "float64": arrow.float64(), "bool": arrow.bool_(),
