@@ -62,7 +62,18 @@ def _version() -> str:
         return "unknown"
 
 
-@click.group(context_settings=CONTEXT, help="Vietnamese ICT/DTI ranking decisions to curated Parquet. See README.md and CONTRACT.md.")
+class _Group(click.Group):
+    """Ctrl-C anywhere in a command exits 130, not click's "Aborted!" with 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("dti: interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+
+
+@click.group(cls=_Group, context_settings=CONTEXT, help="Vietnamese ICT/DTI ranking decisions to curated Parquet. See README.md and CONTRACT.md.")
 @click.version_option(_version(), "--version", prog_name="dti", message="%(prog)s %(version)s")
 def cli() -> None:
     pass
@@ -149,7 +160,10 @@ def run(raw: Path, curated: Path, workers: int, timeout_s: float, memory_mb: int
                                reporter.page, retry_quarantined, max_shrink, allow_shrink)
     except KeyboardInterrupt:
         reporter.close()
-        _fail(as_json, f"interrupted; {curated}/ is left as it was", EXIT_INTERRUPTED, **{"kept_version": current_version(curated)})
+        now = current_version(curated)
+        if now != kept["kept_version"]:  # Ctrl-C during the swap: it was completed first
+            _fail(as_json, f"interrupted once the new version {now} was published", EXIT_INTERRUPTED, published_version=now)
+        _fail(as_json, f"interrupted; {curated}/ is left as it was", EXIT_INTERRUPTED, **kept)
     except RunLockedError as exc:
         reporter.close()
         _fail(as_json, str(exc), EXIT_LOCKED, **kept)

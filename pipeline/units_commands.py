@@ -8,12 +8,15 @@ adds an alias to the registry file so the next run resolves it.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
 import pandas as pd
 
 from normalizers.units import Registry, RegistryError, UnknownUnitError
+
+ACTION_NEEDED = 3  # exit status when there is something for an officer to act on
 
 _registry_option = click.option(
     "--registry",
@@ -45,22 +48,35 @@ def units() -> None:
     show_default=True,
     help="Folder holding issues.parquet.",
 )
-def review(curated_dir: Path) -> None:
-    """List unit names that did not resolve, with their candidates."""
+@click.option("--json", "as_json", is_flag=True, help="Print the names (or the error) as JSON.")
+def review(curated_dir: Path, as_json: bool) -> None:
+    """List unit names that did not resolve, with their candidates. Exit 3 when there are any, 1 without a curated set."""
+    from pipeline.publish import current_version
+
     path = curated_dir / "issues.parquet"
     if not path.exists():
-        raise click.ClickException(f"{path} not found; run `dti run` first or pass --curated")
+        message = f"{path} not found; run `dti run` first or pass --curated"
+        if as_json:
+            click.echo(json.dumps({"error": message, "exit": 1}, ensure_ascii=False, indent=2))
+        raise click.ClickException(message)
     issues = pd.read_parquet(path)
     queue = issues[issues["code"] == "unresolved_unit"]
+    rows = queue[["unit_name_raw", "doc_id", "expected"]].drop_duplicates()
+    if as_json:
+        unresolved = [{"unit_name_raw": n, "doc_id": d, "candidates": e if isinstance(e, str) and e else None}
+                      for n, d, e in rows.itertuples(index=False)]
+        click.echo(json.dumps({"unresolved": unresolved, "published_version": current_version(curated_dir)},
+                              ensure_ascii=False, indent=2))
+        sys.exit(ACTION_NEEDED if unresolved else 0)
     if queue.empty:
         click.echo("No unresolved unit names.")
         return
-    rows = queue[["unit_name_raw", "doc_id", "expected"]].drop_duplicates()
     click.echo(f"{len(rows)} unresolved unit name(s):")
     for name, doc_id, expected in rows.itertuples(index=False):
         click.echo(f"- {name!s}  (doc {doc_id})")
         click.echo(f"    candidates: {expected if isinstance(expected, str) and expected else '(none)'}")
     click.echo('Record an answer with: dti units accept "<name as printed>" <unit_id>')
+    sys.exit(ACTION_NEEDED)
 
 
 @units.command()
@@ -90,11 +106,11 @@ def accept(name: str, unit_id: str, registry_dir: Path | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the match as JSON.")
 @_registry_option
 def match(name: str, province: str, year: int | None, as_json: bool, registry_dir: Path | None) -> None:
-    """Show how NAME resolves for a document of PROVINCE and YEAR."""
+    """Show how NAME resolves for a document of PROVINCE and YEAR. Exit 3 when it resolves to no unit."""
     result = _load(registry_dir).match(name, province, year)
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
-        return
+        sys.exit(ACTION_NEEDED if result.unit_id is None else 0)
     click.echo(f"name:      {result.name}")
     click.echo(f"unit:      {result.unit_id or '-'}" + (f" ({result.unit_name})" if result.unit_name else ""))
     click.echo(f"method:    {result.method}  score {result.score:.1f}")
@@ -103,3 +119,4 @@ def match(name: str, province: str, year: int | None, as_json: bool, registry_di
     for uid, cname, score in result.candidates:
         click.echo(f"  candidate {uid:28s} {score:5.1f}  {cname}")
     click.echo(f"reason:    {result.reason}")
+    sys.exit(ACTION_NEEDED if result.unit_id is None else 0)

@@ -22,8 +22,15 @@ class Curated:
         return docs[docs["file_name"] == file_name].iloc[0]
 
     def rows(self, name: str, file_name: str) -> pd.DataFrame:
-        frame = self.table(name)
-        return frame[frame["doc_id"] == self.doc(file_name)["doc_id"]].reset_index(drop=True)
+        """One document's own rows of a table: for scores and components, its reading, published or not.
+
+        scores/components hold one row per fact, from the best reading when several documents carry
+        the same decision; what each document read is in readings/component_readings.
+        """
+        source = {"scores": "readings", "components": "component_readings"}.get(name, name)
+        frame = self.table(source)
+        frame = frame[frame["doc_id"] == self.doc(file_name)["doc_id"]].reset_index(drop=True)
+        return frame.drop(columns=["chosen"]) if source != name else frame
 
 
 def run_on(tmp: Path, files: list[Path]) -> Curated:

@@ -6,6 +6,7 @@ time and memory limit cases touch a scan, and they are stopped within about a se
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import shutil
@@ -218,7 +219,9 @@ def test_exit_codes_and_plain_progress_lines(tmp_path):
     (raw / "empty.pdf").write_bytes(b"")
     bad = _run_cli("run", "--raw", str(raw), "--curated", str(tmp_path / "curated"))
     assert bad.exit_code == EXIT_QUARANTINED, bad.output
-    lines = bad.stderr.splitlines()
+    stamped = [ln.split(" ", 1) for ln in bad.stderr.splitlines()]  # log lines: ISO time stamp, then the message
+    assert all(dt.datetime.fromisoformat(stamp).tzinfo is not None for stamp, _ in stamped)
+    lines = [message for _, message in stamped]
     assert "dti: 3 files found" in lines
     assert any(ln.startswith(f"dti: empty.pdf: QUARANTINED: {EXPECTED['empty.pdf']} (") and ln.endswith("s)") for ln in lines)
     assert "dti: laocai-2024-dti2023.pdf: ok (cached)" in lines
@@ -242,12 +245,13 @@ def test_status_lists_new_changed_removed_and_quarantined(tmp_path):
     copy_good(raw)
     (raw / "empty.pdf").write_bytes(b"")
     before = _run_cli("status", "--raw", str(raw), "--curated", str(curated))
-    assert before.exit_code == 0
+    assert before.exit_code == 3  # nothing published yet: something to act on
     assert f"{curated}/ has no published run yet; `dti run` will process 3 files" in before.stdout
     assert "new: empty.pdf" in before.stdout
 
     assert _run_cli("run", "--raw", str(raw), "--curated", str(curated)).exit_code == EXIT_QUARANTINED
     same = _run_cli("status", "--raw", str(raw), "--curated", str(curated))
+    assert same.exit_code == 3  # a quarantined file is still something to act on
     assert same.stdout.splitlines() == [f"quarantined: empty.pdf: {EXPECTED['empty.pdf']}", "up to date"]
 
     with open(raw / "laocai-2024-dti2023.pdf", "ab") as fh:

@@ -43,7 +43,7 @@ def _issues(tmp_path: Path) -> Path:
 
 def test_review_lists_only_unresolved_units(tmp_path):
     result = CliRunner().invoke(units, ["review", "--curated", str(_issues(tmp_path))])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # unresolved names: something to act on
     assert "2 unresolved unit name(s)" in result.output
     assert "Sở TT-TT tỉnh LC  (doc a1b2c3d4e5f60718)" in result.output
     assert "candidates: lci.so_tttt Sở Thông tin và Truyền thông (80)" in result.output
