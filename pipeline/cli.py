@@ -39,7 +39,7 @@ def _log_to_stderr() -> None:
     """Log lines `2026-12-02T02:00:01+00:00 dti: ...` on the current stderr (cron, systemd, CI)."""
     for handler in list(log.handlers):
         log.removeHandler(handler)
-    handler = logging.StreamHandler(click.get_text_stream("stderr"))
+    handler = logging.StreamHandler(sys.stderr)  # the stderr of this invocation (CliRunner swaps it)
     handler.setFormatter(_IsoFormatter("%(asctime)s dti: %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)

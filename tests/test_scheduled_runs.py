@@ -315,3 +315,37 @@ def test_every_skipped_entry_is_reported_and_names_are_nfc(tmp_path):
     assert score_mismatches(cur.rows("scores", unicodedata.normalize("NFC", decomposed)), "laocai-2017-qd512-ict2016") == []
     status = cli_run("status", "--raw", str(raw), "--curated", str(curated), "--json")
     assert json.loads(status.stdout)["up_to_date"] and len(json.loads(status.stdout)["skipped"]) == 5
+
+
+def test_an_unreadable_raw_folder_is_an_error(tmp_path, monkeypatch):
+    """Permission bits do not stop root (these tests may run as root), so the listing is made to fail."""
+    from pipeline import batch
+    from pipeline.batch import RawFolderError, check_raw_folder
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+
+    def denied(path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(batch.os, "scandir", denied)
+    with pytest.raises(RawFolderError, match=r"^the raw folder .* cannot be read \(Permission denied\); check its permissions$"):
+        check_raw_folder(raw)
+
+
+def test_the_progress_bar_moves_per_page_and_names_the_file(monkeypatch):
+    from pipeline import cli as cli_module
+    from pipeline.batch import Found
+
+    reporter = cli_module._Reporter()
+    reporter.tty = True
+    reporter.found(2)
+    try:
+        scan = Found(Path("long-scan.pdf"), "long-scan.pdf", "0" * 64)
+        reporter.page(scan, 1, 4)
+        task = reporter.progress.tasks[0]
+        assert (task.completed, task.description) == (0.25, "long-scan.pdf p. 1/4")
+        reporter.page(scan, 3, 4)
+        assert reporter.progress.tasks[0].completed == 0.75
+    finally:
+        reporter.close()
