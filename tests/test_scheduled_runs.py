@@ -47,12 +47,21 @@ def fill(raw: Path, names: list[str]) -> None:
         shutil.copyfile(RAW / name, raw / name)
 
 
+@pytest.fixture(scope="module")
+def published_once(tmp_path_factory) -> Path:
+    """raw/, curated/ and its versions and cache, made once; each test gets a copy (the cache spares re-extraction)."""
+    root = tmp_path_factory.mktemp("published")
+    fill(root / "raw", THREE)
+    assert run_pipeline(root / "raw", root / "curated").exit_code == EXIT_OK
+    return root
+
+
 @pytest.fixture()
-def published(tmp_path):
+def published(tmp_path, published_once):
     """A good published set of three documents, and its files' bytes."""
-    raw, curated = tmp_path / "raw", tmp_path / "curated"
-    fill(raw, THREE)
-    assert run_pipeline(raw, curated).exit_code == EXIT_OK
+    shutil.copytree(published_once, tmp_path / "copy", symlinks=True)  # curated/ is a relative link into the copy
+    raw, curated = tmp_path / "copy" / "raw", tmp_path / "copy" / "curated"
+    assert curated.resolve().is_relative_to(tmp_path)
     return raw, curated, files_of(curated)
 
 
