@@ -83,20 +83,32 @@ def review(curated_dir: Path, as_json: bool) -> None:
 @click.argument("name")
 @click.argument("unit_id")
 @_registry_option
-def accept(name: str, unit_id: str, registry_dir: Path | None) -> None:
-    """Record NAME (as printed) as an alias of UNIT_ID in the registry."""
-    registry = _load(registry_dir)
+@click.option("--json", "as_json", is_flag=True, help="Print what was recorded (or the error) as JSON.")
+def accept(name: str, unit_id: str, registry_dir: Path | None, as_json: bool) -> None:
+    """Record NAME (as printed) as an alias of UNIT_ID in the registry. Exit 1 when refused."""
     try:
+        registry = _load(registry_dir)
         added = registry.add_alias(unit_id, name)
     except UnknownUnitError as exc:
-        raise click.ClickException(str(exc)) from exc
+        _refuse(as_json, str(exc))
     except RegistryError as exc:
-        raise click.ClickException(f"alias not recorded: {exc}") from exc
+        _refuse(as_json, f"alias not recorded: {exc}")
+    except click.ClickException as exc:
+        _refuse(as_json, exc.message)
     unit = registry.unit(unit_id)
-    if added:
+    if as_json:
+        click.echo(json.dumps({"unit_id": unit_id, "unit_name": unit.name, "alias": name, "added": added,
+                               "file": str(unit.source_file)}, ensure_ascii=False, indent=2))
+    elif added:
         click.echo(f"Recorded '{name}' as an alias of {unit_id} ({unit.name}) in {unit.source_file}.")
     else:
         click.echo(f"{unit_id} ({unit.name}) already answers to '{name}'; nothing changed.")
+
+
+def _refuse(as_json: bool, message: str) -> None:
+    if as_json:
+        click.echo(json.dumps({"error": message, "exit": 1}, ensure_ascii=False, indent=2))
+    raise click.ClickException(message)
 
 
 @units.command()

@@ -358,3 +358,17 @@ def test_the_progress_bar_moves_per_page_and_names_the_file(monkeypatch):
         assert reporter.progress.tasks[0].completed == 0.75
     finally:
         reporter.close()
+
+
+def test_units_accept_reports_json_and_errors_as_json(tmp_path):
+    import normalizers
+
+    registry = tmp_path / "registry"
+    shutil.copytree(Path(normalizers.__file__).parent / "data", registry)
+    ok = cli_run("units", "accept", "Sở TT-TT tỉnh LC", "lci.so_tttt", "--registry", str(registry), "--json")
+    assert ok.exit_code == 0, ok.output
+    assert {k: v for k, v in json.loads(ok.stdout).items() if k != "file"} == {
+        "unit_id": "lci.so_tttt", "unit_name": "Sở Thông tin và Truyền thông", "alias": "Sở TT-TT tỉnh LC", "added": True}
+    bad = CliRunner().invoke(cli, ["units", "accept", "X", "lci.no_such", "--registry", str(registry), "--json"])
+    assert bad.exit_code == 1
+    assert "lci.no_such" in json.loads(bad.stdout)["error"] and json.loads(bad.stdout)["exit"] == 1
