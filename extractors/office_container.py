@@ -12,6 +12,7 @@ entities and openpyxl parses through defusedxml, so this check is a second wall,
 from __future__ import annotations
 
 import struct
+import zlib
 import zipfile
 from pathlib import Path
 
@@ -78,7 +79,7 @@ def _open_zip(path: Path) -> zipfile.ZipFile:
 def _read_part(archive: zipfile.ZipFile, name: str, limit: int = MAX_PART_BYTES) -> bytes:
     try:
         data = archive.read(name) if archive.getinfo(name).file_size <= limit else b""
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError, struct.error, NotImplementedError) as exc:
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, KeyError, struct.error, NotImplementedError) as exc:
         raise DamagedOfficeFileError(f"the ZIP package is damaged: its part {name} cannot be read; get a fresh copy") from exc
     return data
 
@@ -198,7 +199,9 @@ def check_package(path: Path, what: str) -> None:
                         total += len(chunk)
                         if size > MAX_PART_BYTES or total > MAX_PACKAGE_BYTES:
                             raise HostileOfficeFileError(_bomb_message(what, info.filename))
-            except (zipfile.BadZipFile, OSError, EOFError, ValueError, struct.error, NotImplementedError) as exc:
+            except OfficeFileError:
+                raise
+            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, struct.error, NotImplementedError) as exc:
                 detail = " ".join(str(exc).split())[:80] or type(exc).__name__
                 raise DamagedOfficeFileError(
                     f"the {what} file is damaged or truncated: its part {info.filename} cannot be read ({detail}); get a fresh copy"

@@ -269,6 +269,8 @@ def office_result(path: Path, kind: str, doc_id: str, knowledge: Knowledge) -> D
     except OfficeFileError as exc:
         raise UnreadableOfficeError(str(exc)) from exc
     if not any(p.lines or p.grids for p in pages):
+        if kind == "doc":
+            raise UnreadableOfficeError("LibreOffice read no text from this old Word (.doc) file; it may be damaged — open it in Word and save it as .docx")
         raise NoRankingTableError(f"the {app} file holds no text; check that the right file was saved")
     if is_weekly_report(pages):
         return weekly_result(pages, None, doc_id)
