@@ -16,10 +16,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RAW, VARIANTS = ROOT / "tests/fixtures/raw", ROOT / "tests/fixtures/variants"
 DEFAULT = [
-    RAW / "laocai-2024-dti2023.pdf", RAW / "laocai-2024-dti2023.docx", VARIANTS / "laocai-2024-dti2023.doc",
+    RAW / "laocai-2024-dti2023.pdf",
+    RAW / "laocai-2024-dti2023.docx",
+    VARIANTS / "laocai-2024-dti2023.doc",
     VARIANTS / "laocai-2024-dti2023-mixed.xlsx",
-    RAW / "laocai-2017-qd512-ict2016.pdf", VARIANTS / "laocai-2017-qd512-ict2016-merged.docx",
-    RAW / "laocai-2017-qd512-ict2016-annex.xlsx", VARIANTS / "laocai-2017-qd512-ict2016-annex.xls",
+    RAW / "laocai-2017-qd512-ict2016.pdf",
+    VARIANTS / "laocai-2017-qd512-ict2016-merged.docx",
+    RAW / "laocai-2017-qd512-ict2016-annex.xlsx",
+    VARIANTS / "laocai-2017-qd512-ict2016-annex.xls",
 ]
 
 PROBE = r"""

@@ -79,8 +79,19 @@ def _open_zip(path: Path) -> zipfile.ZipFile:
 def _read_part(archive: zipfile.ZipFile, name: str, limit: int = MAX_PART_BYTES) -> bytes:
     try:
         data = archive.read(name) if archive.getinfo(name).file_size <= limit else b""
-    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, KeyError, struct.error, NotImplementedError) as exc:
-        raise DamagedOfficeFileError(f"the ZIP package is damaged: its part {name} cannot be read; get a fresh copy") from exc
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        OSError,
+        ValueError,
+        EOFError,
+        KeyError,
+        struct.error,
+        NotImplementedError,
+    ) as exc:
+        raise DamagedOfficeFileError(
+            f"the ZIP package is damaged: its part {name} cannot be read; get a fresh copy"
+        ) from exc
     return data
 
 
@@ -93,7 +104,8 @@ def _zip_kind(path: Path) -> str:
                     "the file is an OpenDocument (LibreOffice) file; save it as .docx or .xlsx"
                 )
             raise NotAnOfficeDocumentError(
-                "the file is a ZIP archive that holds no Word or Excel document; unpack it and put the documents in raw/"
+                "the file is a ZIP archive that holds no Word or Excel document; "
+                "unpack it and put the documents in raw/"
             )
         data = _read_part(archive, "[Content_Types].xml", 4 * 1024 * 1024)
     try:
@@ -113,7 +125,9 @@ def _zip_kind(path: Path) -> str:
         return "docx"
     if "xl/workbook.xml" in names:
         return "xlsx"
-    raise NotAnOfficeDocumentError("the file is an Office package that is neither a Word document nor an Excel workbook")
+    raise NotAnOfficeDocumentError(
+        "the file is an Office package that is neither a Word document nor an Excel workbook"
+    )
 
 
 def _word_encrypted(ole: olefile.OleFileIO) -> bool:
@@ -127,28 +141,38 @@ def _ole_kind(path: Path) -> str:
         ole = olefile.OleFileIO(str(path))
     except (OSError, ValueError, struct.error, IndexError) as exc:
         detail = " ".join(str(exc).split())[:80] or type(exc).__name__
-        raise DamagedOfficeFileError(f"the file is an old Office (OLE) file that is damaged or truncated ({detail}); get a fresh copy") from exc
+        raise DamagedOfficeFileError(
+            f"the file is an old Office (OLE) file that is damaged or truncated ({detail}); get a fresh copy"
+        ) from exc
     with ole:
         streams = {"/".join(entry).lower() for entry in ole.listdir()}
         if {"encryptedpackage", "encryptioninfo"} & streams:
-            raise EncryptedOfficeFileError("the Office file is password-protected (encrypted); ask the sender for an unprotected copy")
+            raise EncryptedOfficeFileError(
+                "the Office file is password-protected (encrypted); ask the sender for an unprotected copy"
+            )
         if "worddocument" in streams:
             try:
                 encrypted = _word_encrypted(ole)
             except (OSError, ValueError, struct.error) as exc:
                 raise DamagedOfficeFileError("the old Word (.doc) file is damaged; get a fresh copy") from exc
             if encrypted:
-                raise EncryptedOfficeFileError("the Word (.doc) file is password-protected; ask the sender for an unprotected copy")
+                raise EncryptedOfficeFileError(
+                    "the Word (.doc) file is password-protected; ask the sender for an unprotected copy"
+                )
             return "doc"
         if "workbook" in streams or "book" in streams:
             return "xls"
         if "powerpoint document" in streams:
-            raise NotAnOfficeDocumentError("the file is an old PowerPoint presentation, not a decision; save the decision itself")
-    raise NotAnOfficeDocumentError("the file is an old Office (OLE) file that holds neither a Word document nor an Excel workbook")
+            raise NotAnOfficeDocumentError(
+                "the file is an old PowerPoint presentation, not a decision; save the decision itself"
+            )
+    raise NotAnOfficeDocumentError(
+        "the file is an old Office (OLE) file that holds neither a Word document nor an Excel workbook"
+    )
 
 
 def office_kind(path: Path, head: bytes) -> str:
-    """"docx", "xlsx", "doc" or "xls" from the file's content (`head`: its first bytes)."""
+    """ "docx", "xlsx", "doc" or "xls" from the file's content (`head`: its first bytes)."""
     if head.startswith(ZIP_MAGIC):
         return _zip_kind(path)
     if head.startswith(OLE_MAGIC):
@@ -161,8 +185,10 @@ def is_office(head: bytes) -> bool:
 
 
 def _dtd_message(what: str, part: str) -> str:
-    return (f"the {what} file's XML part {part} declares a DTD or entities, which Office never writes "
-            "(an XML external-entity attack); refused")
+    return (
+        f"the {what} file's XML part {part} declares a DTD or entities, which Office never writes "
+        "(an XML external-entity attack); refused"
+    )
 
 
 _DTD_MARKS = tuple(m.encode(enc) for m in ("<!DOCTYPE", "<!ENTITY") for enc in ("utf-8", "utf-16-le", "utf-16-be"))
@@ -177,7 +203,9 @@ def check_package(path: Path, what: str) -> None:
     with _open_zip(path) as archive:
         infos = archive.infolist()
         if len(infos) > MAX_PARTS:
-            raise HostileOfficeFileError(f"the {what} file holds {len(infos)} parts (more than {MAX_PARTS}); refused as a zip bomb")
+            raise HostileOfficeFileError(
+                f"the {what} file holds {len(infos)} parts (more than {MAX_PARTS}); refused as a zip bomb"
+            )
         declared = sum(i.file_size for i in infos)
         big = next((i for i in infos if i.file_size > MAX_PART_BYTES), None)
         if big is not None or declared > MAX_PACKAGE_BYTES:
@@ -192,7 +220,11 @@ def check_package(path: Path, what: str) -> None:
                 with archive.open(info) as fh:
                     first = True
                     while chunk := fh.read(_CHUNK):
-                        if first and info.filename.lower().endswith((".xml", ".rels", ".vml")) and any(m in chunk for m in _DTD_MARKS):
+                        if (
+                            first
+                            and info.filename.lower().endswith((".xml", ".rels", ".vml"))
+                            and any(m in chunk for m in _DTD_MARKS)
+                        ):
                             raise HostileOfficeFileError(_dtd_message(what, info.filename))
                         first = False
                         size += len(chunk)
@@ -201,13 +233,24 @@ def check_package(path: Path, what: str) -> None:
                             raise HostileOfficeFileError(_bomb_message(what, info.filename))
             except OfficeFileError:
                 raise
-            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, struct.error, NotImplementedError) as exc:
+            except (
+                zipfile.BadZipFile,
+                zlib.error,
+                OSError,
+                EOFError,
+                ValueError,
+                struct.error,
+                NotImplementedError,
+            ) as exc:
                 detail = " ".join(str(exc).split())[:80] or type(exc).__name__
                 raise DamagedOfficeFileError(
-                    f"the {what} file is damaged or truncated: its part {info.filename} cannot be read ({detail}); get a fresh copy"
+                    f"the {what} file is damaged or truncated: its part {info.filename} cannot be read "
+                    f"({detail}); get a fresh copy"
                 ) from exc
 
 
 def _bomb_message(what: str, part: str) -> str:
-    return (f"the {what} file's {part} would inflate past {MAX_PART_BYTES // (1024 * 1024)} MB per part or "
-            f"{MAX_PACKAGE_BYTES // (1024 * 1024)} MB in all (a zip bomb or an unusually large file); refused")
+    return (
+        f"the {what} file's {part} would inflate past {MAX_PART_BYTES // (1024 * 1024)} MB per part or "
+        f"{MAX_PACKAGE_BYTES // (1024 * 1024)} MB in all (a zip bomb or an unusually large file); refused"
+    )

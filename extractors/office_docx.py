@@ -56,8 +56,11 @@ class _Styles:
             sid = style.get(qn("w:styleId"))
             rpr = style.find(qn("w:rPr"))
             based = style.find(qn("w:basedOn"))
-            self._styles[sid] = (_rpr_font(rpr), _on(rpr.find(qn("w:b"))) if rpr is not None else None,
-                                 based.get(qn("w:val")) if based is not None else None)
+            self._styles[sid] = (
+                _rpr_font(rpr),
+                _on(rpr.find(qn("w:b"))) if rpr is not None else None,
+                based.get(qn("w:val")) if based is not None else None,
+            )
             if style.get(qn("w:type")) == "paragraph" and style.get(qn("w:default")) in ("1", "true", "on"):
                 self.default_paragraph = sid
         defaults = root.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}")
@@ -75,7 +78,10 @@ class _Styles:
         if (font := _rpr_font(rpr)) is not None:
             return font
         run_style = rpr.find(qn("w:rStyle")) if rpr is not None else None
-        for sid in (run_style.get(qn("w:val")) if run_style is not None else None, paragraph_style or self.default_paragraph):
+        for sid in (
+            run_style.get(qn("w:val")) if run_style is not None else None,
+            paragraph_style or self.default_paragraph,
+        ):
             for font, _ in self._chain(sid):
                 if font:
                     return font
@@ -230,7 +236,9 @@ class _Pages:
     def line(self, line: _Line) -> None:
         text = " ".join(line.text.split())
         if text:
-            self.pages[-1].lines.append(TextLine(text, 0.0, self.y, self.width, self.y + ROW_HEIGHT, ROW_HEIGHT, line.bold))
+            self.pages[-1].lines.append(
+                TextLine(text, 0.0, self.y, self.width, self.y + ROW_HEIGHT, ROW_HEIGHT, line.bold)
+            )
             self.y += ROW_HEIGHT
 
     def table(self, tbl: etree._Element, styles: _Styles) -> None:
@@ -281,7 +289,9 @@ def read_docx_pages(path: Path, source: str = "docx") -> list[PageContent]:
         builder.blocks(document.element.body, styles)
     except (OpcError, KeyError, ValueError, AttributeError, TypeError, etree.LxmlError) as exc:
         detail = " ".join(str(exc).split())[:80] or type(exc).__name__
-        raise DamagedOfficeFileError(f"the Word file is damaged and cannot be read ({detail}); get a fresh copy") from exc
+        raise DamagedOfficeFileError(
+            f"the Word file is damaged and cannot be read ({detail}); get a fresh copy"
+        ) from exc
     pages = builder.pages
     if len(pages) > 1 and not (pages[-1].lines or pages[-1].grids):
         pages.pop()

@@ -40,8 +40,7 @@ def soffice() -> str | None:
 
 
 def _detail(stderr: bytes) -> str:
-    lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines()
-             if ln.strip() and "javaldx" not in ln]
+    lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip() and "javaldx" not in ln]
     return " ".join(" ".join(lines).split())[:100] or "no output file"
 
 
@@ -61,14 +60,29 @@ def converted(path: Path, kind: str, timeout_s: float = CONVERT_TIMEOUT_S) -> It
         shutil.copyfile(path, source)
         out = folder / "out"
         command = [
-            program, f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless", "--norestore",
-            "--nolockcheck", "--nodefault", "--convert-to", target, "--outdir", str(out), str(source),
+            program,
+            f"-env:UserInstallation={(folder / 'profile').as_uri()}",
+            "--headless",
+            "--norestore",
+            "--nolockcheck",
+            "--nodefault",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(out),
+            str(source),
         ]
         if (limiter := shutil.which("timeout")) is not None:
             command = [limiter, "-s", "KILL", str(int(timeout_s)), *command]
         env = dict(os.environ, HOME=str(folder))
-        proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                env=env, start_new_session=True)
+        proc = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            start_new_session=True,
+        )
         try:
             _, stderr = proc.communicate(timeout=timeout_s + 10)
         except subprocess.TimeoutExpired:

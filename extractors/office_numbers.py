@@ -50,7 +50,12 @@ def printed_number(value: float | int, number_format: str | None, decimal_comma:
     fmt = (number_format or "General").strip()
     negative = value < 0
     section = _QUOTED.sub("", _first_section(fmt))
-    if fmt.lower() in ("general", "@", "") or not any(ch in section for ch in "0#?") or "E" in section.upper() and "0E" in section.upper():
+    if (
+        fmt.lower() in ("general", "@", "")
+        or not any(ch in section for ch in "0#?")
+        or "E" in section.upper()
+        and "0E" in section.upper()
+    ):
         return _with_separators(_general(value), decimal_comma)
     if _DATE_CODES.search(section) and not re.search(r"[0#?]", section):
         return _with_separators(_general(value), decimal_comma)

@@ -98,7 +98,9 @@ class _Layout:
                 continue  # a value hidden under a merged range is not shown
             text = printed(v, decimal_comma).strip()
             if text:
-                self.anchors.setdefault(v.row, []).append(_Anchor(v.row, v.col, text, v.bold, merges.get((v.row, v.col))))
+                self.anchors.setdefault(v.row, []).append(
+                    _Anchor(v.row, v.col, text, v.bold, merges.get((v.row, v.col)))
+                )
         for row in self.anchors.values():
             row.sort(key=lambda a: a.col)
         self.occupied: set[int] = set(self.anchors)
@@ -155,7 +157,17 @@ def sheet_page(sheet: Sheet, decimal_comma: bool, source: str) -> PageContent:
     def add_line(a: _Anchor) -> None:
         for i, part in enumerate(p for p in a.text.split("\n") if p.strip()):
             top = a.row * ROW_HEIGHT + i * ROW_HEIGHT / 4
-            page.lines.append(TextLine(" ".join(part.split()), a.col * COL_WIDTH, top, (a.col + 1) * COL_WIDTH, top + ROW_HEIGHT, ROW_HEIGHT, a.bold))
+            page.lines.append(
+                TextLine(
+                    " ".join(part.split()),
+                    a.col * COL_WIDTH,
+                    top,
+                    (a.col + 1) * COL_WIDTH,
+                    top + ROW_HEIGHT,
+                    ROW_HEIGHT,
+                    a.bold,
+                )
+            )
 
     def add_table(rows: list[int]) -> None:
         if not rows:
@@ -164,8 +176,10 @@ def sheet_page(sheet: Sheet, decimal_comma: bool, source: str) -> PageContent:
         top = rows[0] * ROW_HEIGHT
         if is_layout_table(cells):
             lines = layout_lines(cells, top)
-            page.lines.extend(TextLine(ln.text, ln.x0 + c0 * COL_WIDTH, ln.top, ln.x1 + c0 * COL_WIDTH, ln.bottom, ln.size, ln.bold)
-                              for ln in lines)
+            page.lines.extend(
+                TextLine(ln.text, ln.x0 + c0 * COL_WIDTH, ln.top, ln.x1 + c0 * COL_WIDTH, ln.bottom, ln.size, ln.bold)
+                for ln in lines
+            )
         else:
             page.grids.append(office_grid(cells, n_rows, n_cols, sheet.number, top))
 

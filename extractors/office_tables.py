@@ -58,7 +58,12 @@ def _edges(start: float, widths: Sequence[float]) -> list[float]:
 
 
 def office_grid(
-    cells: Sequence[TableCell], n_rows: int, n_cols: int, page: int, top: float, col_widths: Sequence[float] = (),
+    cells: Sequence[TableCell],
+    n_rows: int,
+    n_cols: int,
+    page: int,
+    top: float,
+    col_widths: Sequence[float] = (),
 ) -> Grid:
     """A Grid of the stated cells; positions no cell covers become empty one-by-one cells."""
     widths = list(col_widths[:n_cols]) + [COL_WIDTH] * max(0, n_cols - len(col_widths))
@@ -73,7 +78,9 @@ def office_grid(
         if spots & covered or c.row >= n_rows or c.col >= n_cols:
             continue  # a malformed overlap: the first cell keeps the position
         covered |= spots
-        out.append(Cell(c.row, c.col, rowspan, colspan, xs[c.col], ys[c.row], xs[c.col + colspan], ys[c.row + rowspan], c.text))
+        out.append(
+            Cell(c.row, c.col, rowspan, colspan, xs[c.col], ys[c.row], xs[c.col + colspan], ys[c.row + rowspan], c.text)
+        )
     for r in range(n_rows):
         for k in range(n_cols):
             if (r, k) not in covered:
@@ -92,6 +99,10 @@ def layout_lines(cells: Sequence[TableCell], top: float, col_widths: Sequence[fl
         for text in cell.text.split("\n"):
             text = " ".join(text.split())
             if text:
-                lines.append(TextLine(text, xs[cell.col], y, xs[min(cell.col + cell.colspan, n_cols)], y + ROW_HEIGHT, bold=cell.bold))
+                lines.append(
+                    TextLine(
+                        text, xs[cell.col], y, xs[min(cell.col + cell.colspan, n_cols)], y + ROW_HEIGHT, bold=cell.bold
+                    )
+                )
                 y += ROW_HEIGHT
     return lines

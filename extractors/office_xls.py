@@ -29,7 +29,9 @@ def _value(book: xlrd.book.Book, sheet: xlrd.sheet.Sheet, r: int, c: int) -> She
     if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
         return None
     xf = book.xf_list[cell.xf_index] if cell.xf_index is not None else None
-    number_format = book.format_map[xf.format_key].format_str if xf is not None and xf.format_key in book.format_map else None
+    number_format = (
+        book.format_map[xf.format_key].format_str if xf is not None and xf.format_key in book.format_map else None
+    )
     font = book.font_list[xf.font_index] if xf is not None and xf.font_index < len(book.font_list) else None
     value: object = cell.value
     if kind == xlrd.XL_CELL_DATE:
@@ -51,7 +53,9 @@ def read_xls_sheets(path: Path) -> list[Sheet]:
         book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
     except xlrd.XLRDError as exc:
         if "encrypt" in str(exc).lower():
-            raise EncryptedOfficeFileError("the Excel (.xls) file is password-protected; ask the sender for an unprotected copy") from exc
+            raise EncryptedOfficeFileError(
+                "the Excel (.xls) file is password-protected; ask the sender for an unprotected copy"
+            ) from exc
         raise XlsReadError(str(exc)) from exc
     except (AssertionError, IndexError, KeyError, ValueError, TypeError, EOFError, OSError, UnicodeDecodeError) as exc:
         raise XlsReadError(f"{type(exc).__name__}: {exc}") from exc
@@ -68,7 +72,16 @@ def read_xls_sheets(path: Path) -> list[Sheet]:
                         sheet.values.append(value)
             sheet.merges = [Merge(rlo, clo, rhi - 1, chi - 1) for rlo, rhi, clo, chi in ws.merged_cells]
             sheets.append(sheet)
-    except (xlrd.XLRDError, AssertionError, IndexError, KeyError, ValueError, TypeError, EOFError, UnicodeDecodeError) as exc:
+    except (
+        xlrd.XLRDError,
+        AssertionError,
+        IndexError,
+        KeyError,
+        ValueError,
+        TypeError,
+        EOFError,
+        UnicodeDecodeError,
+    ) as exc:
         raise XlsReadError(f"{type(exc).__name__}: {exc}") from exc
     finally:
         book.release_resources()

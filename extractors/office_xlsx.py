@@ -30,8 +30,16 @@ def _sheet(ws, number: int) -> Sheet:
             if cell.value is None or getattr(cell, "coordinate", None) is None:
                 continue
             font = cell.font
-            sheet.values.append(SheetValue(cell.row - 1, cell.column - 1, cell.value, cell.number_format,
-                                           font.name if font is not None else None, bool(font is not None and font.b)))
+            sheet.values.append(
+                SheetValue(
+                    cell.row - 1,
+                    cell.column - 1,
+                    cell.value,
+                    cell.number_format,
+                    font.name if font is not None else None,
+                    bool(font is not None and font.b),
+                )
+            )
     for rng in ws.merged_cells.ranges:
         sheet.merges.append(Merge(rng.min_row - 1, rng.min_col - 1, rng.max_row - 1, rng.max_col - 1))
     return sheet
@@ -44,11 +52,24 @@ def read_xlsx_sheets(path: Path) -> list[Sheet]:
             workbook = openpyxl.load_workbook(fh, data_only=True, read_only=False)
             # hidden sheets are not printed; chartsheets hold no cells
             sheets = [_sheet(ws, i + 1) for i, ws in enumerate(workbook.worksheets) if ws.sheet_state == "visible"]
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, AttributeError, IndexError, SyntaxError) as exc:
+    except (
+        InvalidFileException,
+        zipfile.BadZipFile,
+        KeyError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        SyntaxError,
+    ) as exc:
         if "defused" in type(exc).__module__:
-            raise DamagedOfficeFileError("the Excel file's XML declares entities, which Office never writes; refused") from exc
+            raise DamagedOfficeFileError(
+                "the Excel file's XML declares entities, which Office never writes; refused"
+            ) from exc
         detail = " ".join(str(exc).split())[:80] or type(exc).__name__
-        raise DamagedOfficeFileError(f"the Excel file is damaged and cannot be read ({detail}); get a fresh copy") from exc
+        raise DamagedOfficeFileError(
+            f"the Excel file is damaged and cannot be read ({detail}); get a fresh copy"
+        ) from exc
     return sheets
 
 
@@ -56,7 +77,9 @@ def workbook_pages(sheets: list[Sheet], source: str) -> list[PageContent]:
     """Pages of a workbook's sheets; a workbook with nothing on any visible sheet is an error."""
     pages = sheets_to_pages(sheets, source)
     if not pages:
-        raise EmptyWorkbookError("the workbook has no filled cells on any visible sheet; check that the right file was saved")
+        raise EmptyWorkbookError(
+            "the workbook has no filled cells on any visible sheet; check that the right file was saved"
+        )
     return pages
 
 

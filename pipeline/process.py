@@ -104,8 +104,14 @@ def sniff(path: Path) -> str:
             raise UnreadableOfficeError(str(exc)) from exc
     for magic, kind in _OTHER_KINDS:
         if head.startswith(magic):
-            raise NotADocumentError(f"the file is {kind}, not a PDF, Word, Excel or HTML document; save the original document under this name")
-    raise NotADocumentError("the file is neither a PDF, a Word or Excel file nor an HTML page (unknown content); check what was saved under this name")
+            raise NotADocumentError(
+                f"the file is {kind}, not a PDF, Word, Excel or HTML document; "
+                "save the original document under this name"
+            )
+    raise NotADocumentError(
+        "the file is neither a PDF, a Word or Excel file nor an HTML page (unknown content); "
+        "check what was saved under this name"
+    )
 
 
 _DAMAGED = (PdfminerException, PSException, PDFSyntaxError, ValueError, KeyError, TypeError, AttributeError, IndexError, EOFError)
@@ -270,7 +276,10 @@ def office_result(path: Path, kind: str, doc_id: str, knowledge: Knowledge) -> D
         raise UnreadableOfficeError(str(exc)) from exc
     if not any(p.lines or p.grids for p in pages):
         if kind == "doc":
-            raise UnreadableOfficeError("LibreOffice read no text from this old Word (.doc) file; it may be damaged — open it in Word and save it as .docx")
+            raise UnreadableOfficeError(
+                "LibreOffice read no text from this old Word (.doc) file; it may be damaged — "
+                "open it in Word and save it as .docx"
+            )
         raise NoRankingTableError(f"the {app} file holds no text; check that the right file was saved")
     if is_weekly_report(pages):
         return weekly_result(pages, None, doc_id)
@@ -282,7 +291,9 @@ def office_result(path: Path, kind: str, doc_id: str, knowledge: Knowledge) -> D
     try:
         raw = raw_decision(pages, knowledge)
     except NoRankingTableError as exc:
-        raise NoRankingTableError(f"the {app} file holds no ranking table (no table with unit names and scores)") from exc
+        raise NoRankingTableError(
+            f"the {app} file holds no ranking table (no table with unit names and scores)"
+        ) from exc
     return ranking_result(dataclasses.replace(raw, pages=None), doc_id, knowledge)
 
 

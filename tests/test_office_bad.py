@@ -29,22 +29,24 @@ DOC = FIXTURES / "variants" / "laocai-2024-dti2023.doc"
 SECRET = "dti-secret-7f3a"
 
 EXPECTED = {
-    "truncated.docx": "the file is a ZIP package (Word/Excel) that is damaged or truncated (File is not a zip file); get a fresh copy",
+    "truncated.docx": "the file is a ZIP package (Word/Excel) that is damaged or truncated (File is not a zip file); "
+    "get a fresh copy",
     "crc.xlsx": "the Excel file is damaged or truncated: its part xl/worksheets/sheet1.xml cannot be read "
-                "(Error -3 while decompressing data: invalid distance too far back); get a fresh copy",
+    "(Error -3 while decompressing data: invalid distance too far back); get a fresh copy",
     "password.xlsx": "the Office file is password-protected (encrypted); ask the sender for an unprotected copy",
     "empty.xlsx": "the workbook has no filled cells on any visible sheet; check that the right file was saved",
-    "no-table.docx": "the Word file holds no table, only running text; a ranking decision prints its results as a table "
-                     "(check that the appendix is in this file)",
+    "no-table.docx": "the Word file holds no table, only running text; a ranking decision prints its results as a "
+    "table (check that the appendix is in this file)",
     "broken.doc": "LibreOffice could not convert this old Word (.doc) file (Error: source file could not be loaded); "
-                  "it may be damaged or protected — open it in Word and save it as .docx",
+    "it may be damaged or protected — open it in Word and save it as .docx",
     "bomb.docx": "the Word file's word/document.xml would inflate past 64 MB per part or 256 MB in all "
-                 "(a zip bomb or an unusually large file); refused",
+    "(a zip bomb or an unusually large file); refused",
     "xxe.docx": "the Word file's XML part word/document.xml declares a DTD or entities, which Office never writes "
-                "(an XML external-entity attack); refused",
+    "(an XML external-entity attack); refused",
     "xxe.xlsx": "the Excel file's XML part xl/worksheets/sheet1.xml declares a DTD or entities, which Office never "
-                "writes (an XML external-entity attack); refused",
-    "archive.docx": "the file is a ZIP archive that holds no Word or Excel document; unpack it and put the documents in raw/",
+    "writes (an XML external-entity attack); refused",
+    "archive.docx": "the file is a ZIP archive that holds no Word or Excel document; "
+    "unpack it and put the documents in raw/",
 }
 
 
@@ -163,10 +165,10 @@ def test_the_libraries_themselves_never_resolve_external_entities(tmp_path, secr
     """Beneath the package check: python-docx (lxml, resolve_entities off) and openpyxl (defusedxml)
     neither read a local file nor fetch a URL named by an entity."""
     for url in (secret_file.as_uri(), http_entity):
-        _rewrite(DOCX, tmp_path / "x.docx", "word/document.xml", lambda d: _xxe(d, url))
+        _rewrite(DOCX, tmp_path / "x.docx", "word/document.xml", lambda d, url=url: _xxe(d, url))
         text = "\n".join(p.text for p in docx.Document(str(tmp_path / "x.docx")).paragraphs)
         assert SECRET not in text
-        _rewrite(XLSX, tmp_path / "x.xlsx", "xl/worksheets/sheet1.xml", lambda d: _xxe(d, url))
+        _rewrite(XLSX, tmp_path / "x.xlsx", "xl/worksheets/sheet1.xml", lambda d, url=url: _xxe(d, url))
         try:
             wb = openpyxl.load_workbook(tmp_path / "x.xlsx")
             cells = " ".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row)
@@ -180,5 +182,7 @@ def test_without_libreoffice_a_doc_is_quarantined_saying_what_to_install(monkeyp
     monkeypatch.setattr(office_legacy, "soffice", lambda: None)
     with pytest.raises(UnreadableOfficeError) as err:
         process_file(DOC)
-    assert str(err.value) == ("reading an old Word (.doc) file needs LibreOffice, which is not installed; "
-                              "install it (apt-get install libreoffice-writer-nogui) or save the file as .docx")
+    assert str(err.value) == (
+        "reading an old Word (.doc) file needs LibreOffice, which is not installed; "
+        "install it (apt-get install libreoffice-writer-nogui) or save the file as .docx"
+    )

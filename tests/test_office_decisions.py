@@ -7,12 +7,13 @@ other renderings of the same truth (``tests/fixtures/make_office_variants.py``).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
+from extractors import office_xls
 from extractors.office_docx import read_docx_pages
+from extractors.office_numbers import printed_number
+from extractors.office_xls import XlsReadError, read_xls_pages
 from extractors.office_xlsx import read_xlsx_pages
 from pipeline.process import process_file, sniff
 from tests.conftest import run_on
@@ -50,8 +51,11 @@ def test_document_metadata_matches_truth(office_run, path, truth_id, source):
     assert pd.isna(doc["pages"])  # a Word file or workbook stores no pagination
 
 
-@pytest.mark.parametrize("path,truth_id,source", [c for c in CASES if c[1] == "laocai-2024-dti2023"],
-                         ids=[c[0].name for c in CASES if c[1] == "laocai-2024-dti2023"])
+@pytest.mark.parametrize(
+    "path,truth_id,source",
+    [c for c in CASES if c[1] == "laocai-2024-dti2023"],
+    ids=[c[0].name for c in CASES if c[1] == "laocai-2024-dti2023"],
+)
 def test_averages_are_not_units_and_checks_pass(office_run, path, truth_id, source):
     averages = process_file(path).averages  # averages are not a curated file: read them from the result
     truth = truth_csv(truth_id, "averages")
@@ -91,8 +95,14 @@ def test_layout_tables_feed_metadata_not_grids():
     pages = read_docx_pages(RAW / "laocai-2024-dti2023.docx")
     assert pages[0].grids == []  # header/motto and signature tables are layout, not data
     first = [line.text for line in pages[0].lines]
-    assert first[:6] == ["ỦY BAN NHÂN DÂN", "TỈNH LÀO CAI", "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM",
-                         "Độc lập - Tự do - Hạnh phúc", "Số: /QĐ-UBND", "Lào Cai, ngày tháng năm 2024"]
+    assert first[:6] == [
+        "ỦY BAN NHÂN DÂN",
+        "TỈNH LÀO CAI",
+        "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "Số: /QĐ-UBND",
+        "Lào Cai, ngày tháng năm 2024",
+    ]
     assert "Trịnh Xuân Trường" in first
     assert [len(g.cells) for g in pages[1].grids] == [20 * 5, 23 * 5, 11 * 5]
 
@@ -100,7 +110,9 @@ def test_layout_tables_feed_metadata_not_grids():
 def test_workbook_tables_one_under_another_and_numbers_as_printed():
     (page,) = read_xlsx_pages(RAW / "laocai-2017-qd512-ict2016-annex.xlsx")
     assert [(g.n_rows, g.n_cols) for g in page.grids] == [(26, 9), (13, 10)]
-    assert [ln.text for ln in page.lines][2] == "(Ban hành kèm theo Quyết định số 512/QĐ-UBND ngày 16/02/2017 của UBND tỉnh Lào Cai)"
+    assert [ln.text for ln in page.lines][
+        2
+    ] == "(Ban hành kèm theo Quyết định số 512/QĐ-UBND ngày 16/02/2017 của UBND tỉnh Lào Cai)"
     matrix = page.grids[0].text_matrix()
     noi_vu = next(r for r in matrix if r[1] == "Sở Nội vụ")
     assert noi_vu == ["5", "Sở Nội vụ", "12", "36", "10.5", "12", "7", "14", "91.5"]  # numeric cells as printed
@@ -124,3 +136,57 @@ def test_kind_is_sniffed_from_content_not_name(tmp_path, path, kind):
     misnamed = tmp_path / "decision.pdf"
     misnamed.write_bytes(path.read_bytes())
     assert sniff(misnamed) == kind
+
+
+@pytest.mark.parametrize(
+    "value,number_format,decimal_comma,shown",
+    [
+        (10.5, "General", False, "10.5"),
+        (12, "General", False, "12"),
+        (12.0, "General", False, "12"),
+        (1.1 * 3, "General", False, "3.3"),  # 3.3000000000000003: float noise past 15 digits is not printed
+        (0.1 + 0.2, "General", True, "0,3"),
+        (731.61, "0.00", True, "731,61"),
+        (717.7, "0.00", True, "717,70"),
+        (0.7316, "0.00%", True, "73,16%"),
+        (1000, "#,##0.00", True, "1.000,00"),
+        (1000, "#,##0.00", False, "1,000.00"),
+        (91.5, "0", False, "92"),
+        (-3.5, "0.00;(0.00)", False, "-3.50"),
+    ],
+)
+def test_numeric_cells_print_as_the_sheet_shows_them(value, number_format, decimal_comma, shown):
+    assert printed_number(value, number_format, decimal_comma) == shown
+
+
+def test_xls_that_xlrd_cannot_read_goes_through_libreoffice(monkeypatch):
+    xls = VARIANTS / "laocai-2017-qd512-ict2016-annex.xls"
+    direct = read_xls_pages(xls)
+
+    def refuse(path):
+        raise XlsReadError("unsupported BIFF version")
+
+    monkeypatch.setattr(office_xls, "read_xls_sheets", refuse)
+    converted = read_xls_pages(xls)
+    assert [p.text_source for p in converted] == ["xls"]
+    assert [g.text_matrix() for g in converted[0].grids] == [g.text_matrix() for g in direct[0].grids]
+    assert [ln.text for ln in converted[0].lines] == [ln.text for ln in direct[0].lines]
+
+
+def test_macro_enabled_workbook_is_read_as_a_workbook(tmp_path):
+    """An .xlsm differs from an .xlsx only by its main part's content type."""
+    import zipfile
+
+    xlsm = tmp_path / "annex.xlsm"
+    with zipfile.ZipFile(RAW / "laocai-2017-qd512-ict2016-annex.xlsx") as zin, zipfile.ZipFile(xlsm, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b"spreadsheetml.sheet.main+xml", b"MISSING")
+                data = data.replace(b"application/vnd.openxmlformats-officedocument.MISSING",
+                                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+                assert b"macroEnabled" in data
+            zout.writestr(info, data)
+    assert sniff(xlsm) == "xlsx"
+    result = process_file(xlsm)
+    assert score_mismatches(result.scores, "laocai-2017-qd512-ict2016") == []
