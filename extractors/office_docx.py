@@ -242,6 +242,12 @@ class _Pages:
             self.y += ROW_HEIGHT
 
     def table(self, tbl: etree._Element, styles: _Styles) -> None:
+        if tbl.find(f"{qn('w:tr')}/{qn('w:tc')}/{qn('w:tbl')}") is not None:
+            # a frame table holding tables (an appendix boxed in one cell): read its cells as running content
+            for tr in tbl.findall(qn("w:tr")):
+                for tc in tr.findall(qn("w:tc")):
+                    self.blocks(tc, styles)
+            return
         cells, n_rows, n_cols, widths = _table_cells(tbl, styles)
         if not cells:
             return
