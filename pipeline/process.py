@@ -8,6 +8,7 @@ on; the batch runner turns them into a quarantined documents row.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import hashlib
 import os
 import signal
@@ -24,6 +25,8 @@ from pdfplumber.utils.exceptions import PdfminerException
 from extractors.layouts import LayoutError, extract_tables
 from extractors.metadata import read_metadata, stated_maxima, stated_tier_rules
 from extractors.news import NewsFormatError, is_news_html, read_news_html
+from extractors.office import OFFICE_KINDS, WORD_KINDS, read_office_pages
+from extractors.office_container import OfficeFileError, is_office, office_kind
 from extractors.page import PageContent
 from extractors.raw import RawDocument
 from extractors.text_pdf import has_text_layer, read_text_page
@@ -53,6 +56,10 @@ class NoRankingTableError(DocumentError):
     pass
 
 
+class UnreadableOfficeError(DocumentError):
+    """A Word or Excel file that is damaged, protected, hostile or cannot be converted."""
+
+
 @dataclass
 class DocumentResult:
     """Everything one document contributes to curated/."""
@@ -78,13 +85,11 @@ _OTHER_KINDS = (
     (b"\x89PNG", "a PNG image"),
     (b"II*\x00", "a TIFF image"),
     (b"MM\x00*", "a TIFF image"),
-    (b"PK\x03\x04", "a ZIP archive (or a Word/Excel file)"),
-    (b"\xd0\xcf\x11\xe0", "an old Word/Excel file"),
 )
 
 
 def sniff(path: Path) -> str:
-    """The file's kind from its bytes: "pdf" or "html"."""
+    """The file's kind from its bytes: "pdf", "html", or an Office kind ("docx", "xlsx", "doc", "xls")."""
     with open(path, "rb") as fh:
         head = fh.read(4096)
     if not head:
@@ -93,10 +98,21 @@ def sniff(path: Path) -> str:
         return "pdf"
     if is_news_html(head):
         return "html"
+    if is_office(head):
+        try:
+            return office_kind(path, head)
+        except OfficeFileError as exc:
+            raise UnreadableOfficeError(str(exc)) from exc
     for magic, kind in _OTHER_KINDS:
         if head.startswith(magic):
-            raise NotADocumentError(f"the file is {kind}, not a PDF or HTML page; save the original document under this name")
-    raise NotADocumentError("the file is neither a PDF nor an HTML page (unknown content); check what was saved under this name")
+            raise NotADocumentError(
+                f"the file is {kind}, not a PDF, Word, Excel or HTML document; "
+                "save the original document under this name"
+            )
+    raise NotADocumentError(
+        "the file is neither a PDF, a Word or Excel file nor an HTML page (unknown content); "
+        "check what was saved under this name"
+    )
 
 
 _DAMAGED = (PdfminerException, PSException, PDFSyntaxError, ValueError, KeyError, TypeError, AttributeError, IndexError, EOFError)
@@ -193,7 +209,7 @@ def read_pdf_pages(path: Path, ocr_workers: int = 1) -> tuple[list[PageContent],
 def text_source(pages: list[PageContent]) -> str:
     """How the text was read, judged by the pages that had any (blank pages do not count)."""
     kinds = {p.text_source for p in pages if p.lines or p.grids} or {p.text_source for p in pages}
-    return "text_layer" if kinds == {"text_layer"} else "ocr" if kinds == {"ocr"} else "mixed"
+    return kinds.pop() if len(kinds) == 1 else "mixed"
 
 
 def raw_decision(pages: list[PageContent], knowledge: Knowledge) -> RawDocument:
@@ -245,6 +261,8 @@ def process_file(path: Path, doc_id: str | None = None, knowledge: Knowledge | N
         except NewsFormatError as exc:
             raise NoRankingTableError(f"the HTML page holds no ranking news article ({exc})") from exc
         return ranking_result(raw, doc_id, knowledge)
+    if kind in OFFICE_KINDS:
+        return office_result(path, kind, doc_id, knowledge)
     pages, n_pages = read_pdf_pages(path, ocr_workers)
     if not any(p.lines or p.grids for p in pages):
         raise NoRankingTableError("no text could be read on any page (blank pages or an unreadable scan); rescan at 300 dpi")
@@ -254,7 +272,38 @@ def process_file(path: Path, doc_id: str | None = None, knowledge: Knowledge | N
     return ranking_result(raw, doc_id, knowledge)
 
 
-def weekly_result(pages: list[PageContent], n_pages: int, doc_id: str) -> DocumentResult:
+def office_result(path: Path, kind: str, doc_id: str, knowledge: Knowledge) -> DocumentResult:
+    """A Word or Excel file: its pages go the PDF's way. A Word file or workbook stores no
+    pagination, so `pages` is null (rows' source_page is the stored-break page or the sheet)."""
+    app = "Word" if kind in WORD_KINDS else "Excel"
+    try:
+        pages = read_office_pages(path, kind)
+    except OfficeFileError as exc:
+        raise UnreadableOfficeError(str(exc)) from exc
+    if not any(p.lines or p.grids for p in pages):
+        if kind == "doc":
+            raise UnreadableOfficeError(
+                "LibreOffice read no text from this old Word (.doc) file; it may be damaged — "
+                "open it in Word and save it as .docx"
+            )
+        raise NoRankingTableError(f"the {app} file holds no text; check that the right file was saved")
+    if is_weekly_report(pages):
+        return weekly_result(pages, None, doc_id)
+    if kind in WORD_KINDS and not any(p.grids for p in pages):
+        raise NoRankingTableError(
+            "the Word file holds no table, only running text; a ranking decision prints its results as a table "
+            "(check that the appendix is in this file)"
+        )
+    try:
+        raw = raw_decision(pages, knowledge)
+    except NoRankingTableError as exc:
+        raise NoRankingTableError(
+            f"the {app} file holds no ranking table (no table with unit names and scores)"
+        ) from exc
+    return ranking_result(dataclasses.replace(raw, pages=None), doc_id, knowledge)
+
+
+def weekly_result(pages: list[PageContent], n_pages: int | None, doc_id: str) -> DocumentResult:
     try:
         report = extract_weekly(pages)
     except WeeklyReportError as exc:

@@ -39,7 +39,7 @@ TABLES: dict[str, tuple[Col, ...]] = {
         Col("province", "string"), Col("issuer", "string"), Col("decision_number", "string"),
         Col("decision_date", "date"), Col("assessment_year", "int16"),
         Col("framework", "string", isin=frozenset({"ict_index", "dti"})), Col("pages", "int16"),
-        Col("text_source", "string", isin=frozenset({"text_layer", "ocr", "mixed", "html"})),
+        Col("text_source", "string", isin=frozenset({"text_layer", "ocr", "mixed", "html", "docx", "doc", "xlsx", "xls"})),
     ),
     "scores": _spec(
         Col("doc_id", "string", False), Col("province", "string", False), Col("assessment_year", "int16", False),
