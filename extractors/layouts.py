@@ -19,14 +19,12 @@ from extractors.page import PageContent, TextLine
 from extractors.raw import Correction, RawAverage, RawComponent, RawRow, RawTable
 from normalizers.frameworks import Knowledge
 from normalizers.numbers import looks_numeric
-from normalizers.text import clean_printed, text_key
+from normalizers.text import clean_printed, strip_edge_marks, text_key
 
 _MAX_IN_HEADER = re.compile(r"\(\s*(?:tối đa\s*)?(\d[\d.,]*)\s*(?:điểm)?\s*\)\s*$", re.IGNORECASE)
 # OCR'd header ending in a bracketed number whose "(" was lost ("xã 0)" for "xã (10)"): the
 # maximum is unreadable, and the fragment is not part of the name.
 _BROKEN_MAX = re.compile(r"\s+\S*\d[\d.,]*\s*\)\s*$")
-# Stray marks OCR leaves at the ends of a cell: specks, ruling remnants, a dot of dust.
-_OCR_EDGE_JUNK = "._,'‘’`~|"
 _NUMBERED = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.|[a-zđ]\))\s+\S", re.IGNORECASE)
 _PAGE_NUMBER = re.compile(r"^[-–\s]*\d{1,3}[-–\s]*$")
 
@@ -128,7 +126,7 @@ def _split_max(header: str, ocr: bool = False) -> tuple[str, str | None]:
 
 def ocr_tidy(text: str) -> str:
     """An OCR'd name or header without the stray marks left at its ends ("Sở Nội vụ.", "'Hạ tầng")."""
-    return text.strip(_OCR_EDGE_JUNK + " ").strip() or text
+    return strip_edge_marks(text)
 
 
 def assign_columns(grid: Grid, header_rows: list[int], data_rows: list[int], maxima_row: int | None, knowledge: Knowledge) -> Columns | None:
