@@ -232,3 +232,21 @@ def test_edition_maxima_must_add_up_to_the_group_maximum(tmp_path):
     bad.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(FrameworkDataError, match="add up to 101"):
         load_knowledge(str(bad))
+
+
+def test_misread_heading_numeral_takes_its_place_in_the_sequence():
+    """"IL." is "II." or "I."; as the first of two numbered headings it is "I."."""
+    from extractors.layouts import _fix_ocr_numeral, _number_misread_headings
+    from extractors.raw import Correction
+
+    printed = "IL. Các cơ quan, đơn vị cấp tỉnh:"
+    first = RawTable(_fix_ocr_numeral(printed), "so_ban_nganh", None,
+                     corrections=[Correction("group_title", printed, _fix_ocr_numeral(printed), "OCR misread the heading's Roman numeral")])
+    second = RawTable("II. UBND các huyện, thành phố:", "huyen", None)
+    assert first.group_title.startswith("II.")
+    _number_misread_headings([first, second])
+    assert (first.group_title, second.group_title) == ("I. Các cơ quan, đơn vị cấp tỉnh:", "II. UBND các huyện, thành phố:")
+    assert first.corrections[0].printed == printed and first.corrections[0].corrected == first.group_title
+    lone = RawTable("II. Khác", None, None, corrections=[Correction("group_title", "IL. Khác", "II. Khác", "OCR misread the heading's Roman numeral")])
+    _number_misread_headings([lone, RawTable("III. Sau", None, None)])  # the other one out of place: left as read
+    assert lone.group_title == "II. Khác"
