@@ -19,14 +19,12 @@ from extractors.page import PageContent, TextLine
 from extractors.raw import Correction, RawAverage, RawComponent, RawRow, RawTable
 from normalizers.frameworks import Knowledge
 from normalizers.numbers import looks_numeric
-from normalizers.text import clean_printed, text_key
+from normalizers.text import clean_printed, strip_edge_marks, text_key
 
 _MAX_IN_HEADER = re.compile(r"\(\s*(?:tối đa\s*)?(\d[\d.,]*)\s*(?:điểm)?\s*\)\s*$", re.IGNORECASE)
 # OCR'd header ending in a bracketed number whose "(" was lost ("xã 0)" for "xã (10)"): the
 # maximum is unreadable, and the fragment is not part of the name.
 _BROKEN_MAX = re.compile(r"\s+\S*\d[\d.,]*\s*\)\s*$")
-# Stray marks OCR leaves at the ends of a cell: specks, ruling remnants, a dot of dust.
-_OCR_EDGE_JUNK = "._,'‘’`~|"
 _NUMBERED = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.|[a-zđ]\))\s+\S", re.IGNORECASE)
 _PAGE_NUMBER = re.compile(r"^[-–\s]*\d{1,3}[-–\s]*$")
 
@@ -128,7 +126,7 @@ def _split_max(header: str, ocr: bool = False) -> tuple[str, str | None]:
 
 def ocr_tidy(text: str) -> str:
     """An OCR'd name or header without the stray marks left at its ends ("Sở Nội vụ.", "'Hạ tầng")."""
-    return text.strip(_OCR_EDGE_JUNK + " ").strip() or text
+    return strip_edge_marks(text)
 
 
 def assign_columns(grid: Grid, header_rows: list[int], data_rows: list[int], maxima_row: int | None, knowledge: Knowledge) -> Columns | None:
@@ -238,7 +236,7 @@ def heading_from_lines(lines: list[TextLine], knowledge: Knowledge) -> _Heading 
     confidence = min(lines[k].confidence for k in range(j + 1, i + 1))
     correction = None
     if lines[i].confidence < 1.0 and (fixed := _fix_ocr_numeral(title)) != title:
-        correction = Correction("group_title", title, fixed, "OCR misread the heading's Roman numeral")
+        correction = Correction("group_title", title, fixed, _NUMERAL_REASON)
         title = fixed
     code = knowledge.group_code(title)
     if code is None and not _NUMBERED.match(title) and not upper:
@@ -398,4 +396,37 @@ def extract_tables(pages: list[PageContent], knowledge: Knowledge) -> list[RawTa
     tables = [t for t in tables if t.rows]
     if not tables:
         raise LayoutError("no ranking table found (no ruled table with unit names and scores)")
+    _number_misread_headings(tables)
     return tables
+
+
+_NUMERAL_REASON = "OCR misread the heading's Roman numeral"
+
+
+def _numeral_readings(printed: str) -> set[str]:
+    """Roman numerals an OCR'd numeral may stand for: each "L", "l", "1", "|" an "I" or a speck."""
+    readings = {""}
+    for ch in printed:
+        options = {"I", ""} if ch in "Ll1|" else {ch}
+        readings = {r + o for r in readings for o in options}
+    return {r for r in readings if r in _ROMAN}
+
+
+def _number_misread_headings(tables: list[RawTable]) -> None:
+    """A misread numeral takes the place its table has in the document's I, II, III ... sequence.
+
+    "IL." reads as "II." or "I."; the first of two numbered headings is "I.". Only when every
+    other numbered heading sits at its own place in the sequence (in place, as a Correction).
+    """
+    numbered = [(t, m) for t in tables if (m := _OCR_NUMERAL.match(t.group_title or ""))]
+    for k, (table, match) in enumerate(numbered):
+        fix = next((c for c in table.corrections if c.field == "group_title" and c.reason == _NUMERAL_REASON), None)
+        if fix is None or k >= len(_ROMAN) or match.group(1) == _ROMAN[k]:
+            continue
+        others_in_place = all(m.group(1) == _ROMAN[j] for j, (t, m) in enumerate(numbered) if t is not table and j < len(_ROMAN))
+        printed = _OCR_NUMERAL.match(fix.printed)
+        if not others_in_place or printed is None or _ROMAN[k] not in _numeral_readings(printed.group(1)):
+            continue
+        table.group_title = _ROMAN[k] + table.group_title[len(match.group(1)):]
+        table.corrections[table.corrections.index(fix)] = Correction(
+            "group_title", fix.printed, table.group_title, f"{_NUMERAL_REASON} (the heading's place among the numbered headings)")

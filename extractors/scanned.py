@@ -149,12 +149,16 @@ def _upside_down(page: np.ndarray) -> bool:
     """Is the (binarised, black-on-white) page upside down?
 
     OSD when its traineddata is installed (Debian: tesseract-ocr-osd); otherwise compare
-    the OCR confidence of a strip read both ways.
+    the OCR confidence of a strip read both ways. OSD's "180" is confirmed that way too:
+    on a 200 dpi landscape table it turned an upright page over (strip confidence 66
+    upright against 39 turned), and a page read upside down loses every row on it.
     """
     if _has_osd():
         verdict = _upside_down_osd(255 - page)
-        if verdict is not None:
-            return verdict
+        if verdict is False:
+            return False
+        if verdict is True:
+            return _strip_confidence(cv2.rotate(page, cv2.ROTATE_180)) > _strip_confidence(page)
     return _strip_confidence(cv2.rotate(page, cv2.ROTATE_180)) > _strip_confidence(page) + 5
 
 

@@ -494,6 +494,22 @@ def _doubts(raw: str, value, num, den, confidence: float, prose: bool, know: _Kn
     return out
 
 
+def _row_text_doubts(table: _Table, cells: list[str], confs: list[float]) -> list[tuple[str, str]]:
+    """The row's label and unit of measure read with low confidence: every value of the row is in doubt with them.
+
+    A record is its row label, column and value together; a misread label ("đoàn thế" for
+    "đoàn thể", confidence 0.60) or unit ("vé)" for "%", 0.55) makes each of the row's
+    records wrong, so each is flagged, not only the value cells OCR doubted.
+    """
+    out: list[tuple[str, str]] = []
+    for col, what in ((table.label_col, "row label"), (table.unit_col, "unit of measure")):
+        if col is None or col >= len(cells) or not cells[col] or col >= len(confs) or confs[col] >= LOW_CONFIDENCE:
+            continue
+        out.append(("low_confidence", f"the {what} {cells[col]!r} was read by OCR with confidence {confs[col]:.2f} "
+                                      f"(below {LOW_CONFIDENCE:.2f}); check it against the document"))
+    return out
+
+
 def _records(table: _Table, know: _Knowledge, ocr_pages: set[int] | None = None,
              issues: list[WeeklyIssue] | None = None) -> list[dict]:
     spec = table.spec
@@ -512,6 +528,7 @@ def _records(table: _Table, know: _Knowledge, ocr_pages: set[int] | None = None,
         unit = cells[table.unit_col] if table.unit_col is not None else None
         if target_col is not None:
             _move_lone_trailing(cells, table.data_cols, target_col, know, confs)
+        row_doubts = _row_text_doubts(table, cells, confs) if page in ocr_pages else []
         for col in table.data_cols:
             raw = cells[col]
             if prose_results:
@@ -519,7 +536,7 @@ def _records(table: _Table, know: _Knowledge, ocr_pages: set[int] | None = None,
             else:
                 value, num, den = parse_cell(raw)
             if page in ocr_pages and issues is not None:
-                for code, message in _doubts(raw, value, num, den, confs[col], prose_results, know):
+                for code, message in _doubts(raw, value, num, den, confs[col], prose_results, know) + row_doubts:
                     issues.append(WeeklyIssue(code, spec.code, index, label or None, table.labels[col], raw or None,
                                               f"{spec.code} row {index} ({label or row_no}), {table.labels[col]!r}: {message}",
                                               "error"))

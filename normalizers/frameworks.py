@@ -63,6 +63,20 @@ def tier_for_pct(pct: float, tiers: tuple[Tier, ...]) -> Tier | None:
 
 
 @dataclass(frozen=True)
+class EditionGroup:
+    """One group's component maxima in an edition of a framework, in printed order."""
+
+    max_score: float
+    components: tuple[tuple[str, float], ...]  # (component code, maximum)
+
+
+@dataclass(frozen=True)
+class Edition:
+    name: str
+    groups: dict[str, EditionGroup]
+
+
+@dataclass(frozen=True)
 class Framework:
     code: str
     description: str
@@ -70,6 +84,20 @@ class Framework:
     default_max: float
     tiers: tuple[Tier, ...]
     thresholds_known: bool
+    editions: tuple[Edition, ...] = ()
+
+    def edition_maxima(self, group: str, codes: list[str], legible: list[float | None],
+                       max_score: float) -> tuple[Edition, list[float]] | None:
+        """The one edition whose components of `group` are exactly `codes` and agree with every legible maximum."""
+        found = []
+        for edition in self.editions:
+            eg = edition.groups.get(group)
+            if eg is None or [c for c, _ in eg.components] != codes or abs(eg.max_score - max_score) > 1e-9:
+                continue
+            maxima = [m for _, m in eg.components]
+            if all(seen is None or abs(seen - m) < 1e-9 for seen, m in zip(legible, maxima)):
+                found.append((edition, maxima))
+        return found[0] if len(found) == 1 else None
 
     def tier_for_label(self, label: str | None) -> Tier | None:
         index = tier_index(label, self.tiers)
@@ -143,6 +171,19 @@ class Knowledge:
         return None
 
 
+def _edition(data: dict, framework: str, source: str) -> Edition:
+    """An edition's maxima, checked: numbers that add up to each group's maximum."""
+    groups = {}
+    for group, g in data["groups"].items():
+        components = tuple((str(code), float(m)) for code, m in g["components"].items())
+        total = sum(m for _, m in components)
+        if abs(total - float(g["max"])) > 1e-9 or any(m <= 0 for _, m in components):
+            raise FrameworkDataError(f"{source}: edition {data['name']!r} of {framework}, group {group}: component maxima "
+                                     f"add up to {total:g}, not the group maximum {float(g['max']):g}")
+        groups[str(group)] = EditionGroup(float(g["max"]), components)
+    return Edition(str(data["name"]), groups)
+
+
 def _tuple_words(alternatives) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(words) for words in alternatives)
 
@@ -159,6 +200,7 @@ def _parse(data: dict, source: str) -> Knowledge:
                     Tier(t["code"], tuple(t["labels"]), t.get("pct_gt"), t.get("pct_le")) for t in fw["tiers"]
                 ),
                 thresholds_known=bool(fw["thresholds_known"]),
+                editions=tuple(_edition(e, code, source) for e in fw.get("editions", [])),
             )
             for code, fw in data["frameworks"].items()
         }
@@ -166,6 +208,12 @@ def _parse(data: dict, source: str) -> Knowledge:
         components = tuple((c["code"], _tuple_words(c["patterns"])) for c in data["components"])
         columns = {role: _tuple_words(alts) for role, alts in data["columns"].items()}
         names = tuple(name for c in data["components"] for name in c.get("names", []))
+        known = {code for code, _ in components}
+        for fw in frameworks.values():
+            for edition in fw.editions:
+                unknown = {c for g in edition.groups.values() for c, _ in g.components} - known
+                if unknown:
+                    raise FrameworkDataError(f"{source}: edition {edition.name!r} names unknown component codes {sorted(unknown)}")
         return Knowledge(
             frameworks,
             groups,

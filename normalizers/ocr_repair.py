@@ -409,7 +409,7 @@ def _repair_row(ctx: _Table, index: int, doc_id: str, group: str) -> list[Issue]
     doubtful = [k for k in ctx.keys if k in implicated
                 and (_doubtful(row, k, ctx.convention) or k in over_max and cell_confidence(row, k) < 1.0)]
     if not doubtful:
-        return []
+        return _flag_involved(ctx, index, fails, doubtful, doc_id, group) if fails else []
     options = {k: candidate_readings(k, _get(row, k) or "", ctx.convention, ctx.places_of(k)) for k in doubtful}
     passing, cut_short = _passing(ctx, index, options, fails.get("unparseable", set()) | fails.get("max", set()))
     checks = ", ".join(sorted(fails))
@@ -426,8 +426,9 @@ def _repair_row(ctx: _Table, index: int, doc_id: str, group: str) -> list[Issue]
         ctx.changed()
         return issues
     row.confidence *= LOW_CONFIDENCE_FACTOR
+    involved = _flag_involved(ctx, index, fails, doubtful, doc_id, group, lower=False)
     if not passing and set(doubtful) <= fails.get("unparseable", set()):
-        return []  # the unparseable_value error that parsing records says it all
+        return involved  # the unparseable_value error that parsing records says it all
     names = ", ".join(_field_name(ctx.table, k) for k in doubtful)
     issues = []
     for key in doubtful:
@@ -440,6 +441,50 @@ def _repair_row(ctx: _Table, index: int, doc_id: str, group: str) -> list[Issue]
         issues.append(Issue(doc_id, "low_confidence", "error",
                             f"{row.name}'s checks ({checks}) fail and its doubtful OCR cells ({names}) cannot be settled: {verdict}, so the OCR reading is kept.",
                             group, row.name, _field_name(ctx.table, key), _get(row, key), " | ".join(readings) or None))
+    return issues + involved
+
+
+def involved_cells(ctx: _Table, index: int, fails: dict[str, set[str]]) -> list[str]:
+    """Every OCR'd cell a failed check of the row involves, and the percent that agrees with a doubted total.
+
+    A consistent pair of misreadings (722.92 and 72.29 for 722.52 and 72.25) passes the
+    percent check and fails only the rank order: the percent is computed from the total, so
+    when the total is in doubt a percent that agrees with it is in the same doubt. Cells
+    taken from a text layer (confidence 1.0) are what the document prints and stay unflagged.
+    """
+    row = ctx.table.rows[index]
+    keys = set().union(*fails.values())
+    if "total" in keys and not is_missing(row.percent):
+        keys.add("percent")
+    return [k for k in ctx.keys if k in keys and _get(row, k) is not None and not is_missing(_get(row, k))
+            and cell_confidence(row, k) < 1.0]
+
+
+def _flag_involved(ctx: _Table, index: int, fails: dict[str, set[str]], already: list[str], doc_id: str, group: str,
+                   lower: bool = True) -> list[Issue]:
+    """A `low_confidence` issue for each cell the row's unsettled checks involve that is not reported yet.
+
+    OCR misreads with high confidence too; when the checks fail and no reading settles them,
+    every value they involve may be the wrong one, so none of them enters the data unflagged.
+    The tier label a tier check doubts is one of them.
+    """
+    row = ctx.table.rows[index]
+    cells = [k for k in involved_cells(ctx, index, fails) if k not in already]
+    tier_doubted = "tier" in fails and row.tier is not None and cell_confidence(row, "tier") < 1.0
+    if not cells and not tier_doubted:
+        return []
+    if lower:
+        row.confidence *= LOW_CONFIDENCE_FACTOR
+    checks = ", ".join(sorted(fails))
+    issues = [Issue(doc_id, "low_confidence", "warning",
+                    f"{row.name}'s checks ({checks}) fail and no reading of its OCR cells settles them; "
+                    f"{_field_name(ctx.table, key)} is one of the values they involve (read {_get(row, key)!r}), check it against the document.",
+                    group, row.name, _field_name(ctx.table, key), _get(row, key), None)
+              for key in cells]
+    if tier_doubted:
+        issues.append(Issue(doc_id, "low_confidence", "warning",
+                            f"{row.name}'s tier {row.tier!r} does not fit its total by the tier check and no reading settles it; "
+                            "check the tier and the total against the document.", group, row.name, "tier", row.tier, None))
     return issues
 
 

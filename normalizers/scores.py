@@ -16,6 +16,7 @@ import pandas as pd
 from extractors.raw import RawDocument, RawTable
 from normalizers.frameworks import Framework, Knowledge, Tier
 from normalizers.numbers import EPS, Convention, NumberFormatError, detect_convention, parse_number, parse_rank
+from normalizers.ocr_labels import tidy_ocr_labels
 from normalizers.ocr_repair import CONFIDENCE_THRESHOLD, cell_confidence, is_confident, repair_ocr_table
 from normalizers.text import clean_printed
 from schemas.issues import Issue
@@ -109,18 +110,47 @@ class _Parser:
             return None
 
 
+def _edition_maxima(framework: Framework | None, doc_id: str, table: RawTable, group: str, comp_max: list[float | None],
+                    observed: list[float], max_score: float, codes: list[str], issues: list[Issue]) -> list[float | None] | None:
+    """Unreadable maxima of a scan from the one known edition whose components the header names.
+
+    Used only when every component header identifies the edition's component, in order, every
+    legible maximum agrees with it and no score in a column exceeds the edition's maximum.
+    """
+    found = framework.edition_maxima(group, codes, comp_max, max_score) if framework is not None else None
+    if found is None:
+        return None
+    edition, maxima = found
+    if any(o > m + EPS for o, m in zip(observed, maxima)):
+        return None
+    for i, (printed, known) in enumerate(zip(comp_max, maxima)):
+        if printed is None:
+            issues.append(Issue(doc_id, "max_from_framework", "warning",
+                                f"The maximum of {table.components[i].name} is not printed legibly; the header's components are "
+                                f"those of {edition.name}, whose maximum for it is {known:g} (the maxima add up to {max_score:g}).",
+                                group, None, f"component_max:{codes[i]}", table.components[i].max_raw, f"{known:g}"))
+    return list(maxima)
+
+
 def reconcile_component_maxima(doc: RawDocument, doc_id: str, table: RawTable, group: str, comp_max: list[float | None],
-                               observed: list[float], max_score: float, issues: list[Issue], codes: list[str]) -> list[float | None]:
+                               observed: list[float], max_score: float, issues: list[Issue], codes: list[str],
+                               framework: Framework | None = None) -> list[float | None]:
     """The component maxima must add up to the group's maximum and bound every score in their column.
 
     On a scan, one misread maximum (OCR's "(3)" for "(13)") is repaired when exactly one column
-    is below its own scores and the gap to the total is the value that fixes it. On a text layer
-    the printed values stay and the inconsistency is reported.
+    is below its own scores and the gap to the total is the value that fixes it; maxima that
+    cannot be read come from the framework's edition the header's components identify. On a
+    text layer the printed values stay and the inconsistency is reported.
     """
     if not comp_max:
         return comp_max
     scanned = doc.text_source in ("ocr", "mixed")
     missing = [i for i, m in enumerate(comp_max) if m is None]
+    some_printed = len(missing) < len(comp_max) or any(c.max_raw for c in table.components)
+    if scanned and missing and some_printed:
+        known = _edition_maxima(framework, doc_id, table, group, comp_max, observed, max_score, codes, issues)
+        if known is not None:
+            return known
     if missing and len(missing) < len(comp_max):
         if scanned and len(missing) == 1:
             i = missing[0]
@@ -167,6 +197,8 @@ def normalize_ranking(doc: RawDocument, doc_id: str, knowledge: Knowledge) -> No
     for table in doc.tables:
         group = table.group_code or _group_from_names(table)
         scanned = doc.text_source in ("ocr", "mixed")
+        if scanned:
+            issues.extend(tidy_ocr_labels(table, framework, doc_id, group))
         evidence = [r.total for r in table.rows if not scanned or is_confident(r, "total")]  # a misread "8063" bounds nothing
         highest = max((t for t in map(parser.quiet, evidence) if t is not None), default=None)
         max_raw = table.max_raw or doc.group_maxima.get(group) or doc.group_maxima.get("*")
@@ -180,7 +212,7 @@ def normalize_ranking(doc: RawDocument, doc_id: str, knowledge: Knowledge) -> No
         comp_max = [read_maximum(c.max_raw, convention, None) for c in table.components]
         observed = [max((parser.quiet(r.components[i]) or 0.0) for r in table.rows) if table.rows else 0.0 for i in range(len(table.components))]
         codes = [knowledge.component_code(c.name) for c in table.components]
-        comp_max = reconcile_component_maxima(doc, doc_id, table, group, comp_max, observed, max_score, issues, codes)
+        comp_max = reconcile_component_maxima(doc, doc_id, table, group, comp_max, observed, max_score, issues, codes, framework)
         if scanned:
             issues.extend(repair_ocr_table(table, convention, max_score, comp_max, tiers or framework.tiers, doc_id, group))
             issues.extend(uncovered_doubts(table, doc_id, group))

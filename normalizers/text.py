@@ -20,6 +20,20 @@ _DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": 
 _PUNCT = re.compile(r"[^\w\s]")
 
 
+# Marks OCR leaves at the ends of a cell or line: specks, ruling remnants, a dot of dust, a
+# dash or quote from the cell's border ("-Sở Kế hoạch và Đầu tư", "Hình thành '"). A name, a
+# tier label or a column header never begins or ends with one. (":" and ")" are printed.)
+OCR_EDGE_MARKS = "._,'\u2018\u2019`~|-\u2010\u2011\u2013\u2014\"\u201c\u201d\u00b4*\u2022\u00b7^\u00ac!?\u00bb\u00ab"
+
+
+def strip_edge_marks(text: str, ends: str = "both") -> str:
+    """An OCR'd text without the stray marks at its ends (`ends`: "both" or "leading"); never emptied."""
+    stripped = text.lstrip(OCR_EDGE_MARKS + " ")
+    if ends == "both":
+        stripped = stripped.rstrip(OCR_EDGE_MARKS + " ")
+    return stripped.strip() or text
+
+
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 

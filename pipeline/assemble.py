@@ -129,6 +129,9 @@ def snap_ocr_names(scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.Da
             if found is None:
                 continue
             best, m = found
+            best = _keep_printed_forms(label, best)
+            if best == label:
+                continue
             weekly.loc[group.index, "row_label"] = best
             issues.append(Issue(doc_id, "ocr_corrected", "warning",
                                 f"The OCR reading {label!r} is the registry's {best!r} ({m.unit_id}, {m.score:.0f}% alike).",

@@ -19,6 +19,7 @@ from extractors.grid import Cell, Grid
 from extractors.page import PageContent, TextLine
 from extractors.weekly import LOW_CONFIDENCE, extract_weekly
 from pipeline.process import process_file, weekly_result
+from tests.conftest import run_on
 from tests.truth import FIXTURES, truth_csv, truth_meta
 
 SCAN = FIXTURES / "variants" / "laocai-2025-w05-weekly-scan.pdf"
@@ -154,3 +155,44 @@ def test_doubtful_ocr_cells_become_issues():
 def test_text_layer_cells_raise_no_issues():
     body = [[("(1)", 1.0), ("Ban Dân tộc", 1.0), ("Đã nhập", 1.0), ("abc", 1.0), ("12", 1.0)]]
     assert extract_weekly([_page(_rows(body), "text_layer")]).issues == []
+
+
+# --- a held-out scan (another seed), through the whole pipeline as an officer runs it -------
+
+HELD_OUT = FIXTURES / "variants" / "laocai-2025-w05-weekly-scan-b.pdf"
+CURATED_TEXT = ["table_code", "row_label", "column_label", "value_raw", "unit_of_measure"]
+VALUE_COLUMNS = ["value_raw", "unit_of_measure"]
+
+
+@pytest.fixture(scope="module")
+def held_out(tmp_path_factory):
+    run = run_on(tmp_path_factory.mktemp("weekly_b"), [HELD_OUT])
+    return run.rows("weekly_indicators", HELD_OUT.name), run.rows("issues", HELD_OUT.name)
+
+
+@pytest.mark.ocr
+def test_held_out_scan_cells_are_exact_and_wrong_values_flagged(held_out, truth):
+    """At least 99% of the curated cells exact; a value, ratio or unit read wrong always carries an issue."""
+    got, issues = held_out
+    assert len(got) == len(truth)
+    flagged = {(r.unit_name_raw, r.field) for r in issues.itertuples()}
+    fields = wrong = 0
+    silent = []
+    for want, have in zip(truth.to_dict("records"), got.to_dict("records")):
+        for col in CURATED_TEXT + FLOAT_COLUMNS:
+            fields += 1
+            same = want[col] == _text(have[col]) if col in CURATED_TEXT else _same_float(want[col], have[col])
+            wrong += not same
+            if not same and (col in VALUE_COLUMNS or col in FLOAT_COLUMNS) and (_text(have["row_label"]) or None, have["column_label"]) not in flagged:
+                silent.append((want["row_label"], want["column_label"], col, want[col], _text(have[col])))
+    print(f"\nheld-out weekly scan: {1 - wrong / fields:.2%} of {fields} cells exact")
+    assert 1 - wrong / fields >= 0.99
+    assert silent == []
+
+
+def test_a_doubtful_row_label_or_unit_flags_every_value_of_its_row():
+    """"Thế thao" for "Thể thao" read at 0.60: each record of the row names the label, so each is in doubt."""
+    body = [[("(1)", 1.0), ("Sở Văn hóa và Thế thao", 0.60), ("Đã nhập", 0.95), ("1.217", 0.95), ("12", 0.95)]]
+    report = extract_weekly([_page(_rows(body), "ocr")])
+    assert {(i.code, i.row_label, i.column_label) for i in report.issues} == {
+        ("low_confidence", "Sở Văn hóa và Thế thao", label) for label in _HEADER[2:]}
