@@ -8,11 +8,12 @@ from pathlib import Path
 
 import click
 
+from normalizers.unit_files import ensure_registry_folder
 from pipeline.batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Outcome
 from pipeline.publish import PublishError, RunLockedError
 from pipeline.run import EXIT_FAILED, EXIT_LOCKED, RunError, run_pipeline
 from pipeline.status import folder_status
-from pipeline.units_commands import units
+from pipeline.units_commands import DEFAULT_REGISTRY, units
 
 
 @click.group(help="Vietnamese ICT/DTI ranking decisions to curated Parquet. See README.md and CONTRACT.md.")
@@ -57,9 +58,11 @@ class _Reporter:
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="documents processed at once")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(1), default=DEFAULT_TIMEOUT_S, show_default=True, help="seconds per document before it is quarantined")
 @click.option("--memory-mb", type=click.IntRange(256), default=DEFAULT_MEMORY_MB, show_default=True, help="memory limit per document worker")
-@click.option("--registry", "registry_dir", type=click.Path(path_type=Path, file_okay=False), default=None, help="unit registry folder (default: the shipped one)")
+@click.option("--registry", "registry_dir", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_REGISTRY, show_default=True, help="the officer's unit registry folder; created from the packaged defaults on the first run")
 @click.option("--json", "as_json", is_flag=True, help="print the run summary as JSON")
-def run(raw: Path, curated: Path, workers: int, timeout_s: float, memory_mb: int, registry_dir: Path | None, as_json: bool) -> None:
+def run(raw: Path, curated: Path, workers: int, timeout_s: float, memory_mb: int, registry_dir: Path, as_json: bool) -> None:
+    if ensure_registry_folder(registry_dir):
+        click.echo(f"dti: created the registry folder {registry_dir}/ from the packaged defaults", err=True)
     reporter = _Reporter()
     try:
         summary = run_pipeline(raw, curated, workers, timeout_s, memory_mb, registry_dir, reporter.found, reporter.done)
@@ -102,6 +105,16 @@ def status(raw: Path, curated: Path) -> None:
     for name, error in st.quarantined:
         click.echo(f"quarantined: {name}: {error}")
     click.echo("up to date" if st.up_to_date else f"{len(st.new)} new, {len(st.changed)} changed, {len(st.removed)} removed, {len(st.unchanged)} unchanged")
+
+
+@cli.command(help="Create the working folders: RAW for the documents and the officer's REGISTRY from the packaged defaults.")
+@click.option("--raw", "raw", type=click.Path(path_type=Path, file_okay=False), default=Path("raw"), show_default=True)
+@click.option("--registry", "registry_dir", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_REGISTRY, show_default=True)
+def init(raw: Path, registry_dir: Path) -> None:
+    raw.mkdir(parents=True, exist_ok=True)
+    created = ensure_registry_folder(registry_dir)
+    click.echo(f"{raw}/: put decision files here")
+    click.echo(f"{registry_dir}/: {'created from the packaged defaults' if created else 'exists, left as it is'}; edit units/<province>.yaml there")
 
 
 cli.add_command(units)
