@@ -34,7 +34,7 @@ class AdminDataError(RuntimeError):
 class District:
     """A district-level unit (huyện, thị xã, thành phố thuộc tỉnh, quận) before July 2025."""
 
-    name: str  # "Huyện Lục Yên"
+    name: str  # "Huyện Lục Yên" (the kind as the package spells it: "Thành phố", never "Thành Phố")
     kind: str  # "Huyện"
     short: str  # "Lục Yên"
     code: str  # official code, "135"
@@ -99,6 +99,12 @@ def _read(name: str) -> dict[str, Any]:
         raise AdminDataError(f"{PACKAGE}: {name} cannot be read ({exc})") from exc
 
 
+def _short(name: str, kind: str) -> str:
+    """The name without its kind: "Huyện Hồng Ngự" → "Hồng Ngự" (the package's districtShort
+    disambiguates "Hồng Ngự Huyện" / "Hồng Ngự Thành phố" where a province has both)."""
+    return name[len(kind) + 1:] if name.casefold().startswith(f"{kind} ".casefold()) else name
+
+
 @lru_cache(maxsize=1)
 def load_admin_map() -> AdminMap:
     """The bundled map, read once per process."""
@@ -109,8 +115,9 @@ def load_admin_map() -> AdminMap:
         legacy = []
         for key, p in legacy_raw["DICT_PROVINCE"].items():
             districts = tuple(
-                District(d["district"], d["districtType"], d["districtShort"], d["districtCode"])
+                District(f"{d['districtType']} {short}", d["districtType"], short, d["districtCode"])
                 for d in legacy_raw["DICT_PROVINCE_DISTRICT"][key].values()
+                for short in [_short(d["district"], d["districtType"])]
             )
             legacy.append(LegacyProvince(key, p["provinceShort"], p["province"], p["provinceCode"], districts))
         current = tuple(

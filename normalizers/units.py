@@ -20,7 +20,7 @@ import functools
 import hashlib
 import re
 import tempfile
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -202,8 +202,21 @@ class Registry:
         units_dir = directory / "units"
         if not units_dir.is_dir():
             raise RegistryError(f"{units_dir}: no registry here (run `dti init` or pass --registry)")
-        files = [parse_province_file(f) for f in sorted(units_dir.glob("*.yaml"))]
-        return cls._from_files(directory, files, read_only)
+        key = _fingerprint(directory)
+        built = _LOADED.get(key)
+        if built is None:
+            files = [parse_province_file(f) for f in sorted(units_dir.glob("*.yaml"))]
+            built = cls._from_files(directory, files, read_only)
+            _LOADED[key] = built
+            while len(_LOADED) > 8:
+                _LOADED.popitem(last=False)
+        else:
+            _LOADED.move_to_end(key)
+        # the same files read the same: share the built (immutable) registry, not its folder or match cache
+        registry = object.__new__(cls)
+        registry.__dict__.update(built.__dict__)
+        registry.directory, registry.read_only, registry._cache = directory, read_only, {}
+        return registry
 
     @classmethod
     def _from_files(cls, directory: Path, files: list[ProvinceFile], read_only: bool) -> Registry:
@@ -345,14 +358,7 @@ class Registry:
 
     def fingerprint(self) -> str:
         """SHA-256 over the registry files and the national data, so a run records which registry it used."""
-        digest = hashlib.sha256(f"vietnamadminunits {load_admin_map().package_version}\0".encode())
-        for name in REGISTRY_FILES:
-            path = registry_file(self.directory, name)
-            digest.update(name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
-        for path in sorted((self.directory / "units").glob("*.yaml")):
-            digest.update(path.relative_to(self.directory).as_posix().encode("utf-8") + b"\0")
-            digest.update(path.read_bytes() + b"\0")
-        return digest.hexdigest()
+        return _fingerprint(self.directory)
 
     # -- editing --------------------------------------------------------------------------
 
@@ -360,7 +366,7 @@ class Registry:
         """Where the registry file of ``province`` is (or would be written)."""
         prov = self._provinces.get(province_key(province))
         if prov is not None and prov.file is not None:
-            return prov.file.file
+            return self.directory / "units" / prov.file.file.name
         name = prov.name if prov is not None else province
         return self.directory / "units" / f"{slug(name).replace('_', '-')}.yaml"
 
@@ -385,7 +391,7 @@ class Registry:
         if prov is None or prov.code == NATION_CODE:
             raise RegistryError(f"{province!r} is not one of Vietnam's provinces (see province_codes.yaml)")
         if prov.file is not None:
-            raise RegistryError(f"{prov.name} already has a registry file, {prov.file.file}; edit that one")
+            raise RegistryError(f"{prov.name} already has a registry file, {prov.file.file.name}; edit that one")
         spellings: dict[str, list[str]] = {}
         unresolved: dict[str, UnitMatch] = {}
         for name, year in printed:
@@ -443,14 +449,14 @@ class Registry:
             trial_path.write_text(after, encoding="utf-8")
             trial = parse_province_file(trial_path)
         trial.file = path
-        others = [f for f in self._files if f.file != path]
-        Registry(self.directory, [*others, trial], self._rules, self._confusables, self._thresholds,
-                 self._catalogue, self._infos)
+        files = sorted([*(f for f in self._files if f.file.name != path.name), trial], key=lambda f: f.file.name)
+        edited = Registry(self.directory, files, self._rules, self._confusables, self._thresholds,
+                          self._catalogue, self._infos)
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, after)
         append_accept_log(self.directory, unit_id, text, path.name, user)
-        fresh = Registry.load(self.directory)
-        self.__dict__.update(fresh.__dict__)
+        _LOADED[_fingerprint(self.directory)] = edited  # what loading the edited folder would build
+        self.__dict__.update(Registry.load(self.directory).__dict__)
         return True
 
     # -- matching -------------------------------------------------------------------------
@@ -635,6 +641,21 @@ class Registry:
                 ),
             )
         return UnitMatch(printed, None, None, "unresolved", **common, reason=why)
+
+
+_LOADED: OrderedDict[str, Registry] = OrderedDict()
+
+
+def _fingerprint(directory: Path) -> str:
+    """SHA-256 over what a registry is built from: its files (by name and bytes) and the national data."""
+    digest = hashlib.sha256(f"vietnamadminunits {load_admin_map().package_version}\0".encode())
+    for name in REGISTRY_FILES:
+        path = registry_file(directory, name)
+        digest.update(name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    for path in sorted((directory / "units").glob("*.yaml")):
+        digest.update(path.relative_to(directory).as_posix().encode("utf-8") + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def _in(year: int | None) -> str:
