@@ -18,6 +18,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 from normalizers.admin_units import DISTRICT_KINDS, DISTRICT_PARTY, AdminMap, LegacyProvince
@@ -94,6 +95,7 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", ascii_).strip("_")
 
 
+@lru_cache(maxsize=4096)
 def province_key(name: str) -> str:
     """The key a province is looked up by: "Tỉnh Lào Cai", "TP. Đà Nẵng" and "Đà Nẵng" read the same."""
     key = text_key(name)
