@@ -256,12 +256,14 @@ class NationalBuilder:
     def build(self, files: list[ProvinceFile]) -> list[ProvinceUnits]:
         by_key = {province_key(f.name): f for f in files}
         infos = {province_key(p.name): p for p in self.provinces}
-        for extra_key, info in [(province_key(n), p) for p in self.provinces for n in (p.official_name, *p.extra_names)]:
-            infos.setdefault(extra_key, info)
+        for p in self.provinces:
+            for n in (p.official_name, *p.extra_names):
+                infos.setdefault(province_key(n), p)
         result: list[ProvinceUnits] = []
         seen_files: set[str] = set()
         for info in self.provinces:
-            f = next((by_key[k] for k in (province_key(n) for n in (info.name, *info.extra_names)) if k in by_key), None)
+            keys = [province_key(n) for n in (info.name, *info.extra_names)]
+            f = next((by_key[k] for k in keys if k in by_key), None)
             if f is not None:
                 seen_files.add(f.file.name)
                 if f.code != info.code:
@@ -289,7 +291,9 @@ class NationalBuilder:
             return replace(u, unit_type_code=slug_) if known and known.level == "province" else u
         known = self.catalogue.types.get(code)
         if known is None or known.level != "province":
-            raise RegistryError(f"{u.source_file}, unit {u.unit_id}: unit_type_code {code!r} is not a type of unit_types.yaml")
+            raise RegistryError(
+                f"{u.source_file}, unit {u.unit_id}: unit_type_code {code!r} is not a type of unit_types.yaml"
+            )
         return u
 
     def _province(self, info: ProvinceInfo, f: ProvinceFile | None) -> ProvinceUnits:
@@ -430,7 +434,9 @@ class NationalBuilder:
         for u in holder.units:
             if u.unit_type_code and u.valid_in(year) and u.valid_to_year is None:
                 by_type.setdefault(u.unit_type_code, u)
-        moved = [u for u in absorbed.units if u.unit_type_code in by_type and u.valid_in(year) and u.unit_id not in taken]
+        moved = [
+            u for u in absorbed.units if u.unit_type_code in by_type and u.valid_in(year) and u.unit_id not in taken
+        ]
         absorbed.units = _end(absorbed.units, {u.unit_id for u in moved}, year)
         for u in moved:
             holder.events.append(LineageEvent(

@@ -379,7 +379,9 @@ def _scalar(value: Any) -> str:
 
 def render_unit(u: Unit) -> list[str]:
     """One unit's lines in the layout officers edit by hand."""
-    out = [f"  - unit_id: {_scalar(u.unit_id)}", f"    name: {_scalar(u.name)}", f"    unit_type: {_scalar(u.unit_type)}"]
+    out = [
+        f"  - unit_id: {_scalar(u.unit_id)}", f"    name: {_scalar(u.name)}", f"    unit_type: {_scalar(u.unit_type)}"
+    ]
     if u.unit_type_code and u.unit_id.split(".", 1)[1] != u.unit_type_code:
         out.append(f"    unit_type_code: {_scalar(u.unit_type_code)}")
     out.append(f"    valid_from_year: {_scalar(u.valid_from_year)}")

@@ -84,7 +84,9 @@ _skeleton = functools.lru_cache(maxsize=65536)(strip_diacritics)
 _BASE_KEYS: dict[tuple, dict[str, str]] = {}
 _NORMAL_KEYS: dict[tuple, dict[tuple[str, str, bool], str]] = {}
 _SIGNATURES: dict[tuple, dict[str, tuple[frozenset[str], ...]]] = {}
-UNITS_COLUMNS = ["unit_id", "province", "name", "unit_type", "unit_type_code", "valid_from_year", "valid_to_year", "aliases"]
+UNITS_COLUMNS = [
+    "unit_id", "province", "name", "unit_type", "unit_type_code", "valid_from_year", "valid_to_year", "aliases"
+]
 LINEAGE_COLUMNS = ["from_unit_id", "to_unit_id", "event", "effective_year", "approximate", "legal_basis"]
 FILE_HEADER = """\
 # Unit registry: {province}. One entry per organisation; edit this file, not code.

@@ -24,7 +24,7 @@ registry_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     default=DEFAULT_REGISTRY,
     show_default=True,
-    help="The officer's registry folder (units/, abbreviations.yaml, ...); created from the packaged defaults if missing.",
+    help="The officer's registry folder (units/, unit_types.yaml, ...); made from the packaged defaults if missing.",
 )
 
 
@@ -89,7 +89,8 @@ def accept(name: str, unit_id: str, user: str | None, registry_dir: Path) -> Non
         raise click.ClickException(f"alias not recorded: {exc}") from exc
     unit = registry.unit(unit_id)
     if added:
-        click.echo(f"Recorded '{name}' as an alias of {unit_id} ({unit.name}) in {registry_dir}/units/{unit.source_file}.")
+        where = f"{registry_dir}/units/{unit.source_file}"
+        click.echo(f"Recorded '{name}' as an alias of {unit_id} ({unit.name}) in {where}.")
     else:
         click.echo(f"{unit_id} ({unit.name}) already answers to '{name}'; nothing changed.")
 
@@ -146,4 +147,4 @@ def init_province(province: str, curated_dir: Path, registry_dir: Path) -> None:
         raise click.ClickException(str(exc)) from exc
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
-    click.echo(f"Wrote {target} from {len(printed)} printed name(s) of {len(set(mine['unit_name_raw']))} distinct; review it.")
+    click.echo(f"Wrote {target} from {len(set(mine['unit_name_raw']))} printed name(s); review it.")

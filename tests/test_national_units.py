@@ -95,8 +95,10 @@ def test_confusable_localities_are_kept_apart(registry):
         "huyện Cao Lãnh": "dtp.huyen_cao_lanh",
     }
     assert _ids(registry, expected, DTP, 2023) == {}
-    assert _ids(registry, {"Thị xã Kỳ Anh": "hth.tx_ky_anh", "Huyện Kỳ Anh": "hth.huyen_ky_anh"}, HTH, 2023) == {}
-    for name, province in (("Hồng Ngự", DTP), ("Kỳ Anh", HTH), ("Huyện Bảo Thắng", YBI), ("Quận Hồng Ngự", DTP)):
+    ky_anh = {"Thị xã Kỳ Anh": "hth.tx_ky_anh", "Huyện Kỳ Anh": "hth.huyen_ky_anh"}
+    assert _ids(registry, ky_anh, HTH, 2023) == {}
+    unknown = (("Hồng Ngự", DTP), ("Kỳ Anh", HTH), ("Huyện Bảo Thắng", YBI), ("Quận Hồng Ngự", DTP))
+    for name, province in unknown:
         assert registry.match(name, province, 2023).unit_id is None, name
     assert registry.match("Huyện Bảo Thắng", "Lào Cai", 2023).unit_id == "lci.huyen_bao_thang"
     assert registry.match("Huyện Bảo Yên", "Lào Cai", 2023).unit_id == "lci.huyen_bao_yen"
@@ -299,8 +301,9 @@ def test_a_department_and_a_district_across_the_reorganisation(registry):
 
 
 def test_existing_unit_ids_do_not_change(registry):
-    for uid in ("lci.so_gtvt_xd", "lci.so_gtvt", "lci.so_xay_dung", "lci.tp_lao_cai", "lci.tx_sa_pa", "lci.huyen_sa_pa",
-                "lci.thanh_uy_lao_cai", "lci.huyen_uy_bao_yen", "cbg.huyen_quang_hoa", "cbg.so_vhttdl", "cbg.tp_cao_bang"):
+    for uid in ("lci.so_gtvt_xd", "lci.so_gtvt", "lci.so_xay_dung", "lci.tp_lao_cai", "lci.tx_sa_pa",
+                "lci.huyen_sa_pa", "lci.thanh_uy_lao_cai", "lci.huyen_uy_bao_yen", "cbg.huyen_quang_hoa",
+                "cbg.so_vhttdl", "cbg.tp_cao_bang"):
         assert registry.unit(uid).source_file.endswith(".yaml"), uid
 
 
@@ -327,8 +330,10 @@ def test_new_province_decision_every_unit_resolves_right(yen_bai_run):
     from tests.truth import truth_csv
 
     scores = yen_bai_run.rows("scores", "yenbai-2024-dti2023.pdf")
-    got = {(g, n): (None if pd.isna(u) else u) for g, n, u in zip(scores["group_code"], scores["unit_name_raw"], scores["unit_id"])}
-    expected = {(t.group_code, t.unit_name): t.unit_id for t in truth_csv("yenbai-2024-dti2023", "unit_ids").itertuples()}
+    rows = zip(scores["group_code"], scores["unit_name_raw"], scores["unit_id"])
+    got = {(g, n): (None if pd.isna(u) else u) for g, n, u in rows}
+    truth = truth_csv("yenbai-2024-dti2023", "unit_ids")
+    expected = {(t.group_code, t.unit_name): t.unit_id for t in truth.itertuples()}
     assert got == expected
     issues = yen_bai_run.rows("issues", "yenbai-2024-dti2023.pdf")
     assert "unresolved_unit" not in set(issues["code"])

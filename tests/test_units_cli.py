@@ -142,7 +142,8 @@ def test_accept_leaves_every_other_byte_of_the_file(registry_copy):
     path = registry_copy / "units" / "lao-cai.yaml"
     # an officer's own touches: a comment, an odd dash, quoting and a flow list, kept as they are
     text = path.read_text(encoding="utf-8")
-    text = text.replace("  - unit_id: lci.so_tttt\n", "  # checked against the 2016 decision – keep\n  - unit_id: lci.so_tttt\n")
+    comment = "  # checked against the 2016 decision – keep\n"
+    text = text.replace("  - unit_id: lci.so_tttt\n", comment + "  - unit_id: lci.so_tttt\n")
     text = text.replace("    name: Sở Y tế\n", "    name: 'Sở Y tế'   # quoted on purpose\n")
     text = text.replace("  - unit_id: lci.so_tu_phap\n    name: Sở Tư pháp\n    unit_type: department_agency\n"
                         "    valid_from_year: null\n    valid_to_year: null\n    aliases: []\n",
@@ -151,12 +152,14 @@ def test_accept_leaves_every_other_byte_of_the_file(registry_copy):
     path.write_text(text, encoding="utf-8")
     before = path.read_bytes().decode("utf-8")
     runner = CliRunner()
-    for name, uid in (("Sở TT-TT tỉnh LC", "lci.so_tttt"), ("STP Lào Cai", "lci.so_tu_phap"), ("T.P Lào Cai", "lci.tp_lao_cai")):
+    accepted = (("Sở TT-TT tỉnh LC", "lci.so_tttt"), ("STP Lào Cai", "lci.so_tu_phap"), ("T.P Lào Cai", "lci.tp_lao_cai"))
+    for name, uid in accepted:
         result = runner.invoke(units, ["accept", name, uid, "--registry", str(registry_copy), "--user", "officer.a"])
         assert result.exit_code == 0, result.output
     after = path.read_bytes().decode("utf-8")
     added = _added_lines(before, after)
-    assert [line.strip() for line in added if "unit_id" not in line] == ["aliases:", "- Sở TT-TT tỉnh LC", "- T.P Lào Cai"]
+    alias_lines = [line.strip() for line in added if "unit_id" not in line]
+    assert alias_lines == ["aliases:", "- Sở TT-TT tỉnh LC", "- T.P Lào Cai"]
     assert "aliases: [Sở Tư Pháp tỉnh, STP Lào Cai]}" in after  # the flow list grew in place
     assert "# checked against the 2016 decision – keep" in after and "'Sở Y tế'   # quoted on purpose" in after
     reg = Registry.load(registry_copy)
@@ -226,8 +229,8 @@ def test_first_use_without_init_creates_the_folder(tmp_path, monkeypatch):
 def test_units_init_drafts_the_file_of_a_new_province(tmp_path, registry_copy):
     curated = tmp_path / "curated"
     curated.mkdir()
-    rows = [("Yên Bái", 2023, "Sở TT&TT"), ("Yên Bái", 2023, "Sở Y tế tỉnh Yên Bái"), ("Yên Bái", 2023, "Huyện Lục Yên"),
-            ("Yên Bái", 2023, "Trung tâm Giám sát điều hành đô thị thông minh"), ("Lào Cai", 2023, "Sở Y tế")]
+    printed = ["Sở TT&TT", "Sở Y tế tỉnh Yên Bái", "Huyện Lục Yên", "Trung tâm Giám sát điều hành đô thị thông minh"]
+    rows = [("Yên Bái", 2023, name) for name in printed] + [("Lào Cai", 2023, "Sở Y tế")]
     pd.DataFrame(rows, columns=["province", "assessment_year", "unit_name_raw"]).astype(
         {"assessment_year": "Int16"}).to_parquet(curated / "scores.parquet", index=False)
     args = ["init", "--province", "Yên Bái", "--curated", str(curated), "--registry", str(registry_copy)]
@@ -241,7 +244,7 @@ def test_units_init_drafts_the_file_of_a_new_province(tmp_path, registry_copy):
     assert set(own) == {"ybi.so_tttt", "ybi.so_y_te", "ybi.huyen_luc_yen"}
     assert own["ybi.so_tttt"].aliases[-1] == "Sở TT&TT"  # the catalogue's aliases, then what was printed
     assert own["ybi.so_y_te"].aliases == ("Sở Y tế tỉnh Yên Bái",)
-    assert reg.match("Huyện Văn Chấn", "Yên Bái", 2023).unit_id == "ybi.huyen_van_chan"  # national units still there
+    assert reg.match("Huyện Văn Chấn", "Yên Bái", 2023).unit_id == "ybi.huyen_van_chan"  # national units stay
     assert reg.descendants("ybi.huyen_luc_yen") == ("vn.lao_cai_2025",)
     again = CliRunner().invoke(units, args)
     assert again.exit_code != 0 and "exists already" in again.output
