@@ -1,9 +1,12 @@
-"""Unit registry: which organisation a printed name refers to, across years.
+"""Unit registry: which organisation a printed name refers to, across years and provinces.
 
 Ranking documents name the same department in many ways ("Sở LĐ-TB&XH", "Sở Lao động -
-Thương binh và Xã hội") and departments are renamed, merged and split. The registry is
-data a data officer edits (``data/units/<province>.yaml``, ``data/abbreviations.yaml``,
-``data/confusables.yaml``); this module loads and validates it and resolves printed names.
+Thương binh và Xã hội"), departments are renamed, merged and split, and in 2025 the map
+itself changed (63 → 34 provinces, no more districts). The registry is data: the officer's
+folder (``registry/``: ``units/<province>.yaml``, ``abbreviations.yaml``, ``confusables.yaml``,
+``unit_matching.yaml``, ``unit_types.yaml``; see :mod:`normalizers.unit_files`) on top of the
+national knowledge (:mod:`normalizers.national_units`), so a province seen for the first time
+resolves its departments, organisations and districts without a hand-written file.
 
 Resolution never guesses: a name resolves by its registry name or a recorded alias, by the
 same key after rule-based normalisation (abbreviations, province suffix), or by a fuzzy
@@ -13,143 +16,93 @@ score that is high, clearly ahead of the runner-up and does not cross a confusab
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import os
 import re
 import tempfile
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
-import yaml
 from rapidfuzz import fuzz
 
+from normalizers.admin_units import AdminDataError, load_admin_map
+from normalizers.national_units import (
+    NATION,
+    NATION_CODE,
+    Catalogue,
+    NationalBuilder,
+    ProvinceInfo,
+    ProvinceUnits,
+    load_catalogue,
+    load_provinces,
+    province_key,
+    slug,
+)
 from normalizers.text import clean_printed, strip_diacritics, text_key
+from normalizers.unit_files import (
+    DATA_DIR,
+    REGISTRY_FILES,
+    ConfusableGroup,
+    ProvinceFile,
+    Rules,
+    Thresholds,
+    append_accept_log,
+    atomic_write,
+    drop_ignored,
+    ensure_registry_folder,
+    file_with_alias,
+    load_confusables,
+    load_rules,
+    load_thresholds,
+    parse_province_file,
+    registry_file,
+    render_province_file,
+)
+from normalizers.unit_model import (
+    EVENTS,
+    NATIONAL,
+    UNIT_TYPES,
+    LineageEvent,
+    RegistryError,
+    Unit,
+    UnitMatch,
+    UnknownUnitError,
+)
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
-UNIT_TYPES = ("department_agency", "party_mass_org", "district_locality", "other")
-EVENTS = ("rename", "merge", "split")
+__all__ = [
+    "DATA_DIR", "EVENTS", "NATION", "UNIT_TYPES", "LineageEvent", "Registry", "RegistryError", "Unit", "UnitMatch",
+    "UnknownUnitError", "ensure_registry_folder", "render_province_file",
+]
 
-MIN_SCORE = 88.0
-MIN_MARGIN = 6.0
-# A match found only by ignoring diacritics ("Sở Ngoai vụ") scores a little lower.
-STRIPPED_PENALTY = 3.0
-
-_UNIT_ID = re.compile(r"^[a-z][a-z0-9]*\.[a-z0-9_]+$")
 _PARENTHETICAL = re.compile(r"\([^()]*\)")
-
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_UNIT_FIELDS = ("unit_id", "name", "unit_type", "valid_from_year", "valid_to_year", "aliases", "note")
-_EVENT_FIELDS = ("event", "from", "to", "effective_year", "approximate", "legal_basis", "note")
-
-
-class RegistryError(ValueError):
-    """The registry files are inconsistent; the message names the file and the unit."""
-
-
-class UnknownUnitError(KeyError):
-    """A unit id that is not in the registry."""
-
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else "unknown unit"
-
-
-@dataclass(frozen=True)
-class Unit:
-    unit_id: str
-    province: str
-    name: str
-    unit_type: str
-    valid_from_year: int | None
-    valid_to_year: int | None
-    aliases: tuple[str, ...]
-    note: str | None = None
-    source_file: str = ""
-
-    def valid_in(self, year: int | None) -> bool:
-        """True when the unit existed in ``year`` (any year when ``year`` is None)."""
-        if year is None:
-            return True
-        if self.valid_from_year is not None and year < self.valid_from_year:
-            return False
-        return self.valid_to_year is None or year <= self.valid_to_year
-
-    def validity(self) -> str:
-        """Validity in words, for messages: "2018–2023", "until 2017", "from 2024", "all years"."""
-        start, end = self.valid_from_year, self.valid_to_year
-        if start is None and end is None:
-            return "all years"
-        if start is None:
-            return f"until {end}"
-        if end is None:
-            return f"from {start}"
-        return f"{start}–{end}"
-
-
-@dataclass(frozen=True)
-class LineageEvent:
-    event: str
-    from_ids: tuple[str, ...]
-    to_ids: tuple[str, ...]
-    effective_year: int
-    approximate: bool
-    legal_basis: str | None = None
-    note: str | None = None
-    source_file: str = ""
-
-
-@dataclass(frozen=True)
-class UnitMatch:
-    """How a printed name was resolved, with enough evidence for a reviewer to judge it."""
-
-    name: str
-    unit_id: str | None
-    unit_name: str | None
-    method: str
-    score: float
-    runner_up: str | None = None
-    runner_up_score: float | None = None
-    candidates: tuple[tuple[str, str, float], ...] = ()
-    reason: str = ""
-
-    def candidates_text(self) -> str:
-        """Candidates as one line, for an issue's ``expected`` column."""
-        return "; ".join(f"{uid} {name} ({score:.0f})" for uid, name, score in self.candidates)
-
-    def as_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready values, for `dti units match --json` and issue records."""
-        return {
-            "name": self.name,
-            "unit_id": self.unit_id,
-            "unit_name": self.unit_name,
-            "method": self.method,
-            "score": self.score,
-            "runner_up": self.runner_up,
-            "runner_up_score": self.runner_up_score,
-            "candidates": [list(c) for c in self.candidates],
-            "reason": self.reason,
-        }
-
-
-@dataclass(frozen=True)
-class _Rules:
-    """Normalisation rules read from abbreviations.yaml, compiled once."""
-
-    abbreviations: dict[str, str]
-    pattern: re.Pattern[str] | None
-    ignore_words: frozenset[str]
-    locality_prefixes: tuple[str, ...]
-    locality_words: tuple[str, ...]
-    province_words: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class _ConfusableGroup:
-    words: tuple[str, ...]  # normalised keys
-    skeletons: tuple[frozenset[str], ...]  # diacritic-free syllables of each word
+# registry names repeat across 63 provinces and every run: their keys are computed once
+_key = functools.lru_cache(maxsize=65536)(text_key)
+_skeleton = functools.lru_cache(maxsize=65536)(strip_diacritics)
+_BASE_KEYS: dict[tuple, dict[str, str]] = {}
+_NORMAL_KEYS: dict[tuple, dict[tuple[str, str, bool], str]] = {}
+_SIGNATURES: dict[tuple, dict[str, tuple[frozenset[str], ...]]] = {}
+UNITS_COLUMNS = [
+    "unit_id", "province", "name", "unit_type", "unit_type_code", "valid_from_year", "valid_to_year", "aliases"
+]
+LINEAGE_COLUMNS = ["from_unit_id", "to_unit_id", "event", "effective_year", "approximate", "legal_basis"]
+FILE_HEADER = """\
+# Unit registry: {province}. One entry per organisation; edit this file, not code.
+# Units not listed here come from the national catalogue (unit_types.yaml) and the map of
+# districts (vietnamadminunits); a unit listed here replaces the national one of its type.
+#   unit_id          stable ASCII id "<code>.<slug>"; never reuse or change one that curated data holds
+#   name             canonical name (the current official spelling, without "tỉnh {province}")
+#   unit_type        department_agency | party_mass_org | district_locality | other
+#   unit_type_code   the catalogue type (unit_types.yaml) when the id's slug is not the type code
+#   valid_from_year  first year the unit existed (null = before the registry's first document)
+#   valid_to_year    last year the unit existed (null = still exists)
+#   aliases          other spellings as printed in documents (case and tone-mark variants need no alias)
+#   note             optional: sources, doubts
+# events: how units became other units (rename | merge | split, effective_year, approximate,
+# legal_basis); the catalogue's 2025 events apply unless listed under skip_events.
+# `dti units accept` appends aliases and leaves every other byte of this file as it is."""
 
 
 @dataclass
@@ -160,305 +113,54 @@ class _Key:
     signature: tuple[frozenset[str], ...]
 
 
-@dataclass
-class _Province:
-    name: str
-    code: str
-    file: Path
-    header: str
-    units: list[Unit] = field(default_factory=list)
-    events: list[LineageEvent] = field(default_factory=list)
-
-
-# ---------------------------------------------------------------------------------------
-# loading
-
-
-def _read_yaml(path: Path) -> Any:
-    try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_YAML_LOADER)
-    except yaml.YAMLError as exc:
-        raise RegistryError(f"{path.name}: not valid YAML ({exc})") from exc
-    except OSError as exc:
-        raise RegistryError(f"{path}: cannot be read ({exc.strerror})") from exc
-
-
-def _header(path: Path) -> str:
-    lines = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.startswith("#"):
-            break
-        lines.append(line)
-    return "\n".join(lines)
-
-
-def _opt_year(value: Any, where: str, what: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 1945 <= value <= 2100:
-        raise RegistryError(f"{where}: {what} must be a year like 2018 or null, not {value!r}")
-    return value
-
-
-def _opt_text(value: Any, where: str, what: str) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, (str, int)):
-        raise RegistryError(f"{where}: {what} must be text, not {value!r}")
-    return clean_printed(str(value)) or None
-
-
-def _id_list(value: Any, where: str, what: str) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise RegistryError(f"{where}: '{what}' must be a non-empty list of unit ids")
-    return tuple(value)
-
-
-def _parse_unit(raw: Any, prov: _Province, index: int) -> Unit:
-    where = f"{prov.file.name}, unit #{index + 1}"
-    if not isinstance(raw, dict):
-        raise RegistryError(f"{where}: each unit must be a mapping with unit_id, name, unit_type, ...")
-    unit_id = raw.get("unit_id")
-    if isinstance(unit_id, str):
-        where = f"{prov.file.name}, unit {unit_id}"
-    unknown = set(raw) - set(_UNIT_FIELDS)
-    if unknown:
-        raise RegistryError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
-    if not isinstance(unit_id, str) or not _UNIT_ID.match(unit_id):
-        raise RegistryError(f"{where}: unit_id must be an ASCII slug like '{prov.code}.so_y_te', not {unit_id!r}")
-    if unit_id.split(".", 1)[0] != prov.code:
-        raise RegistryError(f"{where}: unit_id must start with the file's province code '{prov.code}.'")
-    name = _opt_text(raw.get("name"), where, "name")
-    if not name:
-        raise RegistryError(f"{where}: name is missing")
-    unit_type = raw.get("unit_type")
-    if unit_type not in UNIT_TYPES:
-        raise RegistryError(f"{where}: unit_type must be one of {', '.join(UNIT_TYPES)}, not {unit_type!r}")
-    start = _opt_year(raw.get("valid_from_year"), where, "valid_from_year")
-    end = _opt_year(raw.get("valid_to_year"), where, "valid_to_year")
-    if start is not None and end is not None and start > end:
-        raise RegistryError(f"{where}: valid_from_year {start} is after valid_to_year {end}")
-    aliases_raw = raw.get("aliases") or []
-    if not isinstance(aliases_raw, list):
-        raise RegistryError(f"{where}: aliases must be a list of names as printed")
-    aliases = []
-    for alias in aliases_raw:
-        text = _opt_text(alias, where, "alias")
-        if not text:
-            raise RegistryError(f"{where}: empty alias")
-        aliases.append(text)
-    return Unit(
-        unit_id=unit_id,
-        province=prov.name,
-        name=name,
-        unit_type=unit_type,
-        valid_from_year=start,
-        valid_to_year=end,
-        aliases=tuple(aliases),
-        note=_opt_text(raw.get("note"), where, "note"),
-        source_file=prov.file.name,
-    )
-
-
-def _parse_event(raw: Any, prov: _Province, index: int) -> LineageEvent:
-    where = f"{prov.file.name}, event #{index + 1}"
-    if not isinstance(raw, dict):
-        raise RegistryError(f"{where}: each event must be a mapping with event, from, to, effective_year")
-    unknown = set(raw) - set(_EVENT_FIELDS)
-    if unknown:
-        raise RegistryError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
-    kind = raw.get("event")
-    if kind not in EVENTS:
-        raise RegistryError(f"{where}: event must be one of {', '.join(EVENTS)}, not {kind!r}")
-    from_ids = _id_list(raw.get("from"), where, "from")
-    to_ids = _id_list(raw.get("to"), where, "to")
-    where = f"{where} ({kind} {', '.join(from_ids)} → {', '.join(to_ids)})"
-    year = _opt_year(raw.get("effective_year"), where, "effective_year")
-    if year is None:
-        raise RegistryError(f"{where}: effective_year is missing")
-    approximate = raw.get("approximate", False)
-    if not isinstance(approximate, bool):
-        raise RegistryError(f"{where}: approximate must be true or false")
-    if kind == "rename" and (len(from_ids) != 1 or len(to_ids) != 1):
-        raise RegistryError(f"{where}: a rename goes from one unit to one unit")
-    if kind == "merge" and len(to_ids) != 1:
-        raise RegistryError(f"{where}: a merge goes into exactly one unit")
-    if kind == "split" and len(from_ids) != 1:
-        raise RegistryError(f"{where}: a split starts from exactly one unit")
-    if set(from_ids) & set(to_ids):
-        raise RegistryError(f"{where}: a unit cannot be both source and result of one event")
-    return LineageEvent(
-        event=kind,
-        from_ids=from_ids,
-        to_ids=to_ids,
-        effective_year=year,
-        approximate=approximate,
-        legal_basis=_opt_text(raw.get("legal_basis"), where, "legal_basis"),
-        note=_opt_text(raw.get("note"), where, "note"),
-        source_file=prov.file.name,
-    )
-
-
-def _parse_province(path: Path) -> _Province:
-    raw = _read_yaml(path)
-    if not isinstance(raw, dict):
-        raise RegistryError(f"{path.name}: expected a mapping with province, code, units, events")
-    unknown = set(raw) - {"province", "code", "units", "events"}
-    if unknown:
-        raise RegistryError(f"{path.name}: unknown top-level field(s) {', '.join(sorted(unknown))}")
-    name = _opt_text(raw.get("province"), path.name, "province")
-    code = raw.get("code")
-    if not name:
-        raise RegistryError(f"{path.name}: 'province' (the name as documents print it) is missing")
-    if not isinstance(code, str) or not re.fullmatch(r"[a-z][a-z0-9]*", code):
-        raise RegistryError(f"{path.name}: 'code' must be a short lowercase ASCII prefix like 'lci', not {code!r}")
-    prov = _Province(name=name, code=code, file=path, header=_header(path))
-    units = raw.get("units") or []
-    events = raw.get("events") or []
-    if not isinstance(units, list) or not isinstance(events, list):
-        raise RegistryError(f"{path.name}: 'units' and 'events' must be lists")
-    prov.units = [_parse_unit(u, prov, i) for i, u in enumerate(units)]
-    prov.events = [_parse_event(e, prov, i) for i, e in enumerate(events)]
-    return prov
-
-
-def _load_rules(path: Path) -> _Rules:
-    raw = _read_yaml(path) or {}
-    if not isinstance(raw, dict) or not isinstance(raw.get("abbreviations", {}), dict):
-        raise RegistryError(f"{path.name}: expected 'abbreviations' as a mapping of short form to full form")
-    expansions: dict[str, str] = {}
-    for short, full in (raw.get("abbreviations") or {}).items():
-        short_key, full_key = text_key(str(short)), text_key(str(full))
-        if not short_key or not full_key:
-            raise RegistryError(f"{path.name}: abbreviation {short!r} has an empty short or full form")
-        if short_key in expansions and expansions[short_key] != full_key:
-            raise RegistryError(
-                f"{path.name}: abbreviation {short!r} reads the same as another one with a different expansion"
-            )
-        expansions[short_key] = full_key
-    pattern = None
-    if expansions:
-        alternatives = "|".join(re.escape(k) for k in sorted(expansions, key=len, reverse=True))
-        pattern = re.compile(rf"(?<!\S)(?:{alternatives})(?!\S)")
-
-    def words(name: str) -> tuple[str, ...]:
-        value = raw.get(name) or []
-        if not isinstance(value, list):
-            raise RegistryError(f"{path.name}: '{name}' must be a list")
-        return tuple(text_key(str(v)) for v in value if text_key(str(v)))
-
-    return _Rules(
-        abbreviations=expansions,
-        pattern=pattern,
-        ignore_words=frozenset(words("ignore_words")),
-        locality_prefixes=words("locality_prefixes"),
-        locality_words=words("locality_words"),
-        province_words=words("province_words"),
-    )
-
-
-def _load_confusables(path: Path, rules: _Rules) -> tuple[_ConfusableGroup, ...]:
-    raw = _read_yaml(path) or {}
-    groups = raw.get("groups") if isinstance(raw, dict) else None
-    if not isinstance(groups, list):
-        raise RegistryError(f"{path.name}: expected 'groups', a list of {{words: [...], why: ...}}")
-    result = []
-    for i, group in enumerate(groups):
-        words = group.get("words") if isinstance(group, dict) else None
-        if not isinstance(words, list) or not words:
-            raise RegistryError(f"{path.name}, group #{i + 1}: 'words' must be a non-empty list")
-        keys = tuple(_drop_ignored(text_key(str(w)), rules) for w in words)
-        skeletons = tuple(frozenset(strip_diacritics(k).split()) for k in keys)
-        if len(set(skeletons)) != len(skeletons):
-            raise RegistryError(
-                f"{path.name}, group #{i + 1}: words {words} read the same without diacritics; "
-                "they cannot be told apart in scans"
-            )
-        result.append(_ConfusableGroup(words=keys, skeletons=skeletons))
-    return tuple(result)
-
-
-def _drop_ignored(key: str, rules: _Rules) -> str:
-    return " ".join(w for w in key.split() if w not in rules.ignore_words)
-
-
-# ---------------------------------------------------------------------------------------
-# writing
-
-
-def _scalar(value: Any) -> str:
-    if value is None:
-        return "null"
-    text = yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=10**6)
-    return text.removesuffix("\n").removesuffix("\n...").strip()
-
-
-def render_province_file(
-    province: str, code: str, units: Sequence[Unit], events: Sequence[LineageEvent], header: str = ""
-) -> str:
-    """The YAML text of one province file, in the fixed layout officers edit by hand."""
-    out = [header, ""] if header else []
-    out += [f"province: {_scalar(province)}", f"code: {_scalar(code)}", "", "units:"]
-    for u in units:
-        out.append(f"  - unit_id: {_scalar(u.unit_id)}")
-        out.append(f"    name: {_scalar(u.name)}")
-        out.append(f"    unit_type: {_scalar(u.unit_type)}")
-        out.append(f"    valid_from_year: {_scalar(u.valid_from_year)}")
-        out.append(f"    valid_to_year: {_scalar(u.valid_to_year)}")
-        if u.aliases:
-            out.append("    aliases:")
-            out += [f"      - {_scalar(a)}" for a in u.aliases]
-        else:
-            out.append("    aliases: []")
-        if u.note:
-            out.append(f"    note: {_scalar(u.note)}")
-    out += ["", "events:" if events else "events: []"]
-    for e in events:
-        out.append(f"  - event: {_scalar(e.event)}")
-        out.append(f"    from: [{', '.join(_scalar(i) for i in e.from_ids)}]")
-        out.append(f"    to: [{', '.join(_scalar(i) for i in e.to_ids)}]")
-        out.append(f"    effective_year: {_scalar(e.effective_year)}")
-        out.append(f"    approximate: {_scalar(e.approximate)}")
-        out.append(f"    legal_basis: {_scalar(e.legal_basis)}")
-        if e.note:
-            out.append(f"    note: {_scalar(e.note)}")
-    return "\n".join(out) + "\n"
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-# ---------------------------------------------------------------------------------------
-# the registry
-
-
 class Registry:
     """Units per province with their names, aliases, validity years and lineage."""
 
     def __init__(
         self,
         directory: Path,
-        provinces: list[_Province],
-        rules: _Rules,
-        confusables: tuple[_ConfusableGroup, ...],
+        files: list[ProvinceFile],
+        rules: Rules,
+        confusables: tuple[ConfusableGroup, ...],
+        thresholds: Thresholds,
+        catalogue: Catalogue,
+        provinces: tuple[ProvinceInfo, ...],
+        read_only: bool = False,
     ) -> None:
         self.directory = directory
-        self._provinces = {text_key(p.name): p for p in provinces}
+        self.read_only = read_only
+        self._files = files
         self._rules = rules
         self._confusables = confusables
-        self._units: dict[str, Unit] = {u.unit_id: u for p in provinces for u in p.units}
-        self._events = [e for p in provinces for e in p.events]
+        self._thresholds = thresholds
+        self._catalogue = catalogue
+        self._infos = provinces
+        # keys depend only on the rules: shared by every registry loaded with the same rules
+        rules_key = (
+            tuple(sorted(rules.abbreviations.items())), rules.ignore_words, rules.locality_prefixes,
+            rules.locality_words, rules.province_words, rules.city_words,
+        )
+        self._base_keys: dict[str, str] = _BASE_KEYS.setdefault(rules_key, {})
+        self._normal_keys: dict[tuple[str, str, bool], str] = _NORMAL_KEYS.setdefault(rules_key, {})
+        self._signatures: dict[str, tuple[frozenset[str], ...]] = _SIGNATURES.setdefault(confusables, {})
+        self._validate_files(files)
+        builder = NationalBuilder(catalogue, provinces, lambda name, p: self._normalise(name, p.name, p.is_city))
+        built = builder.build(files)
+        self._province_list = built
+        self._provinces: dict[str, ProvinceUnits] = {}
+        for p in built:
+            for name in (p.name, *p.known_names):
+                self._provinces.setdefault(province_key(name), p)
+        self._units: dict[str, Unit] = {}
+        for p in built:
+            for u in p.units:
+                if u.unit_id in self._units:
+                    raise RegistryError(
+                        f"{u.source_file}, unit {u.unit_id}: duplicate unit_id "
+                        f"(already defined in {self._units[u.unit_id].source_file})"
+                    )
+                self._units[u.unit_id] = u
+        self._events = [e for p in built for e in p.events]
         self._successors: dict[str, list[tuple[LineageEvent, str]]] = defaultdict(list)
         for e in self._events:
             for f in e.from_ids:
@@ -469,63 +171,82 @@ class Registry:
         self._alias: dict[str, dict[str, list[Unit]]] = {}
         self._normal: dict[str, dict[str, list[Unit]]] = {}
         self._fuzzy: dict[str, list[_Key]] = {}
-        for pkey, prov in self._provinces.items():
+        for p in built:
             exact, alias, normal = defaultdict(list), defaultdict(list), defaultdict(list)
             keys: list[_Key] = []
-            for u in prov.units:
-                exact[text_key(u.name)].append(u)
-                seen = {text_key(u.name)}
+            for u in p.units:
+                exact[_key(u.name)].append(u)
+                seen = {_key(u.name)}
                 for a in u.aliases:
-                    if text_key(a) not in seen:
-                        alias[text_key(a)].append(u)
-                        seen.add(text_key(a))
-                for nkey in dict.fromkeys(self._normalise(n, prov.name) for n in (u.name, *u.aliases)):
+                    if _key(a) not in seen:
+                        alias[_key(a)].append(u)
+                        seen.add(_key(a))
+                for nkey in dict.fromkeys(self._normalise(n, p.name, p.is_city) for n in (u.name, *u.aliases)):
                     normal[nkey].append(u)
-                    keys.append(_Key(u, nkey, strip_diacritics(nkey), self._signature(nkey)))
-            self._exact[pkey], self._alias[pkey], self._normal[pkey] = dict(exact), dict(alias), dict(normal)
-            self._fuzzy[pkey] = keys
+                    keys.append(_Key(u, nkey, _skeleton(nkey), self._signature(nkey)))
+            self._exact[p.code], self._alias[p.code], self._normal[p.code] = dict(exact), dict(alias), dict(normal)
+            self._fuzzy[p.code] = keys
+        self._validate()
         self._cache: dict[tuple[str, str, int | None], UnitMatch] = {}
 
     # -- construction ---------------------------------------------------------------------
 
     @classmethod
     def load(cls, directory: Path | None = None) -> Registry:
-        """Read and validate the registry under ``directory`` (default: the package's data).
+        """Read and validate the registry folder ``directory`` (None: the packaged defaults, read-only).
 
-        ``directory`` holds ``units/*.yaml``, ``abbreviations.yaml`` and ``confusables.yaml``;
-        tests and officers point it at a copy to try edits before they are committed.
+        The folder holds ``units/*.yaml`` and the rule files (see :mod:`normalizers.unit_files`);
+        a rule file it lacks is read from the packaged defaults. Officers edit their own
+        folder (``registry/``, made by :func:`ensure_registry_folder`); tests point at a copy.
         """
+        read_only = directory is None
         directory = Path(directory) if directory is not None else DATA_DIR
         units_dir = directory / "units"
-        files = sorted(units_dir.glob("*.yaml")) if units_dir.is_dir() else []
-        if not files:
-            raise RegistryError(f"{units_dir}: no province files (units/<province>.yaml) found")
-        rules = _load_rules(directory / "abbreviations.yaml")
-        confusables = _load_confusables(directory / "confusables.yaml", rules)
-        provinces = [_parse_province(f) for f in files]
-        registry = cls(directory, provinces, rules, confusables)
-        registry._validate(provinces)
+        if not units_dir.is_dir():
+            raise RegistryError(f"{units_dir}: no registry here (run `dti init` or pass --registry)")
+        key = _fingerprint(directory)
+        built = _LOADED.get(key)
+        if built is None:
+            files = [parse_province_file(f) for f in sorted(units_dir.glob("*.yaml"))]
+            built = cls._from_files(directory, files, read_only)
+            _LOADED[key] = built
+            while len(_LOADED) > 8:
+                _LOADED.popitem(last=False)
+        else:
+            _LOADED.move_to_end(key)
+        # the same files read the same: share the built (immutable) registry, not its folder or match cache
+        registry = object.__new__(cls)
+        registry.__dict__.update(built.__dict__)
+        registry.directory, registry.read_only, registry._cache = directory, read_only, {}
         return registry
 
-    def _validate(self, provinces: list[_Province]) -> None:
-        seen_ids: dict[str, str] = {}
+    @classmethod
+    def _from_files(cls, directory: Path, files: list[ProvinceFile], read_only: bool) -> Registry:
+        rules = load_rules(registry_file(directory, "abbreviations.yaml"))
+        confusables = load_confusables(registry_file(directory, "confusables.yaml"), rules)
+        thresholds = load_thresholds(registry_file(directory, "unit_matching.yaml"))
+        catalogue = load_catalogue(registry_file(directory, "unit_types.yaml"))
+        try:
+            provinces = load_provinces(registry_file(directory, "province_codes.yaml"), load_admin_map())
+        except AdminDataError as exc:
+            raise RegistryError(str(exc)) from exc
+        return cls(directory, files, rules, confusables, thresholds, catalogue, provinces, read_only)
+
+    @staticmethod
+    def _validate_files(files: list[ProvinceFile]) -> None:
         seen_prov: dict[str, str] = {}
         seen_codes: dict[str, str] = {}
-        for prov in provinces:
-            pkey = text_key(prov.name)
+        for prov in files:
+            pkey = province_key(prov.name)
             if pkey in seen_prov:
                 raise RegistryError(f"{prov.file.name}: province {prov.name} is also defined in {seen_prov[pkey]}")
-            if prov.code in seen_codes:
-                raise RegistryError(f"{prov.file.name}: code '{prov.code}' is also used by {seen_codes[prov.code]}")
+            if prov.code in seen_codes or prov.code == NATION_CODE:
+                owner = seen_codes.get(prov.code, "the nation's units (vn.)")
+                raise RegistryError(f"{prov.file.name}: code '{prov.code}' is also used by {owner}")
             seen_prov[pkey], seen_codes[prov.code] = prov.file.name, prov.file.name
-            for u in prov.units:
-                if u.unit_id in seen_ids:
-                    raise RegistryError(
-                        f"{prov.file.name}, unit {u.unit_id}: duplicate unit_id "
-                        f"(already defined in {seen_ids[u.unit_id]})"
-                    )
-                seen_ids[u.unit_id] = prov.file.name
-        for pkey, index in self._normal.items():
+
+    def _validate(self) -> None:
+        for index in self._normal.values():
             for key, units in index.items():
                 for i, a in enumerate(units):
                     for b in units[i + 1 :]:
@@ -559,7 +280,7 @@ class Registry:
 
     @property
     def events(self) -> tuple[LineageEvent, ...]:
-        """Lineage events with their approximate flag and legal basis (not in the frame)."""
+        """Lineage events with their approximate flag, legal basis and note."""
         return tuple(self._events)
 
     def unit(self, unit_id: str) -> Unit:
@@ -568,6 +289,16 @@ class Registry:
             return self._units[unit_id]
         except KeyError:
             raise UnknownUnitError(f"no unit with id {unit_id!r} in the registry at {self.directory}") from None
+
+    def province_units(self, province: str) -> tuple[Unit, ...]:
+        """Every unit a document of ``province`` resolves against (its file's and the national ones)."""
+        prov = self._provinces.get(province_key(province))
+        return tuple(prov.units) if prov else ()
+
+    def province_code(self, province: str) -> str | None:
+        """The short code of a province as printed ("Tỉnh Yên Bái" → "ybi"); None when it is none."""
+        prov = self._provinces.get(province_key(province))
+        return prov.code if prov else None
 
     def successors(self, unit_id: str) -> tuple[tuple[str, str, int], ...]:
         """Direct successors as (to_unit_id, event, effective_year)."""
@@ -588,23 +319,22 @@ class Registry:
         return tuple(found)
 
     def units_frame(self) -> pd.DataFrame:
-        """``units.parquet`` rows (contract columns), in registry file order."""
+        """``units.parquet`` rows (contract columns): file units first, then the national ones."""
         rows = [
             {
                 "unit_id": u.unit_id,
                 "province": u.province,
                 "name": u.name,
                 "unit_type": u.unit_type,
+                "unit_type_code": u.unit_type_code,
                 "valid_from_year": u.valid_from_year,
                 "valid_to_year": u.valid_to_year,
                 "aliases": list(u.aliases),
             }
             for u in self._units.values()
         ]
-        frame = pd.DataFrame(
-            rows, columns=["unit_id", "province", "name", "unit_type", "valid_from_year", "valid_to_year", "aliases"]
-        )
-        for col in ("unit_id", "province", "name", "unit_type"):
+        frame = pd.DataFrame(rows, columns=UNITS_COLUMNS)
+        for col in ("unit_id", "province", "name", "unit_type", "unit_type_code"):
             frame[col] = frame[col].astype("string")
         for col in ("valid_from_year", "valid_to_year"):
             frame[col] = frame[col].astype("Int16")
@@ -613,60 +343,152 @@ class Registry:
     def lineage_frame(self) -> pd.DataFrame:
         """``unit_lineage.parquet`` rows: one per (from, to) pair of every event."""
         rows = [
-            {"from_unit_id": f, "to_unit_id": t, "event": e.event, "effective_year": e.effective_year}
+            {
+                "from_unit_id": f, "to_unit_id": t, "event": e.event, "effective_year": e.effective_year,
+                "approximate": e.approximate, "legal_basis": e.legal_basis,
+            }
             for e in self._events
             for f in e.from_ids
             for t in e.to_ids
         ]
-        frame = pd.DataFrame(rows, columns=["from_unit_id", "to_unit_id", "event", "effective_year"])
-        for col in ("from_unit_id", "to_unit_id", "event"):
+        frame = pd.DataFrame(rows, columns=LINEAGE_COLUMNS)
+        for col in ("from_unit_id", "to_unit_id", "event", "legal_basis"):
             frame[col] = frame[col].astype("string")
         frame["effective_year"] = frame["effective_year"].astype("Int16")
+        frame["approximate"] = frame["approximate"].astype("boolean")
         return frame
 
     def fingerprint(self) -> str:
-        """SHA-256 over the registry files, so a pipeline run can record which registry it used."""
-        digest = hashlib.sha256()
-        paths = [self.directory / "abbreviations.yaml", self.directory / "confusables.yaml"]
-        paths += sorted((self.directory / "units").glob("*.yaml"))
-        for path in paths:
-            digest.update(path.relative_to(self.directory).as_posix().encode("utf-8") + b"\0")
-            digest.update(path.read_bytes() + b"\0")
-        return digest.hexdigest()
+        """SHA-256 over the registry files and the national data, so a run records which registry it used."""
+        return _fingerprint(self.directory)
 
     # -- editing --------------------------------------------------------------------------
 
-    def add_alias(self, unit_id: str, alias: str) -> bool:
-        """Record ``alias`` (a name as printed) for ``unit_id`` in its province file.
+    def province_file_path(self, province: str) -> Path:
+        """Where the registry file of ``province`` is (or would be written)."""
+        prov = self._provinces.get(province_key(province))
+        if prov is not None and prov.file is not None:
+            return self.directory / "units" / prov.file.file.name
+        name = prov.name if prov is not None else province
+        return self.directory / "units" / f"{slug(name).replace('_', '-')}.yaml"
 
-        Returns False when the unit already answers to that spelling. The file is rewritten
-        in its fixed layout and re-validated before it replaces the old one, so a conflicting
-        alias raises :class:`RegistryError` and leaves the file untouched.
+    def new_province_file(self, province: str, units: Iterable[Unit] = (), comments: Iterable[str] = ()) -> str:
+        """The text of a new registry file for ``province`` holding ``units``, for an officer to review."""
+        prov = self._provinces.get(province_key(province))
+        if prov is None or prov.code == NATION_CODE:
+            raise RegistryError(f"{province!r} is not one of Vietnam's provinces (see province_codes.yaml)")
+        text = render_province_file(prov.name, prov.code, list(units), [], FILE_HEADER.format(province=prov.name))
+        notes = [f"# {line}" if line else "#" for line in comments]
+        return text + ("\n" + "\n".join(notes) + "\n" if notes else "")
+
+    def draft_province_file(self, province: str, printed: Iterable[tuple[str, int | None]]) -> str:
+        """A registry file for a province seen for the first time, from the names its documents printed.
+
+        Every name that resolves brings its unit (with the printed spelling as an alias when
+        it differs); names that resolve to nothing are listed as comments with their
+        candidates. The officer reviews the draft; the national knowledge keeps applying
+        to the units it does not list.
         """
+        prov = self._provinces.get(province_key(province))
+        if prov is None or prov.code == NATION_CODE:
+            raise RegistryError(f"{province!r} is not one of Vietnam's provinces (see province_codes.yaml)")
+        if prov.file is not None:
+            raise RegistryError(f"{prov.name} already has a registry file, {prov.file.file.name}; edit that one")
+        spellings: dict[str, list[str]] = {}
+        unresolved: dict[str, UnitMatch] = {}
+        for name, year in printed:
+            m = self.match(name, prov.name, year)
+            if m.unit_id is None:
+                unresolved.setdefault(m.name, m)
+            else:
+                spellings.setdefault(m.unit_id, []).append(m.name)
+        order = {uid: i for i, uid in enumerate(self._units)}
+        units = []
+        for uid in sorted(spellings, key=order.__getitem__):
+            u = self._units[uid]
+            known = {_key(n) for n in (u.name, *u.aliases)}
+            extra = []
+            for n in spellings[uid]:
+                if _key(n) not in known:
+                    known.add(_key(n))
+                    extra.append(n)
+            units.append(replace(u, aliases=(*u.aliases, *extra), source_file=""))
+        comments = []
+        if unresolved:
+            comments.append("Printed in the documents but resolved to no unit; add a unit or an alias for each:")
+            comments += [f"  {n!r}: candidates {m.candidates_text() or 'none'}" for n, m in unresolved.items()]
+        return self.new_province_file(prov.name, units, comments)
+
+    def add_alias(self, unit_id: str, alias: str, user: str | None = None) -> bool:
+        """Record ``alias`` (a name as printed) for ``unit_id`` in its province file, and log who did.
+
+        Returns False when the unit already answers to that spelling. The file is edited
+        round-trip (comments, order and every other byte kept); a national unit accepted
+        for the first time is copied into the province file (created when there is none).
+        The result is re-validated before it replaces the old file, so a conflicting alias
+        raises :class:`RegistryError` and leaves the file untouched.
+        """
+        if self.read_only:
+            raise RegistryError(
+                "the packaged registry is read-only; record aliases in your registry folder "
+                "(`dti init` creates registry/, or pass --registry DIR)"
+            )
         unit = self.unit(unit_id)
         text = clean_printed(alias)
         if not text:
             raise RegistryError(f"{unit.source_file}, unit {unit_id}: an alias cannot be empty")
         if text_key(text) in {text_key(n) for n in (unit.name, *unit.aliases)}:
             return False
-        prov = self._provinces[text_key(unit.province)]
-        updated = replace(unit, aliases=(*unit.aliases, text))
-        units = [updated if u.unit_id == unit_id else u for u in prov.units]
-        content = render_province_file(prov.name, prov.code, units, prov.events, prov.header)
-        trial = _Province(prov.name, prov.code, prov.file, prov.header, units, prov.events)
-        others = [p for p in self._provinces.values() if p is not prov]
-        Registry(self.directory, [*others, trial], self._rules, self._confusables)._validate([*others, trial])
-        _atomic_write(prov.file, content)
-        fresh = Registry.load(self.directory)
-        self.__dict__.update(fresh.__dict__)
+        prov = self._provinces[province_key(unit.province)]
+        if prov.code == NATION_CODE:
+            raise RegistryError(f"{unit_id}: the nation's units (provinces, ministries) are not edited by alias here")
+        path = self.province_file_path(unit.province)
+        before = path.read_text(encoding="utf-8") if path.exists() else self.new_province_file(unit.province)
+        copied = replace(unit, aliases=(), source_file="") if unit.source_file == NATIONAL else None
+        after = file_with_alias(before, path.name, unit_id, text, copied)
+        with tempfile.TemporaryDirectory() as tmp:
+            trial_path = Path(tmp) / path.name
+            trial_path.write_text(after, encoding="utf-8")
+            trial = parse_province_file(trial_path)
+        trial.file = path
+        files = sorted([*(f for f in self._files if f.file.name != path.name), trial], key=lambda f: f.file.name)
+        edited = Registry(self.directory, files, self._rules, self._confusables, self._thresholds,
+                          self._catalogue, self._infos)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, after)
+        append_accept_log(self.directory, unit_id, text, path.name, user)
+        _LOADED[_fingerprint(self.directory)] = edited  # what loading the edited folder would build
+        self.__dict__.update(Registry.load(self.directory).__dict__)
         return True
 
     # -- matching -------------------------------------------------------------------------
 
-    def _normalise(self, name: str, province: str) -> str:
+    def _normalise(self, name: str, province: str, is_city: bool = False) -> str:
         """The comparison key after the rules: abbreviations, locality prefix, province suffix."""
+        hit = self._normal_keys.get((name, province, is_city))
+        if hit is None:
+            hit = self._normal_keys[(name, province, is_city)] = self._normalised(name, province, is_city)
+        return hit
+
+    def _normalised(self, name: str, province: str, is_city: bool) -> str:
+        key = self._base_key(name)
+        prov_key = _key(province)
+        rules = self._rules
+        words = rules.province_words + (rules.city_words if is_city else ())
+        for word in words:
+            for suffix in (f" {word} {prov_key}", f" {word}"):
+                if key.endswith(suffix) and len(key) > len(suffix):
+                    key = key[: -len(suffix)]
+                    break
+        return drop_ignored(key, rules)
+
+    def _base_key(self, name: str) -> str:
+        """The province-independent part of :meth:`_normalise`, memoised: 63 provinces share the names."""
+        hit = self._base_keys.get(name)
+        if hit is not None:
+            return hit
         printed = clean_printed(name) or ""
-        key = text_key(_PARENTHETICAL.sub(" ", printed)) or text_key(printed)
+        key = _key(_PARENTHETICAL.sub(" ", printed)) or _key(printed)
         rules = self._rules
         if rules.pattern is not None:
             key = rules.pattern.sub(lambda m: rules.abbreviations[m.group(0)], key)
@@ -674,20 +496,19 @@ class Registry:
             for word in rules.locality_words:
                 if key.startswith(f"{prefix} {word} "):
                     key = key[len(prefix) + 1 :]
-        prov_key = text_key(province)
-        for word in rules.province_words:
-            for suffix in (f" {word} {prov_key}", f" {word}"):
-                if key.endswith(suffix) and len(key) > len(suffix):
-                    key = key[: -len(suffix)]
-                    break
-        return _drop_ignored(key, rules)
+        self._base_keys[name] = key
+        return key
 
     def _signature(self, key: str) -> tuple[frozenset[str], ...]:
         """Which confusable words a key carries (all their syllables present, in any order)."""
-        tokens = set(strip_diacritics(key).split())
-        return tuple(
-            frozenset(w for w, s in zip(g.words, g.skeletons) if s <= tokens) for g in self._confusables
-        )
+        hit = self._signatures.get(key)
+        if hit is None:
+            tokens = set(_skeleton(key).split())
+            hit = tuple(
+                frozenset(w for w, s in zip(g.words, g.skeletons) if s <= tokens) for g in self._confusables
+            )
+            self._signatures[key] = hit
+        return hit
 
     def match(self, name: str, province: str, year: int | None) -> UnitMatch:
         """Resolve a printed unit name for a document of ``province`` assessing ``year``.
@@ -698,30 +519,40 @@ class Registry:
         if not isinstance(name, str):  # None or NaN from a frame: an empty name
             name = ""
         year = None if year is None or pd.isna(year) else int(year)
-        cache_key = (name, _province_key(province), year)
+        cache_key = (name, province_key(province) if isinstance(province, str) else "", year)
         hit = self._cache.get(cache_key)
         if hit is None:
-            hit = self._match(name, province, year)
+            hit = self._match(name, province if isinstance(province, str) else "", year)
             self._cache[cache_key] = hit
         return hit
 
+    def resolve_province(self, name: str, year: int | None) -> UnitMatch:
+        """A province as a national ranking prints it ("TP. Đà Nẵng", "Thừa Thiên - Huế") → its unit.
+
+        Pass the year the ranking assesses: a name like "Lào Cai" is the pre-2025 province
+        until 2024 (vn.lao_cai) and the province formed with Yên Bái from 2025 (vn.lao_cai_2025).
+        """
+        m = self.match(name, NATION, year)
+        if m.unit_id is not None and self._units[m.unit_id].unit_type != "province":
+            return _unresolved(m.name, f"'{m.name}' is {m.unit_id} ({m.unit_name}), not a province.", m.candidates)
+        return m
+
     def _match(self, name: str, province: str, year: int | None) -> UnitMatch:
         printed = clean_printed(name) or ""
-        pkey = _province_key(province)
-        prov = self._provinces.get(pkey)
-        in_year = f" in {year}" if year is not None else ""
+        prov = self._provinces.get(province_key(province))
+        in_year = _in(year)
         if not printed:
             return _unresolved(printed, "The name is empty.")
         if prov is None:
-            return _unresolved(printed, f"No registry file covers the province {province!r}.")
+            return _unresolved(printed, f"{province!r} is not a province the registry knows (province_codes.yaml).")
 
         key = text_key(printed)
-        nkey = self._normalise(printed, prov.name)
+        nkey = self._normalise(printed, prov.name, prov.is_city)
         out_of_years: list[Unit] = []
         for method, index, k in (
-            ("exact", self._exact[pkey], key),
-            ("alias", self._alias[pkey], key),
-            ("abbreviation", self._normal[pkey], nkey),
+            ("exact", self._exact[prov.code], key),
+            ("alias", self._alias[prov.code], key),
+            ("abbreviation", self._normal[prov.code], nkey),
         ):
             hits = index.get(k, [])
             if any(u.valid_in(year) for u in hits):
@@ -730,7 +561,7 @@ class Registry:
         if out_of_years:
             # The name is known but belongs to another period: a registry question, not a typo.
             return self._decide(printed, out_of_years, "exact", year, prov.name, nkey)
-        return self._fuzzy_match(printed, nkey, pkey, year, prov.name, in_year)
+        return self._fuzzy_match(printed, nkey, prov.code, year, prov.name, in_year)
 
     def _decide(
         self, printed: str, units: list[Unit], method: str, year: int | None, province: str, nkey: str = ""
@@ -757,21 +588,22 @@ class Registry:
         return _unresolved(printed, f"'{printed}' names {ids}, not in existence{_in(year)}.", cands)
 
     def _fuzzy_match(
-        self, printed: str, nkey: str, pkey: str, year: int | None, province: str, in_year: str
+        self, printed: str, nkey: str, code: str, year: int | None, province: str, in_year: str
     ) -> UnitMatch:
+        t = self._thresholds
         skeleton = strip_diacritics(nkey)
         signature = self._signature(nkey)
         best: dict[str, float] = {}
         eligible: dict[str, float] = {}  # best score over the keys that share the name's distinguishing words
         units: dict[str, Unit] = {}
-        for k in self._fuzzy[pkey]:
+        for k in self._fuzzy[code]:
             if not k.unit.valid_in(year):
                 continue
             score = max(
                 fuzz.ratio(nkey, k.key),
                 fuzz.token_sort_ratio(nkey, k.key),
-                fuzz.ratio(skeleton, k.skeleton) - STRIPPED_PENALTY,
-                fuzz.token_sort_ratio(skeleton, k.skeleton) - STRIPPED_PENALTY,
+                fuzz.ratio(skeleton, k.skeleton) - t.stripped_penalty,
+                fuzz.token_sort_ratio(skeleton, k.skeleton) - t.stripped_penalty,
             )
             uid = k.unit.unit_id
             units[uid] = k.unit
@@ -792,14 +624,14 @@ class Registry:
             runner_up_score=None if runner_score is None else round(runner_score, 1),
             candidates=cands,
         )
-        if score < MIN_SCORE:
-            why = f"The closest unit, {choice}, scores {score:.0f}, below the minimum {MIN_SCORE:.0f}; not guessed."
+        if score < t.min_score:
+            why = f"The closest unit, {choice}, scores {score:.0f}, below the minimum {t.min_score:.0f}; not guessed."
         elif choice not in eligible:
             why = (
                 f"The closest unit, {choice} ({score:.0f}), differs from the name in a distinguishing word "
                 "listed in confusables.yaml; not guessed."
             )
-        elif margin < MIN_MARGIN:
+        elif margin < t.min_margin:
             why = f"{choice} ({score:.0f}) is too close to {runner} ({runner_score:.0f}) to choose; not guessed."
         else:
             unit = units[choice]
@@ -811,6 +643,21 @@ class Registry:
                 ),
             )
         return UnitMatch(printed, None, None, "unresolved", **common, reason=why)
+
+
+_LOADED: OrderedDict[str, Registry] = OrderedDict()
+
+
+def _fingerprint(directory: Path) -> str:
+    """SHA-256 over what a registry is built from: its files (by name and bytes) and the national data."""
+    digest = hashlib.sha256(f"vietnamadminunits {load_admin_map().package_version}\0".encode())
+    for name in REGISTRY_FILES:
+        path = registry_file(directory, name)
+        digest.update(name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    for path in sorted((directory / "units").glob("*.yaml")):
+        digest.update(path.relative_to(directory).as_posix().encode("utf-8") + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def _in(year: int | None) -> str:
@@ -825,11 +672,6 @@ def _unresolved(printed: str, reason: str, candidates: Iterable[tuple[str, str, 
         runner_up_score=cands[1][2] if len(cands) > 1 else None,
         candidates=cands, reason=reason,
     )
-
-
-def _province_key(province: str) -> str:
-    key = text_key(province)
-    return key[len("tỉnh ") :] if key.startswith("tỉnh ") else key
 
 
 def _overlap_years(a: Unit, b: Unit) -> float:

@@ -160,7 +160,10 @@ def discover(raw: Path) -> list[Found]:
     return survey(raw)[0]
 
 
-_UNIT_MATCHING = {"units.py", "abbreviations.yaml", "confusables.yaml", "units_commands.py"}
+_UNIT_MATCHING = {
+    "units.py", "unit_model.py", "unit_files.py", "national_units.py", "admin_units.py", "units_commands.py",
+    "abbreviations.yaml", "confusables.yaml", "unit_matching.yaml", "unit_types.yaml", "province_codes.yaml",
+}
 
 
 def _only_for_units(rel: Path) -> bool:

@@ -16,6 +16,7 @@ from typing import NoReturn
 
 import click
 
+from normalizers.unit_files import ensure_registry_folder
 from pipeline.batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Found, Outcome, RawFolderError
 from pipeline.publish import PublishError, RunLockedError, UnknownVersionError, current_version, list_versions, read_run_json, rollback
 from pipeline.run import (
@@ -23,7 +24,7 @@ from pipeline.run import (
 )
 from pipeline.shrink_guard import DEFAULT_MAX_SHRINK, ShrinkRefusedError
 from pipeline.status import folder_status
-from pipeline.units_commands import units
+from pipeline.units_commands import DEFAULT_REGISTRY, units
 
 EXIT_ACTION_NEEDED = 3  # status / units review: something for an officer to act on
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -144,15 +145,17 @@ _json_option = click.option("--json", "as_json", is_flag=True, help="print the r
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="documents processed at once")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(1), default=DEFAULT_TIMEOUT_S, show_default=True, help="seconds per document before it is quarantined")
 @click.option("--memory-mb", type=click.IntRange(256), default=DEFAULT_MEMORY_MB, show_default=True, help="memory limit per document worker")
-@click.option("--registry", "registry_dir", type=click.Path(path_type=Path, file_okay=False), default=None, help="unit registry folder (default: the shipped one)")
+@click.option("--registry", "registry_dir", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_REGISTRY, show_default=True, help="the officer's unit registry folder; created from the packaged defaults on the first run")
 @click.option("--retry-quarantined", is_flag=True, help="process again every file whose cached verdict is quarantined")
 @click.option("--max-shrink", type=click.FloatRange(0, 1), default=DEFAULT_MAX_SHRINK, show_default=True,
               help="largest share of the current version's documents a run may drop before it refuses to publish")
 @click.option("--allow-shrink", is_flag=True, help="publish even when documents of the current version are gone")
 @_json_option
-def run(raw: Path, curated: Path, workers: int, timeout_s: float, memory_mb: int, registry_dir: Path | None,
+def run(raw: Path, curated: Path, workers: int, timeout_s: float, memory_mb: int, registry_dir: Path,
         retry_quarantined: bool, max_shrink: float, allow_shrink: bool, as_json: bool) -> None:
     _log_to_stderr()
+    if ensure_registry_folder(registry_dir):
+        click.echo(f"dti: created the registry folder {registry_dir}/ from the packaged defaults", err=True)
     reporter = _Reporter()
     kept = {"kept_version": current_version(curated)}
     try:
@@ -264,6 +267,16 @@ def rollback_command(version: str, curated: Path, as_json: bool) -> None:
         click.echo(json.dumps({"published_version": version, "previous_version": before}, ensure_ascii=False, indent=2))
     else:
         click.echo(f"{curated}/ is now version {version} (was {before or 'none'})")
+
+
+@cli.command(context_settings=CONTEXT, help="Create the working folders: RAW for the documents and the officer's REGISTRY from the packaged defaults.")
+@click.option("--raw", "raw", type=click.Path(path_type=Path, file_okay=False), default=Path("raw"), show_default=True)
+@click.option("--registry", "registry_dir", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_REGISTRY, show_default=True)
+def init(raw: Path, registry_dir: Path) -> None:
+    raw.mkdir(parents=True, exist_ok=True)
+    created = ensure_registry_folder(registry_dir)
+    click.echo(f"{raw}/: put decision files here")
+    click.echo(f"{registry_dir}/: {'created from the packaged defaults' if created else 'exists, left as it is'}; edit units/<province>.yaml there")
 
 
 cli.add_command(units)

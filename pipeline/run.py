@@ -89,7 +89,7 @@ class RunSummary:
 
 
 def load_registry(registry_dir: Path | None = None) -> Registry:
-    """The unit registry: the shipped one, or an officer's copy given with --registry."""
+    """The officer's unit registry folder (``dti run`` passes ``registry/``); None: the packaged defaults, read-only."""
     try:
         return Registry.load(registry_dir)
     except RegistryError as exc:
@@ -161,6 +161,7 @@ def run_pipeline(
         run_json = summary.as_dict() | {
             "files": [{"file_name": f.file_name, "sha256": f.sha256, "status": statuses[f.file_name]} for f in found],
             "pipeline_fingerprint": fingerprint,
+            "registry": str(registry.directory),
             "registry_fingerprint": registry.fingerprint(),
             "seconds": summary.seconds,
             "finished_at": dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds"),

@@ -1,8 +1,9 @@
 """`dti units ...`: the review loop for unit names the matcher would not guess.
 
 A run records each unresolved name as an `unresolved_unit` issue; an officer reads them
-with `review`, checks a name with `match` and records the answer with `accept`, which
-adds an alias to the registry file so the next run resolves it.
+with `review`, checks a name with `match`, records the answer with `accept` (an alias in
+the officer's registry folder, logged in registry/accept-log.csv) and drafts the file of a
+province seen for the first time with `init`.
 """
 
 from __future__ import annotations
@@ -14,23 +15,28 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from normalizers.units import Registry, RegistryError, UnknownUnitError
+from normalizers.units import Registry, RegistryError, UnknownUnitError, ensure_registry_folder
 
 ACTION_NEEDED = 3  # exit status when there is something for an officer to act on
+DEFAULT_REGISTRY = Path("registry")
 
-_registry_option = click.option(
+registry_option = click.option(
     "--registry",
     "registry_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Registry directory (units/, abbreviations.yaml, confusables.yaml); default: the packaged one.",
+    default=DEFAULT_REGISTRY,
+    show_default=True,
+    help="The officer's registry folder (units/, unit_types.yaml, ...); made from the packaged defaults if missing.",
 )
 
 
-def _load(registry_dir: Path | None) -> Registry:
+def open_registry(registry_dir: Path) -> Registry:
+    """The officer's registry, created from the packaged defaults on first use."""
     try:
+        if ensure_registry_folder(registry_dir):
+            click.echo(f"dti: created the registry folder {registry_dir}/ from the packaged defaults", err=True)
         return Registry.load(registry_dir)
-    except RegistryError as exc:
+    except (RegistryError, OSError) as exc:
         raise click.ClickException(f"the unit registry is invalid: {exc}") from exc
 
 
@@ -39,15 +45,18 @@ def units() -> None:
     """Review and resolve unit names against the unit registry."""
 
 
-@units.command()
-@click.option(
+_curated_option = click.option(
     "--curated",
     "curated_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("curated"),
     show_default=True,
-    help="Folder holding issues.parquet.",
+    help="Folder holding the curated tables (scores.parquet, issues.parquet).",
 )
+
+
+@units.command()
+@_curated_option
 @click.option("--json", "as_json", is_flag=True, help="Print the names (or the error) as JSON.")
 def review(curated_dir: Path, as_json: bool) -> None:
     """List unit names that did not resolve, with their candidates. Exit 3 when there are any, 1 without a curated set."""
@@ -82,13 +91,14 @@ def review(curated_dir: Path, as_json: bool) -> None:
 @units.command()
 @click.argument("name")
 @click.argument("unit_id")
-@_registry_option
+@click.option("--user", default=None, help="Who accepts (for registry/accept-log.csv); default: the login name.")
+@registry_option
 @click.option("--json", "as_json", is_flag=True, help="Print what was recorded (or the error) as JSON.")
-def accept(name: str, unit_id: str, registry_dir: Path | None, as_json: bool) -> None:
+def accept(name: str, unit_id: str, user: str | None, registry_dir: Path, as_json: bool) -> None:
     """Record NAME (as printed) as an alias of UNIT_ID in the registry. Exit 1 when refused."""
     try:
-        registry = _load(registry_dir)
-        added = registry.add_alias(unit_id, name)
+        registry = open_registry(registry_dir)
+        added = registry.add_alias(unit_id, name, user)
     except UnknownUnitError as exc:
         _refuse(as_json, str(exc))
     except RegistryError as exc:
@@ -96,11 +106,12 @@ def accept(name: str, unit_id: str, registry_dir: Path | None, as_json: bool) ->
     except click.ClickException as exc:
         _refuse(as_json, exc.message)
     unit = registry.unit(unit_id)
+    where = f"{registry_dir}/units/{unit.source_file}"
     if as_json:
         click.echo(json.dumps({"unit_id": unit_id, "unit_name": unit.name, "alias": name, "added": added,
-                               "file": str(unit.source_file)}, ensure_ascii=False, indent=2))
+                               "file": where}, ensure_ascii=False, indent=2))
     elif added:
-        click.echo(f"Recorded '{name}' as an alias of {unit_id} ({unit.name}) in {unit.source_file}.")
+        click.echo(f"Recorded '{name}' as an alias of {unit_id} ({unit.name}) in {where}.")
     else:
         click.echo(f"{unit_id} ({unit.name}) already answers to '{name}'; nothing changed.")
 
@@ -116,10 +127,10 @@ def _refuse(as_json: bool, message: str) -> None:
 @click.option("--province", required=True, help="Province as printed, e.g. 'Lào Cai'.")
 @click.option("--year", type=int, default=None, help="The year the document assesses.")
 @click.option("--json", "as_json", is_flag=True, help="Print the match as JSON.")
-@_registry_option
-def match(name: str, province: str, year: int | None, as_json: bool, registry_dir: Path | None) -> None:
+@registry_option
+def match(name: str, province: str, year: int | None, as_json: bool, registry_dir: Path) -> None:
     """Show how NAME resolves for a document of PROVINCE and YEAR. Exit 3 when it resolves to no unit."""
-    result = _load(registry_dir).match(name, province, year)
+    result = open_registry(registry_dir).match(name, province, year)
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         sys.exit(ACTION_NEEDED if result.unit_id is None else 0)
@@ -132,3 +143,36 @@ def match(name: str, province: str, year: int | None, as_json: bool, registry_di
         click.echo(f"  candidate {uid:28s} {score:5.1f}  {cname}")
     click.echo(f"reason:    {result.reason}")
     sys.exit(ACTION_NEEDED if result.unit_id is None else 0)
+
+
+@units.command("init")
+@click.option("--province", required=True, help="Province as printed, e.g. 'Yên Bái'.")
+@_curated_option
+@registry_option
+def init_province(province: str, curated_dir: Path, registry_dir: Path) -> None:
+    """Write the registry file of PROVINCE from the names its documents printed, for review."""
+    registry = open_registry(registry_dir)
+    path = curated_dir / "scores.parquet"
+    if not path.exists():
+        raise click.ClickException(f"{path} not found; run `dti run` first or pass --curated")
+    scores = pd.read_parquet(path, columns=["province", "assessment_year", "unit_name_raw"])
+    code = registry.province_code(province)
+    if code is None:
+        raise click.ClickException(f"{province!r} is not one of Vietnam's provinces (see province_codes.yaml)")
+    mine = scores[[registry.province_code(p) == code if isinstance(p, str) else False for p in scores["province"]]]
+    printed = [
+        (name, None if pd.isna(year) else int(year))
+        for name, year in mine[["unit_name_raw", "assessment_year"]].drop_duplicates().itertuples(index=False)
+    ]
+    if not printed:
+        raise click.ClickException(f"{path} holds no rows of {province}; run `dti run` on its documents first")
+    target = registry.province_file_path(province)
+    if target.exists():
+        raise click.ClickException(f"{target} exists already; edit it (or move it away to draft a new one)")
+    try:
+        text = registry.draft_province_file(province, printed)
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from exc
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    click.echo(f"Wrote {target} from {len(set(mine['unit_name_raw']))} printed name(s); review it.")

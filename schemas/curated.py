@@ -13,6 +13,8 @@ import pandas as pd
 import pandera.pandas as pa
 import pyarrow as arrow
 
+# unit_type of units.parquet (normalizers.unit_model.UNIT_TYPES names the same values)
+UNIT_TYPES = frozenset({"department_agency", "party_mass_org", "district_locality", "province", "ministry", "other"})
 TIER_CODES = {"dan_dat", "nang_cao", "hinh_thanh", "khoi_dong", "tot", "kha", "trung_binh", "yeu"}
 
 
@@ -64,12 +66,13 @@ TABLES: dict[str, tuple[Col, ...]] = {
     ),
     "units": _spec(
         Col("unit_id", "string", False), Col("province", "string", False), Col("name", "string", False),
-        Col("unit_type", "string", False), Col("valid_from_year", "int16"), Col("valid_to_year", "int16"),
-        Col("aliases", "list", False),
+        Col("unit_type", "string", False, UNIT_TYPES), Col("unit_type_code", "string"),
+        Col("valid_from_year", "int16"), Col("valid_to_year", "int16"), Col("aliases", "list", False),
     ),
     "unit_lineage": _spec(
         Col("from_unit_id", "string", False), Col("to_unit_id", "string", False),
         Col("event", "string", False, frozenset({"rename", "merge", "split"})), Col("effective_year", "int16"),
+        Col("approximate", "bool", False), Col("legal_basis", "string"),
     ),
     "weekly_indicators": _spec(
         Col("doc_id", "string", False), Col("province", "string"), Col("period_start", "date"), Col("period_end", "date"),

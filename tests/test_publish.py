@@ -50,8 +50,9 @@ def snapshot(curated: Path) -> dict[str, bytes]:
 
 def dti_run(raw: Path, curated: Path) -> subprocess.Popen:
     code = "from pipeline.cli import main; main()"
+    # in the run's own folder: `dti run` uses (and on first use creates) the working folder's registry/
     return subprocess.Popen([sys.executable, "-c", code, "run", "--raw", str(raw), "--curated", str(curated)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=raw.parent)
 
 
 @pytest.fixture(scope="module")

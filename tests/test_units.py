@@ -310,19 +310,26 @@ def test_distinct_fixture_names_of_one_document_never_share_a_unit(registry):
 def test_units_frame_has_contract_columns(registry):
     frame = registry.units_frame()
     assert list(frame.columns) == [
-        "unit_id", "province", "name", "unit_type", "valid_from_year", "valid_to_year", "aliases"
+        "unit_id", "province", "name", "unit_type", "unit_type_code", "valid_from_year", "valid_to_year", "aliases"
     ]
     row = frame.set_index("unit_id").loc["lci.so_gtvt_xd"]
     assert (row["name"], row["unit_type"], row["valid_from_year"], row["valid_to_year"]) == (
         "Sở Giao thông vận tải - Xây dựng", "department_agency", 2018, 2023
     )
     assert frame.set_index("unit_id").loc["lci.tp_lao_cai", "aliases"] == ["TP Lào Cai"]
-    assert set(frame["unit_type"]) <= {"department_agency", "party_mass_org", "district_locality", "other"}
+    assert set(frame["unit_type"]) <= {
+        "department_agency", "party_mass_org", "district_locality", "province", "ministry", "other"
+    }
+    # the merged department is Lào Cai's own, the 2024 Sở Giao thông vận tải an instance of the national type
+    assert pd.isna(frame.set_index("unit_id").loc["lci.so_gtvt_xd", "unit_type_code"])
+    assert frame.set_index("unit_id").loc["lci.so_gtvt_2024", "unit_type_code"] == "so_gtvt"
 
 
 def test_lineage_frame_one_row_per_pair(registry):
     frame = registry.lineage_frame()
-    assert list(frame.columns) == ["from_unit_id", "to_unit_id", "event", "effective_year"]
+    assert list(frame.columns) == [
+        "from_unit_id", "to_unit_id", "event", "effective_year", "approximate", "legal_basis"
+    ]
     merge = frame[frame["to_unit_id"] == "lci.so_gtvt_xd"]
     assert sorted(merge["from_unit_id"]) == ["lci.so_gtvt", "lci.so_xay_dung"]
     assert set(merge["event"]) == {"merge"} and set(merge["effective_year"]) == {2018}
@@ -345,7 +352,8 @@ def test_transport_and_construction_2016_lead_to_the_merged_department(registry)
 
 def test_other_lineage_facts(registry):
     assert registry.descendants("lci.so_vhttdl") == ("lci.so_vhtt", "lci.so_du_lich")
-    assert registry.descendants("lci.huyen_sa_pa") == ("lci.tx_sa_pa",)
+    # the town became part of the province when the district level ended in 2025
+    assert registry.descendants("lci.huyen_sa_pa") == ("lci.tx_sa_pa", "vn.lao_cai_2025")
     assert "lci.vp_doan_dbqh_hdnd" in registry.descendants("lci.vp_hdnd")
     assert registry.descendants("lci.so_y_te") == ()
     approx = {(e.from_ids, e.approximate) for e in registry.events}
@@ -472,7 +480,7 @@ def test_confusable_pairs_stay_apart(registry, name, forbidden):
         ("Sở Công an", LCI),
         ("UBND tỉnh", LCI),
         ("", LCI),
-        ("Sở Y tế", "Yên Bái"),  # no registry file for that province
+        ("Sở Y tế", "Tỉnh Atlantis"),  # no such province
     ],
 )
 def test_names_that_must_not_resolve(registry, name, province):
@@ -584,7 +592,7 @@ def _edit(registry_dir: Path, file: str, change) -> None:
     [
         (lambda d: d["units"].append(dict(d["units"][0])), r"lao-cai\.yaml, unit lci\.vp_ubnd: duplicate unit_id"),
         (lambda d: d["events"][0]["from"].append("lci.ghost"), r"lao-cai\.yaml.*unknown unit id lci\.ghost"),
-        (lambda d: d["units"][0].update(unit_type="ministry"), r"lao-cai\.yaml, unit lci\.vp_ubnd: unit_type"),
+        (lambda d: d["units"][0].update(unit_type="galaxy"), r"lao-cai\.yaml, unit lci\.vp_ubnd: unit_type"),
         (lambda d: d["units"][0].update(unit_id="cbg.vp_ubnd"), r"lao-cai\.yaml.*province code 'lci\.'"),
         (lambda d: d["units"][0].update(unit_id="lci.Văn phòng"), r"ASCII slug"),
         (lambda d: d["units"][0].update(valid_from_year=2020, valid_to_year=2010), r"after valid_to_year"),
