@@ -22,6 +22,8 @@ from pipeline.assemble import CURATED_TABLES, assemble
 from pipeline.batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Found, Outcome, discover, pipeline_fingerprint, process_all
 from pipeline.process import PIPELINE_VERSION
 from pipeline.publish import new_version, publish, run_lock, state_dir
+from pipeline.review import ReviewError, load_reviews
+from pipeline.version_files import write_companions
 from schemas.curated import ContractError, to_arrow
 
 EXIT_OK = 0
@@ -86,6 +88,7 @@ def run_pipeline(
     timeout_s: float = DEFAULT_TIMEOUT_S,
     memory_mb: int = DEFAULT_MEMORY_MB,
     registry_dir: Path | None = None,
+    reviews_dir: Path | None = None,
     on_found: Callable[[int], None] | None = None,
     on_done: Callable[[Outcome], None] | None = None,
 ) -> RunSummary:
@@ -104,7 +107,11 @@ def run_pipeline(
         outcomes = process_all(list(unique.values()), state_dir(curated) / "cache", fingerprint, workers, timeout_s, memory_mb, on_done)
         registry = load_registry(registry_dir)
         try:
-            result = assemble(found, outcomes, registry)
+            reviews = load_reviews(reviews_dir)
+        except ReviewError as exc:
+            raise RunError(f"the officers' reviews cannot be read: {exc}") from exc
+        try:
+            result = assemble(found, outcomes, registry, reviews)
         except ContractError as exc:
             raise RunError(f"the curated tables would break the contract: {exc}") from exc
         summary = _summarize(found, outcomes, result.frames)
@@ -123,9 +130,12 @@ def run_pipeline(
             "pipeline_fingerprint": fingerprint,
             "registry_fingerprint": registry.fingerprint(),
             "seconds": summary.seconds,
+            "reviews_applied": result.reviews_applied,
+            "reviews_unmatched": list(result.reviews_unmatched),
             "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         (staged / "run.json").write_text(json.dumps(run_json, ensure_ascii=False, indent=2), encoding="utf-8")
+        write_companions(staged, result.frames, run_json)
         publish(curated, staged)
     return summary
 
