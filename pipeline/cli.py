@@ -12,6 +12,7 @@ from pipeline.batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Outcome
 from pipeline.publish import PublishError, RunLockedError
 from pipeline.run import EXIT_FAILED, EXIT_LOCKED, RunError, run_pipeline
 from pipeline.status import folder_status
+from pipeline.officer_commands import COMMANDS as OFFICER_COMMANDS
 from pipeline.units_commands import units
 
 
@@ -58,11 +59,12 @@ class _Reporter:
 @click.option("--timeout", "timeout_s", type=click.FloatRange(1), default=DEFAULT_TIMEOUT_S, show_default=True, help="seconds per document before it is quarantined")
 @click.option("--memory-mb", type=click.IntRange(256), default=DEFAULT_MEMORY_MB, show_default=True, help="memory limit per document worker")
 @click.option("--registry", "registry_dir", type=click.Path(path_type=Path, file_okay=False), default=None, help="unit registry folder (default: the shipped one)")
+@click.option("--reviews", "reviews_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("reviews"), show_default=True, help="officers' reviews folder (see `dti review`)")
 @click.option("--json", "as_json", is_flag=True, help="print the run summary as JSON")
-def run(raw: Path, curated: Path, workers: int, timeout_s: float, memory_mb: int, registry_dir: Path | None, as_json: bool) -> None:
+def run(raw: Path, curated: Path, workers: int, timeout_s: float, memory_mb: int, registry_dir: Path | None, reviews_dir: Path, as_json: bool) -> None:
     reporter = _Reporter()
     try:
-        summary = run_pipeline(raw, curated, workers, timeout_s, memory_mb, registry_dir, reporter.found, reporter.done)
+        summary = run_pipeline(raw, curated, workers, timeout_s, memory_mb, registry_dir, reviews_dir=reviews_dir, on_found=reporter.found, on_done=reporter.done)
     except RunLockedError as exc:
         reporter.close()
         click.echo(f"dti: {exc}", err=True)
@@ -105,6 +107,8 @@ def status(raw: Path, curated: Path) -> None:
 
 
 cli.add_command(units)
+for _command in OFFICER_COMMANDS:
+    cli.add_command(_command)
 
 
 def main() -> None:

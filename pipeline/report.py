@@ -26,7 +26,7 @@ TIER_COLOURS = {
     "dan_dat": "#1a9850", "tot": "#1a9850", "nang_cao": "#91cf60", "kha": "#91cf60",
     "hinh_thanh": "#fee08b", "trung_binh": "#fee08b", "khoi_dong": "#fc8d59", "yeu": "#fc8d59",
 }
-TABLE_NAMES = ("documents", "scores", "components", "issues", "units", "unit_lineage", "tables")
+TABLE_NAMES = ("documents", "scores", "components", "issues", "units", "unit_lineage", "weekly_indicators", "tables")
 
 _CSS = """
 body { font-family: 'DejaVu Sans', 'Noto Sans', Arial, sans-serif; margin: 1.5em; color: #222; font-size: 14px; }
