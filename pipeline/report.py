@@ -1,8 +1,7 @@
 """`dti report`: one self-contained HTML file an officer opens in any browser, offline.
 
-Charts are Vega-Lite specs rendered to inline SVG by vl-convert (text stays text, in DejaVu
-Sans, so Vietnamese diacritics render with the fonts every Debian desktop has); there is no
-script and nothing is fetched. Per document: the ranking tables as published, tiers coloured,
+Charts are inline SVG (pipeline.charts; text stays text, in DejaVu Sans, so Vietnamese
+diacritics render with the fonts Debian has); there is no script and nothing is fetched. Per document: the ranking tables as published, tiers coloured,
 every doubted value marked with its issue; per group a bar chart with the tier thresholds; per
 unit its history through lineage; the issues with file and page; the run summary; the parsing
 report per table.
@@ -17,11 +16,11 @@ from pathlib import Path
 import pandas as pd
 
 from normalizers.frameworks import load_knowledge
+from pipeline.charts import bar_chart, history_chart
 from pipeline.database import current_units
 from pipeline.issue_list import row_key
 
 REPORT_FILE = "report.html"
-FONT = "DejaVu Sans"
 TIER_COLOURS = {
     "dan_dat": "#1a9850", "tot": "#1a9850", "nang_cao": "#91cf60", "kha": "#91cf60",
     "hinh_thanh": "#fee08b", "trung_binh": "#fee08b", "khoi_dong": "#fc8d59", "yeu": "#fc8d59",
@@ -68,14 +67,6 @@ def _e(value) -> str:
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else html.escape(str(value))
 
 
-def _svg(spec: dict) -> str:
-    import vl_convert
-
-    spec = {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "config": {"font": FONT}, **spec}
-    svg = vl_convert.vegalite_to_svg(spec)
-    return svg[svg.index("<svg"):]  # drop any XML prolog: the SVG is inline HTML
-
-
 def _tier_span(code, printed=None) -> str:
     if code is None or pd.isna(code):
         return _e(printed)
@@ -85,54 +76,19 @@ def _tier_span(code, printed=None) -> str:
 
 def group_chart(rows: pd.DataFrame, thresholds: list[tuple[str, float]]) -> str:
     """Bars of score percent per unit in rank order, coloured by tier, with the tier thresholds."""
-    data = [
-        {"unit": r.unit_name_raw, "pct": round(float(r.score_pct), 2), "tier": r.tier or "", "order": i}
-        for i, r in enumerate(rows.sort_values(["rank", "score_pct"], ascending=[True, False], na_position="last").itertuples())
-        if pd.notna(r.score_pct)
-    ]
-    if not data:
-        return ""
-    tiers = sorted({d["tier"] for d in data})
-    bars = {
-        "data": {"values": data}, "mark": "bar",
-        "encoding": {
-            "y": {"field": "unit", "type": "nominal", "sort": {"field": "order"}, "title": None, "axis": {"labelLimit": 320}},
-            "x": {"field": "pct", "type": "quantitative", "title": "% điểm tối đa / % of maximum", "scale": {"domain": [0, 100]}},
-            "color": {"field": "tier", "type": "nominal", "title": "Mức / tier",
-                      "scale": {"domain": tiers, "range": [TIER_COLOURS.get(t, "#999") for t in tiers]}},
-            "tooltip": [{"field": "unit"}, {"field": "pct"}],
-        },
-    }
-    layers = [bars]
-    if thresholds:
-        lines = [{"code": code, "pct": pct} for code, pct in thresholds]
-        layers.append({"data": {"values": lines}, "mark": {"type": "rule", "strokeDash": [4, 3], "color": "#333"},
-                       "encoding": {"x": {"field": "pct", "type": "quantitative"}}})
-        layers.append({"data": {"values": lines}, "mark": {"type": "text", "align": "left", "dx": 3, "dy": -4, "baseline": "bottom", "fontSize": 9},
-                       "encoding": {"x": {"field": "pct", "type": "quantitative"}, "y": {"value": 0}, "text": {"field": "code"}}})
-    return _svg({"layer": layers, "width": 520, "height": max(60, 16 * len(data))})
+    ordered = rows.sort_values(["rank", "score_pct"], ascending=[True, False], na_position="last", kind="stable")
+    bars = [(r.unit_name_raw, float(r.score_pct), r.tier if isinstance(r.tier, str) else "")
+            for r in ordered.itertuples() if pd.notna(r.score_pct)]
+    return bar_chart(bars, TIER_COLOURS, thresholds, "% điểm tối đa / % of maximum") if bars else ""
 
 
-def history_chart(history: pd.DataFrame) -> str:
+def unit_history_chart(history: pd.DataFrame) -> str:
     """Score percent across years per current unit (small multiples), one SVG for a province."""
-    data = [{"unit": r.current_unit_name, "year": int(r.assessment_year), "pct": round(float(r.score_pct), 2), "framework": r.framework}
-            for r in history.itertuples() if pd.notna(r.score_pct)]
-    if not data:
-        return ""
-    return _svg({
-        "data": {"values": data},
-        "facet": {"field": "unit", "type": "nominal", "title": None, "header": {"labelLimit": 220, "labelFontSize": 10}},
-        "columns": 4,
-        "spec": {
-            "width": 170, "height": 90,
-            "layer": [
-                {"mark": {"type": "line", "point": True},
-                 "encoding": {"x": {"field": "year", "type": "ordinal", "title": None},
-                              "y": {"field": "pct", "type": "quantitative", "title": "%", "scale": {"domain": [0, 100]}},
-                              "color": {"field": "framework", "type": "nominal", "title": "framework"}}},
-            ],
-        },
-    })
+    series: dict[str, list[tuple[int, float, str]]] = {}
+    for r in history.itertuples():
+        if pd.notna(r.score_pct):
+            series.setdefault(r.current_unit_name, []).append((int(r.assessment_year), float(r.score_pct), r.framework))
+    return history_chart(series) if series else ""
 
 
 def _thresholds(framework: str) -> list[tuple[str, float]]:
@@ -282,7 +238,7 @@ def render_report(frames: dict[str, pd.DataFrame], run: dict) -> str:
     for province, prows in history.groupby("province", sort=True):
         parts.append(f"<h3>{_e(province)}</h3>")
         several = prows.groupby("current_unit_id")["assessment_year"].transform("nunique") > 1
-        chart = history_chart(prows[several])
+        chart = unit_history_chart(prows[several])
         if chart:
             parts.append(f"<div class=chart>{chart}</div>")
         parts.append(_frame_table(prows, [

@@ -55,6 +55,7 @@ def test_every_column_is_documented_with_its_type(table):
     for col in TABLES[table]:
         assert col.name in DOCUMENTED[table], f"{table}.{col.name} is not documented in CONTRACT.md"
         kind, meaning = DOCUMENTED[table][col.name]
+        assert meaning, f"{table}.{col.name} is listed in CONTRACT.md without a meaning"
         words = [w.strip() for w in kind.split(",")]
         assert words and words[0] == _TYPE_WORDS[col.kind], f"{table}.{col.name}: CONTRACT.md says {kind!r}, the schema {col.kind}"
         assert ("null" in words) == col.nullable, f"{table}.{col.name}: nullability differs ({kind!r} vs nullable={col.nullable})"
@@ -82,3 +83,8 @@ def test_every_command_is_in_the_readme_with_its_options(path, command):
     for param in command.params:
         if isinstance(param, click.Option) and not param.hidden:
             assert any(opt in shown for opt in param.opts), f"README.md shows `{path}` without its option {param.opts[-1]}"
+
+
+@pytest.mark.parametrize("path,command", list(_commands(cli)), ids=lambda v: v if isinstance(v, str) else "")
+def test_every_command_has_help(path, command):
+    assert command.help, f"`{path}` has no help text"
