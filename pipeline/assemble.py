@@ -11,6 +11,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipeline.batch import Found, Outcome
+from pipeline.issue_list import with_explanations
+from pipeline.parsing_report import TABLE_COLUMNS
+from pipeline.review import Review, apply_reviews
 from pipeline.process import DocumentResult
 from pipeline.readings import Readings, choose_readings
 from normalizers.text import strip_diacritics, text_key
@@ -19,12 +22,14 @@ from schemas.curated import ContractError, validate
 from schemas.issues import Issue, issues_frame
 
 CURATED_TABLES = ("documents", "scores", "components", "issues", "units", "unit_lineage", "weekly_indicators", "readings",
-                  "component_readings")
+                  "component_readings", "tables")
 
 
 @dataclass
 class Curated:
     frames: dict[str, pd.DataFrame]
+    reviews_applied: int = 0
+    reviews_unmatched: tuple[str, ...] = ()
 
 
 def _doc_row(found: Found, status: str, error: str | None = None, duplicate_of: str | None = None, fields: dict | None = None) -> dict:
@@ -200,10 +205,10 @@ def one_row_per_fact(documents: pd.DataFrame, scores: pd.DataFrame, components: 
     return choose_readings(meta, scores, components)
 
 
-def assemble(found: list[Found], outcomes: dict[str, Outcome], registry: Registry) -> Curated:
-    """The curated tables from every file's outcome, in file order, validated."""
+def assemble(found: list[Found], outcomes: dict[str, Outcome], registry: Registry, reviews: list[Review] | None = None) -> Curated:
+    """The curated tables from every file's outcome, in file order, with officers' reviews applied, validated."""
     first_of: dict[str, str] = {}
-    documents, scores, components, weekly = [], [], [], []
+    documents, scores, components, weekly, tables = [], [], [], [], []
     issues: list[Issue] = []
     for f in found:
         if f.sha256 in first_of:
@@ -224,6 +229,8 @@ def assemble(found: list[Found], outcomes: dict[str, Outcome], registry: Registr
         components.append(result.components)
         if result.weekly is not None:
             weekly.append(result.weekly)
+        if getattr(result, "tables", None) is not None:
+            tables.append(result.tables)
         issues.extend(result.issues)
     scores_df = _concat(scores, list(scores[0].columns) if scores else [])
     components_df = _concat(components, list(components[0].columns) if components else [])
@@ -248,5 +255,8 @@ def assemble(found: list[Found], outcomes: dict[str, Outcome], registry: Registr
         "weekly_indicators": weekly_df,
         "readings": readings.readings,
         "component_readings": readings.component_readings,
+        "tables": _concat(tables, TABLE_COLUMNS),
     }
-    return Curated({name: validate(frame, name) for name, frame in frames.items()})
+    reviewed = apply_reviews(with_explanations(frames), reviews or [])
+    validated = {name: validate(frame, name) for name, frame in reviewed.frames.items()}
+    return Curated(validated, reviewed.applied, tuple(reviewed.unmatched))

@@ -24,6 +24,7 @@ from pipeline.run import (
 )
 from pipeline.shrink_guard import DEFAULT_MAX_SHRINK, ShrinkRefusedError
 from pipeline.status import folder_status
+from pipeline.officer_commands import COMMANDS as OFFICER_COMMANDS
 from pipeline.units_commands import DEFAULT_REGISTRY, units
 
 EXIT_ACTION_NEEDED = 3  # status / units review: something for an officer to act on
@@ -150,17 +151,19 @@ _json_option = click.option("--json", "as_json", is_flag=True, help="print the r
 @click.option("--max-shrink", type=click.FloatRange(0, 1), default=DEFAULT_MAX_SHRINK, show_default=True,
               help="largest share of the current version's documents a run may drop before it refuses to publish")
 @click.option("--allow-shrink", is_flag=True, help="publish even when documents of the current version are gone")
+@click.option("--reviews", "reviews_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("reviews"), show_default=True, help="officers' reviews folder (see `dti review`)")
 @_json_option
 def run(raw: Path, curated: Path, workers: int, timeout_s: float, memory_mb: int, registry_dir: Path,
-        retry_quarantined: bool, max_shrink: float, allow_shrink: bool, as_json: bool) -> None:
+        reviews_dir: Path, retry_quarantined: bool, max_shrink: float, allow_shrink: bool, as_json: bool) -> None:
     _log_to_stderr()
     if ensure_registry_folder(registry_dir):
         click.echo(f"dti: created the registry folder {registry_dir}/ from the packaged defaults", err=True)
     reporter = _Reporter()
     kept = {"kept_version": current_version(curated)}
     try:
-        summary = run_pipeline(raw, curated, workers, timeout_s, memory_mb, registry_dir, reporter.found, reporter.done,
-                               reporter.page, retry_quarantined, max_shrink, allow_shrink)
+        summary = run_pipeline(raw, curated, workers, timeout_s, memory_mb, registry_dir, reviews_dir=reviews_dir,
+                               on_found=reporter.found, on_done=reporter.done, on_page=reporter.page,
+                               retry_quarantined=retry_quarantined, max_shrink=max_shrink, allow_shrink=allow_shrink)
     except KeyboardInterrupt:
         reporter.close()
         now = current_version(curated)
@@ -280,6 +283,8 @@ def init(raw: Path, registry_dir: Path) -> None:
 
 
 cli.add_command(units)
+for _command in OFFICER_COMMANDS:
+    cli.add_command(_command)
 
 
 def main() -> None:

@@ -34,7 +34,8 @@ from extractors.weekly import WeeklyReportError, extract_weekly, is_weekly_repor
 from normalizers.frameworks import Knowledge, load_knowledge
 from pipeline.progress import page_read
 from normalizers.scores import AVERAGE_COLUMNS, COMPONENT_COLUMNS, SCORE_COLUMNS, normalize_ranking
-from schemas.checks import run_checks
+from pipeline.parsing_report import table_report
+from schemas.checks import CheckTally, run_checks
 from schemas.issues import Issue
 
 PIPELINE_VERSION = "0.1.0"
@@ -70,6 +71,7 @@ class DocumentResult:
     averages: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=AVERAGE_COLUMNS))
     weekly: pd.DataFrame | None = None
     issues: list[Issue] = field(default_factory=list)
+    tables: pd.DataFrame | None = None  # the parsing report per ranking table (pipeline.parsing_report)
 
 
 def sha256_file(path: Path) -> str:
@@ -242,12 +244,15 @@ def document_row(raw: RawDocument) -> dict:
 
 def ranking_result(raw: RawDocument, doc_id: str, knowledge: Knowledge) -> DocumentResult:
     norm = normalize_ranking(raw, doc_id, knowledge)
-    issues = norm.issues + run_checks(doc_id, norm, knowledge)
+    tally = CheckTally()
+    issues = norm.issues + run_checks(doc_id, norm, knowledge, tally)
     issues += [Issue(doc_id, "source_contradiction", "warning", note) for note in raw.notes]
     row = document_row(raw)
     if row["framework"] is None and len(norm.scores):
         row["framework"] = norm.scores["framework"].iloc[0]
-    return DocumentResult(row, norm.scores, norm.components, norm.averages, None, issues)
+    # every value is as printed until assembly marks OCR repairs and officers' corrections
+    scores, components = norm.scores.assign(value_source="printed"), norm.components.assign(value_source="printed")
+    return DocumentResult(row, scores, components, norm.averages, None, issues, table_report(raw, norm, tally, doc_id))
 
 
 def process_file(path: Path, doc_id: str | None = None, knowledge: Knowledge | None = None, ocr_workers: int = 1) -> DocumentResult:

@@ -29,6 +29,8 @@ from pipeline.batch import (
 from pipeline.process import PIPELINE_VERSION
 from pipeline.publish import new_version, publish, run_lock, state_dir
 from pipeline.shrink_guard import DEFAULT_MAX_SHRINK, ShrinkRefusedError, held_documents, shrink_problem
+from pipeline.review import ReviewError, load_reviews
+from pipeline.version_files import write_companions
 from schemas.curated import ContractError, to_arrow
 
 log = logging.getLogger("dti")
@@ -109,6 +111,7 @@ def run_pipeline(
     timeout_s: float = DEFAULT_TIMEOUT_S,
     memory_mb: int = DEFAULT_MEMORY_MB,
     registry_dir: Path | None = None,
+    reviews_dir: Path | None = None,
     on_found: Callable[[int], None] | None = None,
     on_done: Callable[[Outcome], None] | None = None,
     on_page: Callable[[Found, int, int], None] | None = None,
@@ -140,7 +143,11 @@ def run_pipeline(
                                on_done, on_page, retry_quarantined)
         registry = load_registry(registry_dir)
         try:
-            result = assemble(found, outcomes, registry)
+            reviews = load_reviews(reviews_dir)
+        except ReviewError as exc:
+            raise RunError(f"the officers' reviews cannot be read: {exc}") from exc
+        try:
+            result = assemble(found, outcomes, registry, reviews)
         except ContractError as exc:
             raise RunError(f"the curated tables would break the contract: {exc}") from exc
         problem = shrink_problem(held_documents(curated), result.frames["documents"], max_shrink)
@@ -164,9 +171,12 @@ def run_pipeline(
             "registry": str(registry.directory),
             "registry_fingerprint": registry.fingerprint(),
             "seconds": summary.seconds,
+            "reviews_applied": result.reviews_applied,
+            "reviews_unmatched": list(result.reviews_unmatched),
             "finished_at": dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds"),
         }
         (staged / "run.json").write_text(json.dumps(run_json, ensure_ascii=False, indent=2), encoding="utf-8")
+        write_companions(staged, result.frames, run_json)
         publish(curated, staged)
     return summary
 

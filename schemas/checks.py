@@ -6,6 +6,8 @@ a published number that fails a check is kept and the issue explains it in one s
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -16,11 +18,36 @@ from schemas.issues import Issue
 
 
 
+@dataclass
+class CheckTally:
+    """How many assertions each group's checks evaluated and how many failed.
+
+    Zero issues means "clean" only when checks ran: the per-table parsing report shows both.
+    Counting never changes what a check reports.
+    """
+
+    ran: Counter = field(default_factory=Counter)
+    failed: Counter = field(default_factory=Counter)
+
+    def count(self, group: str | None, failed: bool) -> None:
+        self.ran[group] += 1
+        if failed:
+            self.failed[group] += 1
+
+    def passed(self, group: str | None) -> int:
+        return self.ran[group] - self.failed[group]
+
+
+def _count(tally: CheckTally | None, group, failed: bool) -> None:
+    if tally is not None:
+        tally.count(group, failed)
+
+
 def _fmt(value: float | None) -> str | None:
     return None if value is None or pd.isna(value) else f"{value:.10g}"
 
 
-def check_component_sums(doc_id: str, norm: Normalized) -> list[Issue]:
+def check_component_sums(doc_id: str, norm: Normalized, tally: CheckTally | None = None) -> list[Issue]:
     issues: list[Issue] = []
     comps = norm.components.dropna(subset=["score"])
     if comps.empty:
@@ -32,7 +59,9 @@ def check_component_sums(doc_id: str, norm: Normalized) -> list[Issue]:
         if key not in sums.index or pd.isna(row.total_score):
             continue
         total, count = sums.loc[key, "sum"], int(sums.loc[key, "count"])
-        if abs(total - row.total_score) > sum_tolerance(places, count):
+        failed = abs(total - row.total_score) > sum_tolerance(places, count)
+        _count(tally, row.group_code, failed)
+        if failed:
             issues.append(Issue(doc_id, "component_sum_mismatch", "warning",
                                 f"The component scores of {row.unit_name_raw} add up to {total:.10g}, not the printed total {row.total_score:.10g}.",
                                 row.group_code, row.unit_name_raw, "total_score", _fmt(row.total_score), _fmt(round(total, 6))))
@@ -47,7 +76,7 @@ def percent_convention(scores: pd.DataFrame) -> str | None:
     return percent_rule(zip(rows["score_pct"], rows["score_pct_printed"]), decimals(rows["score_pct_printed"]))
 
 
-def check_percents(doc_id: str, norm: Normalized) -> list[Issue]:
+def check_percents(doc_id: str, norm: Normalized, tally: CheckTally | None = None) -> list[Issue]:
     issues: list[Issue] = []
     convention = percent_convention(norm.scores)
     if convention is None:
@@ -56,14 +85,16 @@ def check_percents(doc_id: str, norm: Normalized) -> list[Issue]:
     d = decimals(rows["score_pct_printed"])
     for r in rows.itertuples():
         expected = expected_percent(r.score_pct, d, convention)
-        if abs(expected - r.score_pct_printed) > EPS:
+        failed = abs(expected - r.score_pct_printed) > EPS
+        _count(tally, r.group_code, failed)
+        if failed:
             issues.append(Issue(doc_id, "pct_mismatch", "warning",
                                 f"{r.unit_name_raw} is printed at {r.score_pct_printed:g}% but {r.total_score:g}/{r.max_score:g} is {expected:.{d}f}% ({convention}, as the document does elsewhere).",
                                 r.group_code, r.unit_name_raw, "score_pct_printed", _fmt(r.score_pct_printed), f"{expected:.{d}f}"))
     return issues
 
 
-def check_tiers(doc_id: str, norm: Normalized, knowledge: Knowledge) -> list[Issue]:
+def check_tiers(doc_id: str, norm: Normalized, knowledge: Knowledge, tally: CheckTally | None = None) -> list[Issue]:
     issues: list[Issue] = []
     scores = norm.scores
     if norm.tiers:
@@ -72,7 +103,10 @@ def check_tiers(doc_id: str, norm: Normalized, knowledge: Knowledge) -> list[Iss
             if r.tier_source != "printed" or pd.isna(r.score_pct) or fw is None:
                 continue
             expected = fw.tier_for_pct(r.score_pct, norm.tiers)
-            if expected is not None and expected.code != r.tier:
+            if expected is None:
+                continue
+            _count(tally, r.group_code, expected.code != r.tier)
+            if expected.code != r.tier:
                 source = "the document's thresholds" if norm.tiers_printed else f"the {fw.code} thresholds"
                 issues.append(Issue(doc_id, "tier_inconsistent", "warning",
                                     f"{r.unit_name_raw} is printed at tier {r.tier_printed!r} but {r.score_pct:.2f}% of the maximum is {expected.code} by {source}.",
@@ -86,6 +120,7 @@ def check_tiers(doc_id: str, norm: Normalized, knowledge: Knowledge) -> list[Iss
         ranked = rows.dropna(subset=["tier", "total_score"])
         for r in ranked.itertuples():
             better = ranked[(ranked["total_score"] < r.total_score - EPS) & (ranked["tier"].map(order) < order[r.tier])]
+            _count(tally, group, not better.empty)
             if not better.empty:
                 other = better.iloc[0]
                 issues.append(Issue(doc_id, "tier_inconsistent", "warning",
@@ -94,12 +129,14 @@ def check_tiers(doc_id: str, norm: Normalized, knowledge: Knowledge) -> list[Iss
     return issues
 
 
-def check_ranks(doc_id: str, norm: Normalized) -> list[Issue]:
+def check_ranks(doc_id: str, norm: Normalized, tally: CheckTally | None = None) -> list[Issue]:
     issues: list[Issue] = []
     for group, rows in norm.scores.groupby("group_code", sort=False):
         ranked = rows.dropna(subset=["rank", "total_score"]).sort_values("rank", kind="stable")
         prev = None
         for r in ranked.itertuples():
+            if prev is not None:
+                _count(tally, group, r.total_score > prev.total_score + EPS)
             if prev is not None and r.total_score > prev.total_score + EPS:
                 issues.append(Issue(doc_id, "rank_order", "warning",
                                     f"{r.unit_name_raw} is ranked {r.rank} with {r.total_score:g}, more than {prev.unit_name_raw} ranked {prev.rank} with {prev.total_score:g}.",
@@ -108,13 +145,14 @@ def check_ranks(doc_id: str, norm: Normalized) -> list[Issue]:
         dupes = ranked[ranked.duplicated("rank", keep=False)]
         for r in dupes.itertuples():
             same = dupes[(dupes["rank"] == r.rank) & (abs(dupes["total_score"] - r.total_score) > EPS)]
+            _count(tally, group, not same.empty)
             if not same.empty:
                 issues.append(Issue(doc_id, "rank_order", "warning", f"Rank {r.rank} is printed for units with different scores ({r.unit_name_raw}).",
                                     group, r.unit_name_raw, "rank", str(r.rank), None))
     return issues
 
 
-def check_averages(doc_id: str, norm: Normalized) -> list[Issue]:
+def check_averages(doc_id: str, norm: Normalized, tally: CheckTally | None = None) -> list[Issue]:
     issues: list[Issue] = []
     for avg in norm.averages.dropna(subset=["average"]).itertuples():
         rows = norm.scores[(norm.scores["group_code"] == avg.group_code) & norm.scores["evaluated"]]
@@ -123,22 +161,26 @@ def check_averages(doc_id: str, norm: Normalized) -> list[Issue]:
             continue
         # printed at the totals' precision ("620,60" parses as 620.6 but carries two decimals)
         places = max(decimals(rows["total_score"]), decimals([avg.average]))
-        if abs(mean - avg.average) > 0.5 * 10**-places + EPS:
+        failed = abs(mean - avg.average) > 0.5 * 10**-places + EPS
+        _count(tally, avg.group_code, failed)
+        if failed:
             issues.append(Issue(doc_id, "average_mismatch", "warning",
                                 f"The printed {avg.row_label} of {avg.group_code} is {avg.average:g}, but the mean of its {len(rows)} rows is {mean:.4f}.",
                                 avg.group_code, avg.row_label, "average", _fmt(avg.average), f"{mean:.4f}"))
     return issues
 
 
-def check_maxima(doc_id: str, norm: Normalized) -> list[Issue]:
+def check_maxima(doc_id: str, norm: Normalized, tally: CheckTally | None = None) -> list[Issue]:
     issues: list[Issue] = []
     for r in norm.scores.dropna(subset=["total_score"]).itertuples():
+        _count(tally, r.group_code, r.total_score > r.max_score + EPS or r.total_score < 0)
         if r.total_score > r.max_score + EPS or r.total_score < 0:
             issues.append(Issue(doc_id, "total_exceeds_max", "error",
                                 f"{r.unit_name_raw} has {r.total_score:g} points, outside 0..{r.max_score:g}.",
                                 r.group_code, r.unit_name_raw, "total_score", _fmt(r.total_score), f"<= {r.max_score:g}"))
     comps = norm.components.dropna(subset=["score", "component_max"])
     for c in comps.itertuples():
+        _count(tally, c.group_code, c.score > c.component_max + EPS or c.score < 0)
         if c.score > c.component_max + EPS or c.score < 0:
             issues.append(Issue(doc_id, "component_exceeds_max", "error",
                                 f"{c.unit_name_raw} has {c.score:g} in {c.component_name}, outside 0..{c.component_max:g}.",
@@ -146,13 +188,13 @@ def check_maxima(doc_id: str, norm: Normalized) -> list[Issue]:
     return issues
 
 
-def run_checks(doc_id: str, norm: Normalized, knowledge: Knowledge) -> list[Issue]:
-    """Every cross-check of a ranking document."""
+def run_checks(doc_id: str, norm: Normalized, knowledge: Knowledge, tally: CheckTally | None = None) -> list[Issue]:
+    """Every cross-check of a ranking document; `tally`, if given, counts the assertions per group."""
     return (
-        check_component_sums(doc_id, norm)
-        + check_percents(doc_id, norm)
-        + check_tiers(doc_id, norm, knowledge)
-        + check_ranks(doc_id, norm)
-        + check_averages(doc_id, norm)
-        + check_maxima(doc_id, norm)
+        check_component_sums(doc_id, norm, tally)
+        + check_percents(doc_id, norm, tally)
+        + check_tiers(doc_id, norm, knowledge, tally)
+        + check_ranks(doc_id, norm, tally)
+        + check_averages(doc_id, norm, tally)
+        + check_maxima(doc_id, norm, tally)
     )

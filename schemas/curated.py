@@ -15,6 +15,11 @@ import pyarrow as arrow
 
 # unit_type of units.parquet (normalizers.unit_model.UNIT_TYPES names the same values)
 UNIT_TYPES = frozenset({"department_agency", "party_mass_org", "district_locality", "province", "ministry", "other"})
+CONTRACT_VERSION = "2"  # CONTRACT.md "Changes"; written into every Parquet file's key-value metadata
+CONTRACT_METADATA_KEY = b"dti.contract_version"
+VALUE_SOURCES = frozenset({"printed", "ocr_corrected", "officer_corrected"})
+ISSUE_STATUSES = frozenset({"open", "reviewed", "corrected"})
+
 TIER_CODES = {"dan_dat", "nang_cao", "hinh_thanh", "khoi_dong", "tot", "kha", "trung_binh", "yeu"}
 
 
@@ -52,17 +57,28 @@ TABLES: dict[str, tuple[Col, ...]] = {
         Col("score_pct_printed", "float64"), Col("tier", "string", isin=frozenset(TIER_CODES)),
         Col("tier_printed", "string"), Col("tier_source", "string", isin=frozenset({"printed", "derived"})),
         Col("source_page", "int16"), Col("confidence", "float64", False),
+        Col("value_source", "string", False, VALUE_SOURCES),
     ),
     "components": _spec(
         Col("doc_id", "string", False), Col("group_code", "string", False), Col("unit_name_raw", "string", False),
         Col("unit_id", "string"), Col("component_code", "string", False, pattern=r"^[a-z0-9_]+$"),
         Col("component_name", "string", False), Col("component_max", "float64"), Col("score", "float64"),
+        Col("value_source", "string", False, VALUE_SOURCES),
     ),
     "issues": _spec(
         Col("doc_id", "string", False), Col("group_code", "string"), Col("unit_name_raw", "string"),
         Col("field", "string"), Col("code", "string", False, pattern=r"^[a-z0-9_]+$"),
-        Col("severity", "string", False, frozenset({"error", "warning"})), Col("message", "string", False),
+        Col("severity", "string", False, frozenset({"error", "warning", "info"})), Col("message", "string", False),
         Col("printed", "string"), Col("expected", "string"),
+        Col("issue_id", "string", False, pattern=r"^[0-9a-f]{12}$"), Col("file_name", "string"), Col("source_page", "int16"),
+        Col("status", "string", False, ISSUE_STATUSES), Col("corrected_value", "string"),
+        Col("reviewed_by", "string"), Col("reviewed_at", "string"), Col("review_reason", "string"),
+    ),
+    "tables": _spec(
+        Col("doc_id", "string", False), Col("page", "int16"), Col("table_index", "int16", False),
+        Col("group_code", "string"), Col("group_title", "string"), Col("layout", "string", False),
+        Col("rows", "int16", False), Col("columns", "int16", False), Col("checks_run", "int16", False),
+        Col("checks_passed", "int16", False), Col("mean_confidence", "float64"),
     ),
     "units": _spec(
         Col("unit_id", "string", False), Col("province", "string", False), Col("name", "string", False),
@@ -164,4 +180,6 @@ def validate(frame: pd.DataFrame, table: str) -> pd.DataFrame:
 
 
 def to_arrow(frame: pd.DataFrame, table: str) -> arrow.Table:
-    return arrow.Table.from_pandas(frame, schema=arrow_schema(table), preserve_index=False)
+    """The Arrow table, carrying the contract version in its key-value metadata (not pandas')."""
+    schema = arrow_schema(table).with_metadata({CONTRACT_METADATA_KEY: CONTRACT_VERSION.encode()})
+    return arrow.Table.from_pandas(frame, schema=schema, preserve_index=False)

@@ -1,0 +1,125 @@
+"""Issues an officer can act on: where each one is (file, page), a stable id, and a filter.
+
+Every score row whose confidence is below 1 is explained by an issue; where no check said
+why, an `info` issue does (a secondary source, or an OCR reading nothing doubted).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+
+from normalizers.text import clean_printed
+from schemas.issues import Issue, issues_frame
+
+CONFIDENCE_CODES = frozenset({"low_confidence", "ocr_corrected", "ocr_read", "secondary_source"})
+SCORE_FIELDS = ("total_score", "rank", "score_pct_printed", "tier", "tier_printed", "unit_id", "unit_name_raw")
+
+
+def row_key(value) -> str:
+    return "" if value is None or pd.isna(value) else clean_printed(str(value))
+
+
+def _row_keys(frame: pd.DataFrame) -> list[tuple[str, str, str]]:
+    return [(d, row_key(g), row_key(u)) for d, g, u in zip(frame["doc_id"], frame["group_code"], frame["unit_name_raw"])]
+
+
+def confidence_explanations(scores: pd.DataFrame, documents: pd.DataFrame, issues: pd.DataFrame) -> list[Issue]:
+    """An `info` issue for each row with confidence below 1 that no confidence issue names."""
+    explained = {k for k, code in zip(_row_keys(issues), issues["code"]) if code in CONFIDENCE_CODES}
+    docs = documents.set_index("doc_id") if len(documents) else None
+    out: list[Issue] = []
+    for key, row in zip(_row_keys(scores), scores.itertuples()):
+        if row.confidence >= 1.0 or key in explained:
+            continue
+        doc = docs.loc[row.doc_id] if docs is not None and row.doc_id in docs.index else None
+        kind = doc["source_kind"] if doc is not None else None
+        source = doc["text_source"] if doc is not None else None
+        if kind == "news_article":
+            out.append(Issue(row.doc_id, "secondary_source", "info",
+                             f"{row.unit_name_raw} is read from a news article, a secondary source (confidence {row.confidence:g}); "
+                             "the ranking decision itself is the primary source.",
+                             row.group_code, row.unit_name_raw, "confidence", f"{row.confidence:g}", None))
+        elif source in ("ocr", "mixed"):
+            out.append(Issue(row.doc_id, "ocr_read", "info",
+                             f"{row.unit_name_raw} was read by OCR (lowest cell confidence {row.confidence:.2f}); "
+                             "no check doubted its values.",
+                             row.group_code, row.unit_name_raw, "confidence", f"{row.confidence:g}", None))
+        else:
+            out.append(Issue(row.doc_id, "low_confidence", "info",
+                             f"{row.unit_name_raw} has confidence {row.confidence:g} with no check against it.",
+                             row.group_code, row.unit_name_raw, "confidence", f"{row.confidence:g}", None))
+        explained.add(key)
+    return out
+
+
+def issue_ids(issues: pd.DataFrame, documents: pd.DataFrame) -> list[str]:
+    """Stable across runs: the document's content hash, code, group, unit and field (and the
+    occurrence, when one document raises the same issue twice)."""
+    sha = dict(zip(documents["doc_id"], documents["sha256"])) if len(documents) else {}
+    seen: dict[str, int] = {}
+    out = []
+    for r in issues.itertuples():
+        base = "|".join([sha.get(r.doc_id, r.doc_id), r.code, row_key(r.group_code), row_key(r.unit_name_raw), row_key(r.field)])
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        out.append(hashlib.sha256((base if n == 0 else f"{base}|{n}").encode()).hexdigest()[:12])
+    return out
+
+
+def locate_issues(issues: pd.DataFrame, documents: pd.DataFrame, scores: pd.DataFrame, tables: pd.DataFrame) -> pd.DataFrame:
+    """Issues with file_name, source_page (the unit's row, else the table's first page), issue_id
+    and status `open` (reviews may change it later). Does not change its inputs."""
+    out = issues.copy()
+    names = dict(zip(documents["doc_id"], documents["file_name"])) if len(documents) else {}
+    row_page = {k: p for k, p in zip(_row_keys(scores), scores["source_page"]) if pd.notna(p)} if len(scores) else {}
+    table_page: dict[tuple[str, str], int] = {}
+    for d, g, p in zip(tables.get("doc_id", []), tables.get("group_code", []), tables.get("page", [])):
+        if pd.notna(p):
+            table_page.setdefault((d, row_key(g)), int(p))
+    pages = []
+    for key in _row_keys(out):
+        page = row_page.get(key)
+        pages.append(int(page) if page is not None else table_page.get(key[:2]))
+    out["file_name"] = [names.get(d) for d in out["doc_id"]]
+    out["source_page"] = pd.array(pages, dtype="Int16")
+    out["issue_id"] = issue_ids(out, documents)
+    out["status"] = "open"
+    for col in ("corrected_value", "reviewed_by", "reviewed_at", "review_reason"):
+        out[col] = None
+    return out
+
+
+def value_sources(frame: pd.DataFrame, issues: pd.DataFrame) -> list[str]:
+    """`ocr_corrected` for rows an `ocr_corrected` issue names, else what the row says."""
+    fixed = {k for k, code in zip(_row_keys(issues), issues["code"]) if code == "ocr_corrected"}
+    current = frame["value_source"] if "value_source" in frame else pd.Series(["printed"] * len(frame))
+    return ["ocr_corrected" if key in fixed and src == "printed" else src for key, src in zip(_row_keys(frame), current.fillna("printed"))]
+
+
+def with_explanations(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The curated frames with confidence explained, issues located, value sources marked."""
+    frames = dict(frames)
+    issues = frames["issues"]
+    extra = confidence_explanations(frames["scores"], frames["documents"], issues) if len(frames["scores"]) else []
+    if extra:
+        issues = pd.concat([issues.astype("object"), issues_frame(extra).astype("object")], ignore_index=True)
+    frames["issues"] = locate_issues(issues, frames["documents"], frames["scores"], frames["tables"])
+    for name in ("scores", "components"):
+        frame = frames[name].copy()
+        frame["value_source"] = value_sources(frame, frames["issues"]) if len(frame) else pd.Series(dtype="object")
+        frames[name] = frame
+    return frames
+
+
+def filter_issues(issues: pd.DataFrame, file: str | None = None, severity: str | None = None,
+                  code: str | None = None, status: str | None = None) -> pd.DataFrame:
+    """The issues matching every given filter; `file` matches a part of the file name."""
+    keep = pd.Series(True, index=issues.index)
+    if file:
+        keep &= issues["file_name"].fillna("").str.contains(file, regex=False)
+    for column, value in (("severity", severity), ("code", code), ("status", status)):
+        if value:
+            keep &= issues[column] == value
+    return issues[keep].reset_index(drop=True)
