@@ -1,20 +1,27 @@
 """Text-layer PDF pages to PageContent, with pdfplumber.
 
-pdfplumber (0.11+) reports chars and ruling lines in the upright display frame, /Rotate
-included, so landscape appendices stored as rotated portrait pages need no special case;
-tables are built from the ruling lines by :mod:`extractors.grid`.
+pdfplumber (0.11+) reports chars and ruling lines in the display frame, /Rotate included, so
+landscape appendices stored as rotated portrait pages need no special case. A page whose text
+stands sideways in that frame is read turned upright (:mod:`extractors.page_frame`); words in
+legacy Vietnamese fonts are decoded (:mod:`extractors.encodings`); tables are built from the
+ruling lines by :mod:`extractors.grid`, and where a table has none, from the alignment of its
+words (:mod:`extractors.unruled`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import unicodedata
+from collections import Counter
 
 from pdfplumber.page import Page
 from pdfplumber.utils.text import WordExtractor
 
+from extractors.encodings import UNICODE, decode_positioned, font_encoding
 from extractors.grid import Segment, Word, build_grids
 from extractors.page import PageContent, outside, words_to_lines
+from extractors.page_frame import Frame, page_frame, turn_char, turn_edge
+from extractors.unruled import camelot_areas, looks_tabular, unruled_grids
 
 MIN_TEXT_CHARS = 20
 MIN_GOOD_RATIO = 0.85
@@ -24,7 +31,7 @@ def _is_good_char(ch: str) -> bool:
     if ch.isspace() or ch.isalnum():
         return True
     cat = unicodedata.category(ch)
-    return cat[0] in "PSM" and cat not in ("Co", "Cn")
+    return cat[0] in "PSM" and cat not in ("Co", "Cn") or ch == "\u00ad"  # U+00AD is ư in TCVN3
 
 
 def text_layer_quality(chars: list[dict]) -> float:
@@ -41,9 +48,9 @@ def has_text_layer(page: Page) -> bool:
     return len(chars) >= MIN_TEXT_CHARS and text_layer_quality(chars) >= MIN_GOOD_RATIO
 
 
-def _segments(page: Page) -> list[Segment]:
+def _segments(edges: list[dict]) -> list[Segment]:
     segs: list[Segment] = []
-    for e in page.edges:
+    for e in edges:
         x0, top, x1, bottom = e["x0"], e["top"], e["x1"], e["bottom"]
         if (x1 - x0) >= (bottom - top):
             segs.append(Segment(True, (top + bottom) / 2, x0, x1))
@@ -52,16 +59,36 @@ def _segments(page: Page) -> list[Segment]:
     return segs
 
 
-def read_text_page(page: Page) -> PageContent:
-    """One page with a usable text layer: its lines of text and its ruled tables."""
-    chars = [dict(c, text=unicodedata.normalize("NFC", c["text"])) for c in page.chars if c.get("upright", True)]
+def _words(chars: list[dict]) -> tuple[list[Word], set[int], str]:
+    """Words in reading order, which of them are bold, and the legacy encoding their fonts name."""
     extractor = WordExtractor(x_tolerance=1.5, y_tolerance=3, extra_attrs=["size", "fontname"])
     raw_words = extractor.extract_words(sorted(chars, key=lambda c: (round(c["top"]), c["x0"])))
-    words = [Word(w["text"], w["x0"], w["top"], w["x1"], w["bottom"]) for w in raw_words]
-    bold_words = {id(word) for word, raw in zip(words, raw_words) if "bold" in raw["fontname"].lower()}
-    grids = build_grids(_segments(page), words, page.page_number, tol=2.0)
+    encodings = [font_encoding(w["fontname"]) or UNICODE for w in raw_words]
+    texts = decode_positioned([(w["text"], w["top"], enc) for w, enc in zip(raw_words, encodings)])
+    words = [Word(text, w["x0"], w["top"], w["x1"], w["bottom"]) for text, w in zip(texts, raw_words)]
+    bold = {id(word) for word, raw in zip(words, raw_words) if "bold" in raw["fontname"].lower()}
+    named = Counter(enc for enc in encodings if enc != UNICODE)
+    return words, bold, named.most_common(1)[0][0] if named else UNICODE
+
+
+def read_text_page(page: Page, source: object = None) -> PageContent:
+    """One page with a usable text layer: its lines of text and its tables.
+
+    `source` (the PDF's path or bytes) lets camelot read a table drawn without ruling lines;
+    without it such a page keeps its text lines only.
+    """
+    frame: Frame = page_frame(page.chars, float(page.width), float(page.height))
+    turned = (turn_char(c, frame) for c in page.chars)
+    chars = [dict(c, text=unicodedata.normalize("NFC", c["text"])) for c in turned if c.get("upright", True)]
+    words, bold_words, encoding = _words(chars)
+    grids = build_grids(_segments([turn_edge(e, frame) for e in page.edges]), words, page.page_number, tol=2.0)
     free = outside(words, grids)
+    if source is not None and frame.turn == 0 and looks_tabular(free):
+        areas = camelot_areas(source, page.page_number, float(page.height))
+        grids = sorted(grids + unruled_grids(free, areas, page.page_number), key=lambda g: (g.bbox[1], g.bbox[0]))
+        free = outside(words, grids)
     lines = words_to_lines(free)
     bold_tops = {round(w.top) for w in free if id(w) in bold_words}
     lines = [dataclasses.replace(ln, bold=True) if round(ln.top) in bold_tops else ln for ln in lines]
-    return PageContent(page.page_number, float(page.width), float(page.height), "text_layer", lines, grids)
+    width, height = frame.upright_size
+    return PageContent(page.page_number, width, height, "text_layer", lines, grids, text_encoding=encoding)

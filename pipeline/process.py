@@ -21,6 +21,7 @@ from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 
+from extractors.encodings import decode_pages, document_encoding
 from extractors.layouts import LayoutError, extract_tables
 from extractors.metadata import read_metadata, stated_maxima, stated_tier_rules
 from extractors.news import NewsFormatError, is_news_html, read_news_html
@@ -169,7 +170,7 @@ def read_pdf_pages(path: Path, ocr_workers: int = 1) -> tuple[list[PageContent],
                 if _is_empty_page(page):
                     pages.append(_empty_page(page, "text_layer"))
                 elif has_text_layer(page):
-                    pages.append(read_text_page(page))
+                    pages.append(read_text_page(page, path))
                 else:
                     scan_indexes.append(index)
                     pages.append(_empty_page(page, "ocr"))
@@ -181,7 +182,7 @@ def read_pdf_pages(path: Path, ocr_workers: int = 1) -> tuple[list[PageContent],
         for index, content in zip(scan_indexes, _read_scan_pages(path, scan_indexes, ocr_workers)):
             if content is not None:
                 pages[index] = content
-    return pages, n_pages
+    return decode_pages(pages), n_pages
 
 
 def text_source(pages: list[PageContent]) -> str:
@@ -204,7 +205,7 @@ def raw_decision(pages: list[PageContent], knowledge: Knowledge) -> RawDocument:
         source_kind="decision", province=meta.province, issuer=meta.issuer,
         decision_number=meta.decision_number, decision_date=meta.decision_date,
         assessment_year=meta.assessment_year, framework=meta.framework,
-        pages=len(pages), text_source=text_source(pages), tables=tables,
+        pages=len(pages), text_source=text_source(pages), text_encoding=document_encoding(pages), tables=tables,
         group_maxima=stated_maxima(text, knowledge), tier_rules=stated_tier_rules(text), text=text,
     )
 
@@ -214,7 +215,7 @@ def document_row(raw: RawDocument) -> dict:
         "source_kind": raw.source_kind, "province": raw.province, "issuer": raw.issuer,
         "decision_number": raw.decision_number, "decision_date": raw.decision_date,
         "assessment_year": raw.assessment_year, "framework": raw.framework,
-        "pages": raw.pages, "text_source": raw.text_source,
+        "pages": raw.pages, "text_source": raw.text_source, "text_encoding": raw.text_encoding,
     }
 
 
@@ -262,6 +263,7 @@ def weekly_result(pages: list[PageContent], n_pages: int, doc_id: str) -> Docume
         "source_kind": "weekly_report", "province": report.province, "issuer": report.issuer,
         "decision_number": None, "decision_date": None, "assessment_year": report.assessment_year,
         "framework": None, "pages": n_pages, "text_source": text_source(pages),
+        "text_encoding": document_encoding(pages),
     }
     # skipped tables and doubtful OCR cells: the weekly table has no confidence column
     issues = [
