@@ -21,7 +21,7 @@ from extractors.encodings import UNICODE, decode_positioned, font_encoding
 from extractors.grid import Segment, Word, build_grids
 from extractors.page import PageContent, outside, words_to_lines
 from extractors.page_frame import Frame, page_frame, turn_char, turn_edge
-from extractors.unruled import camelot_areas, looks_tabular, unruled_grids
+from extractors.unruled import camelot_areas, first_row_top, looks_tabular, unruled_grids
 
 MIN_TEXT_CHARS = 20
 MIN_GOOD_RATIO = 0.85
@@ -71,6 +71,23 @@ def _words(chars: list[dict]) -> tuple[list[Word], set[int], str]:
     return words, bold, named.most_common(1)[0][0] if named else UNICODE
 
 
+def _unruled(page: Page, source: object, words: list[Word], grids: list, free: list[Word]) -> tuple[list, list[Word]]:
+    """Add the tables drawn without ruling lines: those camelot finds on the page, then, while rows
+    of names and numbers are left over, the table camelot reads in the space below the last grid."""
+    height = float(page.height)
+    found = unruled_grids(free, camelot_areas(source, page.page_number, height), page.page_number)
+    for _ in range(4):
+        grids = sorted(grids + found, key=lambda g: (g.bbox[1], g.bbox[0]))
+        free = outside(words, grids)
+        top = first_row_top(free) if found and looks_tabular(free) else None
+        if top is None:
+            break
+        above = max((g.bbox[3] for g in grids if g.bbox[3] <= top), default=0.0)
+        region = (0.0, above + 1, float(page.width), height)
+        found = unruled_grids(free, camelot_areas(source, page.page_number, height, region), page.page_number)
+    return grids, free
+
+
 def read_text_page(page: Page, source: object = None) -> PageContent:
     """One page with a usable text layer: its lines of text and its tables.
 
@@ -84,9 +101,7 @@ def read_text_page(page: Page, source: object = None) -> PageContent:
     grids = build_grids(_segments([turn_edge(e, frame) for e in page.edges]), words, page.page_number, tol=2.0)
     free = outside(words, grids)
     if source is not None and frame.turn == 0 and looks_tabular(free):
-        areas = camelot_areas(source, page.page_number, float(page.height))
-        grids = sorted(grids + unruled_grids(free, areas, page.page_number), key=lambda g: (g.bbox[1], g.bbox[0]))
-        free = outside(words, grids)
+        grids, free = _unruled(page, source, words, grids, free)
     lines = words_to_lines(free)
     bold_tops = {round(w.top) for w in free if id(w) in bold_words}
     lines = [dataclasses.replace(ln, bold=True) if round(ln.top) in bold_tops else ln for ln in lines]

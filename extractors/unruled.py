@@ -132,9 +132,25 @@ def _bands_crossed(edges: Sequence[float], x0: float, x1: float) -> tuple[int, i
     return first, max(first, last)
 
 
+def _cells_of(line: _Line) -> tuple[int, int, int]:
+    """Phrases on a line: how many, how many are one number, how many carry letters."""
+    phrases = _phrases(line.words)
+    numbers = sum(1 for ph in phrases if len(ph) == 1 and _numeric(ph[0]))
+    lettered = sum(1 for ph in phrases if any(_lettered(w) for w in ph))
+    return len(phrases), numbers, lettered
+
+
+def _starts_table(line: _Line) -> bool:
+    """A table row: numbers standing apart in their own columns beside a name; a line of prose
+    with numbers in it ("lớn hơn 50% và nhỏ hơn 75%") is one phrase."""
+    phrases, numbers, lettered = _cells_of(line)
+    return numbers >= 2 and lettered >= 1 and phrases >= 3 or numbers >= 4
+
+
 def _is_data(line: _Line, edges: Sequence[float]) -> bool:
-    numbers = [w for w in line.words if _numeric(w)]
-    return bool(numbers) and any(_lettered(w) for w in line.words) or len(numbers) >= 3
+    """A row inside a table: its numbers apart from its text ("Điểm trung bình   389,01" too)."""
+    phrases, numbers, lettered = _cells_of(line)
+    return numbers >= 1 and phrases >= 2 and (lettered >= 1 or numbers >= 3)
 
 
 def _is_section(line: _Line, edges: Sequence[float]) -> bool:
@@ -145,7 +161,7 @@ def _is_section(line: _Line, edges: Sequence[float]) -> bool:
 
 
 def _is_continuation(line: _Line, edges: Sequence[float]) -> bool:
-    if any(_numeric(w) for w in line.words):
+    if any(_numeric(w) for w in line.words) or sum(ch.isalpha() for ch in line.text) < 2:
         return False
     first, last = _bands_crossed(edges, min(w.x0 for w in line.words), max(w.x1 for w in line.words))
     return first == last and first > 0
@@ -255,6 +271,16 @@ def _body_cells(line_words: list[Word], edges: Sequence[float], row: int, top: f
     return cells
 
 
+def _without_empty_columns(edges: list[float], words: Sequence[Word]) -> list[float]:
+    """camelot may split a column where its text is ragged: a column with no word joins its neighbour."""
+    used = {_band(edges, w.cx) for w in words}
+    kept = list(edges)
+    for band in reversed(range(len(edges) - 1)):
+        if band not in used and len(kept) > 3:
+            del kept[band if band > 0 else 1]
+    return kept
+
+
 def _header_top(lines: list[_Line], start: int, area: TableArea) -> int:
     """Index of the first header line: walk up from the body while the lines stay close together."""
     i = start
@@ -266,34 +292,51 @@ def _header_top(lines: list[_Line], start: int, area: TableArea) -> int:
     return i
 
 
-def grid_in_area(words: Sequence[Word], area: TableArea, page: int) -> Grid | None:
-    """The table standing in one camelot area, as a Grid with spans (None where it has no body)."""
+def grids_in_area(words: Sequence[Word], area: TableArea, page: int) -> list[Grid]:
+    """The tables standing in one camelot area (one after another below their headings) as Grids."""
     edges = list(area.col_edges)
     lines = _lines(words)
     inside = [i for i, ln in enumerate(lines) if area.top - 2 <= ln.cy <= area.bottom + 2]
-    start = next((i for i in inside if _is_data(lines[i], edges) or _is_section(lines[i], edges)), None)
-    if start is None:
-        return None
-    head = _header_top(lines, start, area)
+    grids: list[Grid] = []
+    floor = 0  # the header of a table cannot reach into the table above it
+    i = inside[0] if inside else len(lines)
+    last = inside[-1] if inside else -1
+    while i <= last:
+        start = next((k for k in range(i, last + 1) if not _stops(lines[k], area)
+                      and (_starts_table(lines[k]) or _is_section(lines[k], edges))), None)
+        if start is None:
+            break
+        grid, i = _grid_from(lines, start, max(_header_top(lines, start, area), floor), area, page)
+        floor = i
+        if grid is not None:
+            grids.append(grid)
+    return grids
+
+
+def _grid_from(lines: list[_Line], start: int, head: int, area: TableArea, page: int) -> tuple[Grid | None, int]:
+    """The grid whose header begins at line `head` and body at `start`, and the line after it."""
+    edges = list(area.col_edges)
     body: list[list[Word]] = []
     kinds: list[str] = []
-    end = start
-    for i in range(start, len(lines)):
+    i = start
+    for i in range(start, len(lines) + 1):
+        if i == len(lines):
+            break
         ln = lines[i]
+        if _stops(ln, area):
+            break
         if _is_data(ln, edges):
             body.append(list(ln.words))
             kinds.append("data")
         elif _is_section(ln, edges):
             body.append(list(ln.words))
             kinds.append("section")
-        elif _is_continuation(ln, edges) and body and not _stops(ln, area):
+        elif _is_continuation(ln, edges) and body:
             body.append(list(ln.words))
             kinds.append("wrap")
         else:
             break
-        end = i
-        if ln.cy > area.bottom + 2 * ln.height and kinds[-1] != "data":
-            break
+    nxt_line = max(i, start + 1)
     # a wrapped name line joins the nearest data row (names may wrap above or below the numbers)
     rows: list[list[Word]] = []
     row_kinds: list[str] = []
@@ -320,8 +363,9 @@ def grid_in_area(words: Sequence[Word], area: TableArea, page: int) -> Grid | No
         rows.pop()
         row_kinds.pop()
     if not rows:
-        return None
+        return None, nxt_line
     header_words = [w for ln in lines[head:start] for w in ln.words]
+    edges = _without_empty_columns(edges, header_words + [w for r in rows for w in r])
     top = min(w.top for w in header_words) - 1 if header_words else min(w.top for w in rows[0]) - 1
     body_top = min(w.top for w in rows[0]) - 1
     cells: list[Cell] = []
@@ -345,13 +389,12 @@ def grid_in_area(words: Sequence[Word], area: TableArea, page: int) -> Grid | No
     x0 = min(edges[0], *(w.x0 for c in cells for w in c.words))
     x1 = max(edges[-1], *(w.x1 for c in cells for w in c.words))
     bbox = (x0, row_edges[0], x1, row_edges[-1])
-    del end
-    return Grid(page, n_header + len(rows), len(edges) - 1, cells, bbox, edges, row_edges)
+    return Grid(page, n_header + len(rows), len(edges) - 1, cells, bbox, edges, row_edges), nxt_line
 
 
 def unruled_grids(words: Sequence[Word], areas: Sequence[TableArea], page: int) -> list[Grid]:
     """Grids for the tables camelot found on a page without ruling lines, top to bottom."""
-    grids = [g for area in areas if (g := grid_in_area(words, area, page)) is not None]
+    grids = [g for area in areas for g in grids_in_area(words, area, page)]
     grids.sort(key=lambda g: g.bbox[1])
     kept: list[Grid] = []
     for g in grids:  # two areas over one table give the same grid once
@@ -366,22 +409,35 @@ def looks_tabular(words: Sequence[Word], min_rows: int = 2) -> bool:
     ("ngày 16 tháng 02 năm 2017") is neither."""
     rows = 0
     for ln in _lines(words):
-        numbers = sum(_numeric(w) for w in ln.words)
-        if numbers >= 2 and any(_lettered(w) for w in ln.words):
+        if _starts_table(ln):
             rows += 1
-            if rows >= min_rows or numbers >= 5:
+            if rows >= min_rows or _cells_of(ln)[1] >= 4:
                 return True
     return False
 
 
-def camelot_areas(source: object, page_number: int, page_height: float) -> list[TableArea]:
-    """Tables camelot's stream flavor finds on one page of a PDF (path or bytes), top-left origin."""
+def first_row_top(words: Sequence[Word]) -> float | None:
+    """Top of the first line that holds a name and numbers (where a table camelot missed stands)."""
+    for ln in _lines(words):
+        if _starts_table(ln):
+            return ln.top
+    return None
+
+
+def camelot_areas(source: object, page_number: int, page_height: float,
+                  region: tuple[float, float, float, float] | None = None) -> list[TableArea]:
+    """Tables camelot's stream flavor finds on one page of a PDF (path or bytes), top-left origin;
+    with `region` (x0, top, x1, bottom), the one table camelot reads inside it."""
     import camelot  # loaded only for unruled pages
 
+    options: dict = {}
+    if region is not None:
+        x0, top, x1, bottom = region
+        options["table_areas"] = [f"{x0},{page_height - top},{x1},{page_height - bottom}"]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tables = camelot.read_pdf(source, pages=str(page_number), flavor="stream", suppress_stdout=True)
+            tables = camelot.read_pdf(source, pages=str(page_number), flavor="stream", suppress_stdout=True, **options)
     except Exception as exc:  # camelot raises bare exceptions of many kinds on odd pages
         raise UnruledTableError(f"page {page_number}: the unruled table cannot be read ({type(exc).__name__}: "
                                 f"{' '.join(str(exc).split())[:80]})") from exc
