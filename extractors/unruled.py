@@ -35,8 +35,6 @@ _PAGE_NUMBER = re.compile(r"^[-–\s]*\d{1,3}[-–\s]*$")
 PHRASE_GAP = 0.55
 # A phrase crosses a column boundary when it reaches this far past it on both sides.
 CROSS = 3.0
-# A spanning header cell is centred over its columns within this share of their width.
-CENTRE_TOLERANCE = 0.03
 
 
 class UnruledTableError(ValueError):
@@ -177,22 +175,32 @@ def _stops(line: _Line, area: TableArea) -> bool:
     return left < area.col_edges[0] - 0.05 * width or right > area.col_edges[-1] + 0.05 * width
 
 
-def _span_columns(edges: Sequence[float], x0: float, x1: float, allowed: set[int]) -> tuple[int, int]:
-    """The widest run of allowed columns, over all the columns the text reaches, centred on it."""
+def _span_columns(edges: Sequence[float], x0: float, x1: float, leaves: set[int]) -> tuple[int, int]:
+    """The columns a spanning header stands over: those its text reaches, widened over the
+    neighbouring columns whose header sits below it."""
     first, last = _bands_crossed(edges, x0, x1)
-    centre = (x0 + x1) / 2
-    best = (first, last)
-    for a in range(first, -1, -1):
-        if a not in allowed and a < first:
-            break
-        for b in range(last, len(edges) - 1):
-            if b not in allowed and b > last:
-                break
-            width = edges[b + 1] - edges[a]
-            if abs((edges[a] + edges[b + 1]) / 2 - centre) <= CENTRE_TOLERANCE * width + 2:
-                if (b - a) > (best[1] - best[0]):
-                    best = (a, b)
-    return best
+    while first - 1 in leaves:
+        first -= 1
+    while last + 1 in leaves:
+        last += 1
+    return first, last
+
+
+def _leaf_columns(plain: Sequence[Word], edges: Sequence[float], span_bottom: float, top: float,
+                  bottom: float) -> set[int]:
+    """Columns whose header text belongs below a spanning cell: it starts under the spanning text and
+    is centred in the rows below it rather than over the whole header ("STT", "Tổng điểm" are not)."""
+    leaves = set()
+    leaf_centre, full_centre = (span_bottom + bottom) / 2, (top + bottom) / 2
+    for c in range(len(edges) - 1):
+        ws = [w for w in plain if _band(edges, w.cx) == c]
+        if not ws:
+            continue
+        b_top, b_bottom = min(w.top for w in ws), max(w.bottom for w in ws)
+        centre = (b_top + b_bottom) / 2
+        if b_top >= span_bottom - 1 and abs(centre - leaf_centre) < abs(centre - full_centre):
+            leaves.add(c)
+    return leaves
 
 
 def _header_cells(words: Sequence[Word], edges: Sequence[float], top: float, bottom: float) -> tuple[list[Cell], int]:
@@ -200,19 +208,24 @@ def _header_cells(words: Sequence[Word], edges: Sequence[float], top: float, bot
     n_cols = len(edges) - 1
     spanning: list[tuple[list[Word], int, int]] = []
     plain: list[Word] = []
+    crossing: list[list[Word]] = []
     for ph in _phrases(words):
         first, last = _bands_crossed(edges, ph[0].x0, ph[-1].x1)
         if last > first:
-            a, b = _span_columns(edges, ph[0].x0, ph[-1].x1, set(range(n_cols)))
-            for group in spanning:  # a spanning heading wrapped over two lines
-                g_words, ga, gb = group
-                if (ga, gb) == (a, b) and 0 <= ph[0].top - max(w.bottom for w in g_words) < 0.8 * (ph[0].bottom - ph[0].top):
-                    g_words.extend(ph)
-                    break
-            else:
-                spanning.append((list(ph), a, b))
+            crossing.append(ph)
         else:
             plain.extend(ph)
+    for ph in crossing:
+        # the spanning text ends with the lowest crossing line under it (a heading wrapped over two lines)
+        span_bottom = max(w.bottom for other in crossing for w in other
+                          if other[0].x0 < ph[-1].x1 and ph[0].x0 < other[-1].x1)
+        a, b = _span_columns(edges, ph[0].x0, ph[-1].x1, _leaf_columns(plain, edges, span_bottom, top, bottom))
+        for g_words, ga, gb in spanning:
+            if (ga, gb) == (a, b) and 0 <= ph[0].top - max(w.bottom for w in g_words) < 0.8 * (ph[0].bottom - ph[0].top):
+                g_words.extend(ph)
+                break
+        else:
+            spanning.append((list(ph), a, b))
     # levels: spanning cells by their top, the deepest level sits right above the leaves
     spanning.sort(key=lambda s: min(w.top for w in s[0]))
     levels: list[list[tuple[list[Word], int, int]]] = []
