@@ -214,8 +214,13 @@ def decode_words(words: Sequence[str], encoding: str) -> list[str]:
     return out
 
 
-def decode(text: str, encoding: str) -> str:
-    """A string in a legacy encoding to Unicode NFC; whitespace and line breaks kept."""
+def decode(text: str, encoding: str, starts_sentence: bool = False) -> str:
+    """A string in a legacy encoding to Unicode NFC; whitespace and line breaks kept.
+
+    `starts_sentence`: the text opens a sentence (a table cell, a paragraph), so a first letter that
+    the encoding can only write in lower case ("ñy ban" for "Ủy ban") is put in capitals; so is
+    such a letter after a full stop inside the text.
+    """
     if encoding == UNICODE or not text:
         return unicodedata.normalize("NFC", text or "")
     lines = text.split("\n")
@@ -225,27 +230,82 @@ def decode(text: str, encoding: str) -> str:
         words = decode_words(parts[0::2], encoding)
         parts[0::2] = words
         out.append("".join(parts))
-    return "\n".join(out)
+    decoded = "\n".join(out)
+    return capitalize_sentences(decoded, encoding, starts_sentence)
+
+
+@lru_cache(maxsize=4)
+def _lowercase_only(encoding: str) -> frozenset[str]:
+    """Letters whose capital the encoding has no code for (TCVN3: the tone-marked vowels)."""
+    enc = load_encodings()[encoding]
+    if not enc.lowercase_capitals:
+        return frozenset()
+    letters = set(enc.letters.values())
+    return frozenset(ch for ch in letters if ch.islower() and ch.upper() not in letters)
+
+
+_SENTENCE_END = re.compile(r"(?:^|[.!?]\s+|(?:^|\n)[-+•]\s+)(\w)")
+
+
+def capitalize_sentences(text: str, encoding: str, starts_sentence: bool) -> str:
+    """Capitals a legacy encoding could not write, restored where a sentence or list item begins."""
+    lower = _lowercase_only(encoding) if encoding in (TCVN3, VNI) else frozenset()
+    if not lower or not text:
+        return text
+    chars = list(text)
+    for match in _SENTENCE_END.finditer(text):
+        i = match.start(1)
+        if chars[i] in lower and (i > 0 or starts_sentence) and text[i + 1:i + 2] != "":
+            chars[i] = chars[i].upper()
+    stripped = len(text) - len(text.lstrip())
+    if starts_sentence and stripped < len(chars) and chars[stripped] in lower:
+        chars[stripped] = chars[stripped].upper()
+    return "".join(chars)
 
 
 def _decode_grid(grid: Grid, encoding: str) -> Grid:
     cells = [
         dataclasses.replace(
-            cell, text=decode(cell.text, encoding),
-            words=[dataclasses.replace(w, text=decode(w.text, encoding)) for w in cell.words],
+            cell, text=decode(cell.text, encoding, starts_sentence=True),
+            words=[dataclasses.replace(w, text=decode(w.text, encoding, starts_sentence=i == 0))
+                   for i, w in enumerate(cell.words)],
         )
         for cell in grid.cells
     ]
     return dataclasses.replace(grid, cells=cells)
 
 
+def _opens_sentence(previous: str | None) -> bool:
+    return previous is None or previous.rstrip().endswith((".", ":", ";", "!", "?", ")"))
+
+
 def decode_page(page: PageContent, encoding: str) -> PageContent:
     """A page with every line and cell decoded; the input page is left as it was."""
     if encoding == UNICODE:
         return page
-    lines = [dataclasses.replace(ln, text=decode(ln.text, encoding)) for ln in page.lines]
+    lines, previous = [], None
+    for ln in page.lines:
+        lines.append(dataclasses.replace(ln, text=decode(ln.text, encoding, _opens_sentence(previous))))
+        previous = ln.text
     grids = [_decode_grid(g, encoding) for g in page.grids]
     return dataclasses.replace(page, lines=lines, grids=grids, text_encoding=encoding)
+
+
+def capitalize_page(page: PageContent) -> PageContent:
+    """A page decoded word by word (its fonts named the encoding): the capitals restored where cells,
+    sentences and list items begin, as :func:`decode_page` does."""
+    if page.text_encoding == UNICODE or not _lowercase_only(page.text_encoding):
+        return page
+    enc = page.text_encoding
+    lines, previous = [], None
+    for ln in page.lines:
+        lines.append(dataclasses.replace(ln, text=capitalize_sentences(ln.text, enc, _opens_sentence(previous))))
+        previous = ln.text
+    grids = [
+        dataclasses.replace(g, cells=[dataclasses.replace(c, text=capitalize_sentences(c.text, enc, True)) for c in g.cells])
+        for g in page.grids
+    ]
+    return dataclasses.replace(page, lines=lines, grids=grids)
 
 
 def page_texts(page: PageContent) -> list[str]:

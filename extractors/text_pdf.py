@@ -17,7 +17,7 @@ from collections import Counter
 from pdfplumber.page import Page
 from pdfplumber.utils.text import WordExtractor
 
-from extractors.encodings import UNICODE, decode_positioned, font_encoding
+from extractors.encodings import UNICODE, capitalize_page, decode_positioned, font_encoding
 from extractors.grid import Segment, Word, build_grids
 from extractors.page import PageContent, outside, words_to_lines
 from extractors.page_frame import Frame, page_frame, turn_char, turn_edge
@@ -106,4 +106,5 @@ def read_text_page(page: Page, source: object = None) -> PageContent:
     bold_tops = {round(w.top) for w in free if id(w) in bold_words}
     lines = [dataclasses.replace(ln, bold=True) if round(ln.top) in bold_tops else ln for ln in lines]
     width, height = frame.upright_size
-    return PageContent(page.page_number, width, height, "text_layer", lines, grids, text_encoding=encoding)
+    content = PageContent(page.page_number, width, height, "text_layer", lines, grids, text_encoding=encoding)
+    return capitalize_page(content)

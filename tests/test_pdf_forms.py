@@ -112,6 +112,9 @@ def test_tcvn3_strings_decode():
     assert decode("QUYÕT §ÞNH", "tcvn3") == "QUYẾT ĐỊNH"
     assert decode("ñY BAN NH¢N D¢N\nSë Tµi chÝnh", "tcvn3") == "ỦY BAN NHÂN DÂN\nSở Tài chính"
     assert decode("¡ ¢ £ ¤ ¥ ¦ §", "tcvn3") == "Ă Â Ê Ô Ơ Ư Đ"
+    # a cell or sentence opening with a capital TCVN3 cannot write; a wrapped line keeps its case
+    assert decode("ñy ban MTTQ tØnh", "tcvn3", starts_sentence=True) == "Ủy ban MTTQ tỉnh"
+    assert decode("Ban chØ ®¹o\nøng dông. ñy ban", "tcvn3", starts_sentence=True) == "Ban chỉ đạo\nứng dụng. Ủy ban"
 
 
 def test_vni_strings_decode():
