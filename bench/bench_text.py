@@ -65,14 +65,15 @@ def main(paths: list[Path]) -> None:
 
 def forms() -> None:
     print()
-    print(f"{'form':20} {'document':46} {'s/page':>7} {'ruled s/page':>12} {'ratio':>6} {'MB':>5} {'ruled MB':>8} {'rows':>5}")
+    print(f"{'form':20} {'document':46} {'s/page':>7} {'ruled s/page':>12} {'ratio':>6} {'MB':>5} {'ruled MB':>8} "
+          f"{'rows':>5}")
     ruled_cache: dict[Path, dict] = {}
     for form, path, ruled in FORMS:
         ours = measure(path, "dti")
         base = ruled_cache.setdefault(ruled, measure(ruled, "dti"))
         a, b = ours["seconds"] / ours["pages"], base["seconds"] / base["pages"]
-        print(f"{form:20} {path.name[:46]:46} {a:7.3f} {b:12.3f} {a / b:6.2f} {ours['peak_mb']:5.0f} {base['peak_mb']:8.0f} "
-              f"{ours['rows']:5d}")
+        print(f"{form:20} {path.name[:46]:46} {a:7.3f} {b:12.3f} {a / b:6.2f} {ours['peak_mb']:5.0f} "
+              f"{base['peak_mb']:8.0f} {ours['rows']:5d}")
     print("ruled = the ruled Unicode PDF of the same decision through the same pipeline; rows = score rows read")
 
 

@@ -302,7 +302,8 @@ def capitalize_page(page: PageContent) -> PageContent:
         lines.append(dataclasses.replace(ln, text=capitalize_sentences(ln.text, enc, _opens_sentence(previous))))
         previous = ln.text
     grids = [
-        dataclasses.replace(g, cells=[dataclasses.replace(c, text=capitalize_sentences(c.text, enc, True)) for c in g.cells])
+        dataclasses.replace(g, cells=[dataclasses.replace(c, text=capitalize_sentences(c.text, enc, True))
+                                      for c in g.cells])
         for g in page.grids
     ]
     return dataclasses.replace(page, lines=lines, grids=grids)

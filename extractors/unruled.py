@@ -221,7 +221,8 @@ def _header_cells(words: Sequence[Word], edges: Sequence[float], top: float, bot
                           if other[0].x0 < ph[-1].x1 and ph[0].x0 < other[-1].x1)
         a, b = _span_columns(edges, ph[0].x0, ph[-1].x1, _leaf_columns(plain, edges, span_bottom, top, bottom))
         for g_words, ga, gb in spanning:
-            if (ga, gb) == (a, b) and 0 <= ph[0].top - max(w.bottom for w in g_words) < 0.8 * (ph[0].bottom - ph[0].top):
+            gap = ph[0].top - max(w.bottom for w in g_words)
+            if (ga, gb) == (a, b) and 0 <= gap < 0.8 * (ph[0].bottom - ph[0].top):
                 g_words.extend(ph)
                 break
         else:
@@ -274,7 +275,8 @@ def _body_cells(line_words: list[Word], edges: Sequence[float], row: int, top: f
         while b + 1 < n_cols and b + 1 not in taken and not any(b + 1 >= f for f, _, _ in spans if f > last):
             b += 1  # "Không đánh giá" fills the columns it was merged over
         taken.update(range(last + 1, b + 1))
-        cells.append(Cell(row, first, 1, b - first + 1, edges[first], top, edges[b + 1], bottom, join_words(ph), words=ph))
+        cells.append(Cell(row, first, 1, b - first + 1, edges[first], top, edges[b + 1], bottom, join_words(ph),
+                          words=ph))
     covered = {c for cell in cells for c in range(cell.col, cell.col + cell.colspan)}
     for c in range(n_cols):
         if c in covered:
