@@ -29,6 +29,7 @@ class PageContent:
     text_source: str  # "text_layer" or "ocr"
     lines: list[TextLine] = field(default_factory=list)
     grids: list[Grid] = field(default_factory=list)
+    text_encoding: str = "unicode"  # what the source was typed in: unicode, tcvn3, vni (text is decoded)
 
     @property
     def text(self) -> str:

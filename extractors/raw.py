@@ -85,6 +85,7 @@ class RawDocument:
     framework: str | None = None  # ict_index, dti
     pages: int | None = None
     text_source: str | None = None  # text_layer, ocr, mixed, html
+    text_encoding: str = "unicode"  # unicode, tcvn3, vni: what the source was typed in (text is decoded)
     tables: list[RawTable] = field(default_factory=list)
     group_maxima: dict[str, str] = field(default_factory=dict)  # group_code -> max as printed in text
     tier_rules: list[TierRule] = field(default_factory=list)

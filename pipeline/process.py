@@ -22,6 +22,7 @@ from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 
+from extractors.encodings import decode_pages, document_encoding
 from extractors.layouts import LayoutError, extract_tables
 from extractors.metadata import read_metadata, stated_maxima, stated_tier_rules
 from extractors.news import NewsFormatError, is_news_html, read_news_html
@@ -189,7 +190,7 @@ def read_pdf_pages(path: Path, ocr_workers: int = 1) -> tuple[list[PageContent],
                 if _is_empty_page(page):
                     pages.append(_empty_page(page, "text_layer"))
                 elif has_text_layer(page):
-                    pages.append(read_text_page(page))
+                    pages.append(read_text_page(page, path))
                 else:
                     scan_indexes.append(index)
                     pages.append(_empty_page(page, "ocr"))
@@ -205,7 +206,7 @@ def read_pdf_pages(path: Path, ocr_workers: int = 1) -> tuple[list[PageContent],
         for index, content in zip(scan_indexes, scanned):
             if content is not None:
                 pages[index] = content
-    return pages, n_pages
+    return decode_pages(pages), n_pages
 
 
 def text_source(pages: list[PageContent]) -> str:
@@ -228,7 +229,7 @@ def raw_decision(pages: list[PageContent], knowledge: Knowledge) -> RawDocument:
         source_kind="decision", province=meta.province, issuer=meta.issuer,
         decision_number=meta.decision_number, decision_date=meta.decision_date,
         assessment_year=meta.assessment_year, framework=meta.framework,
-        pages=len(pages), text_source=text_source(pages), tables=tables,
+        pages=len(pages), text_source=text_source(pages), text_encoding=document_encoding(pages), tables=tables,
         group_maxima=stated_maxima(text, knowledge), tier_rules=stated_tier_rules(text), text=text,
     )
 
@@ -238,7 +239,7 @@ def document_row(raw: RawDocument) -> dict:
         "source_kind": raw.source_kind, "province": raw.province, "issuer": raw.issuer,
         "decision_number": raw.decision_number, "decision_date": raw.decision_date,
         "assessment_year": raw.assessment_year, "framework": raw.framework,
-        "pages": raw.pages, "text_source": raw.text_source,
+        "pages": raw.pages, "text_source": raw.text_source, "text_encoding": raw.text_encoding,
     }
 
 
@@ -322,6 +323,7 @@ def weekly_result(pages: list[PageContent], n_pages: int | None, doc_id: str) ->
         "source_kind": "weekly_report", "province": report.province, "issuer": report.issuer,
         "decision_number": None, "decision_date": None, "assessment_year": report.assessment_year,
         "framework": None, "pages": n_pages, "text_source": text_source(pages),
+        "text_encoding": document_encoding(pages),
     }
     # skipped tables and doubtful OCR cells: the weekly table has no confidence column
     issues = [

@@ -47,6 +47,7 @@ TABLES: dict[str, tuple[Col, ...]] = {
         Col("decision_date", "date"), Col("assessment_year", "int16"),
         Col("framework", "string", isin=frozenset({"ict_index", "dti"})), Col("pages", "int16"),
         Col("text_source", "string", isin=frozenset({"text_layer", "ocr", "mixed", "html", "docx", "doc", "xlsx", "xls"})),
+        Col("text_encoding", "string", isin=frozenset({"unicode", "tcvn3", "vni"})),
     ),
     "scores": _spec(
         Col("doc_id", "string", False), Col("province", "string", False), Col("assessment_year", "int16", False),
