@@ -70,6 +70,8 @@ class Framework:
     default_max: float
     tiers: tuple[Tier, ...]
     thresholds_known: bool
+    scope: str = "provincial"  # "national": a ministry's ranking of provinces or ministries
+    unit_kind: str | None = None  # national frameworks: the group code of their units (tinh, bo)
 
     def tier_for_label(self, label: str | None) -> Tier | None:
         index = tier_index(label, self.tiers)
@@ -132,15 +134,24 @@ class Knowledge:
 
     def framework_from_text(self, text: str) -> str | None:
         """The framework a longer text (an article) talks about most, by its title words."""
-        votes = {code: sum(text_key(text).count(text_key(w)) for w in fw.title_words) for code, fw in self.frameworks.items()}
+        votes = {code: sum(text_key(text).count(text_key(w)) for w in fw.title_words)
+                 for code, fw in self.frameworks.items() if fw.scope != "national"}
         best = max(votes, key=votes.get, default=None)
         return best if best is not None and votes[best] else None
 
     def framework_from_title(self, title: str) -> str | None:
         for code, fw in self.frameworks.items():
-            if any(contains_words(title, w) for w in fw.title_words):
+            if fw.scope != "national" and any(contains_words(title, w) for w in fw.title_words):
                 return code
         return None
+
+    def national_framework(self, unit_kind: str, text: str) -> Framework | None:
+        """The national framework for a ranking of `unit_kind` units whose page names it most often."""
+        key = text_key(text)
+        candidates = [fw for fw in self.frameworks.values() if fw.scope == "national" and fw.unit_kind == unit_kind]
+        votes = {fw.code: sum(key.count(text_key(w)) for w in fw.title_words) for fw in candidates}
+        best = max(candidates, key=lambda fw: votes[fw.code], default=None)
+        return best if best is not None and votes[best.code] else None
 
 
 def _tuple_words(alternatives) -> tuple[tuple[str, ...], ...]:
@@ -159,6 +170,8 @@ def _parse(data: dict, source: str) -> Knowledge:
                     Tier(t["code"], tuple(t["labels"]), t.get("pct_gt"), t.get("pct_le")) for t in fw["tiers"]
                 ),
                 thresholds_known=bool(fw["thresholds_known"]),
+                scope=str(fw.get("scope", "provincial")),
+                unit_kind=fw.get("unit_kind"),
             )
             for code, fw in data["frameworks"].items()
         }
@@ -166,6 +179,9 @@ def _parse(data: dict, source: str) -> Knowledge:
         components = tuple((c["code"], _tuple_words(c["patterns"])) for c in data["components"])
         columns = {role: _tuple_words(alts) for role, alts in data["columns"].items()}
         names = tuple(name for c in data["components"] for name in c.get("names", []))
+        for code, fw in frameworks.items():
+            if fw.scope not in ("provincial", "national") or (fw.scope == "national") != (fw.unit_kind is not None):
+                raise FrameworkDataError(f"{source}: framework {code} needs scope provincial, or national with a unit_kind")
         return Knowledge(
             frameworks,
             groups,
