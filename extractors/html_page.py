@@ -267,7 +267,8 @@ def read_html_page(data: str | bytes, page: int = 1) -> HtmlPage:
                 grid = table_grid(child, page, order[0], None if keep == -1 else keep)
                 if keep != -1:
                     cut.append(
-                        f"the page ends inside a table ({keep or 0} complete rows kept); the rest of the table is missing"
+                        f"the page ends inside a table: its first {keep or 0} complete rows (header rows included) are kept, "
+                        "the rest of the table is missing; save the whole page again"
                     )
                 if grid is not None:
                     order[0] += grid.n_rows + 1

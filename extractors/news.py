@@ -45,6 +45,7 @@ _DATE = re.compile(
 _ISSUER = re.compile(r"(?:của\s+)?(?:Chủ\s+tịch\s+)?(UBND|[UỦ][yỷ]\s+ban\s+nhân\s+dân)\s+tỉnh\s+", re.IGNORECASE)
 _CONNECTOR = re.compile(r"(?:\blà|thuộc\s+về|gọi\s+tên|gồm|gồm\s+có)\s*:?\s*$", re.IGNORECASE)
 _LEAD_CUT = re.compile(r",|\)|\s+và\s+|\s+(?=tiếp\s+(?:đến|theo))", re.IGNORECASE)
+_LEAD_WORDS = re.compile(r"^(?:đối\s+với|ở|tại|trong)\s+", re.IGNORECASE)  # "Đối với các địa phương" -> "các địa phương"
 _YEAR_AT = re.compile(r"\bnăm\s+(\d{4})\b", re.IGNORECASE)
 
 
@@ -190,7 +191,7 @@ def _sections(body: str, phrases: _Phrases) -> list[_Section]:
             start = a if i == 0 else a + x
             if sections:
                 sections[-1].end = start
-            title = clean_printed(sentence[x:y]) or ""
+            title = _LEAD_WORDS.sub("", clean_printed(sentence[x:y]) or "")
             title = title[0].lower() + title[1:] if title[:1].isupper() and title.split()[0].lower() in ("nhóm", "khối") else title
             sections.append(_Section(group, title, start, len(body), [(a + x, a + y)]))
     return sections
@@ -237,6 +238,13 @@ def _units(clause: str, phrases: _Phrases) -> list[tuple[int, int, str]]:
             units.append((m.start(), end, name))
         pos = max(end, m.end())
     return units
+
+
+def looks_like_unit(name: str | None) -> bool:
+    """A name shaped like a Vietnamese public body ("Sở ...", "Ban ...", "UBND ...", "huyện ...", "xã ...")."""
+    text = clean_printed(name) or ""
+    m = _phrases().unit_start.match(text)
+    return m is not None and len(text.split()) >= 2
 
 
 def _ranks(text: str, size: int | None, phrases: _Phrases) -> list[int]:

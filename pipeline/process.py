@@ -24,8 +24,8 @@ from pdfplumber.utils.exceptions import PdfminerException
 from extractors.layouts import LayoutError, extract_tables
 from extractors.metadata import read_metadata, stated_maxima, stated_tier_rules
 from extractors.html_page import HtmlPageError, read_html_page
-from extractors.national import as_national, scores_province
-from extractors.news import NewsFormatError, is_news_html, prose_maxima, read_news_page, second_reading
+from extractors.national import as_national, is_ministry, province_of, scores_province
+from extractors.news import NewsFormatError, is_news_html, looks_like_unit, prose_maxima, read_news_page, second_reading
 from extractors.page import PageContent
 from extractors.raw import RawDocument
 from extractors.text_pdf import has_text_layer, read_text_page
@@ -211,6 +211,13 @@ def raw_decision(pages: list[PageContent], knowledge: Knowledge) -> RawDocument:
     )
 
 
+def _ranks_public_units(table) -> bool:
+    """Most rows name a public body, a province or a ministry (a price list or a menu does not)."""
+    names = [r.name for r in table.rows]
+    units = sum(looks_like_unit(n) or province_of(n) is not None or is_ministry(n) for n in names)
+    return bool(names) and units * 2 > len(names)
+
+
 def raw_web_page(data: bytes, knowledge: Knowledge) -> RawDocument:
     """A web page's raw frames: its ranking tables where it has any (the prose a second reading), else its prose.
 
@@ -226,9 +233,13 @@ def raw_web_page(data: bytes, knowledge: Knowledge) -> RawDocument:
     if content.grids:
         try:
             raw = raw_decision([content], knowledge)
-        except NoRankingTableError as exc:
+        except NoRankingTableError:
             table_reason = f"its {len(content.grids)} table(s) are not ranking tables (no column of unit names with scores)"
         else:
+            raw.tables = [t for t in raw.tables if _ranks_public_units(t)]
+        if content.grids and table_reason is None and not raw.tables:
+            table_reason = f"its {len(content.grids)} table(s) are not ranking tables (their rows are not public units)"
+        if table_reason is None:
             raw.pages, raw.text_source = None, "html"
             raw.group_maxima = {**raw.group_maxima, **prose_maxima(page.text)}  # web prose words maxima more freely
             raw = as_national(raw, knowledge, "web_table") or raw

@@ -147,9 +147,13 @@ def check_maxima(doc_id: str, norm: Normalized) -> list[Issue]:
 
 
 def run_checks(doc_id: str, norm: Normalized, knowledge: Knowledge) -> list[Issue]:
-    """Every cross-check of a ranking document."""
+    """Every cross-check of a ranking document. A national index is not the sum of its pillar indexes."""
+    frameworks = set(norm.scores["framework"].dropna()) if len(norm.scores) else set()
+    national = bool(frameworks) and all(
+        getattr(knowledge.frameworks.get(code), "scope", "provincial") == "national" for code in frameworks
+    )
     return (
-        check_component_sums(doc_id, norm)
+        ([] if national else check_component_sums(doc_id, norm))
         + check_percents(doc_id, norm)
         + check_tiers(doc_id, norm, knowledge)
         + check_ranks(doc_id, norm)

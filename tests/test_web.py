@@ -1,0 +1,121 @@
+"""Web pages end to end: portal tables, national rankings and news prose against their truth; bad pages."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from extractors.html_page import read_html_page
+from pipeline.process import NoRankingTableError, process_file
+from tests.conftest import run_on
+from tests.truth import RAW, component_mismatches, document_mismatches, score_mismatches, truth_csv
+
+CASES = [
+    ("laocai-2024-dti2023-portal.html", "laocai-2024-dti2023"),
+    ("national-2023-dti2022-provinces.html", "national-2023-dti2022"),
+    ("laocai-2024-news-dti2023.html", "laocai-2024-news-dti2023"),
+    ("laocai-2023-news-dti2022.html", "laocai-2023-news-dti2022"),
+    ("national-2018-ict2017-provinces-test.html", "national-2018-ict2017-provinces-test"),
+    ("national-2020-ict2019-ministries-test.html", "national-2020-ict2019-ministries-test"),
+    ("yenbai-2024-news-khoi-test.html", "yenbai-2024-news-khoi-test"),
+    ("thainguyen-2025-news-capxa-test.html", "thainguyen-2025-news-capxa-test"),
+    ("caobang-2024-news-ranks-test.html", "caobang-2024-news-ranks-test"),
+]
+
+
+@pytest.fixture(scope="module")
+def web_run(tmp_path_factory):
+    return run_on(tmp_path_factory.mktemp("web"), [RAW / f for f, _ in CASES])
+
+
+@pytest.mark.parametrize("file_name,truth_id", CASES)
+def test_scores_exact(web_run, file_name, truth_id):
+    assert score_mismatches(web_run.rows("scores", file_name), truth_id) == []
+
+
+@pytest.mark.parametrize("file_name,truth_id", CASES)
+def test_document_exact(web_run, file_name, truth_id):
+    doc = web_run.doc(file_name)
+    assert doc["status"] == "ok" and doc["text_source"] == "html"
+    assert document_mismatches(doc, truth_id) == []
+
+
+@pytest.mark.parametrize("file_name,truth_id", CASES)
+def test_components_exact(web_run, file_name, truth_id):
+    assert component_mismatches(web_run.rows("components", file_name), truth_id) == []
+
+
+def test_portal_averages_and_no_issues(web_run):
+    averages = process_file(RAW / "laocai-2024-dti2023-portal.html").averages
+    truth = truth_csv("laocai-2024-dti2023", "averages")
+    got = {(r.group_code, r.row_label): r.average for r in averages.itertuples()}
+    assert got == {(t.group_code, t.row_label): float(t.average) for t in truth.itertuples()}
+    issues = web_run.rows("issues", "laocai-2024-dti2023-portal.html")
+    assert set(issues["code"]) - {"unresolved_unit"} == set()
+
+
+def test_national_rows_carry_the_ranked_province(web_run):
+    scores = web_run.rows("scores", "national-2023-dti2022-provinces.html")
+    by_name = dict(zip(scores["unit_name_raw"], scores["province"]))
+    assert by_name["TP. Đà Nẵng"] == "Đà Nẵng" and by_name["Thừa Thiên - Huế"] == "Thừa Thiên Huế"
+    assert by_name["TP. Hồ Chí Minh"] == "Hồ Chí Minh" and by_name["Lào Cai"] == "Lào Cai"
+    assert scores["province"].notna().all() and scores["province"].nunique() == 63
+    tied = scores[scores["rank"] == 15]
+    assert sorted(tied["unit_name_raw"]) == ["Thanh Hóa", "Yên Bái"] and 16 not in set(scores["rank"])
+    ministries = web_run.rows("scores", "national-2020-ict2019-ministries-test.html")
+    assert ministries["province"].isna().all()
+
+
+def test_news_confidence_below_one(web_run):
+    scores = web_run.rows("scores", "laocai-2024-news-dti2023.html")
+    assert (scores["confidence"] < 1).all()
+
+
+def _page(body: str) -> bytes:
+    return f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Trang</title></head><body>{body}</body></html>".encode()
+
+
+@pytest.mark.parametrize("body", [
+    "<table><tr><td><a href='/'>Trang chủ</a></td><td><a href='/tin'>Tin tức</a></td><td>Liên hệ</td></tr></table>",
+    "<h2>Lịch công tác tuần</h2><table><tr><th>Thứ</th><th>Ngày</th><th>Nội dung</th></tr>"
+    "<tr><td>Hai</td><td>12</td><td>Họp giao ban</td></tr><tr><td>Ba</td><td>13</td><td>Tiếp dân</td></tr></table>",
+    "<h2>Bảng giá</h2><table><tr><th>Mặt hàng</th><th>Đơn giá (đồng)</th></tr><tr><td>Gạo tẻ</td><td>18.000</td></tr>"
+    "<tr><td>Thịt lợn</td><td>120.000</td></tr></table>",
+])
+def test_tables_that_are_not_rankings(tmp_path, body):
+    path = tmp_path / "page.html"
+    path.write_bytes(_page(body))
+    with pytest.raises(NoRankingTableError, match="not ranking tables"):
+        process_file(path)
+
+
+def test_cut_page_keeps_complete_rows(tmp_path):
+    html = (RAW / "national-2023-dti2022-provinces.html").read_text(encoding="utf-8")
+    cut = html[: html.index("<td>0.6350</td>") if "<td>0.6350</td>" in html else html.index("0.6350")]
+    path = tmp_path / "cut.html"
+    path.write_text(cut, encoding="utf-8")
+    result = process_file(path)
+    truth = truth_csv("national-2023-dti2022", "scores")
+    assert list(result.scores["unit_name_raw"]) == list(truth["unit_name"][:14])
+    assert list(result.scores["total_score"]) == [float(v) for v in truth["total_score"][:14]]
+    cuts = [i for i in result.issues if i.code == "table_cut"]
+    assert len(cuts) == 1 and "ends inside a table" in cuts[0].message
+
+
+def test_page_fetches_nothing(monkeypatch):
+    import socket
+    import urllib.request
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a page must not be a reason to fetch anything")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(urllib.request, "urlopen", refuse)
+    page = read_html_page(
+        b'<!DOCTYPE html SYSTEM "http://example.invalid/x.dtd"><html><head><script src="http://example.invalid/a.js">'
+        b'</script><link rel="stylesheet" href="http://example.invalid/s.css"></head><body><article>'
+        b'<img src="http://example.invalid/i.png"><iframe src="http://example.invalid/f"></iframe>'
+        b"<p>&eacute;&amp;&#273;</p></article></body></html>"
+    )
+    assert page.text == "é&đ"
