@@ -89,11 +89,13 @@ class _Phrases:
     year_not: re.Pattern
     total: re.Pattern
     percent: re.Pattern
+    national_rank: re.Pattern
+    national_index: re.Pattern
 
 
 _REQUIRED = ("groups", "unit_prefixes", "name_stops", "tier_words", "tier_lead", "ordinals", "first_place", "last_place",
              "rank_word", "respectively", "not_a_section", "year_context", "year_not", "group_size", "top_n", "total",
-             "percent", "no_unit_at")
+             "percent", "no_unit_at", "national_rank", "national_index")
 
 
 @lru_cache(maxsize=1)
@@ -137,6 +139,8 @@ def _phrases() -> _Phrases:
             year_not=re.compile(data["year_not"], flags),
             total=re.compile(data["total"], flags),
             percent=re.compile(data["percent"], flags),
+            national_rank=re.compile(data["national_rank"], flags),
+            national_index=re.compile(data["national_index"], flags),
         )
     except (KeyError, TypeError, re.error) as exc:
         raise NewsPhrasesError(f"normalizers/data/news_phrases.yaml: malformed entry ({exc})") from exc
@@ -569,6 +573,8 @@ def read_prose(title: str, body: str) -> RawDocument:
             if row.rank is None and text_key(row.name) in leaders:
                 row.rank = "1"
     doc.tables = [t for t in tables.values() if t.rows]
+    if not doc.tables and (national := _national_place(title, body, phrases)) is not None:
+        return national
     if not doc.tables:
         raise NewsFormatError(
             "the article states no unit's score or rank by group (expected a group named, e.g. 'nhóm các cơ quan, "
@@ -577,6 +583,47 @@ def read_prose(title: str, body: str) -> RawDocument:
     _maxima_from_rows(doc, detect_convention([body]))
     doc.notes = _notes(doc, body, phrases)
     return doc
+
+
+def _province_mentions(sentence: str) -> list[tuple[int, str]]:
+    """Where a sentence names a province ("tỉnh Lạng Sơn", "thành phố Cần Thơ"), in order."""
+    out = []
+    for m in re.finditer(r"(?:tỉnh|thành\s+phố)\s+", sentence, re.IGNORECASE):
+        if province := find_province(sentence[m.start(): m.start() + 40]):
+            out.append((m.start(), province))
+    return out
+
+
+def _national_place(title: str, body: str, phrases: _Phrases) -> RawDocument | None:
+    """An article about provinces' places in a national index: one row per province it places, rank and index as stated."""
+    from extractors.national import as_national, issuer_named  # national knowledge, read only for such articles
+
+    rows: dict[str, RawRow] = {}
+    for a, b in _sentences(body):
+        sentence = body[a:b]
+        mentions = _province_mentions(sentence)
+        for m in phrases.national_rank.finditer(sentence):
+            before = [(pos, name) for pos, name in mentions if pos < m.start()]
+            if not before:
+                continue
+            pos, province = before[-1]
+            following = [p for p, _ in mentions if p > m.start()]
+            window = sentence[pos: following[0] if following else len(sentence)]
+            index = phrases.national_index.search(window)
+            row = rows.setdefault(text_key(province), RawRow(name=province, confidence=NEWS_CONFIDENCE))
+            row.rank = row.rank or m.group(1).lstrip("0") or "0"
+            row.total = row.total or (index.group(1) if index else None)
+    if not rows:
+        return None
+    doc = RawDocument(
+        source_kind="news_article", assessment_year=_assessment_year(title, body, phrases), text_source="html",
+        text=f"{title}\n{body}" if title else body, default_confidence=NEWS_CONFIDENCE,
+        tables=[RawTable(group_title="", group_code=None, rows=list(rows.values()))],
+    )
+    national = as_national(doc, load_knowledge(), "news_article")
+    if national is not None:
+        national.issuer = issuer_named(doc.text)
+    return national
 
 
 def read_news_page(page: HtmlPage) -> RawDocument:

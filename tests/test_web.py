@@ -20,6 +20,7 @@ CASES = [
     ("yenbai-2024-news-khoi-test.html", "yenbai-2024-news-khoi-test"),
     ("thainguyen-2025-news-capxa-test.html", "thainguyen-2025-news-capxa-test"),
     ("caobang-2024-news-ranks-test.html", "caobang-2024-news-ranks-test"),
+    ("laocai-2023-news-national-place-test.html", "laocai-2023-news-national-place-test"),
 ]
 
 
@@ -119,3 +120,31 @@ def test_page_fetches_nothing(monkeypatch):
         b"<p>&eacute;&amp;&#273;</p></article></body></html>"
     )
     assert page.text == "é&đ"
+
+
+def test_national_place_joins_the_national_table(web_run):
+    """A province's place stated in a news article agrees with the ministry's table, joined on province and year."""
+    said = web_run.rows("scores", "laocai-2023-news-national-place-test.html")
+    table = web_run.rows("scores", "national-2023-dti2022-provinces.html")
+    joined = said.merge(table, on=["province", "assessment_year", "framework"], suffixes=("_news", "_table"))
+    assert set(joined["province"]) == {"Lào Cai", "Lạng Sơn", "Cao Bằng"}
+    assert (joined["rank_news"] == joined["rank_table"]).all()
+    stated = joined.dropna(subset=["total_score_news"])
+    assert list(stated["total_score_news"]) == list(stated["total_score_table"]) and len(stated) == 2
+
+
+def test_prose_against_table_is_a_second_reading(tmp_path):
+    html = (RAW / "laocai-2024-dti2023-portal.html").read_text(encoding="utf-8")
+    agree = "<p>Trong nhóm các cơ quan, đơn vị có thủ tục hành chính, Sở Y tế đứng thứ hai với 717,70 điểm.</p>"
+    differ = "<p>Trong nhóm các cơ quan, đơn vị có thủ tục hành chính, Sở Y tế đứng thứ ba với 720,00 điểm.</p>"
+    notes = {}
+    for label, sentence in (("agree", agree), ("differ", differ)):
+        path = tmp_path / f"{label}.html"
+        path.write_text(html.replace("<h2>Kết quả đánh giá, xếp hạng</h2>", sentence + "<h2>Kết quả đánh giá, xếp hạng</h2>"),
+                        encoding="utf-8")
+        result = process_file(path)
+        assert len(result.scores) == 48 and result.scores.loc[result.scores["unit_name_raw"] == "Sở Y tế", "total_score"].item() == 717.70
+        notes[label] = [i.message for i in result.issues if i.code == "source_contradiction"]
+    assert notes["agree"] == []
+    assert len(notes["differ"]) == 2 and all("Sở Y tế" in n for n in notes["differ"])
+    assert any("720,00" in n and "717,70" in n for n in notes["differ"])
