@@ -21,6 +21,7 @@ CASES = [
     ("thainguyen-2025-news-capxa-test.html", "thainguyen-2025-news-capxa-test"),
     ("caobang-2024-news-ranks-test.html", "caobang-2024-news-ranks-test"),
     ("laocai-2023-news-national-place-test.html", "laocai-2023-news-national-place-test"),
+    ("caobang-2023-dti2022-portal-pillars-test.html", "caobang-2023-dti2022-portal-pillars-test"),
 ]
 
 
