@@ -149,3 +149,38 @@ def test_prose_against_table_is_a_second_reading(tmp_path):
     assert notes["agree"] == []
     assert len(notes["differ"]) == 2 and all("Sở Y tế" in n for n in notes["differ"])
     assert any("720,00" in n and "717,70" in n for n in notes["differ"])
+
+
+def test_html_table_becomes_a_grid_with_spans():
+    page = read_html_page((RAW / "laocai-2024-dti2023-portal.html").read_bytes())
+    assert [len(g.cells) for g in page.content.grids] and len(page.content.grids) == 3
+    grid = page.content.grids[0]
+    assert (grid.n_rows, grid.n_cols) == (21, 5)  # two header rows, 18 units, the average row
+    name = grid.anchored(0, 1)
+    assert (name.text, name.rowspan, name.colspan) == ("Tên cơ quan", 2, 1)
+    parent = grid.anchored(0, 2)
+    assert (parent.text, parent.colspan) == ("Kết quả đánh giá", 2) and grid.cell_at(0, 3) is parent
+    assert grid.anchored(1, 2).text == "Tổng điểm" and grid.anchored(20, 0).colspan == 2
+    text = page.text
+    assert "2.1. Nhóm các cơ quan, đơn vị có thủ tục hành chính" in [ln.text for ln in page.content.lines]
+    for chrome in ("Trang chủ", "Cổng thông tin điện tử tỉnh Lào Cai", "Dịch vụ công"):
+        assert chrome not in text
+
+
+def test_page_in_a_legacy_charset(tmp_path):
+    """A page saved as windows-1258 (Vietnamese, combining tone marks) reads as its UTF-8 original."""
+    html = (RAW / "laocai-2024-news-dti2023.html").read_text(encoding="utf-8")
+    import unicodedata
+
+    tones = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+
+    def cp1258_form(ch: str) -> str:  # base letters precomposed (â, ơ, ư), tone marks combining, as the code page stores them
+        parts = unicodedata.normalize("NFD", ch)
+        return unicodedata.normalize("NFC", "".join(p for p in parts if p not in tones)) + "".join(p for p in parts if p in tones)
+
+    legacy = "".join(cp1258_form(ch) for ch in html.replace('charset="utf-8"', 'charset="windows-1258"'))
+    path = tmp_path / "legacy.html"
+    path.write_bytes(legacy.encode("cp1258", errors="strict"))
+    got = process_file(path).scores[["unit_name_raw", "rank", "total_score", "score_pct_printed"]]
+    want = process_file(RAW / "laocai-2024-news-dti2023.html").scores[["unit_name_raw", "rank", "total_score", "score_pct_printed"]]
+    pd.testing.assert_frame_equal(got, want)
