@@ -197,22 +197,24 @@ def _closed_rows(source: str) -> list[int | None]:
     lowered = source.lower()
     out: list[int | None] = []
     tag = re.compile(r"<(/?)(table|tr)\b")
-    depth = closed_rows = 0
+    depth = opened_rows = closed_rows = 0
     for m in tag.finditer(lowered):
         closing, name = m.group(1) == "/", m.group(2)
         if name == "table" and not closing:
             depth += 1
             if depth == 1:
-                closed_rows = 0
-        elif name == "table" and closing:
+                opened_rows = closed_rows = 0
+        elif name == "table" and closing and depth > 0:
             depth -= 1
             if depth == 0:
                 out.append(None)
-            depth = max(depth, 0)
-        elif name == "tr" and closing and depth == 1:
-            closed_rows += 1
-    if depth > 0:
-        out.append(closed_rows)
+        elif name == "tr" and depth == 1:
+            if closing:
+                closed_rows += 1
+            else:
+                opened_rows += 1
+    if depth > 0:  # rows whose </tr> the page omits (allowed in HTML) end where the next row starts
+        out.append(closed_rows if closed_rows else max(opened_rows - 1, 0))
     return out
 
 
@@ -233,8 +235,6 @@ def read_html_page(data: str | bytes, page: int = 1) -> HtmlPage:
     closed = _closed_rows(source)
     all_tables = [t for t in root.iter("table") if not any(a.tag == "table" for a in t.iterancestors())]
     cut_at = {id(all_tables[i]): n for i, n in enumerate(closed) if n is not None and i < len(all_tables)}
-    if len(closed) < len(all_tables) and all_tables:
-        cut_at.setdefault(id(all_tables[-1]), None)
 
     content = PageContent(page, 1.0, 0.0, "html")
     headings: list[str] = []
@@ -267,7 +267,7 @@ def read_html_page(data: str | bytes, page: int = 1) -> HtmlPage:
                 grid = table_grid(child, page, order[0], None if keep == -1 else keep)
                 if keep != -1:
                     cut.append(
-                        f"the page ends inside a table: its first {keep or 0} complete rows (header rows included) are kept, "
+                        f"the page ends inside a table: its first {keep} complete rows (header rows included) are kept, "
                         "the rest of the table is missing; save the whole page again"
                     )
                 if grid is not None:

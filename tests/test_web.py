@@ -184,3 +184,16 @@ def test_page_in_a_legacy_charset(tmp_path):
     got = process_file(path).scores[["unit_name_raw", "rank", "total_score", "score_pct_printed"]]
     want = process_file(RAW / "laocai-2024-news-dti2023.html").scores[["unit_name_raw", "rank", "total_score", "score_pct_printed"]]
     pd.testing.assert_frame_equal(got, want)
+
+
+def test_cut_page_with_unclosed_rows(tmp_path):
+    """HTML lets rows omit </tr>: a cut table keeps the rows before the last, which may have lost cells."""
+    rows = "".join(f"<tr><td>{i}<td>{name}<td>0.{800 - i}0" for i, name in enumerate(["Lào Cai", "Yên Bái", "Hà Giang"], 1))
+    page = _page("<h2>Xếp hạng DTI cấp tỉnh năm 2022</h2><table><tr><th>Xếp hạng<th>Tỉnh, thành phố<th>Chỉ số DTI"
+                 + rows + "<tr><td>4<td>Cao B")
+    path = tmp_path / "cut.html"
+    path.write_bytes(page)
+    result = process_file(path)
+    assert list(result.scores["unit_name_raw"]) == ["Lào Cai", "Yên Bái", "Hà Giang"]
+    assert list(result.scores["total_score"]) == [0.799, 0.798, 0.797]
+    assert [i.code for i in result.issues if i.code == "table_cut"] == ["table_cut"]
