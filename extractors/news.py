@@ -123,7 +123,8 @@ def _phrases() -> _Phrases:
             known_tier=re.compile(rf"{lead}\s+({tiers})\b", flags),
             printed_tier=re.compile(r"(?<!\w)mức(?:\s+xếp\s+hạng)?\s+(\w+\s+\w+)", flags),
             rank_number=re.compile(
-                r"(?:v[iị]\s+tr[ií]|hạng|thứ)\s+(?:thứ\s+)?(\d{1,3})\b(?!\s*(?:điểm|/|[.,]\d|%))", flags
+                # "xếp thứ 3/18": after a rank word N/M is a rank of M ("có 17/18 đơn vị" has none: a count)
+                r"(?:v[iị]\s+tr[ií]|hạng|thứ)\s+(?:thứ\s+|số\s+)?(\d{1,3})\b(?!\s*(?:điểm|[.,]\d|%))", flags
             ),
             rank_ordinal=re.compile(rf"thứ\s+({'|'.join(ordinals)})\b", flags),
             rank_word=re.compile(data["rank_word"], flags),
