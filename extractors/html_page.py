@@ -28,8 +28,33 @@ from extractors.page import PageContent, TextLine
 from normalizers.text import clean_printed, nfc
 
 _CLASS_SPLIT = re.compile(r"[\s_\-]+")
-_BLOCK = {"p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "br", "section", "article",
-          "blockquote", "main", "dd", "dt", "dl", "header", "caption", "figcaption", "tr", "pre", "hr"}
+_BLOCK = {
+    "p",
+    "div",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "br",
+    "section",
+    "article",
+    "blockquote",
+    "main",
+    "dd",
+    "dt",
+    "dl",
+    "header",
+    "caption",
+    "figcaption",
+    "tr",
+    "pre",
+    "hr",
+}
 _HEADING_SIZE = {"h1": 20.0, "h2": 16.0, "h3": 14.0, "h4": 13.0}
 _MAX_SPAN = 500  # a rowspan/colspan beyond this is a broken attribute, not a table
 
@@ -91,8 +116,9 @@ def page_chrome() -> _Chrome:
 
 
 def _parser() -> lxml.html.HTMLParser:
-    return lxml.html.HTMLParser(recover=True, no_network=True, remove_comments=True, remove_pis=True,
-                                default_doctype=False)
+    return lxml.html.HTMLParser(
+        recover=True, no_network=True, remove_comments=True, remove_pis=True, default_doctype=False
+    )
 
 
 def _words(el: etree._Element) -> set[str]:
@@ -108,8 +134,10 @@ def _article_root(root: etree._Element, article_words: frozenset[str]) -> etree.
     """The element holding the page's own content: <article>, a content class, <main>, else <body>."""
     for test in (
         lambda e: e.tag == "article",
-        lambda e: bool(set(f"{e.get('class', '')} {e.get('id', '')}".lower().split()) & article_words)
-        or bool(_words(e) & article_words),
+        lambda e: (
+            bool(set(f"{e.get('class', '')} {e.get('id', '')}".lower().split()) & article_words)
+            or bool(_words(e) & article_words)
+        ),
         lambda e: e.tag == "main",
         lambda e: e.tag == "body",
     ):
@@ -177,15 +205,33 @@ def table_grid(table: etree._Element, page: int, top: float, keep_rows: int | No
             for dr in range(rowspan):
                 for dc in range(colspan):
                     taken.add((r + dr, c + dc))
-            cells.append(Cell(r, c, rowspan, colspan, float(c), top + r, float(c + colspan), top + r + rowspan,
-                              text=_cell_text(td)))
+            cells.append(
+                Cell(
+                    r,
+                    c,
+                    rowspan,
+                    colspan,
+                    float(c),
+                    top + r,
+                    float(c + colspan),
+                    top + r + rowspan,
+                    text=_cell_text(td),
+                )
+            )
             c += colspan
     if not cells:
         return None
     n_cols = max(cell.col + cell.colspan for cell in cells)
     n_rows = len(rows)
-    return Grid(page, n_rows, n_cols, cells, (0.0, top, float(n_cols), top + n_rows),
-                [float(i) for i in range(n_cols + 1)], [top + i for i in range(n_rows + 1)])
+    return Grid(
+        page,
+        n_rows,
+        n_cols,
+        cells,
+        (0.0, top, float(n_cols), top + n_rows),
+        [float(i) for i in range(n_cols + 1)],
+        [top + i for i in range(n_rows + 1)],
+    )
 
 
 def _closed_rows(source: str) -> list[int | None]:
@@ -267,8 +313,8 @@ def read_html_page(data: str | bytes, page: int = 1) -> HtmlPage:
                 grid = table_grid(child, page, order[0], None if keep == -1 else keep)
                 if keep != -1:
                     cut.append(
-                        f"the page ends inside a table: its first {keep} complete rows (header rows included) are kept, "
-                        "the rest of the table is missing; save the whole page again"
+                        f"the page ends inside a table: its first {keep} complete rows (header rows included) "
+                        "are kept, the rest of the table is missing; save the whole page again"
                     )
                 if grid is not None:
                     order[0] += grid.n_rows + 1

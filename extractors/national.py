@@ -65,8 +65,8 @@ def province_of(name: str | None) -> str | None:
     if key in keys:
         return keys[key]
     for prefix in _data().province_prefixes:
-        if key.startswith(prefix + " ") and key[len(prefix) + 1:] in keys:
-            return keys[key[len(prefix) + 1:]]
+        if key.startswith(prefix + " ") and key[len(prefix) + 1 :] in keys:
+            return keys[key[len(prefix) + 1 :]]
     return None
 
 
@@ -106,8 +106,16 @@ def as_national(doc: RawDocument, knowledge: Knowledge, source_kind: str) -> Raw
     if framework is None:
         framework = next(fw for fw in knowledge.frameworks.values() if fw.scope == "national" and fw.unit_kind == kind)
     tables = [replace(t, group_code=kind, group_title=clean_printed(t.group_title) or "") for t in doc.tables]
-    return replace(doc, source_kind=source_kind, province=None, issuer=issuer_named(doc.text), framework=framework.code,
-                   tables=tables, group_maxima={}, tier_rules=[])
+    return replace(
+        doc,
+        source_kind=source_kind,
+        province=None,
+        issuer=issuer_named(doc.text),
+        framework=framework.code,
+        tables=tables,
+        group_maxima={},
+        tier_rules=[],
+    )
 
 
 def scores_province(scores: pd.DataFrame, doc: RawDocument) -> pd.DataFrame:

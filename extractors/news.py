@@ -45,7 +45,9 @@ _DATE = re.compile(
 _ISSUER = re.compile(r"(?:của\s+)?(?:Chủ\s+tịch\s+)?(UBND|[UỦ][yỷ]\s+ban\s+nhân\s+dân)\s+tỉnh\s+", re.IGNORECASE)
 _CONNECTOR = re.compile(r"(?:\blà|thuộc\s+về|gọi\s+tên|gồm|gồm\s+có)\s*:?\s*$", re.IGNORECASE)
 _LEAD_CUT = re.compile(r",|\)|\s+và\s+|\s+(?=tiếp\s+(?:đến|theo))", re.IGNORECASE)
-_LEAD_WORDS = re.compile(r"^(?:đối\s+với|ở|tại|trong)\s+", re.IGNORECASE)  # "Đối với các địa phương" -> "các địa phương"
+_LEAD_WORDS = re.compile(
+    r"^(?:đối\s+với|ở|tại|trong)\s+", re.IGNORECASE
+)  # "Đối với các địa phương" -> "các địa phương"
 _YEAR_AT = re.compile(r"\bnăm\s+(\d{4})\b", re.IGNORECASE)
 
 
@@ -93,22 +95,41 @@ class _Phrases:
     national_index: re.Pattern
 
 
-_REQUIRED = ("groups", "unit_prefixes", "name_stops", "tier_words", "tier_lead", "ordinals", "first_place", "last_place",
-             "rank_word", "respectively", "not_a_section", "year_context", "year_not", "group_size", "top_n", "total",
-             "percent", "no_unit_at", "national_rank", "national_index")
+_REQUIRED = (
+    "groups",
+    "unit_prefixes",
+    "name_stops",
+    "tier_words",
+    "tier_lead",
+    "ordinals",
+    "first_place",
+    "last_place",
+    "rank_word",
+    "respectively",
+    "not_a_section",
+    "year_context",
+    "year_not",
+    "group_size",
+    "top_n",
+    "total",
+    "percent",
+    "no_unit_at",
+    "national_rank",
+    "national_index",
+)
 
 
 @lru_cache(maxsize=1)
 def _phrases() -> _Phrases:
-    data = yaml.safe_load(
-        resources.files("normalizers").joinpath("data/news_phrases.yaml").read_text(encoding="utf-8")
-    )
+    data = yaml.safe_load(resources.files("normalizers").joinpath("data/news_phrases.yaml").read_text(encoding="utf-8"))
     missing = [k for k in _REQUIRED if not isinstance(data, dict) or k not in data]
     if missing:
         raise NewsPhrasesError(f"normalizers/data/news_phrases.yaml: missing {', '.join(missing)}")
     flags = re.IGNORECASE
     try:
-        groups = [_Group(g["code"], re.compile(g["phrase"], flags), re.compile(g["mention"], flags)) for g in data["groups"]]
+        groups = [
+            _Group(g["code"], re.compile(g["phrase"], flags), re.compile(g["mention"], flags)) for g in data["groups"]
+        ]
         prefixes = sorted(data["unit_prefixes"], key=len, reverse=True)
         either_case = "|".join(f"[{p[0].upper()}{p[0].lower()}]{re.escape(p[1:])}" for p in prefixes)
         # the word after the prefix is a proper name (capitalised, or a number: "phường 1") or "tỉnh" ("Thanh tra tỉnh")
@@ -124,7 +145,8 @@ def _phrases() -> _Phrases:
             printed_tier=re.compile(r"(?<!\w)mức(?:\s+xếp\s+hạng)?\s+(\w+\s+\w+)", flags),
             rank_number=re.compile(
                 # "xếp thứ 3/18": after a rank word N/M is a rank of M ("có 17/18 đơn vị" has none: a count)
-                r"(?:v[iị]\s+tr[ií]|hạng|thứ)\s+(?:thứ\s+|số\s+)?(\d{1,3})\b(?!\s*(?:điểm|[.,]\d|%))", flags
+                r"(?:v[iị]\s+tr[ií]|hạng|thứ)\s+(?:thứ\s+|số\s+)?(\d{1,3})\b(?!\s*(?:điểm|[.,]\d|%))",
+                flags,
             ),
             rank_ordinal=re.compile(rf"thứ\s+({'|'.join(ordinals)})\b", flags),
             rank_word=re.compile(data["rank_word"], flags),
@@ -175,7 +197,9 @@ def _sentences(text: str) -> list[tuple[int, int]]:
 
 
 def _sections(body: str, phrases: _Phrases) -> list[_Section]:
-    """A sentence naming a group opens its section (from the sentence's start); the same group named again continues it."""
+    """A sentence naming a group opens its section (from the sentence's start).
+
+    The same group named again continues it."""
     sections: list[_Section] = []
     for a, b in _sentences(body):
         sentence = body[a:b]
@@ -197,7 +221,11 @@ def _sections(body: str, phrases: _Phrases) -> list[_Section]:
             if sections:
                 sections[-1].end = start
             title = _LEAD_WORDS.sub("", clean_printed(sentence[x:y]) or "")
-            title = title[0].lower() + title[1:] if title[:1].isupper() and title.split()[0].lower() in ("nhóm", "khối") else title
+            title = (
+                title[0].lower() + title[1:]
+                if title[:1].isupper() and title.split()[0].lower() in ("nhóm", "khối")
+                else title
+            )
             sections.append(_Section(group, title, start, len(body), [(a + x, a + y)]))
     return sections
 
@@ -221,12 +249,14 @@ def _clauses(text: str) -> list[tuple[int, int]]:
 def _name_end(text: str, start: int, after_prefix: int, phrases: _Phrases) -> int:
     for stop in phrases.name_stop.finditer(text, after_prefix):
         if stop.group(0).strip() == "và":
-            rest = text[stop.end():]
+            rest = text[stop.end() :]
             if rest[:1].isupper() and not phrases.unit_start.match(text, stop.end()):
                 continue  # "Sở Giáo dục và Đào tạo": a capitalised word after "và" goes on with the name
         if stop.group(0).strip() == ",":
-            rest = text[stop.end():].lstrip()
-            if rest[:1].isupper() and not phrases.unit_start.match(text, stop.end() + (len(text[stop.end():]) - len(rest))):
+            rest = text[stop.end() :].lstrip()
+            if rest[:1].isupper() and not phrases.unit_start.match(
+                text, stop.end() + (len(text[stop.end() :]) - len(rest))
+            ):
                 continue  # "Sở Văn hóa, Thể thao và Du lịch": the comma is inside the name
         return stop.start()
     return len(text)
@@ -238,7 +268,7 @@ def _units(clause: str, phrases: _Phrases) -> list[tuple[int, int, str]]:
     pos = 0
     while m := phrases.unit_start.search(clause, pos):
         end = _name_end(clause, m.start(), m.end(), phrases)
-        name = (clean_printed(clause[m.start():end]) or "").rstrip(" .")
+        name = (clean_printed(clause[m.start() : end]) or "").rstrip(" .")
         if len(name.split()) >= 2:
             units.append((m.start(), end, name))
         pos = max(end, m.end())
@@ -283,7 +313,7 @@ def _tier(piece: str, phrases: _Phrases) -> str | None:
 def _total(piece: str, phrases: _Phrases) -> str | None:
     for m in phrases.total.finditer(piece):
         value = m.group(1) or m.group(2)
-        if _MAX_CONTEXT.search(piece[max(0, m.start() - 40): m.start()]):
+        if _MAX_CONTEXT.search(piece[max(0, m.start() - 40) : m.start()]):
             continue
         return value
     return None
@@ -291,7 +321,7 @@ def _total(piece: str, phrases: _Phrases) -> str | None:
 
 def _percent(piece: str, phrases: _Phrases) -> str | None:
     for m in phrases.percent.finditer(piece):
-        before = piece[max(0, m.start() - 2): m.start()]
+        before = piece[max(0, m.start() - 2) : m.start()]
         if "/" in before or re.search(r"(?:lớn|nhỏ|trên|dưới|bằng|hơn)\s*$", piece[: m.start()]):
             continue  # thresholds ("lớn hơn 75%") and counts ("17/18") are not a unit's result
         return m.group(1)
@@ -310,11 +340,11 @@ def _statements(clause: str, phrases: _Phrases) -> list[_Statement]:
     out: list[_Statement] = []
     lead = clause[: units[0][0]] if units else ""
     for i, (start, end, name) in enumerate(units):
-        gap = clause[end: units[i + 1][0] if i + 1 < len(units) else len(clause)]
+        gap = clause[end : units[i + 1][0] if i + 1 < len(units) else len(clause)]
         next_lead = ""
         if i + 1 < len(units) and _CONNECTOR.search(gap):
             cuts = [m.end() for m in _LEAD_CUT.finditer(gap)]
-            own, next_lead = (gap[:cuts[-1]], gap[cuts[-1]:]) if cuts else ("", gap)
+            own, next_lead = (gap[: cuts[-1]], gap[cuts[-1] :]) if cuts else ("", gap)
         else:
             own = gap
         out.append(_Statement(name, own, lead))
@@ -323,7 +353,7 @@ def _statements(clause: str, phrases: _Phrases) -> list[_Statement]:
 
 
 def _read_section(body: str, section: _Section, size: int | None, phrases: _Phrases) -> list[RawRow]:
-    text = _mask(body, section.spans)[section.start: section.end]
+    text = _mask(body, section.spans)[section.start : section.end]
     top = phrases.top_n.search(text)
     if top:
         text = _mask(text, [top.span()])
@@ -343,8 +373,14 @@ def _read_section(body: str, section: _Section, size: int | None, phrases: _Phra
             key = text_key(st.name)
             row = rows.get(key)
             if row is None:
-                rows[key] = RawRow(name=st.name, rank=None if rank is None else str(rank), total=total, percent=percent,
-                                   tier=tier, confidence=NEWS_CONFIDENCE)
+                rows[key] = RawRow(
+                    name=st.name,
+                    rank=None if rank is None else str(rank),
+                    total=total,
+                    percent=percent,
+                    tier=tier,
+                    confidence=NEWS_CONFIDENCE,
+                )
                 continue
             row.rank = row.rank or (None if rank is None else str(rank))
             row.total, row.percent, row.tier = row.total or total, row.percent or percent, row.tier or tier
@@ -357,12 +393,18 @@ def _read_section(body: str, section: _Section, size: int | None, phrases: _Phra
 
 
 def _leaders(body: str, phrases: _Phrases) -> set[str]:
-    """Units a sentence names as leaders with no numbers ("A, B và C dẫn đầu ba nhóm"): rank 1 where no rank is stated."""
+    """Units a sentence names as leaders with no numbers ("A, B và C dẫn đầu ba nhóm").
+
+    They rank 1 where their rows state no rank."""
     out: set[str] = set()
     for a, b in _clauses(body):
         clause = body[a:b]
-        if _total(clause, phrases) or _percent(clause, phrases) or re.search(r"\d[.,]\d", clause) \
-                or not phrases.first_place.search(clause):
+        if (
+            _total(clause, phrases)
+            or _percent(clause, phrases)
+            or re.search(r"\d[.,]\d", clause)
+            or not phrases.first_place.search(clause)
+        ):
             continue
         units = _units(clause, phrases)
         first = phrases.first_place.search(clause)
@@ -494,11 +536,13 @@ def _notes(doc: RawDocument, body: str, phrases: _Phrases) -> list[str]:
 
 
 def _assessment_year(title: str, body: str, phrases: _Phrases) -> int | None:
-    """The assessed year: in the title, else after "chuyển đổi số"/"xếp hạng"/... in the body (not a plan's or a date's)."""
+    """The assessed year: in the title, else after "chuyển đổi số"/"xếp hạng"/... in the body.
+
+    A plan's year ("trong năm 2024") or a date's is not the assessed year."""
     for text in (title, body):
         masked = _mask(text, [m.span() for m in phrases.year_not.finditer(text)])
         for m in _YEAR_AT.finditer(masked):
-            before = masked[max(0, m.start() - 60): m.start()]
+            before = masked[max(0, m.start() - 60) : m.start()]
             before = re.split(r"[.;\n]", before)[-1]
             if phrases.year_context.search(before):
                 return int(m.group(1))
@@ -590,13 +634,15 @@ def _province_mentions(sentence: str) -> list[tuple[int, str]]:
     """Where a sentence names a province ("tỉnh Lạng Sơn", "thành phố Cần Thơ"), in order."""
     out = []
     for m in re.finditer(r"(?:tỉnh|thành\s+phố)\s+", sentence, re.IGNORECASE):
-        if province := find_province(sentence[m.start(): m.start() + 40]):
+        if province := find_province(sentence[m.start() : m.start() + 40]):
             out.append((m.start(), province))
     return out
 
 
 def _national_place(title: str, body: str, phrases: _Phrases) -> RawDocument | None:
-    """An article about provinces' places in a national index: one row per province it places, rank and index as stated."""
+    """An article about provinces' places in a national index.
+
+    One row per province it places, with the rank and index as stated."""
     from extractors.national import as_national, issuer_named  # national knowledge, read only for such articles
 
     rows: dict[str, RawRow] = {}
@@ -609,7 +655,7 @@ def _national_place(title: str, body: str, phrases: _Phrases) -> RawDocument | N
                 continue
             pos, province = before[-1]
             following = [p for p, _ in mentions if p > m.start()]
-            window = sentence[pos: following[0] if following else len(sentence)]
+            window = sentence[pos : following[0] if following else len(sentence)]
             index = phrases.national_index.search(window)
             row = rows.setdefault(text_key(province), RawRow(name=province, confidence=NEWS_CONFIDENCE))
             row.rank = row.rank or m.group(1).lstrip("0") or "0"
@@ -617,8 +663,11 @@ def _national_place(title: str, body: str, phrases: _Phrases) -> RawDocument | N
     if not rows:
         return None
     doc = RawDocument(
-        source_kind="news_article", assessment_year=_assessment_year(title, body, phrases), text_source="html",
-        text=f"{title}\n{body}" if title else body, default_confidence=NEWS_CONFIDENCE,
+        source_kind="news_article",
+        assessment_year=_assessment_year(title, body, phrases),
+        text_source="html",
+        text=f"{title}\n{body}" if title else body,
+        default_confidence=NEWS_CONFIDENCE,
         tables=[RawTable(group_title="", group_code=None, rows=list(rows.values()))],
     )
     national = as_national(doc, load_knowledge(), "news_article")

@@ -22,7 +22,9 @@ _INDEX_HEADER = "Chỉ số tổng hợp"
 def _rank_index_columns(grid: Grid) -> list[int]:
     cols = []
     for c in range(grid.n_cols):
-        texts = [cell.text for r in range(grid.n_rows) if (cell := grid.anchored(r, c)) is not None and cell.text.strip()]
+        texts = [
+            cell.text for r in range(grid.n_rows) if (cell := grid.anchored(r, c)) is not None and cell.text.strip()
+        ]
         hits = sum(bool(RANK_INDEX.match(t)) for t in texts)
         if hits >= 2 and hits >= 0.5 * len(texts):
             cols.append(c)
@@ -47,13 +49,19 @@ def split_rank_index(grid: Grid, knowledge: Knowledge) -> Grid:
         return grid
     overall = [c for c in cols if knowledge.column_role(_header_text(grid, c), role="overall", loose=True)]
     split = overall[-1] if overall else cols[0] if len(cols) == 1 else None
-    first_hit = min((c.row for c in grid.cells if split is not None and c.col == split and RANK_INDEX.match(c.text)),
-                    default=grid.n_rows)
+    first_hit = min(
+        (c.row for c in grid.cells if split is not None and c.col == split and RANK_INDEX.match(c.text)),
+        default=grid.n_rows,
+    )
     cells: list[Cell] = []
     for cell in grid.cells:
         shift = 1 if split is not None and cell.col > split else 0
         m = RANK_INDEX.match(cell.text)
-        if split is not None and cell.col <= split < cell.col + cell.colspan and (cell.colspan > 1 or cell.col != split):
+        if (
+            split is not None
+            and cell.col <= split < cell.col + cell.colspan
+            and (cell.colspan > 1 or cell.col != split)
+        ):
             cells.append(replace(cell, colspan=cell.colspan + 1, x1=cell.x1 + 1, words=[]))
             continue
         if split is not None and cell.col == split and cell.colspan == 1:
@@ -70,5 +78,12 @@ def split_rank_index(grid: Grid, knowledge: Knowledge) -> Grid:
         cells.append(replace(cell, col=cell.col + shift, x0=cell.x0 + shift, x1=cell.x1 + shift, text=text, words=[]))
     n_cols = grid.n_cols + (1 if split is not None else 0)
     x0, top, _, bottom = grid.bbox
-    return Grid(grid.page, grid.n_rows, n_cols, sorted(cells, key=lambda c: (c.row, c.col)), (x0, top, x0 + n_cols, bottom),
-                [x0 + i for i in range(n_cols + 1)], list(grid.row_edges))
+    return Grid(
+        grid.page,
+        grid.n_rows,
+        n_cols,
+        sorted(cells, key=lambda c: (c.row, c.col)),
+        (x0, top, x0 + n_cols, bottom),
+        [x0 + i for i in range(n_cols + 1)],
+        list(grid.row_edges),
+    )

@@ -74,16 +74,22 @@ def test_news_confidence_below_one(web_run):
 
 
 def _page(body: str) -> bytes:
-    return f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Trang</title></head><body>{body}</body></html>".encode()
+    head = "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Trang</title></head>"
+    return f"{head}<body>{body}</body></html>".encode()
 
 
-@pytest.mark.parametrize("body", [
-    "<table><tr><td><a href='/'>Trang chủ</a></td><td><a href='/tin'>Tin tức</a></td><td>Liên hệ</td></tr></table>",
-    "<h2>Lịch công tác tuần</h2><table><tr><th>Thứ</th><th>Ngày</th><th>Nội dung</th></tr>"
-    "<tr><td>Hai</td><td>12</td><td>Họp giao ban</td></tr><tr><td>Ba</td><td>13</td><td>Tiếp dân</td></tr></table>",
-    "<h2>Bảng giá</h2><table><tr><th>Mặt hàng</th><th>Đơn giá (đồng)</th></tr><tr><td>Gạo tẻ</td><td>18.000</td></tr>"
-    "<tr><td>Thịt lợn</td><td>120.000</td></tr></table>",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<table><tr><td><a href='/'>Trang chủ</a></td><td><a href='/tin'>Tin tức</a></td><td>Liên hệ</td></tr></table>",
+        "<h2>Lịch công tác tuần</h2><table><tr><th>Thứ</th><th>Ngày</th><th>Nội dung</th></tr>"
+        "<tr><td>Hai</td><td>12</td><td>Họp giao ban</td></tr>"
+        "<tr><td>Ba</td><td>13</td><td>Tiếp dân</td></tr></table>",
+        "<h2>Bảng giá</h2><table><tr><th>Mặt hàng</th><th>Đơn giá (đồng)</th></tr>"
+        "<tr><td>Gạo tẻ</td><td>18.000</td></tr>"
+        "<tr><td>Thịt lợn</td><td>120.000</td></tr></table>",
+    ],
+)
 def test_tables_that_are_not_rankings(tmp_path, body):
     path = tmp_path / "page.html"
     path.write_bytes(_page(body))
@@ -141,10 +147,15 @@ def test_prose_against_table_is_a_second_reading(tmp_path):
     notes = {}
     for label, sentence in (("agree", agree), ("differ", differ)):
         path = tmp_path / f"{label}.html"
-        path.write_text(html.replace("<h2>Kết quả đánh giá, xếp hạng</h2>", sentence + "<h2>Kết quả đánh giá, xếp hạng</h2>"),
-                        encoding="utf-8")
+        path.write_text(
+            html.replace("<h2>Kết quả đánh giá, xếp hạng</h2>", sentence + "<h2>Kết quả đánh giá, xếp hạng</h2>"),
+            encoding="utf-8",
+        )
         result = process_file(path)
-        assert len(result.scores) == 48 and result.scores.loc[result.scores["unit_name_raw"] == "Sở Y tế", "total_score"].item() == 717.70
+        assert (
+            len(result.scores) == 48
+            and result.scores.loc[result.scores["unit_name_raw"] == "Sở Y tế", "total_score"].item() == 717.70
+        )
         notes[label] = [i.message for i in result.issues if i.code == "source_contradiction"]
     assert notes["agree"] == []
     assert len(notes["differ"]) == 2 and all("Sở Y tế" in n for n in notes["differ"])
@@ -174,23 +185,34 @@ def test_page_in_a_legacy_charset(tmp_path):
 
     tones = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 
-    def cp1258_form(ch: str) -> str:  # base letters precomposed (â, ơ, ư), tone marks combining, as the code page stores them
+    def cp1258_form(
+        ch: str,
+    ) -> str:  # base letters precomposed (â, ơ, ư), tone marks combining, as the code page stores them
         parts = unicodedata.normalize("NFD", ch)
-        return unicodedata.normalize("NFC", "".join(p for p in parts if p not in tones)) + "".join(p for p in parts if p in tones)
+        return unicodedata.normalize("NFC", "".join(p for p in parts if p not in tones)) + "".join(
+            p for p in parts if p in tones
+        )
 
     legacy = "".join(cp1258_form(ch) for ch in html.replace('charset="utf-8"', 'charset="windows-1258"'))
     path = tmp_path / "legacy.html"
     path.write_bytes(legacy.encode("cp1258", errors="strict"))
     got = process_file(path).scores[["unit_name_raw", "rank", "total_score", "score_pct_printed"]]
-    want = process_file(RAW / "laocai-2024-news-dti2023.html").scores[["unit_name_raw", "rank", "total_score", "score_pct_printed"]]
+    want = process_file(RAW / "laocai-2024-news-dti2023.html").scores[
+        ["unit_name_raw", "rank", "total_score", "score_pct_printed"]
+    ]
     pd.testing.assert_frame_equal(got, want)
 
 
 def test_cut_page_with_unclosed_rows(tmp_path):
     """HTML lets rows omit </tr>: a cut table keeps the rows before the last, which may have lost cells."""
-    rows = "".join(f"<tr><td>{i}<td>{name}<td>0.{800 - i}0" for i, name in enumerate(["Lào Cai", "Yên Bái", "Hà Giang"], 1))
-    page = _page("<h2>Xếp hạng DTI cấp tỉnh năm 2022</h2><table><tr><th>Xếp hạng<th>Tỉnh, thành phố<th>Chỉ số DTI"
-                 + rows + "<tr><td>4<td>Cao B")
+    rows = "".join(
+        f"<tr><td>{i}<td>{name}<td>0.{800 - i}0" for i, name in enumerate(["Lào Cai", "Yên Bái", "Hà Giang"], 1)
+    )
+    page = _page(
+        "<h2>Xếp hạng DTI cấp tỉnh năm 2022</h2><table><tr><th>Xếp hạng<th>Tỉnh, thành phố<th>Chỉ số DTI"
+        + rows
+        + "<tr><td>4<td>Cao B"
+    )
     path = tmp_path / "cut.html"
     path.write_bytes(page)
     result = process_file(path)
