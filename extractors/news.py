@@ -172,7 +172,20 @@ def _phrases() -> _Phrases:
 def is_news_html(data: bytes) -> bool:
     """An HTML page (news articles are saved as HTML; PDFs and images are not)."""
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return any(tag in head for tag in (b"<!doctype html", b"<html", b"<article"))
+    # a saved fragment may start with any of these ("<table>" copied out of a portal page)
+    tags = (
+        b"<!doctype html",
+        b"<html",
+        b"<article",
+        b"<body",
+        b"<head",
+        b"<table",
+        b"<title",
+        b"<meta",
+        b"<div",
+        b"<section",
+    )
+    return head.startswith(b"<") and any(tag in head for tag in tags)
 
 
 # --------------------------------------------------------------------------- prose

@@ -219,3 +219,13 @@ def test_cut_page_with_unclosed_rows(tmp_path):
     assert list(result.scores["unit_name_raw"]) == ["Lào Cai", "Yên Bái", "Hà Giang"]
     assert list(result.scores["total_score"]) == [0.799, 0.798, 0.797]
     assert [i.code for i in result.issues if i.code == "table_cut"] == ["table_cut"]
+
+
+def test_a_saved_table_fragment_is_a_web_page(tmp_path):
+    html = (RAW / "national-2023-dti2022-provinces.html").read_text(encoding="utf-8")
+    fragment = html[html.index("<h2>") : html.index("</table>") + len("</table>")]
+    path = tmp_path / "fragment.html"
+    path.write_text(fragment, encoding="utf-8")
+    result = process_file(path)
+    assert result.document["framework"] == "dti_province" and len(result.scores) == 63
+    assert score_mismatches(result.scores, "national-2023-dti2022") == []
