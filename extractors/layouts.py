@@ -16,6 +16,7 @@ from rapidfuzz import fuzz
 
 from extractors.grid import Cell, Grid
 from extractors.page import PageContent, TextLine
+from extractors.rank_index import split_rank_index
 from extractors.raw import Correction, RawAverage, RawComponent, RawRow, RawTable
 from normalizers.frameworks import Knowledge
 from normalizers.numbers import looks_numeric
@@ -354,7 +355,7 @@ def extract_tables(pages: list[PageContent], knowledge: Knowledge) -> list[RawTa
             if isinstance(item, TextLine):
                 pending.append(item)
                 continue
-            grid: Grid = item
+            grid: Grid = split_rank_index(item, knowledge)
             kinds = [_row_kind(grid, r, knowledge) for r in range(grid.n_rows)]
             header_rows = _header_rows(grid, kinds)
             body = [r for r in range(grid.n_rows) if r not in header_rows]

@@ -1,25 +1,30 @@
 """News articles about a ranking decision: the prose read into a RawDocument.
 
 A news page is a secondary source: it quotes the decision (number, date, maxima, tier
-thresholds) and states some units' rank, score and tier in sentences such as "đứng đầu
-bảng là Sở X với 625,3 điểm" or "Y xếp hạng vị trí thứ 2, đạt mức xếp hạng Nâng cao".
-The article is first cut out of the page (menus, weather, counters, related links and the
-footer are dropped), then split into group sections ("Đối với nhóm ...:") and, inside a
-section, into one statement per score. Wording knowledge lives in
-``normalizers/data/news_phrases.yaml``. Contradictions inside the article become notes.
+thresholds) and states some units' rank, score and tier in sentences of any wording:
+"Vị trí đầu bảng thuộc về Sở X với tổng điểm 731,61 đạt 73,16%", "Sở Y xếp thứ hai, đạt 71,77%",
+"xếp thứ hai và thứ ba lần lượt là A (đạt 61,59%) và B", "Đứng cuối là huyện Z với 449,13 điểm".
+The page is read by :mod:`extractors.html_page` (chrome dropped). A sentence naming a group
+("nhóm các cơ quan, đơn vị có thủ tục hành chính", "khối cơ quan chuyên môn", "Đối với các địa
+phương", "cấp xã") opens that group's section. Inside a section each clause is cut at the unit
+names it holds (the shapes of Vietnamese public bodies: Sở, Ban, Văn phòng, UBND, huyện, xã, ...);
+the words around a name give its numbers by their role: total, percent, rank words, tier. What
+the article does not state stays empty (a unit given by percent only has no total; "17/18" counts
+units at a tier, it ranks nobody). Wording knowledge lives in ``normalizers/data/news_phrases.yaml``.
+Contradictions inside the article become notes.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
-from html.parser import HTMLParser
 from importlib import resources
 
 import yaml
 
+from extractors.html_page import HtmlPage, read_html_page
 from extractors.metadata import find_province, parse_date, stated_tier_rules, years_in
 from extractors.raw import RawDocument, RawRow, RawTable, TierRule
 from normalizers.frameworks import load_knowledge, pct_in_band
@@ -28,23 +33,30 @@ from normalizers.text import clean_printed, nfc, text_key
 
 NEWS_CONFIDENCE = 0.8
 
-_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-_BLOCK = {"p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr", "table", "section",
-          "article", "blockquote", "main", "td", "th", "dd", "dt"}
-_CLASS_SPLIT = re.compile(r"[\s_\-]+")
 _SCORE = re.compile(r"(\d{1,4}(?:[.,]\d+)*)\s*điểm", re.IGNORECASE)
 _MAX_CONTEXT = re.compile(r"tối\s+đa|thang\s+điểm", re.IGNORECASE)
 _CLAUSE_END = re.compile(r";|…|\.\.\.|\n|(?<!\bTP)(?<!\bTX)\.(?=\s+[^\W\d_])")
+_SENTENCE_END = re.compile(r"\n|(?<!\bTP)(?<!\bTX)(?<!\d)\.(?=\s)|\.$")
 _DECISION = re.compile(r"Quyết\s+định\s+(?:số\s*)?(\d{1,6}\s*/\s*[A-ZĐ][\wĐ\-]*)", re.IGNORECASE)
 _DATE = re.compile(
     r"ngày\s+(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})|ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})",
     re.IGNORECASE,
 )
 _ISSUER = re.compile(r"(?:của\s+)?(?:Chủ\s+tịch\s+)?(UBND|[UỦ][yỷ]\s+ban\s+nhân\s+dân)\s+tỉnh\s+", re.IGNORECASE)
+_CONNECTOR = re.compile(r"(?:\blà|thuộc\s+về|gọi\s+tên|gồm|gồm\s+có)\s*:?\s*$", re.IGNORECASE)
+_LEAD_CUT = re.compile(r",|\)|\s+và\s+|\s+(?=tiếp\s+(?:đến|theo))", re.IGNORECASE)
+_LEAD_WORDS = re.compile(
+    r"^(?:đối\s+với|ở|tại|trong)\s+", re.IGNORECASE
+)  # "Đối với các địa phương" -> "các địa phương"
+_YEAR_AT = re.compile(r"\bnăm\s+(\d{4})\b", re.IGNORECASE)
 
 
 class NewsFormatError(ValueError):
     """The page is not a readable news article about a ranking."""
+
+
+class NewsPhrasesError(ValueError):
+    """normalizers/data/news_phrases.yaml is malformed."""
 
 
 # --------------------------------------------------------------------------- knowledge
@@ -60,177 +72,120 @@ class _Group:
 @dataclass
 class _Phrases:
     groups: list[_Group]
-    lead_max_words: int
-    unit_start: re.Pattern  # a unit name begins here (after "là" or at a clause start)
-    unit_anywhere: re.Pattern  # stricter: capitalised prefixes only
+    unit_start: re.Pattern  # a unit name begins here
     name_stop: re.Pattern
     known_tier: re.Pattern
     printed_tier: re.Pattern
     rank_number: re.Pattern
     rank_ordinal: re.Pattern
+    rank_word: re.Pattern
     ordinals: dict[str, int]
     first_place: re.Pattern
     last_place: re.Pattern
+    respectively: re.Pattern
     group_size: re.Pattern
     top_n: re.Pattern
     no_unit_at: re.Pattern
-    chrome_tags: set[str]
-    chrome_words: set[str]
-    article_words: set[str]
+    not_a_section: re.Pattern
+    year_context: re.Pattern
+    year_not: re.Pattern
+    total: re.Pattern
+    percent: re.Pattern
+    national_rank: re.Pattern
+    national_index: re.Pattern
+
+
+_REQUIRED = (
+    "groups",
+    "unit_prefixes",
+    "name_stops",
+    "tier_words",
+    "tier_lead",
+    "ordinals",
+    "first_place",
+    "last_place",
+    "rank_word",
+    "respectively",
+    "not_a_section",
+    "year_context",
+    "year_not",
+    "group_size",
+    "top_n",
+    "total",
+    "percent",
+    "no_unit_at",
+    "national_rank",
+    "national_index",
+)
 
 
 @lru_cache(maxsize=1)
 def _phrases() -> _Phrases:
-    data = yaml.safe_load(
-        resources.files("normalizers").joinpath("data/news_phrases.yaml").read_text(encoding="utf-8")
-    )
+    data = yaml.safe_load(resources.files("normalizers").joinpath("data/news_phrases.yaml").read_text(encoding="utf-8"))
+    missing = [k for k in _REQUIRED if not isinstance(data, dict) or k not in data]
+    if missing:
+        raise NewsPhrasesError(f"normalizers/data/news_phrases.yaml: missing {', '.join(missing)}")
     flags = re.IGNORECASE
-    groups = [_Group(g["code"], re.compile(g["phrase"], flags), re.compile(g["mention"], flags)) for g in data["groups"]]
-    prefixes = sorted(data["unit_prefixes"], key=len, reverse=True)
-    either_case = "|".join(f"[{p[0].upper()}{p[0].lower()}]{re.escape(p[1:])}" for p in prefixes)
-    as_printed = "|".join(re.escape(p) for p in prefixes)
-    # the word after the prefix is a proper name (capitalised) or "tỉnh" ("Thanh tra tỉnh")
-    tail = r"(?=\s+(?:[A-ZĐÀ-Ỹ]|tỉnh\b))"
-    tiers = "|".join(re.escape(t) for t in data["tier_words"])
-    lead = data["tier_lead"]
-    ordinals = {nfc(k): int(v) for k, v in data["ordinals"].items()}
-    return _Phrases(
-        groups=groups,
-        lead_max_words=int(data["section_lead_max_words"]),
-        unit_start=re.compile(rf"(?:{either_case}){tail}"),
-        unit_anywhere=re.compile(rf"(?<!\w)(?:{as_printed}){tail}"),
-        name_stop=re.compile(data["name_stops"]),
-        known_tier=re.compile(rf"{lead}\s+({tiers})\b", flags),
-        printed_tier=re.compile(r"(?<!\w)mức(?:\s+xếp\s+hạng)?\s+(\w+\s+\w+)", flags),
-        rank_number=re.compile(
-            r"(?:v[iị]\s+tr[ií]|hạng|thứ)\s+(?:thứ\s+)?(\d{1,3})\b(?!\s*(?:điểm|/|[.,]\d|%))", flags
-        ),
-        rank_ordinal=re.compile(rf"thứ\s+({'|'.join(ordinals)})\b", flags),
-        ordinals=ordinals,
-        first_place=re.compile(data["first_place"], flags),
-        last_place=re.compile(data["last_place"], flags),
-        group_size=re.compile(data["group_size"], flags),
-        top_n=re.compile(rf"{data['top_n']}({tiers})\b", flags),
-        no_unit_at=re.compile(rf"{data['no_unit_at']}(?:mức\s+)?({tiers})\b", flags),
-        chrome_tags=set(data["chrome_tags"]),
-        chrome_words=set(data["chrome_words"]),
-        article_words=set(data["article_words"]),
-    )
-
-
-# --------------------------------------------------------------------------- HTML
-
-
-@dataclass
-class _Node:
-    tag: str
-    attrs: dict[str, str]
-    children: list[_Node | str] = field(default_factory=list)
-    parent: _Node | None = field(default=None, repr=False)
-
-    def words(self) -> set[str]:
-        value = f"{self.attrs.get('class', '')} {self.attrs.get('id', '')}".lower()
-        return {w for w in _CLASS_SPLIT.split(value) if w}
-
-    def iter(self):
-        yield self
-        for child in self.children:
-            if isinstance(child, _Node):
-                yield from child.iter()
-
-
-class _TreeBuilder(HTMLParser):
-    """A forgiving DOM: unclosed tags close when an ancestor closes (enough for news pages)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = _Node("#root", {})
-        self.stack = [self.root]
-
-    def handle_starttag(self, tag, attrs):
-        node = _Node(tag, {k: v or "" for k, v in attrs}, parent=self.stack[-1])
-        self.stack[-1].children.append(node)
-        if tag not in _VOID:
-            self.stack.append(node)
-
-    def handle_startendtag(self, tag, attrs):
-        self.stack[-1].children.append(_Node(tag, {k: v or "" for k, v in attrs}, parent=self.stack[-1]))
-
-    def handle_endtag(self, tag):
-        for i in range(len(self.stack) - 1, 0, -1):
-            if self.stack[i].tag == tag:
-                del self.stack[i:]
-                return
-
-    def handle_data(self, data):
-        self.stack[-1].children.append(data)
-
-
-def _decode(html: str | bytes) -> str:
-    if isinstance(html, str):
-        return html
-    if html.startswith(b"\xef\xbb\xbf"):
-        return html[3:].decode("utf-8", errors="replace")
-    head = html[:2048].decode("ascii", errors="ignore")
-    m = re.search(r"charset=[\"']?([\w\-]+)", head, re.IGNORECASE)
-    encoding = m.group(1) if m else "utf-8"
     try:
-        return html.decode(encoding, errors="replace")
-    except LookupError:
-        return html.decode("utf-8", errors="replace")
-
-
-def _is_chrome(node: _Node, phrases: _Phrases) -> bool:
-    return node.tag in phrases.chrome_tags or bool(node.words() & phrases.chrome_words)
-
-
-def _article_root(root: _Node, phrases: _Phrases) -> _Node:
-    nodes = list(root.iter())
-    for test in (
-        lambda n: n.tag == "article",
-        lambda n: bool(n.words() & phrases.article_words),
-        lambda n: n.tag == "main",
-        lambda n: n.tag == "body",
-    ):
-        found = [n for n in nodes if test(n)]
-        if found:
-            return max(found, key=lambda n: len(_text_of(n, phrases)))
-    return root
-
-
-def _text_of(node: _Node, phrases: _Phrases) -> str:
-    parts: list[str] = []
-
-    def walk(n: _Node) -> None:
-        for child in n.children:
-            if isinstance(child, str):
-                parts.append(child)
-            elif not _is_chrome(child, phrases) and child.tag not in ("h1", "title"):
-                if child.tag in _BLOCK:
-                    parts.append("\n")
-                walk(child)
-                if child.tag in _BLOCK:
-                    parts.append("\n")
-
-    walk(node)
-    lines = (clean_printed(line) for line in "".join(parts).split("\n"))
-    return "\n".join(line for line in lines if line)
-
-
-def _title(root: _Node) -> str:
-    for tag in ("h1", "title"):
-        for node in root.iter():
-            if node.tag == tag:
-                text = clean_printed("".join(c for c in node.children if isinstance(c, str)))
-                if text:
-                    return text
-    return ""
+        groups = [
+            _Group(g["code"], re.compile(g["phrase"], flags), re.compile(g["mention"], flags)) for g in data["groups"]
+        ]
+        prefixes = sorted(data["unit_prefixes"], key=len, reverse=True)
+        either_case = "|".join(f"[{p[0].upper()}{p[0].lower()}]{re.escape(p[1:])}" for p in prefixes)
+        # the word after the prefix is a proper name (capitalised, or a number: "phường 1") or "tỉnh" ("Thanh tra tỉnh")
+        tail = r"(?=\s+(?:[A-ZĐÀ-Ỹ0-9]|tỉnh\b))"
+        tiers = "|".join(re.escape(t) for t in data["tier_words"])
+        lead = data["tier_lead"]
+        ordinals = {nfc(k): int(v) for k, v in data["ordinals"].items()}
+        return _Phrases(
+            groups=groups,
+            unit_start=re.compile(rf"(?<![\w.])(?:{either_case}){tail}"),
+            name_stop=re.compile(data["name_stops"]),
+            known_tier=re.compile(rf"{lead}\s+({tiers})\b", flags),
+            printed_tier=re.compile(r"(?<!\w)mức(?:\s+xếp\s+hạng)?\s+(\w+\s+\w+)", flags),
+            rank_number=re.compile(
+                # "xếp thứ 3/18": after a rank word N/M is a rank of M ("có 17/18 đơn vị" has none: a count)
+                r"(?:v[iị]\s+tr[ií]|hạng|thứ)\s+(?:thứ\s+|số\s+)?(\d{1,3})\b(?!\s*(?:điểm|[.,]\d|%))",
+                flags,
+            ),
+            rank_ordinal=re.compile(rf"thứ\s+({'|'.join(ordinals)})\b", flags),
+            rank_word=re.compile(data["rank_word"], flags),
+            ordinals=ordinals,
+            first_place=re.compile(data["first_place"], flags),
+            last_place=re.compile(data["last_place"], flags),
+            respectively=re.compile(data["respectively"], flags),
+            group_size=re.compile(data["group_size"], flags),
+            top_n=re.compile(rf"{data['top_n']}({tiers})\b", flags),
+            no_unit_at=re.compile(rf"{data['no_unit_at']}(?:mức\s+)?({tiers})\b", flags),
+            not_a_section=re.compile(data["not_a_section"], flags),
+            year_context=re.compile(data["year_context"], flags),
+            year_not=re.compile(data["year_not"], flags),
+            total=re.compile(data["total"], flags),
+            percent=re.compile(data["percent"], flags),
+            national_rank=re.compile(data["national_rank"], flags),
+            national_index=re.compile(data["national_index"], flags),
+        )
+    except (KeyError, TypeError, re.error) as exc:
+        raise NewsPhrasesError(f"normalizers/data/news_phrases.yaml: malformed entry ({exc})") from exc
 
 
 def is_news_html(data: bytes) -> bool:
     """An HTML page (news articles are saved as HTML; PDFs and images are not)."""
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return any(tag in head for tag in (b"<!doctype html", b"<html", b"<article"))
+    # a saved fragment may start with any of these ("<table>" copied out of a portal page)
+    tags = (
+        b"<!doctype html",
+        b"<html",
+        b"<article",
+        b"<body",
+        b"<head",
+        b"<table",
+        b"<title",
+        b"<meta",
+        b"<div",
+        b"<section",
+    )
+    return head.startswith(b"<") and any(tag in head for tag in tags)
 
 
 # --------------------------------------------------------------------------- prose
@@ -242,25 +197,50 @@ class _Section:
     title: str
     start: int
     end: int
+    spans: list[tuple[int, int]]  # the group phrases inside, masked before reading units
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    out, pos = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        out.append((pos, m.end()))
+        pos = m.end()
+    out.append((pos, len(text)))
+    return [(a, b) for a, b in out if text[a:b].strip()]
 
 
 def _sections(body: str, phrases: _Phrases) -> list[_Section]:
-    starts: list[tuple[int, int, _Group, str]] = []
-    taken: list[tuple[int, int]] = []
-    for group in phrases.groups:
-        for m in group.phrase.finditer(body):
-            if any(a <= m.start() < b for a, b in taken):
+    """A sentence naming a group opens its section (from the sentence's start).
+
+    The same group named again continues it."""
+    sections: list[_Section] = []
+    for a, b in _sentences(body):
+        sentence = body[a:b]
+        if phrases.not_a_section.search(sentence):
+            continue
+        found: list[tuple[int, int, _Group]] = []
+        for group in phrases.groups:
+            for m in group.phrase.finditer(sentence):
+                if not any(x <= m.start() < y for x, y, _ in found):
+                    found.append((m.start(), m.end(), group))
+        if not found:
+            continue
+        found.sort(key=lambda f: f[0])
+        for i, (x, y, group) in enumerate(found):
+            if sections and sections[-1].group.code == group.code:
+                sections[-1].spans.append((a + x, a + y))
                 continue
-            before = re.split(r"[\n.;:…]", body[: m.start()])[-1]
-            after = body[m.end() : m.end() + 3]
-            if after.lstrip().startswith(":") or len(before.split()) <= phrases.lead_max_words:
-                starts.append((m.start(), m.end(), group, clean_printed(m.group(0))))
-                taken.append((m.start(), m.end()))
-    starts.sort()
-    return [
-        _Section(group, title, end, starts[i + 1][0] if i + 1 < len(starts) else len(body))
-        for i, (_, end, group, title) in enumerate(starts)
-    ]
+            start = a if i == 0 else a + x
+            if sections:
+                sections[-1].end = start
+            title = _LEAD_WORDS.sub("", clean_printed(sentence[x:y]) or "")
+            title = (
+                title[0].lower() + title[1:]
+                if title[:1].isupper() and title.split()[0].lower() in ("nhóm", "khối")
+                else title
+            )
+            sections.append(_Section(group, title, start, len(body), [(a + x, a + y)]))
+    return sections
 
 
 def _mask(text: str, spans: list[tuple[int, int]]) -> str:
@@ -279,41 +259,59 @@ def _clauses(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in out if text[a:b].strip()]
 
 
-def _scores(clause: str) -> list[re.Match]:
-    return [m for m in _SCORE.finditer(clause) if not _MAX_CONTEXT.search(clause[max(0, m.start() - 40) : m.start()])]
-
-
-def _name(piece: str, phrases: _Phrases) -> str | None:
-    candidates = [m.end() for m in re.finditer(r"\blà\s*:?\s+", piece)]
-    starts = [m for pos in candidates if (m := phrases.unit_start.match(piece, pos))]
-    if not starts:
-        lead = re.match(r"[\s,.…;:]*(?:và\s+)?", piece).end()
-        if m := phrases.unit_start.match(piece, lead):
-            starts = [m]
-    if not starts and (m := phrases.unit_anywhere.search(piece)):
-        starts = [m]
-    if not starts:
-        return None
-    start = starts[0].start()
-    for stop in phrases.name_stop.finditer(piece, starts[0].end()):
+def _name_end(text: str, start: int, after_prefix: int, phrases: _Phrases) -> int:
+    for stop in phrases.name_stop.finditer(text, after_prefix):
+        if stop.group(0).strip() == "và":
+            rest = text[stop.end() :]
+            if rest[:1].isupper() and not phrases.unit_start.match(text, stop.end()):
+                continue  # "Sở Giáo dục và Đào tạo": a capitalised word after "và" goes on with the name
         if stop.group(0).strip() == ",":
-            rest = piece[stop.end() :].lstrip()
-            if rest[:1].isupper():  # "Sở Văn hóa, Thể thao và Du lịch": the comma is inside the name
-                continue
-        return clean_printed(piece[start : stop.start()]).rstrip(" .")
-    return clean_printed(piece[start:]).rstrip(" .")
+            rest = text[stop.end() :].lstrip()
+            if rest[:1].isupper() and not phrases.unit_start.match(
+                text, stop.end() + (len(text[stop.end() :]) - len(rest))
+            ):
+                continue  # "Sở Văn hóa, Thể thao và Du lịch": the comma is inside the name
+        return stop.start()
+    return len(text)
 
 
-def _rank(piece: str, size: int | None, phrases: _Phrases) -> str | None:
-    if m := phrases.rank_number.search(piece):
-        return m.group(1).lstrip("0") or "0"
-    if m := phrases.rank_ordinal.search(piece):
-        return str(phrases.ordinals[nfc(m.group(1).lower())])
-    if phrases.first_place.search(piece):
-        return "1"
-    if phrases.last_place.search(piece) and size is not None:
-        return str(size)
-    return None
+def _units(clause: str, phrases: _Phrases) -> list[tuple[int, int, str]]:
+    """Unit names in a clause, left to right: (start, end, name as printed)."""
+    units: list[tuple[int, int, str]] = []
+    pos = 0
+    while m := phrases.unit_start.search(clause, pos):
+        end = _name_end(clause, m.start(), m.end(), phrases)
+        name = (clean_printed(clause[m.start() : end]) or "").rstrip(" .")
+        if len(name.split()) >= 2:
+            units.append((m.start(), end, name))
+        pos = max(end, m.end())
+    return units
+
+
+def looks_like_unit(name: str | None) -> bool:
+    """A name shaped like a Vietnamese public body ("Sở ...", "Ban ...", "UBND ...", "huyện ...", "xã ...")."""
+    text = clean_printed(name) or ""
+    m = _phrases().unit_start.match(text)
+    return m is not None and len(text.split()) >= 2
+
+
+def _ranks(text: str, size: int | None, phrases: _Phrases) -> list[int]:
+    """Every rank a piece of text states, in order ("thứ hai và thứ ba" -> [2, 3])."""
+    found: list[tuple[int, int]] = []
+    for m in phrases.rank_number.finditer(text):
+        found.append((m.start(), int(m.group(1))))
+    for m in phrases.rank_ordinal.finditer(text):
+        if not any(p == m.start() for p, _ in found):
+            found.append((m.start(), phrases.ordinals[nfc(m.group(1).lower())]))
+    for m in phrases.rank_word.finditer(text):
+        found.append((m.start(), phrases.ordinals[nfc(m.group(1).lower())]))
+    if not found:
+        if phrases.first_place.search(text):
+            return [1]
+        if phrases.last_place.search(text) and size is not None:
+            return [size]
+        return []
+    return [rank for _, rank in sorted(found)]
 
 
 def _tier(piece: str, phrases: _Phrases) -> str | None:
@@ -325,38 +323,107 @@ def _tier(piece: str, phrases: _Phrases) -> str | None:
     return None
 
 
-def _read_section(body: str, section: _Section, phrases: _Phrases) -> list[RawRow]:
-    text = body[section.start : section.end]
-    size_match = phrases.group_size.search(text)
-    size = int(size_match.group(1)) if size_match else None
+def _total(piece: str, phrases: _Phrases) -> str | None:
+    for m in phrases.total.finditer(piece):
+        value = m.group(1) or m.group(2)
+        if _MAX_CONTEXT.search(piece[max(0, m.start() - 40) : m.start()]):
+            continue
+        return value
+    return None
+
+
+def _percent(piece: str, phrases: _Phrases) -> str | None:
+    for m in phrases.percent.finditer(piece):
+        before = piece[max(0, m.start() - 2) : m.start()]
+        if "/" in before or re.search(r"(?:lớn|nhỏ|trên|dưới|bằng|hơn)\s*$", piece[: m.start()]):
+            continue  # thresholds ("lớn hơn 75%") and counts ("17/18") are not a unit's result
+        return m.group(1)
+    return None
+
+
+@dataclass
+class _Statement:
+    name: str
+    own: str  # the words that state this unit's numbers
+    lead: str  # the words before the name that may give its rank ("Đứng thứ hai là ...")
+
+
+def _statements(clause: str, phrases: _Phrases) -> list[_Statement]:
+    units = _units(clause, phrases)
+    out: list[_Statement] = []
+    lead = clause[: units[0][0]] if units else ""
+    for i, (start, end, name) in enumerate(units):
+        gap = clause[end : units[i + 1][0] if i + 1 < len(units) else len(clause)]
+        next_lead = ""
+        if i + 1 < len(units) and _CONNECTOR.search(gap):
+            cuts = [m.end() for m in _LEAD_CUT.finditer(gap)]
+            own, next_lead = (gap[: cuts[-1]], gap[cuts[-1] :]) if cuts else ("", gap)
+        else:
+            own = gap
+        out.append(_Statement(name, own, lead))
+        lead = next_lead
+    return out
+
+
+def _read_section(body: str, section: _Section, size: int | None, phrases: _Phrases) -> list[RawRow]:
+    text = _mask(body, section.spans)[section.start : section.end]
     top = phrases.top_n.search(text)
     if top:
         text = _mask(text, [top.span()])
-    rows: list[RawRow] = []
+    rows: dict[str, RawRow] = {}
     for a, b in _clauses(text):
-        clause = text[a:b]
-        scores = _scores(clause)
-        cuts = [0] + [m.end() for m in scores[:-1]] + [len(clause)]
-        for i, score in enumerate(scores):
-            piece = clause[cuts[i] : cuts[i + 1]]
-            name = _name(piece, phrases)
-            if not name:
+        pending: list[int] = []
+        for st in _statements(text[a:b], phrases):
+            lead_ranks = _ranks(st.lead, size, phrases)
+            if phrases.respectively.search(st.lead) and len(lead_ranks) > 1:
+                pending = lead_ranks
+                lead_ranks = []
+            own_ranks = _ranks(st.own, size, phrases)
+            rank = own_ranks[0] if own_ranks else lead_ranks[0] if lead_ranks else (pending.pop(0) if pending else None)
+            total, percent, tier = _total(st.own, phrases), _percent(st.own, phrases), _tier(st.own, phrases)
+            if rank is None and total is None and percent is None:
                 continue
-            rows.append(
-                RawRow(
-                    name=name,
-                    rank=_rank(piece, size, phrases),
-                    total=score.group(1),
-                    tier=_tier(piece, phrases),
+            key = text_key(st.name)
+            row = rows.get(key)
+            if row is None:
+                rows[key] = RawRow(
+                    name=st.name,
+                    rank=None if rank is None else str(rank),
+                    total=total,
+                    percent=percent,
+                    tier=tier,
                     confidence=NEWS_CONFIDENCE,
                 )
-            )
+                continue
+            row.rank = row.rank or (None if rank is None else str(rank))
+            row.total, row.percent, row.tier = row.total or total, row.percent or percent, row.tier or tier
     if top:
         n, tier = int(top.group(1)), clean_printed(top.group(2))
-        for row in rows:
+        for row in rows.values():
             if row.tier is None and row.rank is not None and int(row.rank) <= n:
                 row.tier = tier
-    return rows
+    return list(rows.values())
+
+
+def _leaders(body: str, phrases: _Phrases) -> set[str]:
+    """Units a sentence names as leaders with no numbers ("A, B và C dẫn đầu ba nhóm").
+
+    They rank 1 where their rows state no rank."""
+    out: set[str] = set()
+    for a, b in _clauses(body):
+        clause = body[a:b]
+        if (
+            _total(clause, phrases)
+            or _percent(clause, phrases)
+            or re.search(r"\d[.,]\d", clause)
+            or not phrases.first_place.search(clause)
+        ):
+            continue
+        units = _units(clause, phrases)
+        first = phrases.first_place.search(clause)
+        if units and first.start() >= units[-1][1]:
+            out.update(text_key(name) for _, _, name in units)
+    return out
 
 
 # --------------------------------------------------------------------------- document facts
@@ -375,8 +442,11 @@ def _decision(body: str) -> tuple[str | None, str | None, str | None, str | None
         date = parsed.isoformat() if parsed else None
     issuer = province = None
     near = body[m.end() : m.end() + 120]
-    if _ISSUER.search(near) and (province := find_province(near)):
-        issuer = f"UBND tỉnh {province}"
+    before = re.split(r"[.;\n]", body[max(0, m.start() - 80) : m.start()])[-1]  # "UBND tỉnh X vừa ban hành Quyết định"
+    for piece in (near, before):
+        if _ISSUER.search(piece) and (province := find_province(piece)):
+            issuer = f"UBND tỉnh {province}"
+            break
     return number, date, issuer, province
 
 
@@ -390,6 +460,8 @@ def _assessment_year(text: str) -> int | None:
 
 
 def _maxima(body: str, sections: list[_Section], phrases: _Phrases) -> dict[str, str]:
+    """Group maxima stated in prose; each value belongs to the groups named before it in its clause, else after it
+    ("X và Y ... tối đa 1.000 điểm, còn Z ... tối đa 800 điểm"; "tối đa 800 điểm đối với Z")."""
     found: dict[str, str] = {}
     generic: str | None = None
     for a, b in _clauses(body):
@@ -397,18 +469,29 @@ def _maxima(body: str, sections: list[_Section], phrases: _Phrases) -> dict[str,
         if not _MAX_CONTEXT.search(clause):
             continue
         values = list(_SCORE.finditer(clause))
-        if not values:
-            continue
-        value = values[-1].group(1)
-        codes = [g.code for g in phrases.groups if g.mention.search(clause) or g.phrase.search(clause)]
-        for code in codes:
-            found.setdefault(code, value)
-        if not codes and generic is None:
-            generic = value
+        for i, value in enumerate(values):
+            before = clause[values[i - 1].end() if i else 0 : value.start()]
+            after = clause[value.end() : values[i + 1].start() if i + 1 < len(values) else len(clause)]
+            if len(values) > 1 and not _MAX_CONTEXT.search(before):
+                continue
+            codes = []
+            for piece in (before, after):
+                codes = [g.code for g in phrases.groups if g.mention.search(piece) or g.phrase.search(piece)]
+                if codes:
+                    break
+            for code in codes:
+                found.setdefault(code, value.group(1))
+            if not codes and generic is None:
+                generic = value.group(1)
     if generic is not None:
         for section in sections:
             found.setdefault(section.group.code, generic)
     return found
+
+
+def prose_maxima(text: str) -> dict[str, str]:
+    """Group maxima a page's text states (group code -> maximum as printed)."""
+    return _maxima(text, [], _phrases())
 
 
 def _derived(pct: float, rules: list[TierRule]) -> TierRule | None:
@@ -465,18 +548,47 @@ def _notes(doc: RawDocument, body: str, phrases: _Phrases) -> list[str]:
 # --------------------------------------------------------------------------- entry point
 
 
-def read_news_html(html: str | bytes) -> RawDocument:
-    """A news page about a ranking decision, as printed: facts quoted and units stated in prose."""
+def _assessment_year(title: str, body: str, phrases: _Phrases) -> int | None:
+    """The assessed year: in the title, else after "chuyển đổi số"/"xếp hạng"/... in the body.
+
+    A plan's year ("trong năm 2024") or a date's is not the assessed year."""
+    for text in (title, body):
+        masked = _mask(text, [m.span() for m in phrases.year_not.finditer(text)])
+        for m in _YEAR_AT.finditer(masked):
+            before = masked[max(0, m.start() - 60) : m.start()]
+            before = re.split(r"[.;\n]", before)[-1]
+            if phrases.year_context.search(before):
+                return int(m.group(1))
+    years = Counter(years_in(_mask(body, [m.span() for m in phrases.year_not.finditer(body)])))
+    if not years:
+        return None
+    best = max(years.values())
+    return min(y for y, n in years.items() if n == best)
+
+
+def _maxima_from_rows(doc: RawDocument, convention) -> None:
+    """No maximum stated for a group: a row stating both total and percent gives it (731,61 at 73,16% is of 1000)."""
+    for table in doc.tables:
+        code = table.group_code or ""
+        if code in doc.group_maxima or "*" in doc.group_maxima:
+            continue
+        for row in table.rows:
+            try:
+                total, pct = parse_number(row.total, convention), parse_number(row.percent, convention)
+            except NumberFormatError:
+                continue
+            if total and pct:
+                implied = total / pct * 100
+                if abs(implied - round(implied)) <= implied * 0.0005 + 0.02:
+                    doc.group_maxima[code] = str(round(implied))
+                    break
+
+
+def read_prose(title: str, body: str) -> RawDocument:
+    """An article's title and text (chrome already dropped) as a RawDocument of the units it states."""
     phrases = _phrases()
-    builder = _TreeBuilder()
-    builder.feed(nfc(_decode(html)))
-    builder.close()
-    root = builder.root
-    article = _article_root(root, phrases)
-    body = _text_of(article, phrases)
-    if not body:
+    if not body.strip():
         raise NewsFormatError("the page has no article text (only menus, widgets or an empty body)")
-    title = _title(article) or _title(root)
     sections = _sections(body, phrases)
     number, date, issuer, province = _decision(body)
     doc = RawDocument(
@@ -485,7 +597,7 @@ def read_news_html(html: str | bytes) -> RawDocument:
         issuer=issuer,
         decision_number=number,
         decision_date=date,
-        assessment_year=_assessment_year(f"{title}\n{body}"),
+        assessment_year=_assessment_year(title, body, phrases),
         framework=load_knowledge().framework_from_text(f"{title}\n{body}"),
         pages=None,
         text_source="html",
@@ -494,19 +606,126 @@ def read_news_html(html: str | bytes) -> RawDocument:
     )
     doc.group_maxima = _maxima(body, sections, phrases)
     doc.tier_rules = stated_tier_rules(body)
+    leaders = _leaders(body, phrases)
+    sizes: dict[str, int] = {}
+    for section in sections:
+        if m := phrases.group_size.search(body, section.start, section.end):
+            sizes.setdefault(section.group.code, int(m.group(1)))
     tables: dict[str, RawTable] = {}
     for section in sections:
-        rows = _read_section(body, section, phrases)
+        rows = _read_section(body, section, sizes.get(section.group.code), phrases)
         table = tables.get(section.group.code)
         if table is None:
             table = RawTable(group_title=section.title, group_code=section.group.code)
             tables[section.group.code] = table
-        table.rows.extend(rows)
+        known = {text_key(r.name): r for r in table.rows}
+        for row in rows:
+            if text_key(row.name) in known:
+                old = known[text_key(row.name)]
+                old.rank, old.total = old.rank or row.rank, old.total or row.total
+                old.percent, old.tier = old.percent or row.percent, old.tier or row.tier
+            else:
+                table.rows.append(row)
+    for table in tables.values():
+        for row in table.rows:
+            if row.rank is None and text_key(row.name) in leaders:
+                row.rank = "1"
     doc.tables = [t for t in tables.values() if t.rows]
+    if not doc.tables and (national := _national_place(title, body, phrases)) is not None:
+        return national
     if not doc.tables:
         raise NewsFormatError(
-            "the article states no unit's score by group (expected sentences such as "
-            "'Đối với nhóm ...: đứng đầu là ... với ... điểm')"
+            "the article states no unit's score or rank by group (expected a group named, e.g. 'nhóm các cơ quan, "
+            "đơn vị có thủ tục hành chính', and units with their scores, percents or ranks)"
         )
+    _maxima_from_rows(doc, detect_convention([body]))
     doc.notes = _notes(doc, body, phrases)
     return doc
+
+
+def _province_mentions(sentence: str) -> list[tuple[int, str]]:
+    """Where a sentence names a province ("tỉnh Lạng Sơn", "thành phố Cần Thơ"), in order."""
+    out = []
+    for m in re.finditer(r"(?:tỉnh|thành\s+phố)\s+", sentence, re.IGNORECASE):
+        if province := find_province(sentence[m.start() : m.start() + 40]):
+            out.append((m.start(), province))
+    return out
+
+
+def _national_place(title: str, body: str, phrases: _Phrases) -> RawDocument | None:
+    """An article about provinces' places in a national index.
+
+    One row per province it places, with the rank and index as stated."""
+    from extractors.national import as_national, issuer_named  # national knowledge, read only for such articles
+
+    rows: dict[str, RawRow] = {}
+    for a, b in _sentences(body):
+        sentence = body[a:b]
+        mentions = _province_mentions(sentence)
+        for m in phrases.national_rank.finditer(sentence):
+            before = [(pos, name) for pos, name in mentions if pos < m.start()]
+            if not before:
+                continue
+            pos, province = before[-1]
+            following = [p for p, _ in mentions if p > m.start()]
+            window = sentence[pos : following[0] if following else len(sentence)]
+            index = phrases.national_index.search(window)
+            row = rows.setdefault(text_key(province), RawRow(name=province, confidence=NEWS_CONFIDENCE))
+            row.rank = row.rank or m.group(1).lstrip("0") or "0"
+            row.total = row.total or (index.group(1) if index else None)
+    if not rows:
+        return None
+    doc = RawDocument(
+        source_kind="news_article",
+        assessment_year=_assessment_year(title, body, phrases),
+        text_source="html",
+        text=f"{title}\n{body}" if title else body,
+        default_confidence=NEWS_CONFIDENCE,
+        tables=[RawTable(group_title="", group_code=None, rows=list(rows.values()))],
+    )
+    national = as_national(doc, load_knowledge(), "news_article")
+    if national is not None:
+        national.issuer = issuer_named(doc.text)
+    return national
+
+
+def read_news_page(page: HtmlPage) -> RawDocument:
+    """A read web page as a news article: its headline and the text after it."""
+    lines = [ln.text for ln in page.content.lines]
+    if lines and page.title and lines[0] == page.title:
+        lines = lines[1:]
+    return read_prose(page.title, "\n".join(lines))
+
+
+def read_news_html(html: str | bytes) -> RawDocument:
+    """A news page about a ranking decision, as printed: facts quoted and units stated in prose."""
+    return read_news_page(read_html_page(html))
+
+
+def second_reading(page: HtmlPage, tables_doc: RawDocument) -> list[str]:
+    """The page's prose read against its tables: one note per value the prose states differently."""
+    lines = [ln.text for ln in page.content.lines]
+    try:
+        prose = read_prose(page.title, "\n".join(lines))
+    except NewsFormatError:
+        return []
+    convention = detect_convention([page.text])
+    printed = {text_key(r.name): (t, r) for t in tables_doc.tables for r in t.rows}
+    notes: list[str] = []
+    for table in prose.tables:
+        for row in table.rows:
+            hit = printed.get(text_key(row.name))
+            if hit is None:
+                notes.append(f"The page's text states {row.name}, which none of its tables lists.")
+                continue
+            for field_name in ("rank", "total", "percent"):
+                said, shown = getattr(row, field_name), getattr(hit[1], field_name)
+                if said is None or shown is None:
+                    continue
+                try:
+                    a, b = parse_number(said.rstrip("%"), convention), parse_number(shown.rstrip("%"), convention)
+                except NumberFormatError:
+                    continue
+                if a is not None and b is not None and abs(a - b) > 0.005:
+                    notes.append(f"The page's text gives {row.name} {field_name} {said}, its table {shown}.")
+    return notes

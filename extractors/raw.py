@@ -92,3 +92,4 @@ class RawDocument:
     text: str = ""
     default_confidence: float = 1.0  # below 1 for secondary sources (news)
     notes: list[str] = field(default_factory=list)  # contradictions the extractor saw in prose
+    doubts: list[tuple[str, str]] = field(default_factory=list)  # (issue code, sentence): e.g. a table the page cuts off

@@ -98,6 +98,8 @@ class Framework:
             if all(seen is None or abs(seen - m) < 1e-9 for seen, m in zip(legible, maxima)):
                 found.append((edition, maxima))
         return found[0] if len(found) == 1 else None
+    scope: str = "provincial"  # "national": a ministry's ranking of provinces or ministries
+    unit_kind: str | None = None  # national frameworks: the group code of their units (tinh, bo)
 
     def tier_for_label(self, label: str | None) -> Tier | None:
         index = tier_index(label, self.tiers)
@@ -160,15 +162,24 @@ class Knowledge:
 
     def framework_from_text(self, text: str) -> str | None:
         """The framework a longer text (an article) talks about most, by its title words."""
-        votes = {code: sum(text_key(text).count(text_key(w)) for w in fw.title_words) for code, fw in self.frameworks.items()}
+        votes = {code: sum(text_key(text).count(text_key(w)) for w in fw.title_words)
+                 for code, fw in self.frameworks.items() if fw.scope != "national"}
         best = max(votes, key=votes.get, default=None)
         return best if best is not None and votes[best] else None
 
     def framework_from_title(self, title: str) -> str | None:
         for code, fw in self.frameworks.items():
-            if any(contains_words(title, w) for w in fw.title_words):
+            if fw.scope != "national" and any(contains_words(title, w) for w in fw.title_words):
                 return code
         return None
+
+    def national_framework(self, unit_kind: str, text: str) -> Framework | None:
+        """The national framework for a ranking of `unit_kind` units whose page names it most often."""
+        key = text_key(text)
+        candidates = [fw for fw in self.frameworks.values() if fw.scope == "national" and fw.unit_kind == unit_kind]
+        votes = {fw.code: sum(key.count(text_key(w)) for w in fw.title_words) for fw in candidates}
+        best = max(candidates, key=lambda fw: votes[fw.code], default=None)
+        return best if best is not None and votes[best.code] else None
 
 
 def _edition(data: dict, framework: str, source: str) -> Edition:
@@ -201,6 +212,8 @@ def _parse(data: dict, source: str) -> Knowledge:
                 ),
                 thresholds_known=bool(fw["thresholds_known"]),
                 editions=tuple(_edition(e, code, source) for e in fw.get("editions", [])),
+                scope=str(fw.get("scope", "provincial")),
+                unit_kind=fw.get("unit_kind"),
             )
             for code, fw in data["frameworks"].items()
         }
@@ -214,6 +227,9 @@ def _parse(data: dict, source: str) -> Knowledge:
                 unknown = {c for g in edition.groups.values() for c, _ in g.components} - known
                 if unknown:
                     raise FrameworkDataError(f"{source}: edition {edition.name!r} names unknown component codes {sorted(unknown)}")
+        for code, fw in frameworks.items():
+            if fw.scope not in ("provincial", "national") or (fw.scope == "national") != (fw.unit_kind is not None):
+                raise FrameworkDataError(f"{source}: framework {code} needs scope provincial, or national with a unit_kind")
         return Knowledge(
             frameworks,
             groups,

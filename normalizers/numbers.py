@@ -27,10 +27,11 @@ class Convention(str, Enum):
 MISSING_MARKS = frozenset({"", "-", "–", "—", "x", "k", "kđg", "không đánh giá"})
 
 _TOKEN = re.compile(r"\d[\d.,]*\d|\d")
-_COMMA_DECIMAL = re.compile(r"^\d+,(\d{1,2}|\d{4,})$")
-_POINT_DECIMAL = re.compile(r"^\d+\.(\d{1,2}|\d{4,})$")
-_POINT_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
-_COMMA_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+$")
+# a group of thousands never starts with 0: "0,727" and "0.635" are decimals (national 0-1 indexes)
+_COMMA_DECIMAL = re.compile(r"^(?:\d+,(\d{1,2}|\d{4,})|0,\d+)$")
+_POINT_DECIMAL = re.compile(r"^(?:\d+\.(\d{1,2}|\d{4,})|0\.\d+)$")
+_POINT_THOUSANDS = re.compile(r"^[1-9]\d{0,2}(\.\d{3})+$")
+_COMMA_THOUSANDS = re.compile(r"^[1-9]\d{0,2}(,\d{3})+$")
 _NUMBER = re.compile(r"^[+-]?\d[\d.,]*$")
 
 

@@ -16,7 +16,8 @@ _TONES = "\u0300\u0301\u0303\u0309\u0323"
 _OLD_STYLE_OA = re.compile(rf"([oO])([aAeE])([{_TONES}])(?![^\W\d_])")
 _OLD_STYLE_UY = re.compile(rf"(?<![qQ])([uU])([yY])([{_TONES}])(?![^\W\d_])")
 _SPACE = re.compile(r"\s+")
-_DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-", "\u00a0": " "})
+# en/em dashes are part of a name as printed ("Sở Lao động – Thương binh và Xã hội"); text_key folds them
+_DASHES = str.maketrans({"\u2212": "-", "\u00a0": " "})
 _PUNCT = re.compile(r"[^\w\s]")
 
 

@@ -6,6 +6,8 @@ without extracting any document again.
 
 from __future__ import annotations
 
+from normalizers.frameworks import load_knowledge
+
 from dataclasses import dataclass
 
 import pandas as pd
@@ -183,7 +185,9 @@ def resolve_units(scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.Dat
 
 def contract_problem(result: DocumentResult) -> str | None:
     """Why one document's rows cannot be published, in one line; None when they can."""
-    missing = [name for name in ("province", "assessment_year") if result.document.get(name) is None]
+    national = getattr(load_knowledge().frameworks.get(result.document.get("framework") or ""), "scope", "") == "national"
+    required = ("assessment_year",) if national else ("province", "assessment_year")  # a ministry's ranking has no province
+    missing = [name for name in required if result.document.get(name) is None]
     if result.document.get("source_kind") != "weekly_report" and missing:
         return f"the {' and '.join(m.replace('_', ' ') for m in missing)} could not be read from the document's header and title; check the first page (a scan may need a cleaner copy)"
     for table, frame in (("scores", result.scores), ("components", result.components), ("weekly_indicators", result.weekly)):

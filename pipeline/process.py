@@ -25,7 +25,9 @@ from pdfplumber.utils.exceptions import PdfminerException
 from extractors.encodings import decode_pages, document_encoding
 from extractors.layouts import LayoutError, extract_tables
 from extractors.metadata import read_metadata, stated_maxima, stated_tier_rules
-from extractors.news import NewsFormatError, is_news_html, read_news_html
+from extractors.html_page import HtmlPageError, read_html_page
+from extractors.national import as_national, is_ministry, province_of, scores_province
+from extractors.news import NewsFormatError, is_news_html, looks_like_unit, prose_maxima, read_news_page, second_reading
 from extractors.office import OFFICE_KINDS, WORD_KINDS, read_office_pages
 from extractors.office_container import OfficeFileError, is_office, office_kind
 from extractors.page import PageContent
@@ -234,6 +236,49 @@ def raw_decision(pages: list[PageContent], knowledge: Knowledge) -> RawDocument:
     )
 
 
+def _ranks_public_units(table) -> bool:
+    """Most rows name a public body, a province or a ministry (a price list or a menu does not)."""
+    names = [r.name for r in table.rows]
+    units = sum(looks_like_unit(n) or province_of(n) is not None or is_ministry(n) for n in names)
+    return bool(names) and units * 2 > len(names)
+
+
+def raw_web_page(data: bytes, knowledge: Knowledge) -> RawDocument:
+    """A web page's raw frames: its ranking tables where it has any (the prose a second reading), else its prose.
+
+    Tables go through the same layouts, checks and metadata as a PDF's (:func:`raw_decision`);
+    a table of provinces or ministries is a national ranking (`web_table`).
+    """
+    try:
+        page = read_html_page(data)
+    except HtmlPageError as exc:
+        raise NoRankingTableError(str(exc)) from exc
+    content = page.content
+    table_reason = None
+    if content.grids:
+        try:
+            raw = raw_decision([content], knowledge)
+        except NoRankingTableError:
+            table_reason = f"its {len(content.grids)} table(s) are not ranking tables (no column of unit names with scores)"
+        else:
+            raw.tables = [t for t in raw.tables if _ranks_public_units(t)]
+        if content.grids and table_reason is None and not raw.tables:
+            table_reason = f"its {len(content.grids)} table(s) are not ranking tables (their rows are not public units)"
+        if table_reason is None:
+            raw.pages, raw.text_source = None, "html"
+            raw.group_maxima = {**raw.group_maxima, **prose_maxima(page.text)}  # web prose words maxima more freely
+            raw = as_national(raw, knowledge, "web_table") or raw
+            raw.doubts = raw.doubts + [("table_cut", cut) for cut in page.cut_tables]
+            raw.notes = raw.notes + second_reading(page, raw)
+            return raw
+    try:
+        return read_news_page(page)
+    except NewsFormatError as exc:
+        if table_reason:
+            raise NoRankingTableError(f"the HTML page holds no ranking: {table_reason} and its text states no unit's score") from exc
+        raise NoRankingTableError(f"the HTML page holds no ranking table or ranking news article ({exc})") from exc
+
+
 def document_row(raw: RawDocument) -> dict:
     return {
         "source_kind": raw.source_kind, "province": raw.province, "issuer": raw.issuer,
@@ -245,9 +290,11 @@ def document_row(raw: RawDocument) -> dict:
 
 def ranking_result(raw: RawDocument, doc_id: str, knowledge: Knowledge) -> DocumentResult:
     norm = normalize_ranking(raw, doc_id, knowledge)
+    norm.scores = scores_province(norm.scores, raw)
     tally = CheckTally()
     issues = norm.issues + run_checks(doc_id, norm, knowledge, tally)
     issues += [Issue(doc_id, "source_contradiction", "warning", note) for note in raw.notes]
+    issues += [Issue(doc_id, code, "warning", message) for code, message in raw.doubts]
     row = document_row(raw)
     if row["framework"] is None and len(norm.scores):
         row["framework"] = norm.scores["framework"].iloc[0]
@@ -262,11 +309,7 @@ def process_file(path: Path, doc_id: str | None = None, knowledge: Knowledge | N
     doc_id = doc_id or sha256_file(path)[:16]
     kind = sniff(path)
     if kind == "html":
-        try:
-            raw = read_news_html(path.read_bytes())
-        except NewsFormatError as exc:
-            raise NoRankingTableError(f"the HTML page holds no ranking news article ({exc})") from exc
-        return ranking_result(raw, doc_id, knowledge)
+        return ranking_result(raw_web_page(path.read_bytes(), knowledge), doc_id, knowledge)
     if kind in OFFICE_KINDS:
         return office_result(path, kind, doc_id, knowledge)
     pages, n_pages = read_pdf_pages(path, ocr_workers)

@@ -189,9 +189,16 @@ def check_maxima(doc_id: str, norm: Normalized, tally: CheckTally | None = None)
 
 
 def run_checks(doc_id: str, norm: Normalized, knowledge: Knowledge, tally: CheckTally | None = None) -> list[Issue]:
-    """Every cross-check of a ranking document; `tally`, if given, counts the assertions per group."""
+    """Every cross-check of a ranking document; `tally`, if given, counts the assertions per group.
+
+    A national index is not the sum of its pillar indexes, so national rankings skip the sum check.
+    """
+    frameworks = set(norm.scores["framework"].dropna()) if len(norm.scores) else set()
+    national = bool(frameworks) and all(
+        getattr(knowledge.frameworks.get(code), "scope", "provincial") == "national" for code in frameworks
+    )
     return (
-        check_component_sums(doc_id, norm, tally)
+        ([] if national else check_component_sums(doc_id, norm, tally))
         + check_percents(doc_id, norm, tally)
         + check_tiers(doc_id, norm, knowledge, tally)
         + check_ranks(doc_id, norm, tally)

@@ -20,6 +20,7 @@ CONTRACT_METADATA_KEY = b"dti.contract_version"
 VALUE_SOURCES = frozenset({"printed", "ocr_corrected", "officer_corrected"})
 ISSUE_STATUSES = frozenset({"open", "reviewed", "corrected"})
 
+FRAMEWORKS = frozenset({"ict_index", "dti", "dti_province", "ict_province", "dti_ministry", "ict_ministry"})
 TIER_CODES = {"dan_dat", "nang_cao", "hinh_thanh", "khoi_dong", "tot", "kha", "trung_binh", "yeu"}
 
 
@@ -42,16 +43,16 @@ TABLES: dict[str, tuple[Col, ...]] = {
         Col("sha256", "string", False, pattern=r"^[0-9a-f]{64}$"),
         Col("status", "string", False, frozenset({"ok", "quarantined", "duplicate"})),
         Col("error", "string"), Col("duplicate_of", "string"),
-        Col("source_kind", "string", isin=frozenset({"decision", "news_article", "weekly_report"})),
+        Col("source_kind", "string", isin=frozenset({"decision", "news_article", "weekly_report", "web_table"})),
         Col("province", "string"), Col("issuer", "string"), Col("decision_number", "string"),
         Col("decision_date", "date"), Col("assessment_year", "int16"),
-        Col("framework", "string", isin=frozenset({"ict_index", "dti"})), Col("pages", "int16"),
+        Col("framework", "string", isin=FRAMEWORKS), Col("pages", "int16"),
         Col("text_source", "string", isin=frozenset({"text_layer", "ocr", "mixed", "html", "docx", "doc", "xlsx", "xls"})),
         Col("text_encoding", "string", isin=frozenset({"unicode", "tcvn3", "vni"})),
     ),
     "scores": _spec(
-        Col("doc_id", "string", False), Col("province", "string", False), Col("assessment_year", "int16", False),
-        Col("framework", "string", False, frozenset({"ict_index", "dti"})), Col("group_code", "string", False, pattern=r"^[a-z0-9_]+$"),
+        Col("doc_id", "string", False), Col("province", "string"), Col("assessment_year", "int16", False),
+        Col("framework", "string", False, FRAMEWORKS), Col("group_code", "string", False, pattern=r"^[a-z0-9_]+$"),
         Col("group_title", "string", False), Col("rank", "int16"), Col("unit_name_raw", "string", False),
         Col("unit_id", "string"), Col("unit_name", "string"), Col("evaluated", "bool", False),
         Col("total_score", "float64"), Col("max_score", "float64", False), Col("score_pct", "float64"),

@@ -134,3 +134,15 @@ def test_reworded_article():
 def test_page_without_article_is_an_error():
     with pytest.raises(NewsFormatError):
         read_news_html("<html><body><nav>Trang chủ</nav></body></html>")
+
+
+def test_more_phrasings_of_scores_ranks_and_tiers():
+    """ICT article: 'với số điểm', 'xếp thứ 3/18' (a rank after a rank word), 'xếp loại Tốt', a count '12/18' ranks nobody."""
+    page = """<html><body><article><h1>Kết quả xếp hạng ứng dụng công nghệ thông tin năm 2019</h1>
+    <p>Trong nhóm các sở, ban, ngành, có 12/18 đơn vị đạt mức tốt. Sở Nội vụ dẫn đầu với số điểm 91,5, xếp loại Tốt;
+    Sở Tư pháp xếp thứ 3/18 với 88 điểm; Ban Dân tộc đứng thứ nhì, đạt 89,25 điểm.</p></article></body></html>"""
+    doc = read_news_html(page)
+    assert doc.framework == "ict_index" and doc.assessment_year == 2019
+    rows = [(r.rank, r.name, r.total, r.percent, r.tier) for t in doc.tables for r in t.rows]
+    assert rows == [("1", "Sở Nội vụ", "91,5", None, "Tốt"), ("3", "Sở Tư pháp", "88", None, None),
+                    ("2", "Ban Dân tộc", "89,25", None, None)]

@@ -1,0 +1,128 @@
+"""National rankings: a ministry's table of provinces (or of ministries) recognised by its units.
+
+A provincial decision ranks a province's own departments; the ministry's national indexes rank
+the provinces themselves, or the ministries, on a 0-1 scale. Which it is follows from the names
+in the table (63 or 34 provinces, "Bộ ..."), not from words that both kinds of page share
+("chuyển đổi số", "cấp tỉnh"). Such a document has no province of its own (`province` null), the
+ministry as issuer, `source_kind` `web_table` when it came as a web page, and its groups are
+`tinh` (provinces) or `bo` (ministries).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from importlib import resources
+
+import pandas as pd
+import yaml
+
+from extractors.metadata import provinces
+from extractors.raw import RawDocument, RawTable
+from normalizers.frameworks import Knowledge
+from normalizers.text import clean_printed, text_key
+
+
+class NationalDataError(ValueError):
+    """normalizers/data/national.yaml is malformed."""
+
+
+@dataclass(frozen=True)
+class _National:
+    min_share: float
+    province_prefixes: tuple[str, ...]
+    ministry_prefixes: tuple[str, ...]
+    ministry_level: frozenset[str]
+    issuers: tuple[str, ...]
+    default_issuer: str | None
+
+
+@lru_cache(maxsize=1)
+def _data() -> _National:
+    raw = yaml.safe_load(resources.files("normalizers").joinpath("data/national.yaml").read_text(encoding="utf-8"))
+    try:
+        return _National(
+            float(raw["min_share"]),
+            tuple(sorted((text_key(p) for p in raw["province_prefixes"]), key=len, reverse=True)),
+            tuple(text_key(p) for p in raw["ministry_prefixes"]),
+            frozenset(text_key(n) for n in raw["ministry_level"]),
+            tuple(raw["issuers"]),
+            raw.get("default_issuer"),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise NationalDataError(f"normalizers/data/national.yaml: missing or malformed entry {exc}") from exc
+
+
+@lru_cache(maxsize=1)
+def _province_keys() -> dict[str, str]:
+    return {text_key(name): name for name in provinces()}
+
+
+def province_of(name: str | None) -> str | None:
+    """The province a national table's unit name is ("TP. Đà Nẵng" -> "Đà Nẵng", "Thừa Thiên - Huế")."""
+    key = text_key(name)
+    keys = _province_keys()
+    if key in keys:
+        return keys[key]
+    for prefix in _data().province_prefixes:
+        if key.startswith(prefix + " ") and key[len(prefix) + 1 :] in keys:
+            return keys[key[len(prefix) + 1 :]]
+    return None
+
+
+def is_ministry(name: str | None) -> bool:
+    key = text_key(name)
+    data = _data()
+    return bool(key) and (key in data.ministry_level or any(key.startswith(p + " ") for p in data.ministry_prefixes))
+
+
+def unit_kind(table: RawTable) -> str | None:
+    """`tinh` when the table ranks provinces, `bo` when it ranks ministries, else None."""
+    names = [r.name for r in table.rows]
+    if not names:
+        return None
+    share = _data().min_share
+    if sum(province_of(n) is not None for n in names) >= share * len(names):
+        return "tinh"
+    if sum(is_ministry(n) for n in names) >= share * len(names):
+        return "bo"
+    return None
+
+
+def issuer_named(text: str) -> str | None:
+    key = text_key(text)
+    data = _data()
+    found = [(key.find(text_key(i)), i) for i in data.issuers if text_key(i) in key]
+    return min(found)[1] if found else data.default_issuer
+
+
+def as_national(doc: RawDocument, knowledge: Knowledge, source_kind: str) -> RawDocument | None:
+    """The document read as a national ranking, or None when its tables rank a province's own units."""
+    kinds = {unit_kind(t) for t in doc.tables}
+    if len(kinds) != 1 or None in kinds:
+        return None
+    kind = kinds.pop()
+    framework = knowledge.national_framework(kind, doc.text)
+    if framework is None:
+        framework = next(fw for fw in knowledge.frameworks.values() if fw.scope == "national" and fw.unit_kind == kind)
+    tables = [replace(t, group_code=kind, group_title=clean_printed(t.group_title) or "") for t in doc.tables]
+    return replace(
+        doc,
+        source_kind=source_kind,
+        province=None,
+        issuer=issuer_named(doc.text),
+        framework=framework.code,
+        tables=tables,
+        group_maxima={},
+        tier_rules=[],
+    )
+
+
+def scores_province(scores: pd.DataFrame, doc: RawDocument) -> pd.DataFrame:
+    """A national ranking's province rows carry the ranked province, so they join that province's own decisions."""
+    if doc.province is not None or scores.empty or not (scores["group_code"] == "tinh").any():
+        return scores
+    out = scores.copy()
+    mask = out["group_code"] == "tinh"
+    out.loc[mask, "province"] = out.loc[mask, "unit_name_raw"].map(province_of)
+    return out
