@@ -8,6 +8,7 @@ on; the batch runner turns them into a quarantined documents row.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import hashlib
 import os
 import signal
@@ -21,6 +22,7 @@ from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 
+from extractors.evidence import evidence_text, judge_document, no_ranking_message
 from extractors.layouts import LayoutError, extract_tables
 from extractors.metadata import read_metadata, stated_maxima, stated_tier_rules
 from extractors.news import NewsFormatError, is_news_html, read_news_html
@@ -37,7 +39,15 @@ PIPELINE_VERSION = "0.1.0"
 
 
 class DocumentError(Exception):
-    """A file that cannot be processed; the message is shown to data officers as is."""
+    """A file that cannot be processed; the message is shown to data officers as is.
+
+    `table_evidence` carries the per-table verdicts of a document whose tables were read but
+    not taken, so its quarantined documents row still says why.
+    """
+
+    def __init__(self, message: str, table_evidence: str | None = None) -> None:
+        super().__init__(message)
+        self.table_evidence = table_evidence
 
 
 class NotADocumentError(DocumentError):
@@ -218,11 +228,21 @@ def document_row(raw: RawDocument) -> dict:
     }
 
 
+def taken_tables(raw: RawDocument, knowledge: Knowledge) -> tuple[RawDocument, str | None]:
+    """Only the tables whose evidence says they rank Vietnamese units, and why (documents.table_evidence)."""
+    verdicts = judge_document(raw, knowledge)
+    evidence = evidence_text(verdicts)
+    if raw.tables and not any(v.taken for v in verdicts):
+        raise NoRankingTableError(no_ranking_message(verdicts), evidence)
+    return dataclasses.replace(raw, tables=[t for t, v in zip(raw.tables, verdicts) if v.taken]), evidence
+
+
 def ranking_result(raw: RawDocument, doc_id: str, knowledge: Knowledge) -> DocumentResult:
+    raw, evidence = taken_tables(raw, knowledge)
     norm = normalize_ranking(raw, doc_id, knowledge)
     issues = norm.issues + run_checks(doc_id, norm, knowledge)
     issues += [Issue(doc_id, "source_contradiction", "warning", note) for note in raw.notes]
-    row = document_row(raw)
+    row = document_row(raw) | {"table_evidence": evidence}
     if row["framework"] is None and len(norm.scores):
         row["framework"] = norm.scores["framework"].iloc[0]
     return DocumentResult(row, norm.scores, norm.components, norm.averages, None, issues)

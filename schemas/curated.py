@@ -40,6 +40,7 @@ TABLES: dict[str, tuple[Col, ...]] = {
         Col("decision_date", "date"), Col("assessment_year", "int16"),
         Col("framework", "string", isin=frozenset({"ict_index", "dti"})), Col("pages", "int16"),
         Col("text_source", "string", isin=frozenset({"text_layer", "ocr", "mixed", "html"})),
+        Col("table_evidence", "string"),
     ),
     "scores": _spec(
         Col("doc_id", "string", False), Col("province", "string", False), Col("assessment_year", "int16", False),
