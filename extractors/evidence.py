@@ -47,6 +47,7 @@ class EvidenceRules:
     vietnamese_share: float
     numbers_in_range: float
     names_required: int
+    ranking_words_required: bool
     accept_points: int
     unresolved_share: float
     strong_body_share: float
@@ -88,6 +89,9 @@ def parse_rules(data, source: str) -> EvidenceRules:
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 5:
             raise EvidenceDataError(f"{source}: scoring.{key} must be a whole number of points 0..5, got {value!r}")
         points[key] = value
+    required = scoring.get("ranking_words_required")
+    if not isinstance(required, bool):
+        raise EvidenceDataError(f"{source}: scoring.ranking_words_required must be true or false, got {required!r}")
     return EvidenceRules(
         body_prefixes=tuple(text_key(p) for p in prefixes),
         header_words=_words(data.get("ranking_header_words"), f"{source}: ranking_header_words"),
@@ -97,6 +101,7 @@ def parse_rules(data, source: str) -> EvidenceRules:
         vietnamese_share=_share(scoring, "names_vietnamese_share", f"{source}: scoring"),
         numbers_in_range=_share(scoring, "numbers_in_range", f"{source}: scoring"),
         names_required=points["names_required"],
+        ranking_words_required=required,
         accept_points=points["accept_points"],
         unresolved_share=_share(registry, "unresolved_share", f"{source}: registry"),
         strong_body_share=_share(registry, "strong_body_share", f"{source}: registry"),
@@ -172,6 +177,7 @@ class TableEvidence:
     taken: bool
     points: int
     names_points: int
+    ranking_words: bool  # the header or the context names a ranking
     reasons: tuple[str, ...]
     not_a_body: str | None  # a name that does not look like a public body, for the message
 
@@ -258,9 +264,11 @@ def judge_table(doc: RawDocument, table: RawTable, number: int, knowledge: Knowl
     numbers = int(scored > 0 and good / scored >= rules.numbers_in_range)
     reasons.append(f"numbers: {good}/{scored} totals within 0..{maximum:g} with plausible ranks (+{numbers})")
     points = names_points + (1 if header else 0) + context + numbers
-    taken = names_points >= rules.names_required and points >= rules.accept_points
+    ranking_words = bool(header) or bool(context)
+    taken = (names_points >= rules.names_required and points >= rules.accept_points
+             and (ranking_words or not rules.ranking_words_required))
     return TableEvidence(number, table.group_title, table.page, len(table.rows), taken, points, names_points,
-                         tuple(reasons), not_a_body)
+                         ranking_words, tuple(reasons), not_a_body)
 
 
 def judge_document(doc: RawDocument, knowledge: Knowledge, rules: EvidenceRules | None = None) -> list[TableEvidence]:
@@ -279,7 +287,12 @@ def evidence_text(verdicts: list[TableEvidence]) -> str | None:
 def no_ranking_message(verdicts: list[TableEvidence]) -> str:
     """Why a document whose tables all fail is quarantined, in one line."""
     example = next((v.not_a_body for v in verdicts if v.names_points == 0 and v.not_a_body), None)
-    why = f" (e.g. {example!r} is not a Vietnamese public body)" if example else ""
+    if example:
+        why = f" (e.g. {example!r} is not a Vietnamese public body)"
+    elif any(v.names_points and not v.ranking_words for v in verdicts):
+        why = " (its tables list units, but no header, heading or title names a ranking: it is not a ranking document)"
+    else:
+        why = " (too little evidence in names, header, context and numbers)"
     tables = f"{len(verdicts)} table{'s' if len(verdicts) != 1 else ''} read"
     return (f"no ranking table found: {tables}, none is a ranking of units{why}; "
             "see documents.table_evidence for each table's evidence")

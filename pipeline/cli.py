@@ -39,16 +39,26 @@ class _Reporter:
             click.echo(f"dti: {n} files found", err=True)
 
     def done(self, outcome: Outcome) -> None:
-        state = "cached" if outcome.cached else f"{outcome.seconds:.1f}s"
-        status = "ok" if outcome.result is not None else f"QUARANTINED: {outcome.error}"
+        """Extraction of one file ended: the bar moves; its status is only known after assembly."""
         if self.progress is not None:
             self.progress.update(self.task, advance=1, description=outcome.found.file_name[:40])
-        else:
-            click.echo(f"dti: {outcome.found.file_name}: {status} ({state})", err=True)
+
+    def settled(self, outcome: Outcome, status: str, error: str | None) -> None:
+        """One line per file with its final status, then what libraries printed while reading it."""
+        self.close()
+        name = outcome.found.file_name
+        if not self.tty:
+            state = "cached" if outcome.cached else f"{outcome.seconds:.1f}s"
+            shown = f"QUARANTINED: {error}" if status == "quarantined" else status
+            click.echo(f"dti: {name}: {shown} ({state})", err=True)
+        if not outcome.cached:
+            for warning in outcome.warnings:
+                click.echo(f"dti: {name}: warning: {warning}", err=True)
 
     def close(self) -> None:
         if self.progress is not None:
             self.progress.stop()
+            self.progress = None
 
 
 @cli.command(help="Process every file under RAW into CURATED. Exit 0: all processed; 3: some quarantined; 4: another run holds the lock; 1: the run failed (previous curated kept).")
@@ -62,7 +72,8 @@ class _Reporter:
 def run(raw: Path, curated: Path, workers: int, timeout_s: float, memory_mb: int, registry_dir: Path | None, as_json: bool) -> None:
     reporter = _Reporter()
     try:
-        summary = run_pipeline(raw, curated, workers, timeout_s, memory_mb, registry_dir, reporter.found, reporter.done)
+        summary = run_pipeline(raw, curated, workers, timeout_s, memory_mb, registry_dir, reporter.found, reporter.done,
+                               reporter.settled)
     except RunLockedError as exc:
         reporter.close()
         click.echo(f"dti: {exc}", err=True)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 import pyarrow.parquet as pq
 
 from normalizers.units import Registry, RegistryError
@@ -43,6 +44,7 @@ class RunSummary:
     extracted: int = 0
     from_cache: int = 0
     quarantined: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (file_name, what a library printed)
     tables: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     version: str = ""
@@ -61,6 +63,7 @@ class RunSummary:
             "extracted": self.extracted,
             "from_cache": self.from_cache,
             "quarantined": [{"file_name": f, "error": e} for f, e in self.quarantined],
+            "warnings": [{"file_name": f, "message": m} for f, m in self.warnings],
             "rows": self.tables,
         }
 
@@ -88,8 +91,13 @@ def run_pipeline(
     registry_dir: Path | None = None,
     on_found: Callable[[int], None] | None = None,
     on_done: Callable[[Outcome], None] | None = None,
+    on_settled: Callable[[Outcome, str, str | None], None] | None = None,
 ) -> RunSummary:
-    """Process raw/ into a new complete curated set, or raise RunError and keep the old one."""
+    """Process raw/ into a new complete curated set, or raise RunError and keep the old one.
+
+    `on_done` hears of each file as its extraction ends (a progress bar); `on_settled` hears
+    each file's final status and reason once assembly has judged it (the log line).
+    """
     started = time.monotonic()
     if not raw.is_dir():
         raise RunError(f"the raw folder {raw} does not exist; create it and put decision files in it")
@@ -108,6 +116,11 @@ def run_pipeline(
         except ContractError as exc:
             raise RunError(f"the curated tables would break the contract: {exc}") from exc
         summary = _summarize(found, outcomes, result.frames)
+        if on_settled:
+            docs = result.frames["documents"]
+            final = {r.file_name: (r.status, None if pd.isna(r.error) else r.error) for r in docs.itertuples()}
+            for f in unique.values():  # file order, as the documents table
+                on_settled(outcomes[f.file_name], *final[f.file_name])
         payloads = {f"{name}.parquet": _parquet_bytes(to_arrow(result.frames[name], name)) for name in CURATED_TABLES}
         digest = hashlib.sha256(b"".join(payloads[k] for k in sorted(payloads))).hexdigest()[:12]
         summary.version = digest
@@ -141,6 +154,7 @@ def _summarize(found: list[Found], outcomes: dict[str, Outcome], frames) -> RunS
         extracted=sum(1 for o in outcomes.values() if not o.cached),
         from_cache=sum(1 for o in outcomes.values() if o.cached),
         quarantined=[(r.file_name, r.error) for r in docs.itertuples() if r.status == "quarantined"],
+        warnings=[(o.found.file_name, w) for o in outcomes.values() if not o.cached for w in o.warnings],
         tables={name: len(frame) for name, frame in frames.items()},
     )
     return summary
