@@ -11,6 +11,8 @@ from __future__ import annotations
 import errno
 import functools
 import hashlib
+import io
+import logging
 import multiprocessing as mp
 import os
 import pickle
@@ -154,6 +156,15 @@ def _capture_stderr(log: Path) -> None:
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.dup2(fd, 2)
     os.close(fd)
+    # the parent's sys.stderr may be no file at all (a test runner's buffer): write to fd 2 itself
+    sys.stderr = io.TextIOWrapper(open(2, "wb", closefd=False), encoding="utf-8", errors="replace", line_buffering=True)
+    root = logging.getLogger()
+    for handler in list(root.handlers):  # handlers inherited from the parent write elsewhere
+        root.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
 
 
 def _worker(path: str, doc_id: str, out: str, memory_mb: int, ocr_workers: int, parent_pid: int, log: str) -> None:

@@ -25,6 +25,7 @@ from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 from pypdf import PdfReader, PdfWriter
+from pypdf.generic import NameObject
 
 from extractors.evidence import evidence_text, is_vietnamese, judge_document, no_ranking_message
 from extractors.layouts import LayoutError, extract_tables
@@ -222,6 +223,7 @@ def listable_pdf(path: Path) -> Iterator[Path]:
         try:
             writer = PdfWriter()
             for page in PdfReader(path, strict=False).pages:
+                page[NameObject("/Type")] = NameObject("/Page")  # what pypdf inferred, written out
                 writer.add_page(page)
             with open(copy, "wb") as fh:
                 writer.write(fh)
