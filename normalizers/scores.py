@@ -174,6 +174,8 @@ def normalize_ranking(doc: RawDocument, doc_id: str, knowledge: Knowledge) -> No
         highest = max((t for t in map(parser.quiet, evidence) if t is not None), default=None)
         max_raw = table.max_raw or doc.group_maxima.get(group) or doc.group_maxima.get("*")
         max_score = read_maximum(max_raw, convention, highest)
+        if max_score is None and read_maximum(max_raw, convention, None) == framework.default_max:
+            max_score = framework.default_max  # printed and known maximum agree: a total above it is the error (check_maxima)
         if max_score is None:
             max_score = framework.default_max
             if max_raw is not None:

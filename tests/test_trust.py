@@ -98,6 +98,8 @@ def test_out_of_range_cells_are_data_errors_naming_unit_and_field(trust_run):
     issues = cur.rows("issues", OUT_OF_RANGE)
     rank = issues[issues["code"] == "rank_out_of_range"]
     assert list(zip(rank["unit_name_raw"], rank["field"], rank["printed"], rank["severity"])) == [("Sở Tư pháp", "rank", "55108", "error")]
+    assert (scores["max_score"] == 1000.0).all()
+    assert "max_unreadable" not in set(issues["code"])  # the stated 1.000 is read; the 5000 is the error
     total = issues[issues["code"] == "total_exceeds_max"]
     assert list(zip(total["unit_name_raw"], total["field"], total["printed"], total["severity"])) == [("Sở Nội vụ", "total_score", "5000", "error")]
 
