@@ -6,17 +6,15 @@ tesseract on its own crop, so borders never glue to names and one OCR line never
 across cells. Text outside tables is read from the page with the tables blanked out.
 Coordinates are pixels of the prepared (upright, deskewed) image.
 
-Tesseract is started as a process per call (~0.15 s of model loading), so cells are not
-OCR'd one by one: all cell crops of a page are stacked into one mosaic image per pass and
-the words are mapped back by position.
+Tesseract runs in process (:mod:`extractors.ocr_engine`, one engine per worker); cell crops
+of a page are still stacked into one mosaic image per pass, because one recognition of a
+mosaic costs less than dozens of small ones, and the words are mapped back by position.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
-import functools
-import os
 import re
 import statistics
 from collections.abc import Callable, Sequence
@@ -27,7 +25,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pypdfium2 as pdfium
-import pytesseract
 
 from extractors.grid import Cell, Grid, Segment, Word, build_grids, merge_segments
 from extractors.image_cleanup import (
@@ -44,13 +41,10 @@ from extractors.image_cleanup import (
     to_gray,
     upscale_factor,
 )
+from extractors.ocr_engine import image_to_data, languages, orientation_rotation
 from extractors.page import PageContent, TextLine
 from normalizers.numbers import looks_numeric
 from normalizers.text import strip_diacritics
-
-# Tesseract's OpenMP threads fight each other on a small box (12 s instead of 4.6 s for a
-# page on two cores); parallelism comes from pages in separate processes instead.
-os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 LANG = "vie"
 # The Vietnamese model reads a lone "5" as "9" and drops leading digits under a whitelist;
@@ -123,20 +117,12 @@ def render_page(pdf_path: Path, page_index: int, dpi: int = 300) -> np.ndarray:
 # --- orientation and clean-up -----------------------------------------------------------
 
 
-@functools.cache
-def _languages() -> frozenset[str]:
-    try:
-        return frozenset(pytesseract.get_languages(config=""))
-    except pytesseract.TesseractError:
-        return frozenset()
-
-
 def _has_osd() -> bool:
-    return "osd" in _languages()
+    return "osd" in languages()
 
 
 def _numeric_lang() -> str:
-    return NUMERIC_LANG if NUMERIC_LANG in _languages() else LANG
+    return NUMERIC_LANG if NUMERIC_LANG in languages() else LANG
 
 
 def _upside_down_osd(ink_page: np.ndarray) -> bool | None:
@@ -147,18 +133,14 @@ def _upside_down_osd(ink_page: np.ndarray) -> bool | None:
     strip_w = sw // 3
     counts = [(small[:, i : i + strip_w] < 128).sum() for i in range(0, sw - strip_w + 1, strip_w)]
     start = int(np.argmax(counts)) * strip_w
-    try:
-        osd = pytesseract.image_to_osd(small[:, start : start + strip_w], config="--psm 0")
-    except pytesseract.TesseractError:
-        return None
-    found = re.search(r"Rotate: (\d+)", osd)
-    return bool(found) and int(found.group(1)) == 180
+    rotation = orientation_rotation(np.ascontiguousarray(small[:, start : start + strip_w]))
+    return None if rotation is None else rotation == 180
 
 
 def _strip_confidence(page: np.ndarray) -> float:
     h = page.shape[0]
     strip = page[h // 8 : h // 8 + h // 4]
-    data = pytesseract.image_to_data(strip, lang=LANG, config="--psm 6", output_type=pytesseract.Output.DICT)
+    data = image_to_data(strip, LANG, "--psm 6")
     confs = [float(c) for c, t in zip(data["conf"], data["text"]) if float(c) >= 0 and t.strip()]
     return statistics.fmean(confs) if confs else 0.0
 
@@ -360,7 +342,7 @@ def _ocr_mosaic(crops: Sequence[_Crop], config: str, lang: str = LANG) -> None:
         mosaic[y : y + h, _MOSAIC_PAD : _MOSAIC_PAD + w] = crop.image
         bands.append((y, y + h))
         y += h + _MOSAIC_GAP
-    data = pytesseract.image_to_data(mosaic, lang=lang, config=config, output_type=pytesseract.Output.DICT)
+    data = image_to_data(mosaic, lang, config)
     starts = [b[0] for b in bands]
     for text, conf, left, top, w, h, block, par, line in zip(
         data["text"], data["conf"], data["left"], data["top"], data["width"], data["height"],
@@ -381,7 +363,7 @@ def _ocr_mosaic(crops: Sequence[_Crop], config: str, lang: str = LANG) -> None:
 
 def _ocr_single(crop: _Crop, config: str, lang: str = LANG) -> None:
     padded = cv2.copyMakeBorder(crop.image, 30, 30, 30, 30, cv2.BORDER_CONSTANT, value=255)
-    data = pytesseract.image_to_data(padded, lang=lang, config=config, output_type=pytesseract.Output.DICT)
+    data = image_to_data(padded, lang, config)
     for text, conf, left, top, w, h, block, par, line in zip(
         data["text"], data["conf"], data["left"], data["top"], data["width"], data["height"],
         data["block_num"], data["par_num"], data["line_num"],
@@ -708,7 +690,7 @@ def _free_text(clean: np.ndarray, grids: Sequence[Grid], margin: int, gray: np.n
     for grid in grids:
         x0, top, x1, bottom = (int(v) for v in grid.bbox)
         blanked[max(0, top - margin) : bottom + margin, max(0, x0 - margin) : x1 + margin] = 255
-    data = pytesseract.image_to_data(blanked, lang=LANG, config="--psm 3", output_type=pytesseract.Output.DICT)
+    data = image_to_data(blanked, LANG, "--psm 3")
     rows = _group_lines(_tesseract_words(data))
     if gray is not None and gray.shape == clean.shape and rows:
         rows = _reread_lines_from_gray(rows, gray)

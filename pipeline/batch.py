@@ -85,13 +85,26 @@ def pipeline_fingerprint() -> str:
     """
     digest = hashlib.sha256(PIPELINE_VERSION.encode())
     for package in ("extractors", "normalizers", "schemas", "pipeline"):
-        root = resources.files(package)
-        for path in sorted(Path(str(root)).rglob("*")):
-            rel = path.relative_to(Path(str(root)))
-            if path.suffix in (".py", ".yaml", ".csv") and not _only_for_units(rel):
-                digest.update(path.name.encode())
+        root = Path(str(resources.files(package)))
+        for path in sorted(root.rglob("*")):
+            rel = path.relative_to(root)
+            if path.suffix in (".py", ".yaml", ".csv") and _changes_extraction(package, rel):
+                digest.update(f"{package}/{rel.as_posix()}".encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+# What runs inside a document's worker (pipeline.process and everything below it). The CLI,
+# the batch runner, assembly, publishing, reports and the curated schema work on its cached
+# result, so editing them must not re-OCR every scan.
+_PIPELINE_EXTRACTION = {"process.py", "__init__.py"}
+_AFTER_EXTRACTION = {"curated.py"}
+
+
+def _changes_extraction(package: str, rel: Path) -> bool:
+    if package == "pipeline":
+        return rel.name in _PIPELINE_EXTRACTION
+    return rel.name not in _AFTER_EXTRACTION and not _only_for_units(rel)
 
 
 def cache_path(cache: Path, found: Found, fingerprint: str) -> Path:

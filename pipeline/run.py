@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
+from extractors.ocr_engine import engine_name
 from normalizers.units import Registry, RegistryError
 from pipeline.assemble import CURATED_TABLES, assemble
 from pipeline.batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Found, Outcome, discover, pipeline_fingerprint, process_all
@@ -56,6 +57,7 @@ class RunSummary:
     def as_dict(self) -> dict:
         return {
             "pipeline_version": PIPELINE_VERSION,
+            "ocr_engine": engine_name(),  # tesserocr in process, or the pytesseract fallback
             "documents_by_status": self.documents,
             "issues_by_severity": self.issues,
             "unresolved_units": self.unresolved_units,

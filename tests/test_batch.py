@@ -134,6 +134,7 @@ def test_run_json_summarises_the_run(damaged):
     assert run["extracted"] == 2 + len(EXPECTED) and run["from_cache"] == 0
     assert run["rows"]["scores"] == len(cur.table("scores"))
     assert run["version"] and cur.path.resolve().name.endswith(run["version"])
+    assert run["ocr_engine"] == "tesserocr"  # the binding is installed by the set-up commands
 
 
 def test_a_400_page_pdf_is_not_bad_input(tmp_path):
