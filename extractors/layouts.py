@@ -290,7 +290,7 @@ def _fill(open_: _Open, grid: Grid, rows: list[int], kinds: list[str], knowledge
             if group is not None:  # a group heading printed as a row inside the table
                 if table.rows:
                     table = RawTable(text, group, table.max_raw, list(table.components), page=grid.page,
-                                     has_rank_column=table.has_rank_column)
+                                     has_rank_column=table.has_rank_column, headers=list(table.headers))
                     tables.append(table)
                     open_.table = table
                 else:
@@ -373,7 +373,8 @@ def extract_tables(pages: list[PageContent], knowledge: Knowledge) -> list[RawTa
             columns = assign_columns(grid, header_rows, data_rows, maxima_row, knowledge)
             if columns is None or columns.total is None and not columns.components:
                 continue
-            header_key = (grid.n_cols, tuple(text_key(t) for t in _header_texts(grid, header_rows)[0]))
+            leaves, parents = _header_texts(grid, header_rows)
+            header_key = (grid.n_cols, tuple(text_key(t) for t in leaves))
             continues = (
                 current is not None
                 and _same_header(current.header_key, header_key)
@@ -390,6 +391,7 @@ def extract_tables(pages: list[PageContent], knowledge: Knowledge) -> list[RawTa
                     has_rank_column=columns.rank is not None or columns.seq is not None,
                     corrections=list(columns.corrections) + ([heading.correction] if heading and heading.correction else []),
                     title_confidence=heading.confidence if heading else 1.0,
+                    headers=list(dict.fromkeys(t for t in (*parents, *leaves) if t)),
                 )
                 tables.append(table)
                 current = _Open(table, columns, grid.n_cols, header_key)

@@ -61,6 +61,7 @@ class RawTable:
     has_rank_column: bool = True
     corrections: list[Correction] = field(default_factory=list)
     title_confidence: float = 1.0  # OCR confidence of the heading's words (1.0 on a text layer)
+    headers: list[str] = field(default_factory=list)  # header cells as printed, spanning parents too (evidence)
 
 
 @dataclass

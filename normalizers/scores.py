@@ -27,6 +27,7 @@ SCORE_COLUMNS = [
     "score_pct_printed", "tier", "tier_printed", "tier_source", "source_page", "confidence",
 ]
 COMPONENT_COLUMNS = ["doc_id", "group_code", "unit_name_raw", "unit_id", "component_code", "component_name", "component_max", "score"]
+RANK_LIMIT = 32767  # the contract's int16 rank
 AVERAGE_COLUMNS = ["doc_id", "group_code", "row_label", "average", "average_pct_printed"]
 
 
@@ -194,6 +195,8 @@ def normalize_ranking(doc: RawDocument, doc_id: str, knowledge: Knowledge) -> No
         framework = _framework_from_scale(doc, knowledge, convention)
     tiers, tiers_printed = effective_tiers(doc, framework)
     scores, components, averages = [], [], []
+    # a decision prints every unit it ranks; an article names a few of them ("thứ 22")
+    max_rank = sum(len(t.rows) for t in doc.tables) if doc.source_kind == "decision" else RANK_LIMIT
     for table in doc.tables:
         group = table.group_code or _group_from_names(table)
         scanned = doc.text_source in ("ocr", "mixed")
@@ -203,6 +206,8 @@ def normalize_ranking(doc: RawDocument, doc_id: str, knowledge: Knowledge) -> No
         highest = max((t for t in map(parser.quiet, evidence) if t is not None), default=None)
         max_raw = table.max_raw or doc.group_maxima.get(group) or doc.group_maxima.get("*")
         max_score = read_maximum(max_raw, convention, highest)
+        if max_score is None and read_maximum(max_raw, convention, None) == framework.default_max:
+            max_score = framework.default_max  # printed and known maximum agree: a total above it is the error (check_maxima)
         if max_score is None:
             max_score = framework.default_max
             if max_raw is not None:
@@ -235,7 +240,7 @@ def normalize_ranking(doc: RawDocument, doc_id: str, knowledge: Knowledge) -> No
             scores.append({
                 "doc_id": doc_id, "province": doc.province, "assessment_year": doc.assessment_year,
                 "framework": framework.code, "group_code": group, "group_title": table.group_title,
-                "rank": parse_rank(row.rank), "unit_name_raw": clean_printed(row.name), "unit_id": None, "unit_name": None,
+                "rank": _rank_in_range(row.rank, max_rank, doc_id, group, row.name, issues), "unit_name_raw": clean_printed(row.name), "unit_id": None, "unit_name": None,
                 "evaluated": row.evaluated, "total_score": total, "max_score": max_score,
                 "score_pct": pct, "score_pct_printed": parser.number(row.percent, group, row.name, "score_pct_printed"),
                 "tier": tier_obj.code if tier_obj else None, "tier_printed": printed_tier, "tier_source": tier_source,
@@ -264,6 +269,19 @@ def normalize_ranking(doc: RawDocument, doc_id: str, knowledge: Knowledge) -> No
         pd.DataFrame(averages, columns=AVERAGE_COLUMNS),
         issues, convention, tiers, tiers_printed,
     )
+
+
+def _rank_in_range(printed: str | None, max_rank: int, doc_id: str, group: str, unit: str, issues: list[Issue]) -> int | None:
+    """A printed rank, or None with an error issue where no rank can be that (0, or more than the units ranked)."""
+    rank = parse_rank(printed)
+    if rank is None or 1 <= rank <= max_rank:
+        return rank
+    why = f"the document ranks {max_rank} units" if max_rank < RANK_LIMIT else "no ranking is that long"
+    issues.append(Issue(doc_id, "rank_out_of_range", "error",
+                        f"The rank of {clean_printed(unit)} is printed as {printed!r}, outside 1..{max_rank} "
+                        f"({why}); it is left empty.",
+                        group, clean_printed(unit), "rank", clean_printed(printed), f"1..{max_rank}"))
+    return None
 
 
 def _rank_corroborated(table: RawTable, index: int) -> bool:

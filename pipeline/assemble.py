@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from extractors.evidence import judge_resolution, load_rules
+from normalizers.scores import COMPONENT_COLUMNS, SCORE_COLUMNS
 from pipeline.batch import Found, Outcome
 from pipeline.issue_list import with_explanations
 from pipeline.parsing_report import TABLE_COLUMNS
@@ -209,11 +211,129 @@ def one_row_per_fact(documents: pd.DataFrame, scores: pd.DataFrame, components: 
     return choose_readings(meta, scores, components)
 
 
+class AssemblyError(ValueError):
+    """One document's rows cannot be published; the message is its quarantine reason."""
+
+    def __init__(self, message: str, table_evidence: str | None = None) -> None:
+        super().__init__(message)
+        self.table_evidence = table_evidence
+
+
+@dataclass
+class Settled:
+    """One document's rows with units resolved and the registry's verdict applied."""
+
+    document: dict
+    scores: pd.DataFrame
+    components: pd.DataFrame
+    weekly: pd.DataFrame | None
+    issues: list[Issue]
+
+
+def _covered_provinces(registry: Registry) -> set[str]:
+    units = registry.units_frame()
+    return {text_key(p) for p in units["province"]} if len(units) else set()
+
+
+def apply_registry_verdicts(scores: pd.DataFrame, components: pd.DataFrame, issues: list[Issue], document: dict,
+                            covered: set[str]) -> tuple[pd.DataFrame, pd.DataFrame, list[Issue], list[str]]:
+    """Tables most of whose names the registry does not know: kept and flagged, or withheld (dropped).
+
+    Rows whose name resolves to no unit carry lower confidence either way. Returns the rows, the
+    issues and one evidence line per table the rule touched.
+    """
+    rules = load_rules()
+    if not len(scores):
+        return scores, components, issues, []
+    scores = scores.copy()
+    unresolved = scores["unit_id"].isna()
+    scores.loc[unresolved, "confidence"] = [round(float(c) * rules.unresolved_confidence_factor, 4)
+                                            for c in scores.loc[unresolved, "confidence"]]
+    loose = document.get("text_source") in ("ocr", "mixed")
+    lines: list[str] = []
+    withheld: set[tuple] = set()
+    for (group, title), rows in scores.groupby(["group_code", "group_title"], sort=False):
+        province = rows["province"].iloc[0]
+        verdict = judge_resolution(list(rows["unit_name_raw"]), list(rows["unit_id"].notna()),
+                                   text_key(province) in covered, rules, loose)
+        if verdict is None:
+            continue
+        lines.append(verdict.line(title, province))
+        doc_id = rows["doc_id"].iloc[0]
+        if verdict.kept:
+            issues.append(Issue(doc_id, "mostly_unresolved", "warning",
+                                f"{verdict.unresolved} of {verdict.names} names of {title or group} match no registry unit of {province}; "
+                                "they look like Vietnamese public bodies, so the rows are kept with lower confidence: check the "
+                                "document's province or add the units to the registry.", group, None, "unit_id",
+                                str(verdict.unresolved), None))
+        else:
+            withheld.add((group, title))
+    if withheld:
+        drop = pd.Series([(g, t) in withheld for g, t in zip(scores["group_code"], scores["group_title"])], index=scores.index)
+        gone = set(zip(scores.loc[drop, "group_code"], scores.loc[drop, "unit_name_raw"]))
+        scores = scores[~drop]
+        gone -= set(zip(scores["group_code"], scores["unit_name_raw"]))  # same group, name also in a kept table
+        empty_groups = {g for g, _ in withheld} - set(scores["group_code"])
+        if len(components):
+            components = components[[k not in gone for k in zip(components["group_code"], components["unit_name_raw"])]]
+        issues = [i for i in issues if (i.group_code, i.unit_name_raw) not in gone
+                  and not (i.unit_name_raw is None and i.group_code in empty_groups)]
+        for group, title in withheld:
+            issues.append(Issue(document["doc_id"], "table_withheld", "error",
+                                f"The table {title or group} is not published: most of its names match no registry unit of "
+                                f"{document.get('province')} and do not look like Vietnamese public bodies.", group))
+    return scores, components, issues, lines
+
+
+def settle(found: Found, result: DocumentResult, registry: Registry, covered: set[str]) -> Settled:
+    """One document's rows ready to publish, or AssemblyError saying why they cannot be.
+
+    Works on copies: the cached result is never changed, so a later run judges it afresh.
+    """
+    problem = contract_problem(result)
+    if problem:
+        raise AssemblyError(problem, result.document.get("table_evidence"))
+    scores, components = result.scores.copy(), result.components.copy()
+    weekly = result.weekly.copy() if result.weekly is not None else None
+    weekly_frame = weekly if weekly is not None else pd.DataFrame(columns=["is_unit_row", "unit_id"])
+    if "unit_id" not in weekly_frame.columns:
+        weekly_frame["unit_id"] = None
+    issues = list(result.issues)
+    if result.document.get("text_source") in ("ocr", "mixed"):
+        issues.extend(snap_ocr_names(scores, components, weekly_frame, {found.doc_id}, registry))
+    issues.extend(resolve_units(scores, components, weekly_frame, registry))
+    issues = [i for i in issues if not _name_confirmed(i, scores, registry)]
+    document = dict(result.document, doc_id=found.doc_id)
+    scores, components, issues, lines = apply_registry_verdicts(scores, components, issues, document, covered)
+    evidence = "\n".join(filter(None, [result.document.get("table_evidence"), *lines])) or None
+    if len(result.scores) and not len(scores):
+        raise AssemblyError(f"no ranking table found: {lines[0] if lines else 'no table kept'}", evidence)
+    for table, frame in (("scores", scores), ("components", components), ("weekly_indicators", weekly)):
+        if frame is not None and len(frame):
+            try:
+                validate(frame, table)
+            except ContractError as exc:
+                raise AssemblyError(f"its {table} rows break the data contract ({str(exc)[:200]}); report this file", evidence) from exc
+    document = dict(result.document, table_evidence=evidence)
+    return Settled(document, scores, components, weekly if weekly is None else weekly_frame, issues)
+
+
+def assembly_failure(exc: Exception) -> str:
+    """A bug met while assembling one document, as its one-line quarantine reason."""
+    return (f"its rows could not be assembled ({type(exc).__name__}: {' '.join(str(exc).split())[:160]}); "
+            "the rest of the run is published — report this file")
+
+
 def assemble(found: list[Found], outcomes: dict[str, Outcome], registry: Registry, reviews: list[Review] | None = None) -> Curated:
-    """The curated tables from every file's outcome, in file order, with officers' reviews applied, validated."""
+    """The curated tables from every file's outcome, in file order, with officers' reviews applied, validated.
+
+    Every document is settled on its own: whatever goes wrong with one (a contract break, a
+    value no column can hold, a bug) quarantines that document with a one-line reason, never the run.
+    """
     first_of: dict[str, str] = {}
     documents, scores, components, weekly, tables = [], [], [], [], []
     issues: list[Issue] = []
+    covered = _covered_provinces(registry)
     for f in found:
         if f.sha256 in first_of:
             documents.append(_doc_row(f, "duplicate", duplicate_of=first_of[f.sha256]))
@@ -221,31 +341,29 @@ def assemble(found: list[Found], outcomes: dict[str, Outcome], registry: Registr
         first_of[f.sha256] = f.file_name
         outcome = outcomes[f.file_name]
         if outcome.result is None:
-            documents.append(_doc_row(f, "quarantined", error=outcome.error))
+            documents.append(_doc_row(f, "quarantined", error=outcome.error, fields={"table_evidence": outcome.table_evidence}))
             continue
-        result = outcome.result
-        problem = contract_problem(result)
-        if problem:
-            documents.append(_doc_row(f, "quarantined", error=problem))
+        try:
+            settled = settle(f, outcome.result, registry, covered)
+        except AssemblyError as exc:
+            documents.append(_doc_row(f, "quarantined", error=str(exc), fields={"table_evidence": exc.table_evidence}))
             continue
-        documents.append(_doc_row(f, "ok", fields=result.document))
-        scores.append(result.scores)
-        components.append(result.components)
-        if result.weekly is not None:
-            weekly.append(result.weekly)
-        if getattr(result, "tables", None) is not None:
-            tables.append(result.tables)
-        issues.extend(result.issues)
-    scores_df = _concat(scores, list(scores[0].columns) if scores else [])
-    components_df = _concat(components, list(components[0].columns) if components else [])
+        except Exception as exc:  # noqa: BLE001 - one document's bug must not fail the run
+            documents.append(_doc_row(f, "quarantined", error=assembly_failure(exc)))
+            continue
+        documents.append(_doc_row(f, "ok", fields=settled.document))
+        scores.append(settled.scores)
+        components.append(settled.components)
+        if settled.weekly is not None:
+            weekly.append(settled.weekly)
+        if outcome.result.tables is not None:
+            tables.append(outcome.result.tables)
+        issues.extend(settled.issues)
+    scores_df = _concat(scores, SCORE_COLUMNS)
+    components_df = _concat(components, COMPONENT_COLUMNS)
     weekly_df = _concat(weekly, list(weekly[0].columns) if weekly else ["is_unit_row"])
     if "unit_id" not in weekly_df.columns:
         weekly_df["unit_id"] = None
-    ocr_docs = {d["doc_id"] for d in documents if d.get("text_source") in ("ocr", "mixed")}
-    if ocr_docs:
-        issues.extend(snap_ocr_names(scores_df, components_df, weekly_df, ocr_docs, registry))
-    issues.extend(resolve_units(scores_df, components_df, weekly_df, registry))
-    issues = [i for i in issues if not _name_confirmed(i, scores_df, registry)]
     documents_df = pd.DataFrame(documents)
     readings = one_row_per_fact(documents_df, scores_df, components_df)
     issues.extend(readings.issues)

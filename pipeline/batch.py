@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import functools
 import hashlib
+import io
 import logging
 import multiprocessing as mp
 import os
@@ -18,6 +19,7 @@ import pickle
 import resource
 import signal
 import stat
+import sys
 import time
 import unicodedata
 from collections.abc import Callable
@@ -54,6 +56,8 @@ class Outcome:
     error: str | None
     cached: bool
     seconds: float = 0.0
+    warnings: tuple[str, ...] = ()  # what the libraries printed while reading this file
+    table_evidence: str | None = None  # for a file quarantined after its tables were judged
 
 
 @dataclass(frozen=True)
@@ -235,21 +239,68 @@ def _looks_like_memory(exc: BaseException) -> bool:
     return any(sign in text for sign in _MEMORY_SIGNS)
 
 
-def _worker(path: str, doc_id: str, out: str, memory_mb: int, ocr_workers: int, parent_pid: int, pages=None) -> None:
+def log_path(out: Path) -> Path:
+    """Where a worker's stderr goes: library warnings are re-emitted with the file's name."""
+    return out.with_name(f"{out.name}.{os.getpid()}.log")
+
+
+_MAX_WARNINGS = 20
+
+
+def read_warnings(log: Path) -> tuple[str, ...]:
+    """The distinct lines a worker printed, in order, repeats counted ("... (x12)"); the log is removed."""
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ()
+    finally:
+        log.unlink(missing_ok=True)
+    counts: dict[str, int] = {}
+    for line in text.splitlines():
+        line = " ".join(line.split())
+        if line and not line.startswith(("warnings.warn(", "Traceback")):
+            counts[line[:300]] = counts.get(line[:300], 0) + 1
+    lines = [f"{ln} (x{n})" if n > 1 else ln for ln, n in counts.items()]
+    return tuple(lines[:_MAX_WARNINGS] + ([f"... and {len(lines) - _MAX_WARNINGS} more"] if len(lines) > _MAX_WARNINGS else []))
+
+
+def _capture_stderr(log: Path) -> None:
+    """The worker's (and its OCR helpers') stderr into a file: Python warnings, pdfminer's logging
+    and C libraries alike, so nothing reaches the terminal without the file's name."""
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(fd, 2)
+    os.close(fd)
+    # the parent's sys.stderr may be no file at all (a test runner's buffer): write to fd 2 itself
+    sys.stderr = io.TextIOWrapper(open(2, "wb", closefd=False), encoding="utf-8", errors="replace", line_buffering=True)
+    root = logging.getLogger()
+    for handler in list(root.handlers):  # handlers inherited from the parent write elsewhere
+        root.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+
+
+def _worker(path: str, doc_id: str, out: str, memory_mb: int, ocr_workers: int, parent_pid: int, log: str,
+            pages=None) -> None:
     os.setpgrp()  # its own process group, so a timeout kills OCR helpers too
     die_with_parent(parent_pid)
+    _capture_stderr(Path(log))
     _limit_memory(memory_mb)
     if pages is not None:
         progress.report_pages_to(pages.send)
     try:
-        payload: tuple = ("ok", process_file(Path(path), doc_id, ocr_workers=ocr_workers))
+        payload: tuple = ("ok", process_file(Path(path), doc_id, ocr_workers=ocr_workers), {})
     except DocumentError as exc:
-        payload = ("error", str(exc))
+        payload = ("error", str(exc), {}, {"table_evidence": exc.table_evidence})
     except Exception as exc:  # noqa: BLE001 - a parser bug must quarantine this file, not stop the batch
         if _looks_like_memory(exc):
             payload = ("error", memory_message(memory_mb), {"memory_mb": memory_mb})
         else:
-            payload = ("error", f"the file could not be parsed ({type(exc).__name__}: {' '.join(str(exc).split())[:160]}); it may be damaged — get a fresh copy or report it")
+            payload = ("error", f"the file could not be parsed ({type(exc).__name__}: {' '.join(str(exc).split())[:160]}); it may be damaged — get a fresh copy or report it", {})
+    sys.stderr.flush()
+    extra = payload[3] if len(payload) > 3 else {}
+    payload = (*payload[:3], extra | {"warnings": read_warnings(Path(log))})
     _store(Path(out), payload)
 
 
@@ -321,7 +372,7 @@ def process_all(
         else:
             pending.append(found)
     ctx = mp.get_context("fork")
-    running: dict[int, tuple[mp.Process, Found, float, object]] = {}
+    running: dict[int, tuple[mp.Process, Found, float, object, Path]] = {}
     ocr_workers = 1 if len(pending) > 1 else max(1, workers)
     queue = list(pending)
     try:
@@ -332,13 +383,14 @@ def process_all(
                 # Not daemonic: a worker may start its own OCR processes. It dies with this
                 # process (PDEATHSIG) and is killed with its group on timeout.
                 reader, writer = ctx.Pipe(duplex=False)
-                args = (str(found.path), found.doc_id, str(out), memory_mb, ocr_workers, os.getpid(), writer)
+                log = log_path(out)
+                args = (str(found.path), found.doc_id, str(out), memory_mb, ocr_workers, os.getpid(), str(log), writer)
                 proc = ctx.Process(target=_worker, args=args, daemon=False)
                 proc.start()
                 writer.close()  # the worker holds the only writing end: its death ends the pipe
-                running[proc.pid] = (proc, found, time.monotonic(), reader)
+                running[proc.pid] = (proc, found, time.monotonic(), reader, log)
             time.sleep(0.05)
-            for pid, (proc, found, started, reader) in list(running.items()):
+            for pid, (proc, found, started, reader, log) in list(running.items()):
                 _drain_pages(reader, found, on_page)
                 elapsed = time.monotonic() - started
                 if proc.is_alive() and elapsed <= timeout_s:
@@ -346,7 +398,7 @@ def process_all(
                 if proc.is_alive():
                     _kill_group(pid)
                     proc.join()
-                    payload: tuple = ("error", timeout_message(timeout_s), {"timeout_s": timeout_s})
+                    payload: tuple = ("error", timeout_message(timeout_s), {"timeout_s": timeout_s}, {"warnings": read_warnings(log)})
                     _store(cache_path(cache, found, fingerprint), payload)
                 else:
                     proc.join()
@@ -357,17 +409,20 @@ def process_all(
                             payload = ("error", f"the worker processing this file was killed (signal {-proc.exitcode}), probably out of memory; {_CHECK_IT} --memory-mb", {"memory_mb": memory_mb})
                         else:
                             payload = ("error", f"the worker processing this file died (exit code {proc.exitcode}) without a result; the file may be damaged — get a fresh copy or report it", {"memory_mb": memory_mb})
+                        payload = (*payload, {"warnings": read_warnings(log)})
                         _store(cache_path(cache, found, fingerprint), payload)
+                    log.unlink(missing_ok=True)
                 del running[pid]
                 reader.close()
                 outcomes[found.file_name] = _outcome(found, payload, cached=False, seconds=elapsed)
                 if on_done:
                     on_done(outcomes[found.file_name])
     finally:
-        for pid, (proc, _, _, reader) in running.items():  # an interrupted run leaves no workers behind
+        for pid, (proc, _, _, reader, log) in running.items():  # an interrupted run leaves no workers behind
             _kill_group(pid)
             proc.join()
             reader.close()
+            log.unlink(missing_ok=True)
     return outcomes
 
 
@@ -379,7 +434,10 @@ def _store(path: Path, payload: tuple) -> None:
 
 
 def _outcome(found: Found, payload: tuple, cached: bool, seconds: float = 0.0) -> Outcome:
+    """payload: (status, result or error, limits, extra) as the worker stored it."""
     status, value = payload[0], payload[1]
+    extra = payload[3] if len(payload) > 3 else {}
+    warnings = tuple(extra.get("warnings", ()))
     if status == "ok":
-        return Outcome(found, value, None, cached, seconds)  # type: ignore[arg-type]
-    return Outcome(found, None, str(value), cached, seconds)
+        return Outcome(found, value, None, cached, seconds, warnings)  # type: ignore[arg-type]
+    return Outcome(found, None, str(value), cached, seconds, warnings, extra.get("table_evidence"))

@@ -114,15 +114,24 @@ class _Reporter:
             log.info("%s: reading page %d of %d", found.file_name, done, total)
 
     def done(self, outcome: Outcome) -> None:
-        state = "cached" if outcome.cached else f"{outcome.seconds:.1f}s"
-        status = "ok" if outcome.result is not None else f"QUARANTINED: {outcome.error}"
+        """Extraction of one file ended: the bar moves; its status is only known after assembly."""
         self.finished += 1
         self.reading.pop(outcome.found.file_name, None)
         if self.progress is not None:
             self.progress.update(self.task, completed=self.finished + sum(self.reading.values()),
                                  description=outcome.found.file_name[:40])
-        else:
-            log.info("%s: %s (%s)", outcome.found.file_name, status, state)
+
+    def settled(self, outcome: Outcome, status: str, error: str | None) -> None:
+        """One line per file with its final status, then what libraries printed while reading it."""
+        self.close()
+        name = outcome.found.file_name
+        if not self.tty:
+            state = "cached" if outcome.cached else f"{outcome.seconds:.1f}s"
+            shown = f"QUARANTINED: {error}" if status == "quarantined" else status
+            log.info("%s: %s (%s)", name, shown, state)
+        if not outcome.cached:
+            for warning in outcome.warnings:
+                log.info("%s: warning: %s", name, warning)
 
     def close(self) -> None:
         if self.progress is not None:
@@ -163,6 +172,7 @@ def run(raw: Path, curated: Path, workers: int, timeout_s: float, memory_mb: int
     try:
         summary = run_pipeline(raw, curated, workers, timeout_s, memory_mb, registry_dir, reviews_dir=reviews_dir,
                                on_found=reporter.found, on_done=reporter.done, on_page=reporter.page,
+                               on_settled=reporter.settled,
                                retry_quarantined=retry_quarantined, max_shrink=max_shrink, allow_shrink=allow_shrink)
     except KeyboardInterrupt:
         reporter.close()

@@ -7,11 +7,14 @@ on; the batch runner turns them into a quarantined documents row.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import dataclasses
 import hashlib
 import os
 import signal
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,8 +24,11 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
 from pdfplumber.utils.exceptions import PdfminerException
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import NameObject
 
 from extractors.encodings import decode_pages, document_encoding
+from extractors.evidence import evidence_text, is_vietnamese, judge_document, no_ranking_message
 from extractors.layouts import LayoutError, extract_tables
 from extractors.metadata import read_metadata, stated_maxima, stated_tier_rules
 from extractors.html_page import HtmlPageError, read_html_page
@@ -32,7 +38,7 @@ from extractors.office import OFFICE_KINDS, WORD_KINDS, read_office_pages
 from extractors.office_container import OfficeFileError, is_office, office_kind
 from extractors.page import PageContent
 from extractors.raw import RawDocument
-from extractors.text_pdf import has_text_layer, read_text_page
+from extractors.text_pdf import MIN_GOOD_RATIO, has_text_layer, read_text_page, text_layer_quality
 from extractors.weekly import WeeklyReportError, extract_weekly, is_weekly_report
 from normalizers.frameworks import Knowledge, load_knowledge
 from pipeline.progress import page_read
@@ -45,7 +51,15 @@ PIPELINE_VERSION = "0.1.0"
 
 
 class DocumentError(Exception):
-    """A file that cannot be processed; the message is shown to data officers as is."""
+    """A file that cannot be processed; the message is shown to data officers as is.
+
+    `table_evidence` carries the per-table verdicts of a document whose tables were read but
+    not taken, so its quarantined documents row still says why.
+    """
+
+    def __init__(self, message: str, table_evidence: str | None = None) -> None:
+        super().__init__(message)
+        self.table_evidence = table_evidence
 
 
 class NotADocumentError(DocumentError):
@@ -165,13 +179,8 @@ def _read_scan_pages(path: Path, indexes: list[int], workers: int, on_page=None)
                               on_page=on_page)
 
 
-def read_pdf_pages(path: Path, ocr_workers: int = 1) -> tuple[list[PageContent], int]:
-    """Every page as PageContent: the text layer where usable, OCR where not.
-
-    A page with nothing drawn on it is skipped cheaply, and an image page that holds no
-    text (a blank sheet in a scan) becomes an empty page; only a document with no
-    readable text anywhere is an error (raised by the caller).
-    """
+def _read_pages(path: Path, ocr_workers: int) -> tuple[list[PageContent], int]:
+    """The pages pdfplumber lists (none where pdfminer finds no page tree), read or OCR'd."""
     try:
         pdf = pdfplumber.open(path)
     except PDFPasswordIncorrect as exc:
@@ -183,8 +192,6 @@ def read_pdf_pages(path: Path, ocr_workers: int = 1) -> tuple[list[PageContent],
             n_pages = len(pdf.pages)
         except _DAMAGED as exc:
             raise _unreadable(exc, "its pages cannot be listed") from exc
-        if n_pages == 0:
-            raise UnreadablePdfError("the PDF has no pages; get a fresh copy")
         pages: list[PageContent] = []
         scan_indexes: list[int] = []
         for index, page in enumerate(pdf.pages):
@@ -211,6 +218,100 @@ def read_pdf_pages(path: Path, ocr_workers: int = 1) -> tuple[list[PageContent],
     return decode_pages(pages), n_pages
 
 
+def pypdf_page_count(path: Path) -> int:
+    """Pages as pypdf counts them; it reads page trees pdfminer gives up on (a page without /Type)."""
+    try:
+        return len(PdfReader(path, strict=False).pages)
+    except Exception:  # noqa: BLE001 - any failure means pypdf finds no pages either
+        return 0
+
+
+@contextlib.contextmanager
+def listable_pdf(path: Path) -> Iterator[Path]:
+    """The PDF itself, or pypdf's re-saved copy where pdfminer lists no pages but pypdf does.
+
+    pypdf reads page trees pdfminer gives up on (a page without /Type, a broken xref); its copy
+    is written with a clean page tree. The copy is removed on exit.
+    """
+    try:
+        with pdfplumber.open(path) as pdf:
+            listed = len(pdf.pages)
+    except Exception:  # noqa: BLE001 - opening errors are reported by the reader itself
+        listed = 1
+    if listed:
+        yield path
+        return
+    counted = pypdf_page_count(path)
+    if not counted:
+        raise UnreadablePdfError("the PDF has no pages (neither pdfminer nor pypdf finds one); get a fresh copy")
+    with tempfile.TemporaryDirectory(prefix="dti-") as tmp:
+        copy = Path(tmp) / "resaved.pdf"
+        try:
+            writer = PdfWriter()
+            for page in PdfReader(path, strict=False).pages:
+                page[NameObject("/Type")] = NameObject("/Page")  # what pypdf inferred, written out
+                writer.add_page(page)
+            with open(copy, "wb") as fh:
+                writer.write(fh)
+        except Exception as exc:  # noqa: BLE001 - pypdf's own failure is the message
+            raise UnreadablePdfError(f"pypdf finds {counted} pages but pdfminer cannot read the page tree, and re-saving it failed "
+                                     f"({type(exc).__name__}); re-save the PDF from its source") from exc
+        yield copy
+
+
+def read_pdf_pages(path: Path, ocr_workers: int = 1) -> tuple[list[PageContent], int]:
+    """Every page as PageContent: the text layer where usable, OCR where not.
+
+    A page with nothing drawn on it is skipped cheaply, and an image page that holds no
+    text (a blank sheet in a scan) becomes an empty page; only a document with no
+    readable text anywhere is an error (raised by the caller). A PDF whose page tree
+    pdfminer cannot walk but pypdf can is read from pypdf's re-saved copy.
+    """
+    with listable_pdf(path) as readable:
+        pages, n_pages = _read_pages(readable, ocr_workers)
+    if not n_pages:
+        raise UnreadablePdfError("pypdf finds pages but pdfminer cannot list them, even re-saved; re-save the PDF from its source")
+    return pages, n_pages
+
+
+def no_text_reason(path: Path) -> str:
+    """Why no page gave any text, from what the pages hold: a text layer, images, drawings, nothing."""
+    chars = upright = images = drawn = n_pages = 0
+    quality: list[float] = []
+    try:
+        with listable_pdf(path) as readable, pdfplumber.open(readable) as pdf:
+            for page in pdf.pages:
+                n_pages += 1
+                found = page.chars
+                chars += len(found)
+                upright += sum(1 for c in found if c.get("upright", True))
+                if found:
+                    quality.append(text_layer_quality(found))
+                images += len(page.images)
+                drawn += bool(page.lines or page.rects or page.curves)
+                page.close()
+    except Exception:  # noqa: BLE001 - the pages were read once already; describe what is known
+        pass
+    if chars:
+        details = []
+        if upright < chars:
+            details.append(f"{chars - upright} of them are printed sideways or skewed")
+        if quality and min(quality) < MIN_GOOD_RATIO:
+            details.append("some fonts cannot be decoded to letters")
+        if upright and len(details) < 2:
+            details.append(f"{'the other' if upright < chars else 'its'} {upright} are too few to hold a ranking table")
+        return (f"the PDF has a text layer ({chars} characters on {n_pages} pages) but no ranking in it: {'; '.join(details)}; "
+                "it is not a ranking decision (if it is, export it again as PDF from its source)")
+    if images:
+        return "no text could be read on any page (blank pages or an unreadable scan); rescan at 300 dpi"
+    if drawn:
+        return ("the PDF's pages hold drawings but no text and no images (text drawn as outlines cannot be read); "
+                "get a copy with a text layer, or a scan")
+    if n_pages == 1:
+        return "the PDF's only page is blank (nothing is drawn on it); get a complete copy of the document"
+    return f"all {n_pages} pages of the PDF are blank (nothing is drawn on them); get a complete copy of the document"
+
+
 def text_source(pages: list[PageContent]) -> str:
     """How the text was read, judged by the pages that had any (blank pages do not count)."""
     kinds = {p.text_source for p in pages if p.lines or p.grids} or {p.text_source for p in pages}
@@ -225,6 +326,10 @@ def raw_decision(pages: list[PageContent], knowledge: Knowledge) -> RawDocument:
     try:
         tables = extract_tables(pages, knowledge)
     except LayoutError as exc:
+        if not is_vietnamese(" ".join(lines)):
+            opening = " ".join(" ".join(lines).split()[:8])
+            raise NoRankingTableError(f"not a ranking decision: no table of unit names and scores, and its text is not Vietnamese "
+                                      f"(it begins {opening!r})") from exc
         raise NoRankingTableError(f"{exc}; if this is a ranking decision, its tables may be unruled or unreadable") from exc
     text = " ".join(lines)
     return RawDocument(
@@ -288,14 +393,24 @@ def document_row(raw: RawDocument) -> dict:
     }
 
 
+def taken_tables(raw: RawDocument, knowledge: Knowledge) -> tuple[RawDocument, str | None]:
+    """Only the tables whose evidence says they rank Vietnamese units, and why (documents.table_evidence)."""
+    verdicts = judge_document(raw, knowledge)
+    evidence = evidence_text(verdicts)
+    if raw.tables and not any(v.taken for v in verdicts):
+        raise NoRankingTableError(no_ranking_message(verdicts), evidence)
+    return dataclasses.replace(raw, tables=[t for t, v in zip(raw.tables, verdicts) if v.taken]), evidence
+
+
 def ranking_result(raw: RawDocument, doc_id: str, knowledge: Knowledge) -> DocumentResult:
+    raw, evidence = taken_tables(raw, knowledge)
     norm = normalize_ranking(raw, doc_id, knowledge)
     norm.scores = scores_province(norm.scores, raw)
     tally = CheckTally()
     issues = norm.issues + run_checks(doc_id, norm, knowledge, tally)
     issues += [Issue(doc_id, "source_contradiction", "warning", note) for note in raw.notes]
     issues += [Issue(doc_id, code, "warning", message) for code, message in raw.doubts]
-    row = document_row(raw)
+    row = document_row(raw) | {"table_evidence": evidence}
     if row["framework"] is None and len(norm.scores):
         row["framework"] = norm.scores["framework"].iloc[0]
     # every value is as printed until assembly marks OCR repairs and officers' corrections
@@ -314,7 +429,7 @@ def process_file(path: Path, doc_id: str | None = None, knowledge: Knowledge | N
         return office_result(path, kind, doc_id, knowledge)
     pages, n_pages = read_pdf_pages(path, ocr_workers)
     if not any(p.lines or p.grids for p in pages):
-        raise NoRankingTableError("no text could be read on any page (blank pages or an unreadable scan); rescan at 300 dpi")
+        raise NoRankingTableError(no_text_reason(path))
     if is_weekly_report(pages):
         return weekly_result(pages, n_pages, doc_id)
     raw = raw_decision(pages, knowledge)

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 import pyarrow.parquet as pq
 
 from extractors.ocr_engine import engine_name
@@ -62,6 +63,7 @@ class RunSummary:
     from_cache: int = 0
     quarantined: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (file_name, what a library printed)
     tables: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     version: str = ""  # digest of the Parquet files: equal digests, equal bytes
@@ -83,6 +85,7 @@ class RunSummary:
             "from_cache": self.from_cache,
             "quarantined": [{"file_name": f, "error": e} for f, e in self.quarantined],
             "skipped": [{"file_name": s.file_name, "reason": s.reason} for s in self.skipped],
+            "warnings": [{"file_name": f, "message": m} for f, m in self.warnings],
             "rows": self.tables,
             "version": self.version,
             "published_version": self.published,
@@ -118,11 +121,15 @@ def run_pipeline(
     retry_quarantined: bool = False,
     max_shrink: float = DEFAULT_MAX_SHRINK,
     allow_shrink: bool = False,
+    on_settled: Callable[[Outcome, str, str | None], None] | None = None,
 ) -> RunSummary:
     """Process raw/ into a new complete curated set, or raise RunError and keep the old one.
 
     Raises ShrinkRefusedError (keeping the current version) when the new set would lose all,
     or more than `max_shrink`, of the documents the current version holds, unless `allow_shrink`.
+
+    `on_done` hears of each file as its extraction ends (a progress bar); `on_settled` hears
+    each file's final status and reason once assembly has judged it (the log line).
     """
     started = time.monotonic()
     try:
@@ -155,6 +162,11 @@ def run_pipeline(
             raise ShrinkRefusedError(problem)
         summary = _summarize(found, outcomes, result.frames)
         summary.skipped = skipped
+        if on_settled:
+            docs = result.frames["documents"]
+            final = {r.file_name: (r.status, None if pd.isna(r.error) else r.error) for r in docs.itertuples()}
+            for f in unique.values():  # file order, as the documents table
+                on_settled(outcomes[f.file_name], *final[f.file_name])
         payloads = {f"{name}.parquet": _parquet_bytes(to_arrow(result.frames[name], name)) for name in CURATED_TABLES}
         digest = hashlib.sha256(b"".join(payloads[k] for k in sorted(payloads))).hexdigest()[:12]
         summary.version = digest
@@ -192,6 +204,7 @@ def _summarize(found: list[Found], outcomes: dict[str, Outcome], frames) -> RunS
         extracted=sum(1 for o in outcomes.values() if not o.cached),
         from_cache=sum(1 for o in outcomes.values() if o.cached),
         quarantined=[(r.file_name, r.error) for r in docs.itertuples() if r.status == "quarantined"],
+        warnings=[(o.found.file_name, w) for o in outcomes.values() if not o.cached for w in o.warnings],
         tables={name: len(frame) for name, frame in frames.items()},
     )
     return summary

@@ -139,7 +139,7 @@ def check_ranks(doc_id: str, norm: Normalized, tally: CheckTally | None = None) 
                 _count(tally, group, r.total_score > prev.total_score + EPS)
             if prev is not None and r.total_score > prev.total_score + EPS:
                 issues.append(Issue(doc_id, "rank_order", "warning",
-                                    f"{r.unit_name_raw} is ranked {r.rank} with {r.total_score:g}, more than {prev.unit_name_raw} ranked {prev.rank} with {prev.total_score:g}.",
+                                    f"{r.unit_name_raw} is ranked {int(r.rank)} with {r.total_score:g}, more than {prev.unit_name_raw} ranked {int(prev.rank)} with {prev.total_score:g}.",
                                     group, r.unit_name_raw, "rank", str(r.rank), None))
             prev = r
         dupes = ranked[ranked.duplicated("rank", keep=False)]

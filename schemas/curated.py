@@ -49,6 +49,7 @@ TABLES: dict[str, tuple[Col, ...]] = {
         Col("framework", "string", isin=FRAMEWORKS), Col("pages", "int16"),
         Col("text_source", "string", isin=frozenset({"text_layer", "ocr", "mixed", "html", "docx", "doc", "xlsx", "xls"})),
         Col("text_encoding", "string", isin=frozenset({"unicode", "tcvn3", "vni"})),
+        Col("table_evidence", "string"),
     ),
     "scores": _spec(
         Col("doc_id", "string", False), Col("province", "string"), Col("assessment_year", "int16", False),
@@ -156,19 +157,27 @@ def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     frame = frame.reset_index(drop=True)
     for col in TABLES[table]:
         series = frame[col.name] if col.name in frame.columns else pd.Series([None] * len(frame))
-        if col.kind == "date":
-            out[col.name] = pd.Series([_to_date(v) for v in series], dtype="object")
-        elif col.kind == "list":
-            out[col.name] = pd.Series([list(v) if v is not None else [] for v in series], dtype="object")
-        elif col.kind == "float64":
-            out[col.name] = pd.to_numeric(series, errors="raise").astype("float64")
-        elif col.kind == "int16":
-            out[col.name] = pd.array(series.astype("object").where(series.notna(), None), dtype="Int16")
-        elif col.kind == "bool":
-            out[col.name] = series.astype("bool")
-        else:
-            out[col.name] = series.astype("object").where(series.notna(), None).astype("string")
+        try:
+            out[col.name] = _conform_column(series, col)
+        except (OverflowError, ValueError, TypeError) as exc:  # a value the type cannot hold (rank 55108 in int16)
+            raise ContractError(f"{table}.{col.name}: a value cannot be stored as {col.kind} "
+                                f"({' '.join(str(exc).split())[:160]})") from exc
     return out
+
+
+def _conform_column(series: pd.Series, col: Col):
+    """One column in its contract dtype; raises where a value cannot be held by it."""
+    if col.kind == "date":
+        return pd.Series([_to_date(v) for v in series], dtype="object")
+    if col.kind == "list":
+        return pd.Series([list(v) if v is not None else [] for v in series], dtype="object")
+    if col.kind == "float64":
+        return pd.to_numeric(series, errors="raise").astype("float64")
+    if col.kind == "int16":
+        return pd.array(series.astype("object").where(series.notna(), None), dtype="Int16")
+    if col.kind == "bool":
+        return series.astype("bool")
+    return series.astype("object").where(series.notna(), None).astype("string")
 
 
 def validate(frame: pd.DataFrame, table: str) -> pd.DataFrame:

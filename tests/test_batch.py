@@ -37,7 +37,7 @@ EXPECTED = {
     "photo.pdf": "the file is a JPEG image, not a PDF, Word, Excel or HTML document; save the original document under this name",
     "cover-only.pdf": "no ranking table found (no ruled table with unit names and scores); if this is a ranking decision, its tables may be unruled or unreadable",
     "blank-scan.pdf": NO_TEXT,
-    "blank-pages.pdf": NO_TEXT,
+    "blank-pages.pdf": "all 3 pages of the PDF are blank (nothing is drawn on them); get a complete copy of the document",
 }
 DUPLICATE = "zz-copy-of-2024.pdf"  # sorts after laocai-2024-dti2023.pdf, which is therefore the original
 

@@ -1,0 +1,337 @@
+"""Is a table a ranking of Vietnamese public units? An explainable score per table.
+
+The layouts read any ruled table with a column of names and columns of numbers, and so
+would a table of school enrolment by Indian state. Before a table's rows become scores, its
+evidence is weighed: names that look like Vietnamese public bodies (or provinces), ranking
+words in its header, a heading or decision title that names a ranking, and numbers that
+behave like scores under a maximum. The names are required; the points are summed. Each
+table's verdict is one readable line recorded on the document (``documents.table_evidence``).
+
+The words live in ``normalizers/data/ranking_evidence.yaml``; this module only applies them.
+It is pure: raw tables in, verdicts out.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from extractors.metadata import provinces
+from extractors.raw import RawDocument, RawTable
+from normalizers.frameworks import Knowledge
+from normalizers.numbers import NumberFormatError, parse_number, parse_rank
+from normalizers.scores import document_convention, read_maximum
+from normalizers.text import contains_words, strip_diacritics, text_key
+
+_VIETNAMESE_LETTERS = frozenset("ăâđêôơưĂÂĐÊÔƠƯ")
+_TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
+_PROVINCE_PREFIXES = ("tỉnh ", "thành phố ", "tp ")
+
+
+class EvidenceDataError(ValueError):
+    """ranking_evidence.yaml is malformed; the message names the entry."""
+
+
+@dataclass(frozen=True)
+class EvidenceRules:
+    body_prefixes: tuple[str, ...]
+    header_words: tuple[tuple[str, ...], ...]
+    context_words: tuple[tuple[str, ...], ...]
+    unit_column_words: tuple[tuple[str, ...], ...]
+    body_share: float
+    vietnamese_share: float
+    numbers_in_range: float
+    names_required: int
+    ranking_words_required: bool
+    accept_points: int
+    unresolved_share: float
+    strong_body_share: float
+    unresolved_confidence_factor: float
+
+
+def _words(value, where: str) -> tuple[tuple[str, ...], ...]:
+    if not isinstance(value, list) or not value:
+        raise EvidenceDataError(f"{where}: expected a non-empty list of word groups")
+    groups = []
+    for item in value:
+        group = item if isinstance(item, list) else [item]
+        if not group or not all(isinstance(w, str) and w.strip() for w in group):
+            raise EvidenceDataError(f"{where}: {item!r} is not a list of words")
+        groups.append(tuple(group))
+    return tuple(groups)
+
+
+def _share(section: dict, key: str, where: str) -> float:
+    value = section.get(key)
+    if not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise EvidenceDataError(f"{where}.{key}: expected a share between 0 and 1, got {value!r}")
+    return float(value)
+
+
+def parse_rules(data, source: str) -> EvidenceRules:
+    """Validate the evidence data; every problem is one line naming the entry."""
+    if not isinstance(data, dict):
+        raise EvidenceDataError(f"{source}: expected a mapping at the top level")
+    prefixes = data.get("body_prefixes")
+    if not isinstance(prefixes, list) or not prefixes or not all(isinstance(p, str) and p.strip() for p in prefixes):
+        raise EvidenceDataError(f"{source}: body_prefixes must be a non-empty list of words")
+    scoring, registry = data.get("scoring"), data.get("registry")
+    if not isinstance(scoring, dict) or not isinstance(registry, dict):
+        raise EvidenceDataError(f"{source}: the scoring and registry sections are required")
+    points = {}
+    for key in ("names_required", "accept_points"):
+        value = scoring.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 5:
+            raise EvidenceDataError(f"{source}: scoring.{key} must be a whole number of points 0..5, got {value!r}")
+        points[key] = value
+    required = scoring.get("ranking_words_required")
+    if not isinstance(required, bool):
+        raise EvidenceDataError(f"{source}: scoring.ranking_words_required must be true or false, got {required!r}")
+    return EvidenceRules(
+        body_prefixes=tuple(text_key(p) for p in prefixes),
+        header_words=_words(data.get("ranking_header_words"), f"{source}: ranking_header_words"),
+        context_words=_words(data.get("ranking_context_words"), f"{source}: ranking_context_words"),
+        unit_column_words=_words(data.get("unit_column_words"), f"{source}: unit_column_words"),
+        body_share=_share(scoring, "body_share", f"{source}: scoring"),
+        vietnamese_share=_share(scoring, "names_vietnamese_share", f"{source}: scoring"),
+        numbers_in_range=_share(scoring, "numbers_in_range", f"{source}: scoring"),
+        names_required=points["names_required"],
+        ranking_words_required=required,
+        accept_points=points["accept_points"],
+        unresolved_share=_share(registry, "unresolved_share", f"{source}: registry"),
+        strong_body_share=_share(registry, "strong_body_share", f"{source}: registry"),
+        unresolved_confidence_factor=_share(registry, "unresolved_confidence_factor", f"{source}: registry"),
+    )
+
+
+@lru_cache(maxsize=4)
+def load_rules(path: str | None = None) -> EvidenceRules:
+    """Load and validate ranking_evidence.yaml once per process."""
+    if path is None:
+        text = resources.files("normalizers").joinpath("data/ranking_evidence.yaml").read_text(encoding="utf-8")
+        source = "normalizers/data/ranking_evidence.yaml"
+    else:
+        text, source = Path(path).read_text(encoding="utf-8"), path
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise EvidenceDataError(f"{source}: not valid YAML ({' '.join(str(exc).split())[:120]})") from exc
+    return parse_rules(data, source)
+
+
+@lru_cache(maxsize=1)
+def _province_keys() -> tuple[frozenset[str], frozenset[str]]:
+    names = provinces()
+    return frozenset(text_key(n) for n in names), frozenset(strip_diacritics(text_key(n)) for n in names)
+
+
+def is_province_name(name: str, loose: bool = False) -> bool:
+    """"Lào Cai", "Tỉnh Lào Cai", "TP. Hà Nội": a province or centrally governed city."""
+    key = text_key(name)
+    for prefix in _PROVINCE_PREFIXES:
+        if key.startswith(prefix):
+            key = key[len(prefix):]
+            break
+    exact, bare = _province_keys()
+    return key in exact or (loose and strip_diacritics(key) in bare)
+
+
+def looks_like_body(name: str, rules: EvidenceRules, loose: bool = False) -> bool:
+    """A name whose first words are those of a Vietnamese public body, or a province's name.
+
+    `loose` also compares without diacritics, for OCR text that confuses marks.
+    """
+    key = text_key(name)
+    if not key:
+        return False
+    padded = f"{key} "
+    if any(padded.startswith(f"{p} ") for p in rules.body_prefixes):
+        return True
+    if loose:
+        bare = strip_diacritics(padded)
+        if any(bare.startswith(f"{strip_diacritics(p)} ") for p in rules.body_prefixes):
+            return True
+    return is_province_name(name, loose)
+
+
+def is_vietnamese(name: str) -> bool:
+    """Written in Vietnamese: a letter or a tone mark that only Vietnamese spelling uses."""
+    if any(ch in _VIETNAMESE_LETTERS for ch in name):
+        return True
+    return any(ch in _TONE_MARKS for ch in unicodedata.normalize("NFD", name))
+
+
+@dataclass(frozen=True)
+class TableEvidence:
+    """The verdict on one table, with the points that made it."""
+
+    number: int  # 1-based, in document order
+    title: str
+    page: int | None
+    rows: int
+    taken: bool
+    points: int
+    names_points: int
+    ranking_words: bool  # the header or the context names a ranking
+    reasons: tuple[str, ...]
+    not_a_body: str | None  # a name that does not look like a public body, for the message
+
+    def line(self) -> str:
+        where = f"p.{self.page}, " if self.page else ""
+        title = f"'{self.title[:60]}', " if self.title else ""
+        verdict = "taken" if self.taken else "not taken"
+        return f"table {self.number} ({where}{title}{self.rows} rows): {verdict}, {self.points} points: {'; '.join(self.reasons)}"
+
+
+def _has_words(texts, groups: tuple[tuple[str, ...], ...], loose: bool) -> str | None:
+    for text in texts:
+        if text and any(contains_words(text, *words, loose=loose) for words in groups):
+            return text
+    return None
+
+
+def _document_maximum(doc: RawDocument, table: RawTable, knowledge: Knowledge, convention) -> float:
+    code = table.group_code or ""
+    raw = table.max_raw or doc.group_maxima.get(code) or doc.group_maxima.get("*")
+    value = read_maximum(raw, convention, None)
+    if value is not None:
+        return value
+    framework = knowledge.frameworks.get(doc.framework or "")
+    if framework is not None:
+        return framework.default_max
+    return max(fw.default_max for fw in knowledge.frameworks.values())
+
+
+def _numbers(doc: RawDocument, table: RawTable, knowledge: Knowledge, convention, max_rank: int) -> tuple[int, int, float]:
+    """Rows whose printed total lies within 0..maximum and whose rank within 1..max_rank."""
+    maximum = _document_maximum(doc, table, knowledge, convention)
+    scored = good = 0
+    for row in table.rows:
+        if not row.evaluated or row.total is None:
+            continue
+        try:
+            total = parse_number(row.total, convention)
+        except NumberFormatError:
+            total = None
+        if total is None:
+            continue
+        scored += 1
+        rank = parse_rank(row.rank)
+        good += 0 <= total <= maximum + 1e-6 and (rank is None or 1 <= rank <= max_rank)
+    return scored, good, maximum
+
+
+def judge_table(doc: RawDocument, table: RawTable, number: int, knowledge: Knowledge, rules: EvidenceRules,
+                convention, max_rank: int) -> TableEvidence:
+    """One table's points: names (required), header words, context, numbers."""
+    loose = doc.text_source in ("ocr", "mixed")
+    names = [r.name for r in table.rows if r.name]
+    bodies = [n for n in names if looks_like_body(n, rules, loose)]
+    vietnamese = [n for n in names if is_vietnamese(n)]
+    not_a_body = next((n for n in names if not looks_like_body(n, rules, loose)), None)
+    reasons: list[str] = []
+    n = max(len(names), 1)
+    unit_header = _has_words([table.group_title, *table.headers], rules.unit_column_words, loose) or table.group_code
+    if len(bodies) / n >= rules.body_share and names:
+        names_points = 2
+        reasons.append(f"names: {len(bodies)}/{len(names)} look like Vietnamese public bodies or provinces (+2)")
+    elif len(vietnamese) / n >= rules.vietnamese_share and names and unit_header:
+        names_points = 1
+        reasons.append(f"names: {len(vietnamese)}/{len(names)} Vietnamese, and the heading or name column says they are units (+1)")
+    else:
+        names_points = 0
+        example = f" (e.g. {not_a_body!r})" if not_a_body else ""
+        reasons.append(f"names: only {len(bodies)}/{len(names)} look like Vietnamese public bodies{example} (+0)")
+    header = _has_words(table.headers, rules.header_words, loose)
+    reasons.append(f"header: ranking words in {header[:30]!r} (+1)" if header else "header: no ranking words (+0)")
+    heading = _has_words([table.group_title], rules.context_words, loose)
+    title = doc.framework is not None or _has_words([doc.text[:1500]], rules.context_words, loose)
+    if heading or table.group_code:
+        context = 1
+        reasons.append("context: the heading names a ranking or a group of units (+1)")
+    elif title:
+        context = 1
+        reasons.append("context: the decision's title names a ranking (+1)")
+    else:
+        context = 0
+        reasons.append("context: no heading or title names a ranking (+0)")
+    scored, good, maximum = _numbers(doc, table, knowledge, convention, max_rank)
+    numbers = int(scored > 0 and good / scored >= rules.numbers_in_range)
+    reasons.append(f"numbers: {good}/{scored} totals within 0..{maximum:g} with plausible ranks (+{numbers})")
+    points = names_points + (1 if header else 0) + context + numbers
+    ranking_words = bool(header) or bool(context)
+    taken = (names_points >= rules.names_required and points >= rules.accept_points
+             and (ranking_words or not rules.ranking_words_required))
+    return TableEvidence(number, table.group_title, table.page, len(table.rows), taken, points, names_points,
+                         ranking_words, tuple(reasons), not_a_body)
+
+
+def judge_document(doc: RawDocument, knowledge: Knowledge, rules: EvidenceRules | None = None) -> list[TableEvidence]:
+    """Every table's verdict, in document order."""
+    rules = rules or load_rules()
+    convention = document_convention(doc)
+    max_rank = max(sum(len(t.rows) for t in doc.tables), 1)
+    return [judge_table(doc, t, i, knowledge, rules, convention, max_rank) for i, t in enumerate(doc.tables, 1)]
+
+
+def evidence_text(verdicts: list[TableEvidence]) -> str | None:
+    """The documents.table_evidence value: one line per table."""
+    return "\n".join(v.line() for v in verdicts) or None
+
+
+def no_ranking_message(verdicts: list[TableEvidence]) -> str:
+    """Why a document whose tables all fail is quarantined, in one line."""
+    example = next((v.not_a_body for v in verdicts if v.names_points == 0 and v.not_a_body), None)
+    if example:
+        why = f" (e.g. {example!r} is not a Vietnamese public body)"
+    elif any(v.names_points and not v.ranking_words for v in verdicts):
+        why = " (its tables list units, but no header, heading or title names a ranking: it is not a ranking document)"
+    else:
+        why = " (too little evidence in names, header, context and numbers)"
+    tables = f"{len(verdicts)} table{'s' if len(verdicts) != 1 else ''} read"
+    return (f"no ranking table found: {tables}, none is a ranking of units{why}; "
+            "see documents.table_evidence for each table's evidence")
+
+
+@dataclass(frozen=True)
+class ResolutionVerdict:
+    """A table most of whose names the unit registry does not know: kept (flagged) or withheld."""
+
+    kept: bool
+    unresolved: int
+    names: int
+    bodies: int
+    example: str
+
+    def line(self, title: str, province: str) -> str:
+        what = f"'{title[:60]}'" if title else "a table"
+        share = f"{self.unresolved} of {self.names} names match no registry unit of {province} (e.g. {self.example!r})"
+        if self.kept:
+            return (f"{what}: kept with lower confidence: {share}, but {self.bodies}/{self.names} look like Vietnamese "
+                    "public bodies; check the document's province or add the units to the registry")
+        return (f"{what}: withheld: {share}, and only {self.bodies}/{self.names} look like Vietnamese public bodies; "
+                f"it is not published as a ranking of {province}")
+
+
+def judge_resolution(names: list[str], resolved: list[bool], covered: bool, rules: EvidenceRules | None = None,
+                     loose: bool = False) -> ResolutionVerdict | None:
+    """The registry's word on one table, where the registry has a file for its province.
+
+    Keyed on the body-shape evidence too: a real decision of units the registry does not know yet
+    (new communes after a merger) is kept, flagged; a table of other names is withheld. None where
+    the rule does not apply (province not covered, or most names resolve).
+    """
+    rules = rules or load_rules()
+    if not covered or not names:
+        return None
+    unresolved = [n for n, ok in zip(names, resolved) if not ok]
+    if len(unresolved) <= rules.unresolved_share * len(names):
+        return None
+    bodies = sum(looks_like_body(n, rules, loose) for n in names)
+    kept = bodies >= rules.strong_body_share * len(names)
+    return ResolutionVerdict(kept, len(unresolved), len(names), bodies, unresolved[0])
