@@ -26,7 +26,7 @@ SCAN = FIXTURES / "variants" / "laocai-2025-w05-weekly-scan.pdf"
 TRUTH_ID = "laocai-2025-w05-weekly"
 TEXT_COLUMNS = ["table_code", "row_no", "row_label", "column_label", "value_raw", "unit_of_measure"]
 FLOAT_COLUMNS = ["value", "numerator", "denominator"]
-MIN_EXACT = 0.97
+MIN_EXACT = 0.99  # 99.4% with the label and unit doubts and the registry-free reading; acceptance bar 99%
 
 
 @pytest.fixture(scope="module")
