@@ -350,4 +350,4 @@ def test_the_contract_knows_every_unit_type(registry):
     from schemas.curated import UNIT_TYPES as CONTRACT_UNIT_TYPES
 
     assert set(UNIT_TYPES) == CONTRACT_UNIT_TYPES
-    assert set(registry.units_frame()["unit_type"]) == CONTRACT_UNIT_TYPES - {"other"}
+    assert set(registry.units_frame()["unit_type"]) == CONTRACT_UNIT_TYPES
