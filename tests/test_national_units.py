@@ -343,3 +343,11 @@ def test_new_province_decision_every_unit_resolves_right(yen_bai_run):
     assert {"approximate", "legal_basis"} <= set(lineage.columns)
     after = lineage[lineage["from_unit_id"] == "ybi.so_tttt"]
     assert list(after["to_unit_id"]) == ["ybi.so_khcn"] and after["legal_basis"].iloc[0].startswith(ND45)
+
+
+def test_the_contract_knows_every_unit_type(registry):
+    from normalizers.unit_model import UNIT_TYPES
+    from schemas.curated import UNIT_TYPES as CONTRACT_UNIT_TYPES
+
+    assert set(UNIT_TYPES) == CONTRACT_UNIT_TYPES
+    assert set(registry.units_frame()["unit_type"]) == CONTRACT_UNIT_TYPES
