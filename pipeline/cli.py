@@ -46,8 +46,12 @@ def _log_to_stderr() -> None:
     log.propagate = False
 
 
-def _fail(as_json: bool, message: str, code: int, **extra) -> NoReturn:
-    click.echo(f"dti: {message}", err=True)
+def _fail(as_json: bool, message: str, code: int, logged: bool = False, **extra) -> NoReturn:
+    """The one-line reason on stderr (a time-stamped log line where the command logs), JSON on stdout if asked."""
+    if logged:
+        log.error("%s", message)
+    else:
+        click.echo(f"dti: {message}", err=True)
     if as_json:
         click.echo(json.dumps({"error": message, "exit": code} | extra, ensure_ascii=False, indent=2))
     sys.exit(code)
@@ -162,17 +166,17 @@ def run(raw: Path, curated: Path, workers: int, timeout_s: float, memory_mb: int
         reporter.close()
         now = current_version(curated)
         if now != kept["kept_version"]:  # Ctrl-C during the swap: it was completed first
-            _fail(as_json, f"interrupted once the new version {now} was published", EXIT_INTERRUPTED, published_version=now)
-        _fail(as_json, f"interrupted; {curated}/ is left as it was", EXIT_INTERRUPTED, **kept)
+            _fail(as_json, f"interrupted once the new version {now} was published", EXIT_INTERRUPTED, True, published_version=now)
+        _fail(as_json, f"interrupted; {curated}/ is left as it was", EXIT_INTERRUPTED, True, **kept)
     except RunLockedError as exc:
         reporter.close()
-        _fail(as_json, str(exc), EXIT_LOCKED, **kept)
+        _fail(as_json, str(exc), EXIT_LOCKED, True, **kept)
     except ShrinkRefusedError as exc:
         reporter.close()
-        _fail(as_json, f"not published, the current {curated}/ is kept: {exc}", EXIT_REFUSED, **kept)
+        _fail(as_json, f"not published, the current {curated}/ is kept: {exc}", EXIT_REFUSED, True, **kept)
     except (RunError, PublishError, OSError) as exc:
         reporter.close()
-        _fail(as_json, f"run failed, the previous {curated}/ is kept: {exc}", EXIT_FAILED, **kept)
+        _fail(as_json, f"run failed, the previous {curated}/ is kept: {exc}", EXIT_FAILED, True, **kept)
     reporter.close()
     if as_json:
         click.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
