@@ -18,8 +18,8 @@ from normalizers.units import Registry
 from schemas.curated import ContractError, validate
 from schemas.issues import Issue, issues_frame
 
-CURATED_TABLES = ("documents", "scores", "components", "issues", "units", "unit_lineage", "weekly_indicators", "readings",
-                  "component_readings")
+CURATED_TABLES = ("documents", "scores", "components", "issues", "units", "unit_lineage", "weekly_indicators",
+                  "readings", "component_readings")
 
 
 @dataclass
