@@ -78,7 +78,8 @@ def check_raw_folder(raw: Path) -> None:
         raise RawFolderError(f"the raw folder {raw} does not exist (a mistyped path or an unmounted share?); "
                              "create it and put decision files in it")
     if not raw.is_dir():
-        raise RawFolderError(f"{raw} is not a folder (or is a link to nothing); pass the folder holding the decision files")
+        raise RawFolderError(f"{raw} is not a folder (or is a link to nothing); "
+                             "pass the folder holding the decision files")
     try:
         with os.scandir(raw):
             pass

@@ -18,9 +18,12 @@ import click
 
 from normalizers.unit_files import ensure_registry_folder
 from pipeline.batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Found, Outcome, RawFolderError
-from pipeline.publish import PublishError, RunLockedError, UnknownVersionError, current_version, list_versions, read_run_json, rollback
+from pipeline.publish import (
+    PublishError, RunLockedError, UnknownVersionError, current_version, list_versions, read_run_json, rollback,
+)
 from pipeline.run import (
-    EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, EXIT_QUARANTINED, EXIT_REFUSED, EXIT_USAGE, RunError, run_pipeline,
+    EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, EXIT_QUARANTINED, EXIT_REFUSED, EXIT_USAGE, RunError,
+    run_pipeline,
 )
 from pipeline.shrink_guard import DEFAULT_MAX_SHRINK, ShrinkRefusedError
 from pipeline.status import folder_status
@@ -48,8 +51,12 @@ def _log_to_stderr() -> None:
     log.propagate = False
 
 
-def _fail(as_json: bool, message: str, code: int, **extra) -> NoReturn:
-    click.echo(f"dti: {message}", err=True)
+def _fail(as_json: bool, message: str, code: int, logged: bool = False, **extra) -> NoReturn:
+    """The one-line reason on stderr (a time-stamped log line where the command logs), JSON on stdout if asked."""
+    if logged:
+        log.error("%s", message)
+    else:
+        click.echo(f"dti: {message}", err=True)
     if as_json:
         click.echo(json.dumps({"error": message, "exit": code} | extra, ensure_ascii=False, indent=2))
     sys.exit(code)
@@ -75,7 +82,8 @@ class _Group(click.Group):
             ctx.exit(EXIT_INTERRUPTED)
 
 
-@click.group(cls=_Group, context_settings=CONTEXT, help="Vietnamese ICT/DTI ranking decisions to curated Parquet. See README.md and CONTRACT.md.")
+@click.group(cls=_Group, context_settings=CONTEXT,
+             help="Vietnamese ICT/DTI ranking decisions to curated Parquet. See README.md and CONTRACT.md.")
 @click.version_option(_version(), "--version", prog_name="dti", message="%(prog)s %(version)s")
 def cli() -> None:
     pass
@@ -149,7 +157,8 @@ _json_option = click.option("--json", "as_json", is_flag=True, help="print the r
 @cli.command(context_settings=CONTEXT, help=(
     "Process every file under RAW into a new version of CURATED. Exit 0: all processed; 3: some quarantined; "
     "4: another run holds the lock; 5: refused, the new set would lose documents (current version kept); "
-    "1: the run failed, or RAW is missing (current version kept); 130: interrupted (current version kept); 2: wrong options."))
+    "1: the run failed, or RAW is missing (current version kept); 130: interrupted (current version kept); "
+    "2: wrong options."))
 @_raw_option
 @_curated_option
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="documents processed at once")
@@ -178,17 +187,18 @@ def run(raw: Path, curated: Path, workers: int, timeout_s: float, memory_mb: int
         reporter.close()
         now = current_version(curated)
         if now != kept["kept_version"]:  # Ctrl-C during the swap: it was completed first
-            _fail(as_json, f"interrupted once the new version {now} was published", EXIT_INTERRUPTED, published_version=now)
-        _fail(as_json, f"interrupted; {curated}/ is left as it was", EXIT_INTERRUPTED, **kept)
+            _fail(as_json, f"interrupted once the new version {now} was published", EXIT_INTERRUPTED, True,
+                  published_version=now)
+        _fail(as_json, f"interrupted; {curated}/ is left as it was", EXIT_INTERRUPTED, True, **kept)
     except RunLockedError as exc:
         reporter.close()
-        _fail(as_json, str(exc), EXIT_LOCKED, **kept)
+        _fail(as_json, str(exc), EXIT_LOCKED, True, **kept)
     except ShrinkRefusedError as exc:
         reporter.close()
-        _fail(as_json, f"not published, the current {curated}/ is kept: {exc}", EXIT_REFUSED, **kept)
+        _fail(as_json, f"not published, the current {curated}/ is kept: {exc}", EXIT_REFUSED, True, **kept)
     except (RunError, PublishError, OSError) as exc:
         reporter.close()
-        _fail(as_json, f"run failed, the previous {curated}/ is kept: {exc}", EXIT_FAILED, **kept)
+        _fail(as_json, f"run failed, the previous {curated}/ is kept: {exc}", EXIT_FAILED, True, **kept)
     reporter.close()
     if as_json:
         click.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
@@ -225,7 +235,8 @@ def status(raw: Path, curated: Path, as_json: bool) -> None:
     if as_json:
         run_json = read_run_json(curated) or {}
         click.echo(json.dumps({
-            "published_version": current_version(curated), "content": run_json.get("version"), "up_to_date": st.up_to_date,
+            "published_version": current_version(curated), "content": run_json.get("version"),
+            "up_to_date": st.up_to_date,
             "new": st.new, "changed": st.changed, "removed": st.removed, "unchanged": st.unchanged,
             "quarantined": [{"file_name": f, "error": e} for f, e in st.quarantined],
             "skipped": [{"file_name": s.file_name, "reason": s.reason} for s in st.skipped], "exit": code,
@@ -244,7 +255,8 @@ def status(raw: Path, curated: Path, as_json: bool) -> None:
     sys.exit(code)
 
 
-@cli.command(context_settings=CONTEXT, help="List the kept versions of CURATED, oldest first; * marks the current one. Exit 0.")
+@cli.command(context_settings=CONTEXT,
+             help="List the kept versions of CURATED, oldest first; * marks the current one. Exit 0.")
 @_curated_option
 @_json_option
 def versions(curated: Path, as_json: bool) -> None:
@@ -256,8 +268,9 @@ def versions(curated: Path, as_json: bool) -> None:
         click.echo(f"{curated}/ has no kept versions yet; `dti run` makes the first")
         return
     for v in kept:
-        click.echo(f"{'*' if v.current else ' '} {v.version}  {v.finished_at or '-'}  documents {v.documents if v.documents is not None else '-'}"
-                   f"  score rows {v.rows if v.rows is not None else '-'}  exit {v.exit if v.exit is not None else '-'}")
+        shown = {k: "-" if val is None else val for k, val in v.as_dict().items()}
+        click.echo(f"{'*' if v.current else ' '} {v.version}  {shown['finished_at']}  documents {shown['documents']}"
+                   f"  score rows {shown['rows']}  exit {shown['exit']}")
 
 
 @cli.command("rollback", context_settings=CONTEXT, help=(

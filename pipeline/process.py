@@ -175,8 +175,8 @@ def die_with_parent(parent_pid: int) -> None:
 def _read_scan_pages(path: Path, indexes: list[int], workers: int, on_page=None) -> list[PageContent | None]:
     from extractors.scanned import read_scanned_pages  # OpenCV and tesseract load only for scans
 
-    return read_scanned_pages(path, indexes, workers, skip_blank=True, initializer=die_with_parent, initargs=(os.getpid(),),
-                              on_page=on_page)
+    return read_scanned_pages(path, indexes, workers, skip_blank=True, initializer=die_with_parent,
+                              initargs=(os.getpid(),), on_page=on_page)
 
 
 def _read_pages(path: Path, ocr_workers: int) -> tuple[list[PageContent], int]:

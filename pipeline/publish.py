@@ -246,7 +246,8 @@ def rollback(curated: Path, version: str) -> Path:
     target = versions_dir(curated) / version
     if "/" in version or version.endswith(".partial") or version in ("", ".", "..") or not target.is_dir():
         known = ", ".join(v.version for v in list_versions(curated)) or "none"
-        raise UnknownVersionError(f"there is no kept version {version!r} of {curated} (kept: {known}); see `dti versions`")
+        raise UnknownVersionError(f"there is no kept version {version!r} of {curated} (kept: {known}); "
+                                  "see `dti versions`")
     with run_lock(curated):
         _adopt_plain_folder(curated)
         _swap_link(curated, target)

@@ -163,11 +163,15 @@ def _component_flags(chosen_rows: pd.DataFrame, components: pd.DataFrame) -> lis
     return [k in keys for k in zip(components["doc_id"], components["group_code"], components["unit_name_raw"])]
 
 
-def _same_decision_gaps(rows: pd.DataFrame, cluster: dict[str, str], best: dict[str, str], names: dict[str, str]) -> list[Issue]:
+def _same_decision_gaps(rows: pd.DataFrame, cluster: dict[str, str], best: dict[str, str],
+                        names: dict[str, str]) -> list[Issue]:
     """Units one reading of a decision has and another reading of the same decision lacks."""
     issues: list[Issue] = []
-    keyed = {d: set(map(tuple, g[["group_code", "unit_key"]].itertuples(index=False))) for d, g in rows.groupby("doc_id")}
-    label = {tuple(k): n for k, n in zip(rows[["group_code", "unit_key"]].itertuples(index=False), rows["unit_name_raw"])}
+    pairs = [tuple(k) for k in rows[["group_code", "unit_key"]].itertuples(index=False)]
+    keyed: dict[str, set[tuple]] = {}
+    for doc_id, pair in zip(rows["doc_id"], pairs):
+        keyed.setdefault(doc_id, set()).add(pair)
+    label = dict(zip(pairs, rows["unit_name_raw"]))
     for doc_id, root in sorted(cluster.items()):
         chosen = best.get(root)
         if chosen is None or chosen == doc_id or doc_id not in keyed:
@@ -177,12 +181,14 @@ def _same_decision_gaps(rows: pd.DataFrame, cluster: dict[str, str], best: dict[
                 name = label[(group, unit)]
                 issues.append(Issue(
                     doc_id, "reading_unit_missing", "warning",
-                    f"{name!r} ({group}) is in {names[has]} but not in {names[lacks]}, another reading of the same decision.",
+                    f"{name!r} ({group}) is in {names[has]} but not in {names[lacks]}, "
+                    "another reading of the same decision.",
                     group, name, "unit_name_raw", names[has], names[lacks]))
     return issues
 
 
-def _disagreements(rows: pd.DataFrame, chosen: pd.Series, fact_keys: list[tuple], winner: dict, names: dict) -> list[Issue]:
+def _disagreements(rows: pd.DataFrame, chosen: pd.Series, fact_keys: list[tuple], winner: dict,
+                   names: dict) -> list[Issue]:
     published = {(k, d): i for i, (k, d) in enumerate(zip(fact_keys, rows["doc_id"])) if chosen.iloc[i]}
     issues: list[Issue] = []
     for i, (key, doc_id) in enumerate(zip(fact_keys, rows["doc_id"])):
@@ -193,7 +199,8 @@ def _disagreements(rows: pd.DataFrame, chosen: pd.Series, fact_keys: list[tuple]
             if _differs(field, mine[field], other[field]):
                 issues.append(Issue(
                     doc_id, "reading_disagrees", "warning",
-                    f"{names[doc_id]} reads {field} of {mine['unit_name_raw']!r} ({mine['group_code']}) as {_shown(mine[field])}; "
+                    f"{names[doc_id]} reads {field} of {mine['unit_name_raw']!r} ({mine['group_code']}) "
+                    f"as {_shown(mine[field])}; "
                     f"{names[winner[key]]}, the reading published, has {_shown(other[field])}.",
                     mine["group_code"], mine["unit_name_raw"], field, _shown(mine[field]), _shown(other[field])))
     return issues
@@ -209,7 +216,8 @@ def _news_units_not_in_decision(rows: pd.DataFrame, chosen: pd.Series, kinds: di
         if decision is not None:
             issues.append(Issue(
                 row["doc_id"], "reading_unit_missing", "warning",
-                f"{row['unit_name_raw']!r} ({row['group_code']}) is in {names[row['doc_id']]} but not in {names[decision]}, "
+                f"{row['unit_name_raw']!r} ({row['group_code']}) is in {names[row['doc_id']]} "
+                f"but not in {names[decision]}, "
                 "the decision it reports on.", row["group_code"], row["unit_name_raw"], "unit_name_raw",
                 names[row["doc_id"]], names[decision]))
     return issues
@@ -223,7 +231,8 @@ def _component_disagreements(rows: pd.DataFrame, chosen: pd.Series, fact_keys: l
     scores_of: dict[tuple, dict[str, float]] = {}
     for r in components.itertuples():
         scores_of.setdefault((r.doc_id, r.group_code, r.unit_name_raw), {})[r.component_code] = r.score
-    published = {(k, d): (d, g, n) for k, d, g, n, c in zip(fact_keys, rows["doc_id"], rows["group_code"], rows["unit_name_raw"], chosen) if c}
+    triples = list(zip(rows["doc_id"], rows["group_code"], rows["unit_name_raw"]))
+    published = {(k, t[0]): t for k, t, c in zip(fact_keys, triples, chosen) if c}
     issues: list[Issue] = []
     for (doc_id, group, name), mine in scores_of.items():
         key = key_of.get((doc_id, group, name))

@@ -24,8 +24,8 @@ from extractors.ocr_engine import engine_name
 from normalizers.units import Registry, RegistryError
 from pipeline.assemble import CURATED_TABLES, assemble
 from pipeline.batch import (
-    DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Found, Outcome, RawFolderError, Skipped, check_raw_folder, pipeline_fingerprint,
-    process_all, survey,
+    DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Found, Outcome, RawFolderError, Skipped, check_raw_folder,
+    pipeline_fingerprint, process_all, survey,
 )
 from pipeline.process import PIPELINE_VERSION
 from pipeline.publish import new_version, publish, run_lock, state_dir
@@ -146,8 +146,8 @@ def run_pipeline(
         for f in found:
             unique.setdefault(f.sha256, f)
         fingerprint = pipeline_fingerprint()
-        outcomes = process_all(list(unique.values()), state_dir(curated) / "cache", fingerprint, workers, timeout_s, memory_mb,
-                               on_done, on_page, retry_quarantined)
+        outcomes = process_all(list(unique.values()), state_dir(curated) / "cache", fingerprint, workers, timeout_s,
+                               memory_mb, on_done, on_page, retry_quarantined)
         registry = load_registry(registry_dir)
         try:
             reviews = load_reviews(reviews_dir)

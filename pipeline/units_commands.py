@@ -59,7 +59,10 @@ _curated_option = click.option(
 @_curated_option
 @click.option("--json", "as_json", is_flag=True, help="Print the names (or the error) as JSON.")
 def review(curated_dir: Path, as_json: bool) -> None:
-    """List unit names that did not resolve, with their candidates. Exit 3 when there are any, 1 without a curated set."""
+    """List unit names that did not resolve, with their candidates.
+
+    Exit 3 when there are any (something to review), 1 without an issues.parquet.
+    """
     from pipeline.publish import current_version
 
     path = curated_dir / "issues.parquet"

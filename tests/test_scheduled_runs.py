@@ -74,7 +74,9 @@ def test_an_empty_raw_folder_keeps_the_published_set(published):
         f.unlink()
     result = cli_run("run", "--raw", str(raw), "--curated", str(curated))
     assert result.exit_code == EXIT_REFUSED
-    line = result.stderr.strip().splitlines()[-1]
+    stamped = result.stderr.strip().splitlines()[-1]
+    assert ISO_LINE.match(stamped), stamped
+    line = stamped.split(" ", 1)[1]
     assert line.startswith(f"dti: not published, the current {curated}/ is kept: 3 of the 3 documents the current version holds would be lost (all of them: ")
     assert line.endswith("check that raw/ is complete, or pass --allow-shrink to publish the smaller set")
     assert files_of(curated) == before
@@ -261,7 +263,8 @@ def test_ctrl_c_exits_130_and_leaves_the_current_version(published):
         err = b"".join(early).decode() + rest.decode()
         assert proc.returncode in ((130,) if moment != "staging" else (130, EXIT_OK)), (moment, err)
         if moment != "staging":
-            assert err.strip().splitlines()[-1] == f"dti: interrupted; {curated}/ is left as it was", err
+            last = err.strip().splitlines()[-1]
+            assert ISO_LINE.match(last) and last.endswith(f" dti: interrupted; {curated}/ is left as it was"), err
         for name in (f"{t}.parquet" for t in CURATED_TABLES):
             pd.read_parquet(curated / name)  # a complete set in every case
         if moment != "staging":
