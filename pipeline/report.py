@@ -228,9 +228,13 @@ def render_report(frames: dict[str, pd.DataFrame], run: dict) -> str:
         for group, grows in rows.groupby("group_code", sort=False):
             title = grows["group_title"].iloc[0]
             parts.append(f"<h4>{_e(title) or _e(group)} <span class=muted>({_e(group)}, tối đa / max {vn_number(grows['max_score'].iloc[0])})</span></h4>")
-            chart = group_chart(grows, _thresholds(grows["framework"].iloc[0]))
+            thresholds = _thresholds(grows["framework"].iloc[0])
+            chart = group_chart(grows, thresholds)
             if chart:
                 parts.append(f"<div class=chart>{chart}</div>")
+                if not thresholds:
+                    parts.append("<p class=muted>Ngưỡng mức của bộ chỉ số này không được công bố; mức như in. / "
+                                 "This framework's tier thresholds are not known; tiers as printed.</p>")
             gcomps = comps[(comps["doc_id"] == doc.doc_id) & (comps["group_code"] == group)]
             parts.append(_ranking_table(doc.doc_id, group, grows, gcomps, doubts))
     parts.append("<h2 id=history>Lịch sử theo đơn vị (qua sáp nhập, đổi tên) / unit history through lineage</h2>")
