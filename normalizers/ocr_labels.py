@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from rapidfuzz import fuzz
 
-from extractors.raw import RawTable
+from schemas.raw import RawTable
 from normalizers.frameworks import Framework
 from normalizers.text import clean_printed, strip_diacritics, strip_edge_marks, text_key
 from schemas.issues import Issue

@@ -37,14 +37,14 @@ from extractors.news import NewsFormatError, is_news_html, looks_like_unit, pros
 from extractors.office import OFFICE_KINDS, WORD_KINDS, read_office_pages
 from extractors.office_container import OfficeFileError, is_office, office_kind
 from extractors.page import PageContent
-from extractors.raw import RawDocument
+from schemas.raw import RawDocument
 from extractors.text_pdf import MIN_GOOD_RATIO, has_text_layer, read_text_page, text_layer_quality
 from extractors.weekly import WeeklyReportError, extract_weekly, is_weekly_report
 from normalizers.frameworks import Knowledge, load_knowledge
 from pipeline.progress import page_read
 from normalizers.scores import AVERAGE_COLUMNS, COMPONENT_COLUMNS, SCORE_COLUMNS, normalize_ranking
 from pipeline.parsing_report import table_report
-from schemas.checks import CheckTally, run_checks
+from normalizers.checks import CheckTally, run_checks
 from schemas.issues import Issue
 
 PIPELINE_VERSION = "0.1.0"

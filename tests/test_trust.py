@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from extractors.evidence import EvidenceDataError, judge_document, judge_resolution, load_rules, looks_like_body, parse_rules
-from extractors.raw import RawDocument, RawRow, RawTable
+from schemas.raw import RawDocument, RawRow, RawTable
 from normalizers.frameworks import load_knowledge
 from pipeline.assemble import apply_registry_verdicts, assemble
 from pipeline.batch import Found, Outcome, discover
