@@ -28,10 +28,9 @@ from importlib import resources
 from pathlib import Path
 
 from pipeline import progress
+from pipeline.run_settings import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S
 from pipeline.process import PIPELINE_VERSION, DocumentError, DocumentResult, die_with_parent, process_file, sha256_file
 
-DEFAULT_TIMEOUT_S = 600
-DEFAULT_MEMORY_MB = 3072
 
 log = logging.getLogger("dti")
 
