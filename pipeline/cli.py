@@ -230,7 +230,7 @@ def run(raw: Path, curated: Path, workers: int, timeout_s: float, memory_mb: int
 @_curated_option
 @_json_option
 def status(raw: Path, curated: Path, as_json: bool) -> None:
-    from pipeline.batch import RawFolderError
+    from pipeline.discovery import RawFolderError
     from pipeline.publish import current_version, read_run_json
     from pipeline.status import folder_status
 

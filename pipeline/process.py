@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import dataclasses
-import hashlib
 import os
 import signal
 import tempfile
@@ -46,8 +45,9 @@ from normalizers.scores import AVERAGE_COLUMNS, COMPONENT_COLUMNS, SCORE_COLUMNS
 from pipeline.parsing_report import table_report
 from normalizers.checks import CheckTally, run_checks
 from schemas.issues import Issue
+from pipeline.discovery import sha256_file
+from pipeline.fingerprint import PIPELINE_VERSION  # noqa: F401 - re-exported
 
-PIPELINE_VERSION = "0.1.0"
 
 
 class DocumentError(Exception):
@@ -91,12 +91,6 @@ class DocumentResult:
     tables: pd.DataFrame | None = None  # the parsing report per ranking table (pipeline.parsing_report)
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 _OTHER_KINDS = (

@@ -27,7 +27,7 @@ from pipeline.batch import (
     DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Found, Outcome, RawFolderError, Skipped, check_raw_folder,
     pipeline_fingerprint, process_all, survey,
 )
-from pipeline.process import PIPELINE_VERSION
+from pipeline.fingerprint import PIPELINE_VERSION, code_fingerprint
 from pipeline.run_settings import (  # noqa: F401 - the exit statuses are part of this module's interface
     DEFAULT_WORKERS, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, EXIT_QUARANTINED, EXIT_REFUSED, EXIT_USAGE,
 )
