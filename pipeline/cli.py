@@ -144,6 +144,34 @@ class _Reporter:
             self.progress = None
 
 
+def _exit_if_unchanged(raw: Path, curated: Path, registry_dir: Path, reviews_dir: Path, timeout_s: float,
+                       memory_mb: int, as_json: bool) -> None:
+    """Nothing the current version was made from has changed: say so and exit with its status.
+
+    Only hashing happens (no parser is loaded, nothing is re-read, assembled or written), under
+    the run lock so a run in progress is never mistaken for the current state.
+    """
+    from pipeline.manifest import unchanged_since_last_run
+    from pipeline.publish import RunLockedError, run_lock
+
+    try:
+        with run_lock(curated):
+            same = unchanged_since_last_run(raw, curated, registry_dir, reviews_dir, timeout_s, memory_mb)
+    except RunLockedError as exc:
+        _fail(as_json, str(exc), EXIT_LOCKED, True)
+    if same is None:
+        return
+    code = int(same.run_json.get("exit", EXIT_OK))
+    if as_json:
+        click.echo(json.dumps(same.run_json | {"unchanged": True}, ensure_ascii=False, indent=2))
+    else:
+        docs = ", ".join(f"{n} {s}" for s, n in (same.run_json.get("documents_by_status") or {}).items())
+        click.echo(f"nothing changed since version {same.version} ({docs or 'no documents'}): raw/, the registry, "
+                   "the reviews and the code are as it was made from; nothing re-read or re-written")
+    log.info("unchanged since version %s", same.version)
+    sys.exit(code)
+
+
 _raw_option = click.option("--raw", "raw", type=click.Path(path_type=Path), default=Path("raw"), show_default=True,
                            help="folder holding the documents")
 _curated_option = click.option("--curated", "curated", type=click.Path(path_type=Path), default=Path("curated"),
@@ -171,12 +199,14 @@ _json_option = click.option("--json", "as_json", is_flag=True, help="print the r
 @_json_option
 def run(raw: Path, curated: Path, workers: int, timeout_s: float, memory_mb: int, registry_dir: Path,
         reviews_dir: Path, retry_quarantined: bool, max_shrink: float, allow_shrink: bool, as_json: bool) -> None:
+    _log_to_stderr()
+    if not retry_quarantined:
+        _exit_if_unchanged(raw, curated, registry_dir, reviews_dir, timeout_s, memory_mb, as_json)
     from normalizers.unit_files import ensure_registry_folder
     from pipeline.publish import PublishError, RunLockedError, current_version
     from pipeline.run import RunError, run_pipeline
     from pipeline.shrink_guard import ShrinkRefusedError
 
-    _log_to_stderr()
     if ensure_registry_folder(registry_dir):
         click.echo(f"dti: created the registry folder {registry_dir}/ from the packaged defaults", err=True)
     reporter = _Reporter()

@@ -27,7 +27,8 @@ from pipeline.batch import (
     DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Found, Outcome, RawFolderError, Skipped, check_raw_folder,
     pipeline_fingerprint, process_all, survey,
 )
-from pipeline.fingerprint import PIPELINE_VERSION, code_fingerprint
+from pipeline.fingerprint import PIPELINE_VERSION
+from pipeline.manifest import run_manifest
 from pipeline.run_settings import (  # noqa: F401 - the exit statuses are part of this module's interface
     DEFAULT_WORKERS, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, EXIT_QUARANTINED, EXIT_REFUSED, EXIT_USAGE,
 )
@@ -176,6 +177,7 @@ def run_pipeline(
         run_json = summary.as_dict() | {
             "files": [{"file_name": f.file_name, "sha256": f.sha256, "status": statuses[f.file_name]} for f in found],
             "pipeline_fingerprint": fingerprint,
+            "manifest": run_manifest(found, registry_dir, reviews_dir, timeout_s, memory_mb),
             "registry": str(registry.directory),
             "registry_fingerprint": registry.fingerprint(),
             "seconds": summary.seconds,
