@@ -51,8 +51,25 @@ def cache_path(cache: Path, found: Found, fingerprint: str) -> Path:
     return cache / f"{found.sha256}-{fingerprint}.pkl"
 
 
+def _inherited_address_space() -> int:
+    """Bytes of address space this forked worker starts with (its parent's mappings), 0 if unknown."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def _limit_memory(memory_mb: int) -> None:
-    limit = memory_mb * 1024 * 1024
+    """At most `memory_mb` more address space than the worker was forked with.
+
+    A fork shares its parent's mappings; a long-lived parent (a notebook, a test session that
+    already ran OCR) must not eat the document's allowance before it reads a page.
+    """
+    limit = _inherited_address_space() + memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 

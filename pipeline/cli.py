@@ -196,11 +196,14 @@ _json_option = click.option("--json", "as_json", is_flag=True, help="print the r
               help="largest share of the current version's documents a run may drop before it refuses to publish")
 @click.option("--allow-shrink", is_flag=True, help="publish even when documents of the current version are gone")
 @click.option("--reviews", "reviews_dir", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_REVIEWS, show_default=True, help="officers' reviews folder (see `dti review`)")
+@click.option("--force", is_flag=True,
+              help="assemble and publish a new version even when nothing changed since the current one")
 @_json_option
 def run(raw: Path, curated: Path, workers: int, timeout_s: float, memory_mb: int, registry_dir: Path,
-        reviews_dir: Path, retry_quarantined: bool, max_shrink: float, allow_shrink: bool, as_json: bool) -> None:
+        reviews_dir: Path, retry_quarantined: bool, max_shrink: float, allow_shrink: bool, force: bool,
+        as_json: bool) -> None:
     _log_to_stderr()
-    if not retry_quarantined:
+    if not (retry_quarantined or force):
         _exit_if_unchanged(raw, curated, registry_dir, reviews_dir, timeout_s, memory_mb, as_json)
     from normalizers.unit_files import ensure_registry_folder
     from pipeline.publish import PublishError, RunLockedError, current_version

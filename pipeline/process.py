@@ -324,7 +324,9 @@ def raw_decision(pages: list[PageContent], knowledge: Knowledge) -> RawDocument:
             opening = " ".join(" ".join(lines).split()[:8])
             raise NoRankingTableError(f"not a ranking decision: no table of unit names and scores, and its text is not Vietnamese "
                                       f"(it begins {opening!r})") from exc
-        raise NoRankingTableError(f"{exc}; if this is a ranking decision, its tables may be unruled or unreadable") from exc
+        raise NoRankingTableError(
+            f"no ranking table found: its text ({len(lines)} lines) holds no table of unit names with scores, ruled or "
+            "unruled; it is not a ranking decision (if it is, get the copy with the results appendix)") from exc
     text = " ".join(lines)
     return RawDocument(
         source_kind="decision", province=meta.province, issuer=meta.issuer,
