@@ -241,6 +241,9 @@ def read_pdf_pages(path: Path, ocr_workers: int = 1) -> tuple[list[PageContent],
     readable text anywhere is an error (raised by the caller). A PDF whose page tree
     pdfminer cannot walk but pypdf can is read from pypdf's re-saved copy.
     """
+    pages, n_pages = _read_pages(path, ocr_workers)
+    if n_pages:
+        return pages, n_pages
     with listable_pdf(path) as readable:
         pages, n_pages = _read_pages(readable, ocr_workers)
     if not n_pages:
