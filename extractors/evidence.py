@@ -24,7 +24,7 @@ import yaml
 from extractors.metadata import provinces
 from schemas.raw import RawDocument, RawTable
 from normalizers.frameworks import Knowledge
-from normalizers.numbers import NumberFormatError, parse_number, parse_rank
+from normalizers.numbers import Convention, NumberFormatError, parse_number, parse_rank
 from normalizers.scores import document_convention, read_maximum
 from normalizers.text import contains_words, strip_diacritics, text_key
 
@@ -185,17 +185,18 @@ class TableEvidence:
         where = f"p.{self.page}, " if self.page else ""
         title = f"'{self.title[:60]}', " if self.title else ""
         verdict = "taken" if self.taken else "not taken"
-        return f"table {self.number} ({where}{title}{self.rows} rows): {verdict}, {self.points} points: {'; '.join(self.reasons)}"
+        reasons = "; ".join(self.reasons)
+        return f"table {self.number} ({where}{title}{self.rows} rows): {verdict}, {self.points} points: {reasons}"
 
 
-def _has_words(texts, groups: tuple[tuple[str, ...], ...], loose: bool) -> str | None:
+def _has_words(texts: list[str], groups: tuple[tuple[str, ...], ...], loose: bool) -> str | None:
     for text in texts:
         if text and any(contains_words(text, *words, loose=loose) for words in groups):
             return text
     return None
 
 
-def _document_maximum(doc: RawDocument, table: RawTable, knowledge: Knowledge, convention) -> float:
+def _document_maximum(doc: RawDocument, table: RawTable, knowledge: Knowledge, convention: Convention) -> float:
     code = table.group_code or ""
     raw = table.max_raw or doc.group_maxima.get(code) or doc.group_maxima.get("*")
     value = read_maximum(raw, convention, None)
@@ -207,7 +208,8 @@ def _document_maximum(doc: RawDocument, table: RawTable, knowledge: Knowledge, c
     return max(fw.default_max for fw in knowledge.frameworks.values())
 
 
-def _numbers(doc: RawDocument, table: RawTable, knowledge: Knowledge, convention, max_rank: int) -> tuple[int, int, float]:
+def _numbers(doc: RawDocument, table: RawTable, knowledge: Knowledge, convention: Convention,
+             max_rank: int) -> tuple[int, int, float]:
     """Rows whose printed total lies within 0..maximum and whose rank within 1..max_rank."""
     maximum = _document_maximum(doc, table, knowledge, convention)
     scored = good = 0
@@ -227,7 +229,7 @@ def _numbers(doc: RawDocument, table: RawTable, knowledge: Knowledge, convention
 
 
 def judge_table(doc: RawDocument, table: RawTable, number: int, knowledge: Knowledge, rules: EvidenceRules,
-                convention, max_rank: int) -> TableEvidence:
+                convention: Convention, max_rank: int) -> TableEvidence:
     """One table's points: names (required), header words, context, numbers."""
     loose = doc.text_source in ("ocr", "mixed")
     names = [r.name for r in table.rows if r.name]
@@ -242,7 +244,8 @@ def judge_table(doc: RawDocument, table: RawTable, number: int, knowledge: Knowl
         reasons.append(f"names: {len(bodies)}/{len(names)} look like Vietnamese public bodies or provinces (+2)")
     elif len(vietnamese) / n >= rules.vietnamese_share and names and unit_header:
         names_points = 1
-        reasons.append(f"names: {len(vietnamese)}/{len(names)} Vietnamese, and the heading or name column says they are units (+1)")
+        reasons.append(f"names: {len(vietnamese)}/{len(names)} Vietnamese, and the heading or name column says "
+                       "they are units (+1)")
     else:
         names_points = 0
         example = f" (e.g. {not_a_body!r})" if not_a_body else ""

@@ -207,7 +207,8 @@ def normalize_ranking(doc: RawDocument, doc_id: str, knowledge: Knowledge) -> No
         max_raw = table.max_raw or doc.group_maxima.get(group) or doc.group_maxima.get("*")
         max_score = read_maximum(max_raw, convention, highest)
         if max_score is None and read_maximum(max_raw, convention, None) == framework.default_max:
-            max_score = framework.default_max  # printed and known maximum agree: a total above it is the error (check_maxima)
+            # the printed and the known maximum agree: a total above it is the error (check_maxima says so)
+            max_score = framework.default_max
         if max_score is None:
             max_score = framework.default_max
             if max_raw is not None:
@@ -240,7 +241,8 @@ def normalize_ranking(doc: RawDocument, doc_id: str, knowledge: Knowledge) -> No
             scores.append({
                 "doc_id": doc_id, "province": doc.province, "assessment_year": doc.assessment_year,
                 "framework": framework.code, "group_code": group, "group_title": table.group_title,
-                "rank": _rank_in_range(row.rank, max_rank, doc_id, group, row.name, issues), "unit_name_raw": clean_printed(row.name), "unit_id": None, "unit_name": None,
+                "rank": _rank_in_range(row.rank, max_rank, doc_id, group, row.name, issues),
+                "unit_name_raw": clean_printed(row.name), "unit_id": None, "unit_name": None,
                 "evaluated": row.evaluated, "total_score": total, "max_score": max_score,
                 "score_pct": pct, "score_pct_printed": parser.number(row.percent, group, row.name, "score_pct_printed"),
                 "tier": tier_obj.code if tier_obj else None, "tier_printed": printed_tier, "tier_source": tier_source,
@@ -271,7 +273,8 @@ def normalize_ranking(doc: RawDocument, doc_id: str, knowledge: Knowledge) -> No
     )
 
 
-def _rank_in_range(printed: str | None, max_rank: int, doc_id: str, group: str, unit: str, issues: list[Issue]) -> int | None:
+def _rank_in_range(printed: str | None, max_rank: int, doc_id: str, group: str, unit: str,
+                   issues: list[Issue]) -> int | None:
     """A printed rank, or None with an error issue where no rank can be that (0, or more than the units ranked)."""
     rank = parse_rank(printed)
     if rank is None or 1 <= rank <= max_rank:

@@ -262,14 +262,16 @@ def apply_registry_verdicts(scores: pd.DataFrame, components: pd.DataFrame, issu
         doc_id = rows["doc_id"].iloc[0]
         if verdict.kept:
             issues.append(Issue(doc_id, "mostly_unresolved", "warning",
-                                f"{verdict.unresolved} of {verdict.names} names of {title or group} match no registry unit of {province}; "
-                                "they look like Vietnamese public bodies, so the rows are kept with lower confidence: check the "
-                                "document's province or add the units to the registry.", group, None, "unit_id",
+                                f"{verdict.unresolved} of {verdict.names} names of {title or group} match no registry "
+                                f"unit of {province}; they look like Vietnamese public bodies, so the rows are kept with "
+                                "lower confidence: check the document's province or add the units to the registry.",
+                                group, None, "unit_id",
                                 str(verdict.unresolved), None))
         else:
             withheld.add((group, title))
     if withheld:
-        drop = pd.Series([(g, t) in withheld for g, t in zip(scores["group_code"], scores["group_title"])], index=scores.index)
+        tables = zip(scores["group_code"], scores["group_title"])
+        drop = pd.Series([key in withheld for key in tables], index=scores.index)
         gone = set(zip(scores.loc[drop, "group_code"], scores.loc[drop, "unit_name_raw"]))
         scores = scores[~drop]
         gone -= set(zip(scores["group_code"], scores["unit_name_raw"]))  # same group, name also in a kept table
@@ -280,8 +282,8 @@ def apply_registry_verdicts(scores: pd.DataFrame, components: pd.DataFrame, issu
                   and not (i.unit_name_raw is None and i.group_code in empty_groups)]
         for group, title in withheld:
             issues.append(Issue(document["doc_id"], "table_withheld", "error",
-                                f"The table {title or group} is not published: most of its names match no registry unit of "
-                                f"{document.get('province')} and do not look like Vietnamese public bodies.", group))
+                                f"The table {title or group} is not published: most of its names match no registry "
+                                f"unit of {document.get('province')} and do not look like Vietnamese public bodies.", group))
     return scores, components, issues, lines
 
 
@@ -313,7 +315,8 @@ def settle(found: Found, result: DocumentResult, registry: Registry, covered: se
             try:
                 validate(frame, table)
             except ContractError as exc:
-                raise AssemblyError(f"its {table} rows break the data contract ({str(exc)[:200]}); report this file", evidence) from exc
+                reason = f"its {table} rows break the data contract ({str(exc)[:200]}); report this file"
+                raise AssemblyError(reason, evidence) from exc
     document = dict(result.document, table_evidence=evidence)
     return Settled(document, scores, components, weekly if weekly is None else weekly_frame, issues)
 
@@ -341,7 +344,8 @@ def assemble(found: list[Found], outcomes: dict[str, Outcome], registry: Registr
         first_of[f.sha256] = f.file_name
         outcome = outcomes[f.file_name]
         if outcome.result is None:
-            documents.append(_doc_row(f, "quarantined", error=outcome.error, fields={"table_evidence": outcome.table_evidence}))
+            evidence = {"table_evidence": outcome.table_evidence}
+            documents.append(_doc_row(f, "quarantined", error=outcome.error, fields=evidence))
             continue
         try:
             settled = settle(f, outcome.result, registry, covered)

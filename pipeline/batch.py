@@ -117,7 +117,8 @@ def read_warnings(log: Path) -> tuple[str, ...]:
         if line and not line.startswith(("warnings.warn(", "Traceback")):
             counts[line[:300]] = counts.get(line[:300], 0) + 1
     lines = [f"{ln} (x{n})" if n > 1 else ln for ln, n in counts.items()]
-    return tuple(lines[:_MAX_WARNINGS] + ([f"... and {len(lines) - _MAX_WARNINGS} more"] if len(lines) > _MAX_WARNINGS else []))
+    more = [f"... and {len(lines) - _MAX_WARNINGS} more"] if len(lines) > _MAX_WARNINGS else []
+    return tuple(lines[:_MAX_WARNINGS] + more)
 
 
 def _capture_stderr(log: Path) -> None:
@@ -254,7 +255,8 @@ def process_all(
                 if proc.is_alive():
                     _kill_group(pid)
                     proc.join()
-                    payload: tuple = ("error", timeout_message(timeout_s), {"timeout_s": timeout_s}, {"warnings": read_warnings(log)})
+                    payload: tuple = ("error", timeout_message(timeout_s), {"timeout_s": timeout_s},
+                                      {"warnings": read_warnings(log)})
                     _store(cache_path(cache, found, fingerprint), payload)
                 else:
                     proc.join()

@@ -248,8 +248,8 @@ def listable_pdf(path: Path) -> Iterator[Path]:
             with open(copy, "wb") as fh:
                 writer.write(fh)
         except Exception as exc:  # noqa: BLE001 - pypdf's own failure is the message
-            raise UnreadablePdfError(f"pypdf finds {counted} pages but pdfminer cannot read the page tree, and re-saving it failed "
-                                     f"({type(exc).__name__}); re-save the PDF from its source") from exc
+            raise UnreadablePdfError(f"pypdf finds {counted} pages but pdfminer cannot read the page tree, and re-saving "
+                                     f"it failed ({type(exc).__name__}); re-save the PDF from its source") from exc
         yield copy
 
 
@@ -261,10 +261,14 @@ def read_pdf_pages(path: Path, ocr_workers: int = 1) -> tuple[list[PageContent],
     readable text anywhere is an error (raised by the caller). A PDF whose page tree
     pdfminer cannot walk but pypdf can is read from pypdf's re-saved copy.
     """
+    pages, n_pages = _read_pages(path, ocr_workers)
+    if n_pages:
+        return pages, n_pages
     with listable_pdf(path) as readable:
         pages, n_pages = _read_pages(readable, ocr_workers)
     if not n_pages:
-        raise UnreadablePdfError("pypdf finds pages but pdfminer cannot list them, even re-saved; re-save the PDF from its source")
+        raise UnreadablePdfError("pypdf finds pages but pdfminer cannot list them, even re-saved; "
+                                 "re-save the PDF from its source")
     return pages, n_pages
 
 
@@ -294,8 +298,8 @@ def no_text_reason(path: Path) -> str:
             details.append("some fonts cannot be decoded to letters")
         if upright and len(details) < 2:
             details.append(f"{'the other' if upright < chars else 'its'} {upright} are too few to hold a ranking table")
-        return (f"the PDF has a text layer ({chars} characters on {n_pages} pages) but no ranking in it: {'; '.join(details)}; "
-                "it is not a ranking decision (if it is, export it again as PDF from its source)")
+        return (f"the PDF has a text layer ({chars} characters on {n_pages} pages) but no ranking in it: "
+                f"{'; '.join(details)}; it is not a ranking decision (if it is, export it again as PDF from its source)")
     if images:
         return "no text could be read on any page (blank pages or an unreadable scan); rescan at 300 dpi"
     if drawn:
@@ -322,8 +326,8 @@ def raw_decision(pages: list[PageContent], knowledge: Knowledge) -> RawDocument:
     except LayoutError as exc:
         if not is_vietnamese(" ".join(lines)):
             opening = " ".join(" ".join(lines).split()[:8])
-            raise NoRankingTableError(f"not a ranking decision: no table of unit names and scores, and its text is not Vietnamese "
-                                      f"(it begins {opening!r})") from exc
+            raise NoRankingTableError(f"not a ranking decision: no table of unit names and scores, and its text is not "
+                                      f"Vietnamese (it begins {opening!r})") from exc
         raise NoRankingTableError(
             f"no ranking table found: its text ({len(lines)} lines) holds no table of unit names with scores, ruled or "
             "unruled; it is not a ranking decision (if it is, get the copy with the results appendix)") from exc

@@ -132,7 +132,7 @@ def test_a_pdf_pypdf_opens_has_pages(trust_run):
 
 def test_every_warning_printed_names_its_file(trust_run):
     first, again, cur = trust_run
-    message = "MediaBox missing from /Page (and not inherited), defaulting to US Letter (x4)"
+    message = "MediaBox missing from /Page (and not inherited), defaulting to US Letter (x2)"
     warnings = [ln for ln in first.stderr.splitlines() if "warning" in ln.lower() or "MediaBox" in ln]
     stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d "  # log lines carry ISO time stamps
     assert [re.sub(f"^{stamp}", "", ln) for ln in warnings] == [f"dti: {NO_MEDIABOX}: warning: {message}"]
