@@ -35,6 +35,7 @@ class _National:
     ministry_level: frozenset[str]
     issuers: tuple[str, ...]
     default_issuer: str | None
+    province_aliases: dict[str, str]
 
 
 @lru_cache(maxsize=1)
@@ -48,6 +49,7 @@ def _data() -> _National:
             frozenset(text_key(n) for n in raw["ministry_level"]),
             tuple(raw["issuers"]),
             raw.get("default_issuer"),
+            {text_key(k): str(v) for k, v in (raw.get("province_aliases") or {}).items()},
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise NationalDataError(f"normalizers/data/national.yaml: missing or malformed entry {exc}") from exc
@@ -59,14 +61,17 @@ def _province_keys() -> dict[str, str]:
 
 
 def province_of(name: str | None) -> str | None:
-    """The province a national table's unit name is ("TP. Đà Nẵng" -> "Đà Nẵng", "Thừa Thiên - Huế")."""
+    """The province a national table's unit name is ("TP. Đà Nẵng" -> "Đà Nẵng", "Thừa Thiên - Huế", "TP.HCM")."""
     key = text_key(name)
     keys = _province_keys()
-    if key in keys:
-        return keys[key]
-    for prefix in _data().province_prefixes:
-        if key.startswith(prefix + " ") and key[len(prefix) + 1 :] in keys:
-            return keys[key[len(prefix) + 1 :]]
+    aliases = _data().province_aliases
+    candidates = [key] + [key[len(p) + 1 :] for p in _data().province_prefixes if key.startswith(p + " ")]
+    candidates += [key.replace(" ", "")]
+    for candidate in candidates:
+        if candidate in keys:
+            return keys[candidate]
+        if candidate in aliases and text_key(aliases[candidate]) in keys:
+            return keys[text_key(aliases[candidate])]
     return None
 
 

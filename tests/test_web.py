@@ -229,3 +229,15 @@ def test_a_saved_table_fragment_is_a_web_page(tmp_path):
     result = process_file(path)
     assert result.document["framework"] == "dti_province" and len(result.scores) == 63
     assert score_mismatches(result.scores, "national-2023-dti2022") == []
+
+
+@pytest.mark.parametrize(
+    "printed,province",
+    [("TP. Đà Nẵng", "Đà Nẵng"), ("Thừa Thiên - Huế", "Thừa Thiên Huế"), ("TP.HCM", "Hồ Chí Minh"),
+     ("Tỉnh Lào Cai", "Lào Cai"), ("Hoà Bình", "Hòa Bình"), ("Bà Rịa-Vũng Tàu", "Bà Rịa - Vũng Tàu"),
+     ("TP. Huế", "Huế"), ("Sở Y tế", None), ("Bộ Tài chính", None)],
+)
+def test_province_as_national_tables_print_it(printed, province):
+    from extractors.national import province_of
+
+    assert province_of(printed) == province
