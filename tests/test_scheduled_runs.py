@@ -247,9 +247,11 @@ def _wait_for_line(proc: subprocess.Popen, text: str) -> list[bytes]:
 def test_ctrl_c_exits_130_and_leaves_the_current_version(published):
     """SIGINT as extraction starts, in the middle of an OCR, and while the new version is staged."""
     raw, curated, before = published
-    (raw / THREE[2]).unlink()
-    fill(raw, ["laocai-2017-qd512-ict2016-scan.pdf"])  # OCR keeps the run busy for a while
-    for moment in ("extraction starts", "mid-OCR", "staging"):
+    (raw / THREE[2]).unlink()  # staging first: the other files are cached, so the run gets there quickly
+    for moment in ("staging", "extraction starts", "mid-OCR"):
+        if moment == "extraction starts":
+            before = files_of(curated)
+            fill(raw, ["laocai-2017-qd512-ict2016-scan.pdf"])  # OCR keeps the run busy for a while
         proc = _dti(raw, curated)
         early = _wait_for_line(proc, "files found")
         if moment == "mid-OCR":
