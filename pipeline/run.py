@@ -24,7 +24,7 @@ from pipeline.batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Found, Outcome,
 from pipeline.process import PIPELINE_VERSION
 from pipeline.publish import new_version, publish, run_lock, state_dir
 from pipeline.review import ReviewError, load_reviews
-from pipeline.version_files import write_companions
+from pipeline.version_files import CompanionError, write_companions
 from schemas.curated import ContractError, to_arrow
 
 EXIT_OK = 0
@@ -137,7 +137,10 @@ def run_pipeline(
             "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         (staged / "run.json").write_text(json.dumps(run_json, ensure_ascii=False, indent=2), encoding="utf-8")
-        write_companions(staged, result.frames, run_json)
+        try:
+            write_companions(staged, result.frames, run_json)
+        except CompanionError as exc:
+            raise RunError(str(exc)) from exc
         publish(curated, staged)
     return summary
 
