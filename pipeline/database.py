@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pyarrow as arrow
 
@@ -71,6 +70,8 @@ FROM issues WHERE status = 'open';
 
 def build_database(path: Path, frames: dict[str, pd.DataFrame]) -> Path:
     """Write the DuckDB file at `path` (replacing one there) from the validated curated frames."""
+    import duckdb  # loaded only where a database is built: it reserves a lot of address space
+
     path.unlink(missing_ok=True)
     con = duckdb.connect(str(path))
     try:

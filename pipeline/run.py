@@ -35,7 +35,7 @@ from pipeline.run_settings import (  # noqa: F401 - the exit statuses are part o
 from pipeline.publish import new_version, publish, run_lock, state_dir
 from pipeline.shrink_guard import DEFAULT_MAX_SHRINK, ShrinkRefusedError, held_documents, shrink_problem
 from pipeline.review import ReviewError, load_reviews
-from pipeline.version_files import write_companions
+from pipeline.version_files import CompanionError, write_companions
 from schemas.curated import ContractError, to_arrow
 
 log = logging.getLogger("dti")
@@ -186,7 +186,10 @@ def run_pipeline(
             "finished_at": dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds"),
         }
         (staged / "run.json").write_text(json.dumps(run_json, ensure_ascii=False, indent=2), encoding="utf-8")
-        write_companions(staged, result.frames, run_json)
+        try:
+            write_companions(staged, result.frames, run_json)
+        except CompanionError as exc:
+            raise RunError(str(exc)) from exc
         publish(curated, staged)
     return summary
 

@@ -39,7 +39,10 @@ CHECK_CODES = {"component_sum_mismatch", "pct_mismatch", "tier_inconsistent", "r
 @pytest.fixture(scope="module")
 def full(tmp_path_factory) -> Curated:
     """One run over every fixture under tests/fixtures/raw (text, scans, news, weekly)."""
-    return run_on(tmp_path_factory.mktemp("full"), sorted(RAW.iterdir()))
+    curated = run_on(tmp_path_factory.mktemp("full"), sorted(RAW.iterdir()))
+    docs = curated.table("documents")
+    assert (docs["status"] == "ok").all(), docs.loc[docs["status"] != "ok", ["file_name", "error"]].to_dict("records")
+    return curated
 
 
 def _issue(curated: Curated, file_name: str, code: str, unit: str) -> pd.Series:
