@@ -38,23 +38,28 @@ def current_units(units: pd.DataFrame, lineage: pd.DataFrame) -> pd.DataFrame:
 
 _VIEWS = """
 CREATE VIEW panel AS
-WITH readings AS (
+WITH counted AS (
+    -- how many documents read this fact (readings.parquet keeps every document's reading)
+    SELECT unit_id, assessment_year, framework, COUNT(DISTINCT doc_id) AS n
+    FROM readings WHERE unit_id IS NOT NULL GROUP BY unit_id, assessment_year, framework
+), ranked AS (
     SELECT s.*, d.file_name, d.source_kind AS source, d.text_source,
            COALESCE(c.current_unit_id, s.unit_id) AS current_unit_id,
            COALESCE(c.current_unit_name, s.unit_name) AS current_unit_name,
-           COUNT(*) OVER (PARTITION BY s.unit_id, s.assessment_year, s.framework) AS readings,
+           COALESCE(k.n, 1) AS readings,
            ROW_NUMBER() OVER (
                PARTITION BY s.unit_id, s.assessment_year, s.framework
                ORDER BY (d.source_kind = 'decision') DESC, s.evaluated DESC, s.confidence DESC,
                         (d.text_source = 'text_layer') DESC, s.doc_id, s.group_code
            ) AS reading_rank
     FROM scores s JOIN documents d USING (doc_id) LEFT JOIN unit_current c USING (unit_id)
+    LEFT JOIN counted k ON k.unit_id = s.unit_id AND k.assessment_year = s.assessment_year AND k.framework = s.framework
     WHERE s.unit_id IS NOT NULL
 )
 SELECT unit_id, unit_name, current_unit_id, current_unit_name, province, assessment_year, framework,
        group_code, rank, total_score, max_score, score_pct, tier, tier_source, evaluated, confidence,
        value_source, source, text_source, doc_id, file_name, source_page, readings
-FROM readings WHERE reading_rank = 1;
+FROM ranked WHERE reading_rank = 1;
 
 CREATE VIEW unit_history AS
 SELECT current_unit_id, current_unit_name, assessment_year, framework, unit_id, unit_name, group_code,

@@ -102,10 +102,13 @@ def with_explanations(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame
     """The curated frames with confidence explained, issues located, value sources marked."""
     frames = dict(frames)
     issues = frames["issues"]
-    extra = confidence_explanations(frames["scores"], frames["documents"], issues) if len(frames["scores"]) else []
+    # every document's reading (readings.parquet), not only the published one: a scan read beside its
+    # text layer keeps its doubts explained and located too
+    rows = frames["readings"] if len(frames.get("readings", ())) else frames["scores"]
+    extra = confidence_explanations(rows, frames["documents"], issues) if len(rows) else []
     if extra:
         issues = pd.concat([issues.astype("object"), issues_frame(extra).astype("object")], ignore_index=True)
-    frames["issues"] = locate_issues(issues, frames["documents"], frames["scores"], frames["tables"])
+    frames["issues"] = locate_issues(issues, frames["documents"], rows, frames["tables"])
     for name in ("scores", "components"):
         frame = frames[name].copy()
         frame["value_source"] = value_sources(frame, frames["issues"]) if len(frame) else pd.Series(dtype="object")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pipeline.discovery import Found, check_raw_folder, survey
 from pipeline.fingerprint import code_fingerprint
-from pipeline.publish import read_run_json
+from pipeline.publish import read_run_json, versions_dir
 
 
 def _folder_digest(folder: Path | None) -> str:
@@ -53,9 +53,11 @@ def unchanged_since_last_run(raw: Path, curated: Path, registry_dir: Path | None
                              timeout_s: float, memory_mb: int) -> Unchanged | None:
     """The current version if nothing it was made from has changed, else None (run as usual).
 
-    A missing raw folder, a registry folder not yet created or a version without a manifest
-    never counts as unchanged: the full run then says what is wrong or makes what is missing.
+    A missing raw folder, a registry folder not yet created, a version without a manifest or a
+    killed run's staging folder left behind never counts as unchanged: the full run then says what is wrong or makes what is missing.
     """
+    if any(versions_dir(curated).glob("*.partial")):
+        return None  # a killed run's staging folder: the full run cleans it up
     run_json = read_run_json(curated)
     if not run_json or "manifest" not in run_json or (registry_dir is not None and not registry_dir.is_dir()):
         return None

@@ -25,7 +25,8 @@ TIER_COLOURS = {
     "dan_dat": "#1a9850", "tot": "#1a9850", "nang_cao": "#91cf60", "kha": "#91cf60",
     "hinh_thanh": "#fee08b", "trung_binh": "#fee08b", "khoi_dong": "#fc8d59", "yeu": "#fc8d59",
 }
-TABLE_NAMES = ("documents", "scores", "components", "issues", "units", "unit_lineage", "weekly_indicators", "tables")
+TABLE_NAMES = ("documents", "scores", "components", "issues", "units", "unit_lineage", "weekly_indicators", "tables",
+               "readings", "component_readings")
 
 _CSS = """
 body { font-family: 'DejaVu Sans', 'Noto Sans', Arial, sans-serif; margin: 1.5em; color: #222; font-size: 14px; }
@@ -206,6 +207,8 @@ def unit_history(scores: pd.DataFrame, units: pd.DataFrame, lineage: pd.DataFram
 def render_report(frames: dict[str, pd.DataFrame], run: dict) -> str:
     """The whole report as one HTML string."""
     docs, scores, comps, issues = frames["documents"], frames["scores"], frames["components"], frames["issues"]
+    # each document's tables as it printed them: its own reading, published as the fact or not
+    read, read_comps = frames.get("readings", scores), frames.get("component_readings", comps)
     tables = frames.get("tables", pd.DataFrame())
     doubts = _doubts(issues)
     parts = [
@@ -219,7 +222,7 @@ def render_report(frames: dict[str, pd.DataFrame], run: dict) -> str:
         "<h2 id=documents>Văn bản và bảng xếp hạng / documents and rankings</h2>",
     ]
     for doc in docs[docs["status"] == "ok"].itertuples():
-        rows = scores[scores["doc_id"] == doc.doc_id]
+        rows = read[read["doc_id"] == doc.doc_id]
         if rows.empty:
             continue
         parts.append(f"<h3 id='doc-{_e(doc.doc_id)}'>{_e(doc.file_name)}</h3><p>{_e(doc.province)} · {_e(doc.issuer)} · "
@@ -235,7 +238,10 @@ def render_report(frames: dict[str, pd.DataFrame], run: dict) -> str:
                 if not thresholds:
                     parts.append("<p class=muted>Ngưỡng mức của bộ chỉ số này không được công bố; mức như in. / "
                                  "This framework's tier thresholds are not known; tiers as printed.</p>")
-            gcomps = comps[(comps["doc_id"] == doc.doc_id) & (comps["group_code"] == group)]
+            gcomps = read_comps[(read_comps["doc_id"] == doc.doc_id) & (read_comps["group_code"] == group)]
+            if "chosen" in grows and not grows["chosen"].all():
+                parts.append("<p class=muted>Một văn bản khác đọc quyết định này tốt hơn; bảng dưới là cách đọc của văn bản này / "
+                             "another document reads this decision better; below is this document's own reading</p>")
             parts.append(_ranking_table(doc.doc_id, group, grows, gcomps, doubts))
     parts.append("<h2 id=history>Lịch sử theo đơn vị (qua sáp nhập, đổi tên) / unit history through lineage</h2>")
     history = unit_history(scores, frames["units"], frames["unit_lineage"])

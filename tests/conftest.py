@@ -32,6 +32,11 @@ class Curated:
         frame = frame[frame["doc_id"] == self.doc(file_name)["doc_id"]].reset_index(drop=True)
         return frame.drop(columns=["chosen"]) if source != name else frame
 
+    def published(self, name: str, file_name: str) -> pd.DataFrame:
+        """One document's rows as published in the table itself (officers' corrections applied)."""
+        frame = self.table(name)
+        return frame[frame["doc_id"] == self.doc(file_name)["doc_id"]].reset_index(drop=True)
+
 
 def run_on(tmp: Path, files: list[Path]) -> Curated:
     raw = tmp / "raw"
