@@ -499,10 +499,13 @@ def _derived(pct: float, rules: list[TierRule]) -> TierRule | None:
 
 
 def _notes(doc: RawDocument, body: str, phrases: _Phrases) -> list[str]:
-    """One sentence per contradiction the article holds within itself."""
+    """One sentence per contradiction the article's prose holds within itself.
+
+    A printed tier that disagrees with the quoted thresholds is not a note: the tier check
+    (`schemas/checks.py` `check_tiers`) reports it once, as `tier_inconsistent` on the row.
+    """
     convention = detect_convention([body])
     rules = doc.tier_rules
-    labels = {text_key(r.label): r for r in rules}
     notes: list[str] = []
     placed: list[tuple[RawRow, str, float, TierRule | None]] = []
     for table in doc.tables:
@@ -516,30 +519,17 @@ def _notes(doc: RawDocument, body: str, phrases: _Phrases) -> list[str]:
             if total is None or not maximum:
                 continue
             pct = total / maximum * 100
-            derived = _derived(pct, rules) if rules else None
-            placed.append((row, max_raw, pct, derived))
-            if row.tier is None or derived is None:
-                continue
-            score = f"{row.total} of {max_raw} points ({pct:.2f}%)"
-            if text_key(row.tier) not in labels:
-                notes.append(
-                    f"{row.name} is printed at tier '{row.tier}', which is not one of the quoted tiers; "
-                    f"its {score} puts it at '{derived.label}' by the quoted thresholds."
-                )
-            elif labels[text_key(row.tier)] is not derived:
-                notes.append(
-                    f"{row.name} is printed at tier '{row.tier}', but its {score} "
-                    f"puts it at '{derived.label}' by the quoted thresholds."
-                )
+            placed.append((row, max_raw, pct, _derived(pct, rules) if rules else None))
     for m in phrases.no_unit_at.finditer(body):
         claimed = text_key(m.group(1))
         for row, max_raw, pct, derived in placed:
             printed_there = row.tier is not None and text_key(row.tier) == claimed
             derived_there = derived is not None and text_key(derived.label) == claimed
             if printed_there or derived_there:
+                tier = f"printed at '{row.tier}', " if row.tier else ""
                 notes.append(
                     f"The article says no unit is at '{m.group(1)}', yet {row.name} "
-                    f"({row.total} of {max_raw} points, {pct:.2f}%) "
+                    f"({tier}{row.total} of {max_raw} points, {pct:.2f}%) "
                     f"{'is printed at that tier' if printed_there else 'falls in it by the quoted thresholds'}."
                 )
     return notes

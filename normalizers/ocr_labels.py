@@ -15,6 +15,7 @@ from rapidfuzz import fuzz
 from extractors.raw import RawTable
 from normalizers.frameworks import Framework
 from normalizers.text import clean_printed, strip_diacritics, strip_edge_marks, text_key
+from schemas.issue_codes import IssueCode
 from schemas.issues import Issue
 
 MIN_TIER_SIMILARITY = 80.0  # bare letters alike, in percent; "nang cao" against "nang eao" is 88
@@ -67,10 +68,10 @@ def tidy_ocr_labels(table: RawTable, framework: Framework, doc_id: str, group: s
         label = strip_edge_marks(clean_printed(row.tier) or "")
         snapped = snap_tier_label(label, framework)
         if snapped is not None:
-            issues.append(Issue(doc_id, "ocr_corrected", "warning",
-                                f"OCR read the tier of {row.name} as {label!r}, which is no tier of the {framework.code} framework; "
+            issues.append(Issue(doc_id=doc_id, code=IssueCode.OCR_CORRECTED, severity="warning",
+                                message=f"OCR read the tier of {row.name} as {label!r}, which is no tier of the {framework.code} framework; "
                                 f"the only tier word it is close to is {snapped!r}.",
-                                group, row.name, "tier", label, snapped))
+                                group_code=group, unit_name_raw=row.name, field="tier", printed=label, expected=snapped))
             label = snapped
         row.tier = label
     return issues

@@ -25,6 +25,7 @@ import yaml
 from extractors.raw import RawRow, RawTable
 from normalizers.frameworks import Tier, load_knowledge, tier_for_pct, tier_index
 from normalizers.numbers import EPS, Convention, NumberFormatError, decimals, expected_percent, is_missing, parse_number, parse_rank, percent_rule, sum_tolerance
+from schemas.issue_codes import IssueCode
 from schemas.issues import Issue
 
 CONFIDENCE_THRESHOLD = 0.90  # on the two scans 96% of correctly read cells are above, the rest 0.08-0.89
@@ -419,10 +420,10 @@ def _repair_row(ctx: _Table, index: int, doc_id: str, group: str) -> list[Issue]
         for key, reading in passing[0].items():
             printed = _get(row, key) or ""
             _set(row, key, reading)
-            issues.append(Issue(doc_id, "ocr_corrected", "warning",
-                                f"OCR read {_field_name(ctx.table, key)} of {row.name} as {printed!r}; {reading!r} is the only reading "
+            issues.append(Issue(doc_id=doc_id, code=IssueCode.OCR_CORRECTED, severity="warning",
+                                message=f"OCR read {_field_name(ctx.table, key)} of {row.name} as {printed!r}; {reading!r} is the only reading "
                                 f"of the doubtful cells that makes the row's failing checks ({checks}) pass.",
-                                group, row.name, _field_name(ctx.table, key), printed, reading))
+                                group_code=group, unit_name_raw=row.name, field=_field_name(ctx.table, key), printed=printed, expected=reading))
         ctx.changed()
         return issues
     row.confidence *= LOW_CONFIDENCE_FACTOR
@@ -438,9 +439,9 @@ def _repair_row(ctx: _Table, index: int, doc_id: str, group: str) -> list[Issue]
                    if sum_only_total else
                    f"{len(passing)} readings pass ({' | '.join(' + '.join(f'{_field_name(ctx.table, k)}={v}' for k, v in c.items()) for c in passing[:6])})"
                    if passing else f"none of {sum(len(o) for o in options.values())} candidate readings makes them pass")
-        issues.append(Issue(doc_id, "low_confidence", "error",
-                            f"{row.name}'s checks ({checks}) fail and its doubtful OCR cells ({names}) cannot be settled: {verdict}, so the OCR reading is kept.",
-                            group, row.name, _field_name(ctx.table, key), _get(row, key), " | ".join(readings) or None))
+        issues.append(Issue(doc_id=doc_id, code=IssueCode.LOW_CONFIDENCE, severity="error",
+                            message=f"{row.name}'s checks ({checks}) fail and its doubtful OCR cells ({names}) cannot be settled: {verdict}, so the OCR reading is kept.",
+                            group_code=group, unit_name_raw=row.name, field=_field_name(ctx.table, key), printed=_get(row, key), expected=" | ".join(readings) or None))
     return issues + involved
 
 
@@ -476,15 +477,15 @@ def _flag_involved(ctx: _Table, index: int, fails: dict[str, set[str]], already:
     if lower:
         row.confidence *= LOW_CONFIDENCE_FACTOR
     checks = ", ".join(sorted(fails))
-    issues = [Issue(doc_id, "low_confidence", "warning",
-                    f"{row.name}'s checks ({checks}) fail and no reading of its OCR cells settles them; "
+    issues = [Issue(doc_id=doc_id, code=IssueCode.LOW_CONFIDENCE, severity="warning",
+                    message=f"{row.name}'s checks ({checks}) fail and no reading of its OCR cells settles them; "
                     f"{_field_name(ctx.table, key)} is one of the values they involve (read {_get(row, key)!r}), check it against the document.",
-                    group, row.name, _field_name(ctx.table, key), _get(row, key), None)
+                    group_code=group, unit_name_raw=row.name, field=_field_name(ctx.table, key), printed=_get(row, key))
               for key in cells]
     if tier_doubted:
-        issues.append(Issue(doc_id, "low_confidence", "warning",
-                            f"{row.name}'s tier {row.tier!r} does not fit its total by the tier check and no reading settles it; "
-                            "check the tier and the total against the document.", group, row.name, "tier", row.tier, None))
+        issues.append(Issue(doc_id=doc_id, code=IssueCode.LOW_CONFIDENCE, severity="warning",
+                            message=f"{row.name}'s tier {row.tier!r} does not fit its total by the tier check and no reading settles it; "
+                            "check the tier and the total against the document.", group_code=group, unit_name_raw=row.name, field="tier", printed=row.tier))
     return issues
 
 

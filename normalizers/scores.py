@@ -19,6 +19,7 @@ from normalizers.numbers import EPS, Convention, NumberFormatError, detect_conve
 from normalizers.ocr_labels import tidy_ocr_labels
 from normalizers.ocr_repair import CONFIDENCE_THRESHOLD, cell_confidence, is_confident, repair_ocr_table
 from normalizers.text import clean_printed
+from schemas.issue_codes import IssueCode
 from schemas.issues import Issue
 
 SCORE_COLUMNS = [
@@ -105,8 +106,8 @@ class _Parser:
             return parse_number(raw, self.convention)
         except NumberFormatError as exc:
             self.issues.append(
-                Issue(self.doc_id, "unparseable_value", "error", f"{field_name} of {unit or 'a row'} is printed as {raw!r}, which is not a number ({exc}).",
-                      group, unit, field_name, raw, None)
+                Issue(doc_id=self.doc_id, code=IssueCode.UNPARSEABLE_VALUE, severity="error", message=f"{field_name} of {unit or 'a row'} is printed as {raw!r}, which is not a number ({exc}).",
+                      group_code=group, unit_name_raw=unit, field=field_name, printed=raw)
             )
             return None
 
@@ -126,10 +127,10 @@ def _edition_maxima(framework: Framework | None, doc_id: str, table: RawTable, g
         return None
     for i, (printed, known) in enumerate(zip(comp_max, maxima)):
         if printed is None:
-            issues.append(Issue(doc_id, "max_from_framework", "warning",
-                                f"The maximum of {table.components[i].name} is not printed legibly; the header's components are "
+            issues.append(Issue(doc_id=doc_id, code=IssueCode.MAX_FROM_FRAMEWORK, severity="warning",
+                                message=f"The maximum of {table.components[i].name} is not printed legibly; the header's components are "
                                 f"those of {edition.name}, whose maximum for it is {known:g} (the maxima add up to {max_score:g}).",
-                                group, None, f"component_max:{codes[i]}", table.components[i].max_raw, f"{known:g}"))
+                                group_code=group, field=f"component_max:{codes[i]}", printed=table.components[i].max_raw, expected=f"{known:g}"))
     return list(maxima)
 
 
@@ -157,14 +158,14 @@ def reconcile_component_maxima(doc: RawDocument, doc_id: str, table: RawTable, g
             i = missing[0]
             fixed = max_score - sum(m for m in comp_max if m is not None)
             if fixed > EPS and fixed >= observed[i] - EPS:
-                issues.append(Issue(doc_id, "ocr_corrected", "warning",
-                                    f"The maximum of {table.components[i].name} could not be read; the maxima must add up to {max_score:g}, so it is {fixed:g}.",
-                                    group, None, f"component_max:{codes[i]}", table.components[i].max_raw, f"{fixed:g}"))
+                issues.append(Issue(doc_id=doc_id, code=IssueCode.OCR_CORRECTED, severity="warning",
+                                    message=f"The maximum of {table.components[i].name} could not be read; the maxima must add up to {max_score:g}, so it is {fixed:g}.",
+                                    group_code=group, field=f"component_max:{codes[i]}", printed=table.components[i].max_raw, expected=f"{fixed:g}"))
                 return [fixed if j == i else m for j, m in enumerate(comp_max)]
         for i in missing:
-            issues.append(Issue(doc_id, "max_unreadable", "error" if scanned else "warning",
-                                f"The maximum of {table.components[i].name} is not printed legibly while the other components' are; it is left empty.",
-                                group, None, f"component_max:{codes[i]}", table.components[i].max_raw, None))
+            issues.append(Issue(doc_id=doc_id, code=IssueCode.MAX_UNREADABLE, severity="error" if scanned else "warning",
+                                message=f"The maximum of {table.components[i].name} is not printed legibly while the other components' are; it is left empty.",
+                                group_code=group, field=f"component_max:{codes[i]}", printed=table.components[i].max_raw))
         return comp_max
     if missing:
         return comp_max
@@ -175,13 +176,13 @@ def reconcile_component_maxima(doc: RawDocument, doc_id: str, table: RawTable, g
     if scanned and len(broken) == 1 and comp_max[broken[0]] + gap >= observed[broken[0]] - EPS:
         i = broken[0]
         fixed = comp_max[i] + gap
-        issues.append(Issue(doc_id, "ocr_corrected", "warning",
-                            f"The maximum of {table.components[i].name} was read as {comp_max[i]:g}; the maxima must add up to {max_score:g}, so it is {fixed:g}.",
-                            group, None, f"component_max:{codes[i]}", table.components[i].max_raw, f"{fixed:g}"))
+        issues.append(Issue(doc_id=doc_id, code=IssueCode.OCR_CORRECTED, severity="warning",
+                            message=f"The maximum of {table.components[i].name} was read as {comp_max[i]:g}; the maxima must add up to {max_score:g}, so it is {fixed:g}.",
+                            group_code=group, field=f"component_max:{codes[i]}", printed=table.components[i].max_raw, expected=f"{fixed:g}"))
         return [fixed if j == i else m for j, m in enumerate(comp_max)]
-    issues.append(Issue(doc_id, "component_max_mismatch", "error" if scanned else "warning",
-                        f"The component maxima of {table.group_title or group} add up to {sum(comp_max):g}, not the group maximum {max_score:g}.",
-                        group, None, "component_max", f"{sum(comp_max):g}", f"{max_score:g}"))
+    issues.append(Issue(doc_id=doc_id, code=IssueCode.COMPONENT_MAX_MISMATCH, severity="error" if scanned else "warning",
+                        message=f"The component maxima of {table.group_title or group} add up to {sum(comp_max):g}, not the group maximum {max_score:g}.",
+                        group_code=group, field="component_max", printed=f"{sum(comp_max):g}", expected=f"{max_score:g}"))
     return comp_max
 
 
@@ -211,9 +212,9 @@ def normalize_ranking(doc: RawDocument, doc_id: str, knowledge: Knowledge) -> No
         if max_score is None:
             max_score = framework.default_max
             if max_raw is not None:
-                issues.append(Issue(doc_id, "max_unreadable", "warning",
-                                    f"The maximum of {table.group_title or group} is printed as {max_raw!r}; the framework's {framework.default_max:g} is used.",
-                                    group, None, "max_score", max_raw, f"{framework.default_max:g}"))
+                issues.append(Issue(doc_id=doc_id, code=IssueCode.MAX_UNREADABLE, severity="warning",
+                                    message=f"The maximum of {table.group_title or group} is printed as {max_raw!r}; the framework's {framework.default_max:g} is used.",
+                                    group_code=group, field="max_score", printed=max_raw, expected=f"{framework.default_max:g}"))
         comp_max = [read_maximum(c.max_raw, convention, None) for c in table.components]
         observed = [max((parser.quiet(r.components[i]) or 0.0) for r in table.rows) if table.rows else 0.0 for i in range(len(table.components))]
         codes = [knowledge.component_code(c.name) for c in table.components]
@@ -222,13 +223,13 @@ def normalize_ranking(doc: RawDocument, doc_id: str, knowledge: Knowledge) -> No
             issues.extend(repair_ocr_table(table, convention, max_score, comp_max, tiers or framework.tiers, doc_id, group))
             issues.extend(uncovered_doubts(table, doc_id, group))
             if table.group_title and table.title_confidence < CONFIDENCE_THRESHOLD:
-                issues.append(Issue(doc_id, "low_confidence", "warning",
-                                    f"The table heading {table.group_title!r} was read by OCR with confidence {table.title_confidence:.2f}; "
-                                    "check its words against the document.", group, None, "group_title", table.group_title, None))
+                issues.append(Issue(doc_id=doc_id, code=IssueCode.LOW_CONFIDENCE, severity="warning",
+                                    message=f"The table heading {table.group_title!r} was read by OCR with confidence {table.title_confidence:.2f}; "
+                                    "check its words against the document.", group_code=group, field="group_title", printed=table.group_title))
         totals = [parser.number(r.total, group, r.name, "total_score") for r in table.rows]
         for fix in table.corrections:
-            issues.append(Issue(doc_id, "ocr_corrected", "warning", f"{fix.reason}: {fix.printed!r} read as {fix.corrected!r}.",
-                                group, fix.unit, fix.field, fix.printed, fix.corrected))
+            issues.append(Issue(doc_id=doc_id, code=IssueCode.OCR_CORRECTED, severity="warning", message=f"{fix.reason}: {fix.printed!r} read as {fix.corrected!r}.",
+                                group_code=group, unit_name_raw=fix.unit, field=fix.field, printed=fix.printed, expected=fix.corrected))
         for row, total in zip(table.rows, totals):
             pct = None if total is None else total / max_score * 100
             printed_tier = clean_printed(row.tier) or None
@@ -247,8 +248,8 @@ def normalize_ranking(doc: RawDocument, doc_id: str, knowledge: Knowledge) -> No
                 "source_page": row.page, "confidence": round(min(row.confidence, doc.default_confidence), 4),
             })
             if printed_tier and tier_obj is None:
-                issues.append(Issue(doc_id, "unknown_tier", "warning", f"{row.name} has the tier {printed_tier!r}, which is not a tier of the {framework.code} framework.",
-                                    group, row.name, "tier", printed_tier, None))
+                issues.append(Issue(doc_id=doc_id, code=IssueCode.UNKNOWN_TIER, severity="warning", message=f"{row.name} has the tier {printed_tier!r}, which is not a tier of the {framework.code} framework.",
+                                    group_code=group, unit_name_raw=row.name, field="tier", printed=printed_tier))
             if not row.evaluated:
                 continue
             for comp, code, cmax, raw in zip(table.components, codes, comp_max, row.components):
@@ -277,10 +278,10 @@ def _rank_in_range(printed: str | None, max_rank: int, doc_id: str, group: str, 
     if rank is None or 1 <= rank <= max_rank:
         return rank
     why = f"the document ranks {max_rank} units" if max_rank < RANK_LIMIT else "no ranking is that long"
-    issues.append(Issue(doc_id, "rank_out_of_range", "error",
-                        f"The rank of {clean_printed(unit)} is printed as {printed!r}, outside 1..{max_rank} "
+    issues.append(Issue(doc_id=doc_id, code=IssueCode.RANK_OUT_OF_RANGE, severity="error",
+                        message=f"The rank of {clean_printed(unit)} is printed as {printed!r}, outside 1..{max_rank} "
                         f"({why}); it is left empty.",
-                        group, clean_printed(unit), "rank", clean_printed(printed), f"1..{max_rank}"))
+                        group_code=group, unit_name_raw=clean_printed(unit), field="rank", printed=clean_printed(printed), expected=f"1..{max_rank}"))
     return None
 
 
@@ -311,14 +312,14 @@ def uncovered_doubts(table: RawTable, doc_id: str, group: str) -> list[Issue]:
         name = clean_printed(row.name)
         conf = row.cell_confidence.get("name", 1.0)
         if conf < CONFIDENCE_THRESHOLD:
-            issues.append(Issue(doc_id, "low_confidence", "warning",
-                                f"The unit name {name!r} was read by OCR with confidence {conf:.2f}; check it against the document.",
-                                group, name, "unit_name_raw", name, None))
+            issues.append(Issue(doc_id=doc_id, code=IssueCode.LOW_CONFIDENCE, severity="warning",
+                                message=f"The unit name {name!r} was read by OCR with confidence {conf:.2f}; check it against the document.",
+                                group_code=group, unit_name_raw=name, field="unit_name_raw", printed=name))
         if row.evaluated and row.rank is not None and cell_confidence(row, "rank") < CONFIDENCE_THRESHOLD and not _rank_corroborated(table, index):
-            issues.append(Issue(doc_id, "low_confidence", "warning",
-                                f"The rank of {name} was read by OCR as {row.rank!r} with confidence {cell_confidence(row, 'rank'):.2f}, "
+            issues.append(Issue(doc_id=doc_id, code=IssueCode.LOW_CONFIDENCE, severity="warning",
+                                message=f"The rank of {name} was read by OCR as {row.rank!r} with confidence {cell_confidence(row, 'rank'):.2f}, "
                                 "and the ranks read around it do not confirm it.",
-                                group, name, "rank", row.rank, None))
+                                group_code=group, unit_name_raw=name, field="rank", printed=row.rank))
     return issues
 
 

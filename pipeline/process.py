@@ -45,6 +45,7 @@ from pipeline.progress import page_read
 from normalizers.scores import AVERAGE_COLUMNS, COMPONENT_COLUMNS, SCORE_COLUMNS, normalize_ranking
 from pipeline.parsing_report import table_report
 from schemas.checks import CheckTally, run_checks
+from schemas.issue_codes import IssueCode
 from schemas.issues import Issue
 
 PIPELINE_VERSION = "0.1.0"
@@ -373,7 +374,7 @@ def raw_web_page(data: bytes, knowledge: Knowledge) -> RawDocument:
             raw.pages, raw.text_source = None, "html"
             raw.group_maxima = {**raw.group_maxima, **prose_maxima(page.text)}  # web prose words maxima more freely
             raw = as_national(raw, knowledge, "web_table") or raw
-            raw.doubts = raw.doubts + [("table_cut", cut) for cut in page.cut_tables]
+            raw.doubts = raw.doubts + [(IssueCode.TABLE_CUT, cut) for cut in page.cut_tables]
             raw.notes = raw.notes + second_reading(page, raw)
             return raw
     try:
@@ -408,8 +409,8 @@ def ranking_result(raw: RawDocument, doc_id: str, knowledge: Knowledge) -> Docum
     norm.scores = scores_province(norm.scores, raw)
     tally = CheckTally()
     issues = norm.issues + run_checks(doc_id, norm, knowledge, tally)
-    issues += [Issue(doc_id, "source_contradiction", "warning", note) for note in raw.notes]
-    issues += [Issue(doc_id, code, "warning", message) for code, message in raw.doubts]
+    issues += [Issue(doc_id=doc_id, code=IssueCode.SOURCE_CONTRADICTION, severity="warning", message=note) for note in raw.notes]
+    issues += [Issue(doc_id=doc_id, code=code, severity="warning", message=message) for code, message in raw.doubts]
     row = document_row(raw) | {"table_evidence": evidence}
     if row["framework"] is None and len(norm.scores):
         row["framework"] = norm.scores["framework"].iloc[0]
@@ -485,8 +486,8 @@ def weekly_result(pages: list[PageContent], n_pages: int | None, doc_id: str) ->
     }
     # skipped tables and doubtful OCR cells: the weekly table has no confidence column
     issues = [
-        Issue(doc_id, doubt.code, doubt.severity, doubt.message, doubt.table_code or None, doubt.row_label,
-              doubt.column_label, doubt.printed)
+        Issue(doc_id=doc_id, code=doubt.code, severity=doubt.severity, message=doubt.message, group_code=doubt.table_code or None, unit_name_raw=doubt.row_label,
+              field=doubt.column_label, printed=doubt.printed)
         for doubt in report.issues
     ]
     return DocumentResult(row, weekly=frame, issues=issues)

@@ -16,6 +16,7 @@ import click
 import pandas as pd
 
 from normalizers.units import Registry, RegistryError, UnknownUnitError, ensure_registry_folder
+from schemas.issue_codes import IssueCode
 
 ACTION_NEEDED = 3  # exit status when there is something for an officer to act on
 DEFAULT_REGISTRY = Path("registry")
@@ -72,7 +73,7 @@ def review(curated_dir: Path, as_json: bool) -> None:
             click.echo(json.dumps({"error": message, "exit": 1}, ensure_ascii=False, indent=2))
         raise click.ClickException(message)
     issues = pd.read_parquet(path)
-    queue = issues[issues["code"] == "unresolved_unit"]
+    queue = issues[issues["code"] == IssueCode.UNRESOLVED_UNIT]
     rows = queue[["unit_name_raw", "doc_id", "expected"]].drop_duplicates()
     if as_json:
         unresolved = [{"unit_name_raw": n, "doc_id": d, "candidates": e if isinstance(e, str) and e else None}
