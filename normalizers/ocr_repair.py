@@ -13,12 +13,14 @@ confidence lowered: a wrong value must never enter the data silently.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from itertools import combinations, product
+from typing import NamedTuple
 
 import yaml
 
@@ -489,18 +491,35 @@ def _flag_involved(ctx: _Table, index: int, fails: dict[str, set[str]], already:
     return issues
 
 
-def repair_ocr_table(table: RawTable, convention: Convention, max_score: float, component_max: list[float | None],
-                     tiers: tuple[Tier, ...] | None, doc_id: str, group: str) -> list[Issue]:
-    """Repair the misread cells of an OCR'd table in place where the evidence allows exactly one reading.
+class Repaired(NamedTuple):
+    """A repaired copy of an OCR'd table and what the repair found."""
 
-    Called before the numbers are parsed, so the corrected strings flow through the usual
-    parsing and checks. Rows whose own arithmetic fails are settled first: their repaired
-    values are then trusted evidence for the rank and tier order of the others.
+    table: RawTable
+    issues: list[Issue]
+
+
+def working_copy(table: RawTable) -> RawTable:
+    """A copy of the table whose rows (their cells and confidences) the repair may rewrite."""
+    rows = [dataclasses.replace(r, components=list(r.components), cell_confidence=dict(r.cell_confidence))
+            for r in table.rows]
+    return dataclasses.replace(table, rows=rows)
+
+
+def repair_ocr_table(table: RawTable, convention: Convention, max_score: float, component_max: list[float | None],
+                     tiers: tuple[Tier, ...] | None, doc_id: str, group: str) -> Repaired:
+    """The OCR'd table with its misread cells repaired where the evidence allows exactly one reading.
+
+    Pure: the repair works on a copy, so `table` is unchanged and a second call gives the same
+    answer (a row's confidence is lowered once). Called before the numbers are parsed, so the
+    corrected strings flow through the usual parsing and checks. Rows whose own arithmetic
+    fails are settled first: their repaired values are then trusted evidence for the rank and
+    tier order of the others.
     """
+    table = working_copy(table)
     ctx = _Table(table, convention, max_score, component_max, tiers)
     failing = [i for i, row in enumerate(table.rows) if row.evaluated and ctx.failures(i)]
     failing.sort(key=lambda i: (not ctx.failures_local(i), i))
     issues: list[Issue] = []
     for index in failing:
         issues.extend(_repair_row(ctx, index, doc_id, group))
-    return issues
+    return Repaired(table, issues)

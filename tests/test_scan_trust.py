@@ -168,8 +168,9 @@ def test_stray_marks_at_the_ends_of_an_ocr_name_are_dropped(printed, expected):
 
 def test_heading_keeps_its_printed_colon():
     table = RawTable("- I. Các cơ quan, đơn vị cấp tỉnh:", "so_ban_nganh", None)
-    tidy_ocr_labels(table, load_knowledge().frameworks["ict_index"], "t", "so_ban_nganh")
-    assert table.group_title == "I. Các cơ quan, đơn vị cấp tỉnh:"
+    tidied, issues = tidy_ocr_labels(table, load_knowledge().frameworks["ict_index"], "t", "so_ban_nganh")
+    assert tidied.group_title == "I. Các cơ quan, đơn vị cấp tỉnh:" and issues == []
+    assert table.group_title == "- I. Các cơ quan, đơn vị cấp tỉnh:"  # the input is not changed
 
 
 # --- component maxima from the framework's edition -----------------------------------------
@@ -244,9 +245,10 @@ def test_misread_heading_numeral_takes_its_place_in_the_sequence():
                      corrections=[Correction("group_title", printed, _fix_ocr_numeral(printed), "OCR misread the heading's Roman numeral")])
     second = RawTable("II. UBND các huyện, thành phố:", "huyen", None)
     assert first.group_title.startswith("II.")
-    _number_misread_headings([first, second])
-    assert (first.group_title, second.group_title) == ("I. Các cơ quan, đơn vị cấp tỉnh:", "II. UBND các huyện, thành phố:")
-    assert first.corrections[0].printed == printed and first.corrections[0].corrected == first.group_title
+    renumbered, kept = _number_misread_headings([first, second])
+    assert (renumbered.group_title, kept.group_title) == ("I. Các cơ quan, đơn vị cấp tỉnh:", "II. UBND các huyện, thành phố:")
+    assert renumbered.corrections[0].printed == printed and renumbered.corrections[0].corrected == renumbered.group_title
+    assert first.group_title.startswith("II.") and kept is second  # new tables; the inputs are not changed
     lone = RawTable("II. Khác", None, None, corrections=[Correction("group_title", "IL. Khác", "II. Khác", "OCR misread the heading's Roman numeral")])
-    _number_misread_headings([lone, RawTable("III. Sau", None, None)])  # the other one out of place: left as read
-    assert lone.group_title == "II. Khác"
+    tables = _number_misread_headings([lone, RawTable("III. Sau", None, None)])  # the other one out of place: left as read
+    assert tables[0] is lone and lone.group_title == "II. Khác"
