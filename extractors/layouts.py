@@ -347,7 +347,9 @@ def _fill(open_: _Open, grid: Grid, rows: list[int], kinds: list[str], knowledge
                     tables.append(table)
                     open_.table = table
                 else:
-                    table.group_title, table.group_code = text, group
+                    named = dataclasses.replace(table, group_title=text, group_code=group)
+                    tables[:] = [named if t is table else t for t in tables]
+                    table = open_.table = named
                 open_.tier = None
                 continue
             open_.tier = text

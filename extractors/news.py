@@ -16,6 +16,7 @@ Contradictions inside the article become notes.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -556,11 +557,12 @@ def _assessment_year(title: str, body: str, phrases: _Phrases) -> int | None:
     return min(y for y, n in years.items() if n == best)
 
 
-def _maxima_from_rows(doc: RawDocument, convention) -> None:
+def _maxima_from_rows(doc: RawDocument, convention) -> dict[str, str]:
     """No maximum stated for a group: a row stating both total and percent gives it (731,61 at 73,16% is of 1000)."""
+    maxima = dict(doc.group_maxima)
     for table in doc.tables:
         code = table.group_code or ""
-        if code in doc.group_maxima or "*" in doc.group_maxima:
+        if code in maxima or "*" in maxima:
             continue
         for row in table.rows:
             try:
@@ -570,8 +572,9 @@ def _maxima_from_rows(doc: RawDocument, convention) -> None:
             if total and pct:
                 implied = total / pct * 100
                 if abs(implied - round(implied)) <= implied * 0.0005 + 0.02:
-                    doc.group_maxima[code] = str(round(implied))
+                    maxima[code] = str(round(implied))
                     break
+    return maxima
 
 
 def read_prose(title: str, body: str) -> RawDocument:
@@ -593,9 +596,9 @@ def read_prose(title: str, body: str) -> RawDocument:
         text_source="html",
         text=f"{title}\n{body}" if title else body,
         default_confidence=NEWS_CONFIDENCE,
+        group_maxima=_maxima(body, sections, phrases),
+        tier_rules=stated_tier_rules(body),
     )
-    doc.group_maxima = _maxima(body, sections, phrases)
-    doc.tier_rules = stated_tier_rules(body)
     leaders = _leaders(body, phrases)
     sizes: dict[str, int] = {}
     for section in sections:
@@ -620,7 +623,7 @@ def read_prose(title: str, body: str) -> RawDocument:
         for row in table.rows:
             if row.rank is None and text_key(row.name) in leaders:
                 row.rank = "1"
-    doc.tables = [t for t in tables.values() if t.rows]
+    doc = dataclasses.replace(doc, tables=[t for t in tables.values() if t.rows])
     if not doc.tables and (national := _national_place(title, body, phrases)) is not None:
         return national
     if not doc.tables:
@@ -628,9 +631,8 @@ def read_prose(title: str, body: str) -> RawDocument:
             "the article states no unit's score or rank by group (expected a group named, e.g. 'nhóm các cơ quan, "
             "đơn vị có thủ tục hành chính', and units with their scores, percents or ranks)"
         )
-    _maxima_from_rows(doc, detect_convention([body]))
-    doc.notes = _notes(doc, body, phrases)
-    return doc
+    doc = dataclasses.replace(doc, group_maxima=_maxima_from_rows(doc, detect_convention([body])))
+    return dataclasses.replace(doc, notes=_notes(doc, body, phrases))
 
 
 def _province_mentions(sentence: str) -> list[tuple[int, str]]:
@@ -675,7 +677,7 @@ def _national_place(title: str, body: str, phrases: _Phrases) -> RawDocument | N
     )
     national = as_national(doc, load_knowledge(), "news_article")
     if national is not None:
-        national.issuer = issuer_named(doc.text)
+        national = dataclasses.replace(national, issuer=issuer_named(doc.text))
     return national
 
 

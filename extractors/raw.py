@@ -51,7 +51,7 @@ class Correction:
     unit: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class RawTable:
     group_title: str
     group_code: str | None
@@ -75,7 +75,7 @@ class TierRule:
     pct_le: float | None
 
 
-@dataclass
+@dataclass(frozen=True)
 class RawDocument:
     """What one file says, as printed. `text` keeps the running text for evidence."""
 

@@ -10,6 +10,7 @@ Bằng text fixture with one row's cells made doubtful the way tesseract reads t
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import pandas as pd
 import pytest
@@ -34,7 +35,7 @@ def doubtful() -> RawDocument:
     """The decision as an OCR reading whose row for Sở Tài chính no reading settles."""
     pages, _ = read_pdf_pages(CAOBANG)
     doc = copy.deepcopy(raw_decision(pages, load_knowledge()))
-    doc.text_source = "ocr"
+    doc = dataclasses.replace(doc, text_source="ocr")
     table = _table(doc)
     row = next(r for r in table.rows if r.name == UNIT)
     index = next(i for i, c in enumerate(table.components) if c.name == "Nhân lực số")

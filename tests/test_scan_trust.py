@@ -7,6 +7,7 @@ component maxima come from the framework's edition only when the header identifi
 """
 
 import copy
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,7 @@ def raws() -> dict[str, RawDocument]:
 def _ocr(raws, name: str) -> RawDocument:
     """The text-layer document as a scan whose every cell tesseract read with confidence."""
     doc = copy.deepcopy(raws[name])
-    doc.text_source = "ocr"
+    doc = dataclasses.replace(doc, text_source="ocr")
     for table in doc.tables:
         for row in table.rows:
             keys = ["rank", "total", "percent", "tier", "name"] + [f"component:{i}" for i in range(len(row.components))]
@@ -138,7 +139,8 @@ def test_tier_labels_of_a_scan_are_tidied_and_snapped(raws):
     planted = {"Huyện Bắc Hà": "Nầng cao", "Huyện Văn Bàn": "Ñâng cao", "Thành phố Lào Cai": "'Dẫn dắt", "Huyện Bảo Thắng": "Nâng cao."}
     for unit, label in planted.items():
         _row(doc, "huyen", unit).tier = label
-    _table(doc, "huyen").group_title = "- " + _table(doc, "huyen").group_title
+    doc = dataclasses.replace(doc, tables=[dataclasses.replace(t, group_title="- " + t.group_title) if t.group_code == "huyen" else t
+                                           for t in doc.tables])
     result = ranking_result(doc, "t", load_knowledge())
     for unit in planted:
         got = _score(result, "huyen", unit)
