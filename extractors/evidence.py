@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 
 from extractors.metadata import provinces
-from extractors.raw import RawDocument, RawTable
+from schemas.raw import RawDocument, RawTable
 from normalizers.frameworks import Knowledge
 from normalizers.numbers import NumberFormatError, parse_number, parse_rank
 from normalizers.scores import document_convention, read_maximum

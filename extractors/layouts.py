@@ -18,7 +18,7 @@ from rapidfuzz import fuzz
 from extractors.grid import Cell, Grid
 from extractors.page import PageContent, TextLine
 from extractors.rank_index import split_rank_index
-from extractors.raw import Correction, RawAverage, RawComponent, RawRow, RawTable
+from schemas.raw import Correction, RawAverage, RawComponent, RawRow, RawTable
 from normalizers.frameworks import Knowledge
 from normalizers.numbers import looks_numeric
 from normalizers.text import clean_printed, strip_edge_marks, text_key

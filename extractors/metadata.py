@@ -15,7 +15,7 @@ from importlib import resources
 
 import yaml
 
-from extractors.raw import TierRule
+from schemas.raw import TierRule
 from normalizers.frameworks import Knowledge
 from normalizers.text import clean_printed, strip_diacritics, text_key
 

@@ -18,7 +18,7 @@ import pandas as pd
 import yaml
 
 from extractors.metadata import provinces
-from extractors.raw import RawDocument, RawTable
+from schemas.raw import RawDocument, RawTable
 from normalizers.frameworks import Knowledge
 from normalizers.text import clean_printed, text_key
 

@@ -27,7 +27,7 @@ import yaml
 
 from extractors.html_page import HtmlPage, read_html_page
 from extractors.metadata import find_province, parse_date, stated_tier_rules, years_in
-from extractors.raw import RawDocument, RawRow, RawTable, TierRule
+from schemas.raw import RawDocument, RawRow, RawTable, TierRule
 from normalizers.frameworks import load_knowledge, pct_in_band
 from normalizers.numbers import NumberFormatError, detect_convention, parse_number
 from normalizers.text import clean_printed, nfc, text_key
@@ -503,7 +503,7 @@ def _notes(doc: RawDocument, body: str, phrases: _Phrases) -> list[str]:
     """One sentence per contradiction the article's prose holds within itself.
 
     A printed tier that disagrees with the quoted thresholds is not a note: the tier check
-    (`schemas/checks.py` `check_tiers`) reports it once, as `tier_inconsistent` on the row.
+    (`normalizers/checks.py` `check_tiers`) reports it once, as `tier_inconsistent` on the row.
     """
     convention = detect_convention([body])
     rules = doc.tier_rules

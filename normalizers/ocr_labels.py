@@ -14,7 +14,7 @@ import dataclasses
 
 from rapidfuzz import fuzz
 
-from extractors.raw import RawTable
+from schemas.raw import RawTable
 from normalizers.frameworks import Framework
 from normalizers.text import clean_printed, strip_diacritics, strip_edge_marks, text_key
 from schemas.issue_codes import IssueCode

@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import yaml
 
-from extractors.raw import RawRow, RawTable
+from schemas.raw import RawRow, RawTable
 from normalizers.frameworks import Tier, load_knowledge, tier_for_pct, tier_index
 from normalizers.numbers import EPS, Convention, NumberFormatError, decimals, expected_percent, is_missing, parse_number, parse_rank, percent_rule, sum_tolerance
 from schemas.issue_codes import IssueCode

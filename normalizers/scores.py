@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from extractors.raw import RawDocument, RawRow, RawTable
+from schemas.raw import RawDocument, RawRow, RawTable
 from normalizers.frameworks import Framework, Knowledge, Tier
 from normalizers.numbers import EPS, Convention, NumberFormatError, detect_convention, parse_number, parse_rank
 from normalizers.ocr_labels import tidy_ocr_labels

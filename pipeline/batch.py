@@ -9,8 +9,6 @@ extracted twice.
 from __future__ import annotations
 
 import errno
-import functools
-import hashlib
 import io
 import logging
 import multiprocessing as mp
@@ -18,33 +16,22 @@ import os
 import pickle
 import resource
 import signal
-import stat
 import sys
 import time
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from pipeline import progress
-from pipeline.process import PIPELINE_VERSION, DocumentError, DocumentResult, die_with_parent, process_file, sha256_file
+from pipeline.run_settings import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S
+from pipeline.discovery import (  # noqa: F401 - re-exported: the batch's view of raw/
+    Found, RawFolderError, Skipped, check_raw_folder, discover, sha256_file, survey,
+)
+from pipeline.fingerprint import PIPELINE_VERSION, pipeline_fingerprint  # noqa: F401 - re-exported
+from pipeline.process import DocumentError, DocumentResult, die_with_parent, process_file
 
-DEFAULT_TIMEOUT_S = 600
-DEFAULT_MEMORY_MB = 3072
 
 log = logging.getLogger("dti")
-
-
-@dataclass
-class Found:
-    path: Path
-    file_name: str  # relative to raw/, forward slashes
-    sha256: str
-
-    @property
-    def doc_id(self) -> str:
-        return self.sha256[:16]
 
 
 @dataclass
@@ -60,161 +47,29 @@ class Outcome:
     table_evidence: str | None = None  # for a file quarantined after its tables were judged
 
 
-@dataclass(frozen=True)
-class Skipped:
-    """An entry under raw/ that is not read, and why (reported in the run summary and the log)."""
-
-    file_name: str
-    reason: str
-
-
-class RawFolderError(RuntimeError):
-    """raw/ is missing, not a folder or unreadable: an error, never "every document removed"."""
-
-
-def check_raw_folder(raw: Path) -> None:
-    """Raise RawFolderError unless raw/ is a folder this process can list."""
-    if not raw.exists() and not raw.is_symlink():
-        raise RawFolderError(f"the raw folder {raw} does not exist (a mistyped path or an unmounted share?); "
-                             "create it and put decision files in it")
-    if not raw.is_dir():
-        raise RawFolderError(f"{raw} is not a folder (or is a link to nothing); "
-                             "pass the folder holding the decision files")
-    try:
-        with os.scandir(raw):
-            pass
-    except OSError as exc:
-        raise RawFolderError(f"the raw folder {raw} cannot be read ({exc.strerror}); check its permissions") from exc
-
-
-_SPECIAL = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
-            (stat.S_ISBLK, "a block device"))
-
-
-def _skip_reason(path: Path, rel: Path) -> str | None:
-    """Why an entry under raw/ is not read, or None for a file to read (links to files are read)."""
-    if any(part.startswith(".") for part in rel.parts):
-        return "hidden (its name starts with a dot); rename it to include it"
-    try:
-        link = path.lstat()
-    except OSError as exc:
-        return f"cannot be inspected ({exc.strerror})"
-    try:
-        info = path.stat()
-    except OSError:
-        return "a symbolic link whose target does not exist (a dangling link)"
-    if stat.S_ISDIR(info.st_mode):
-        if stat.S_ISLNK(link.st_mode):
-            return "a symbolic link to a folder; linked folders are not followed (they may loop or leave raw/)"
-        return None
-    for test, what in _SPECIAL:
-        if test(info.st_mode):
-            return f"not a regular file ({what})"
-    if not os.access(path, os.R_OK):
-        return "cannot be read (permission denied); check its permissions"
-    return None
-
-
-def survey(raw: Path) -> tuple[list[Found], list[Skipped]]:
-    """Every regular file under raw/ sorted by path, and every entry skipped with its reason.
-
-    File names are NFC (a name saved in decomposed Unicode by macOS reads the same as one typed
-    on Windows); a second file whose name is the same after that is skipped, never merged.
-    """
-    found: list[Found] = []
-    skipped: list[Skipped] = []
-    names: dict[str, str] = {}
-
-    def walk(folder: Path) -> None:
-        try:
-            entries = sorted(folder.iterdir())
-        except OSError as exc:
-            skipped.append(Skipped(_nfc(folder.relative_to(raw).as_posix()), f"folder cannot be read ({exc.strerror})"))
-            return
-        for path in entries:
-            rel = path.relative_to(raw)
-            name = _nfc(rel.as_posix())
-            reason = _skip_reason(path, rel)
-            if reason is None and path.is_dir():
-                walk(path)
-                continue
-            if reason is None and name in names:
-                reason = f"its name is the same as {names[name]!r} once Unicode is normalised (NFC); rename one of them"
-            if reason is not None:
-                skipped.append(Skipped(name, reason))
-                continue
-            try:
-                digest = sha256_file(path)
-            except OSError as exc:
-                skipped.append(Skipped(name, f"cannot be read ({exc.strerror})"))
-                continue
-            names[name] = rel.as_posix()
-            found.append(Found(path, name, digest))
-
-    walk(raw)
-    found.sort(key=lambda f: Path(f.file_name).parts)  # the order rglob gave before
-    return found, skipped
-
-
-def _nfc(name: str) -> str:
-    return unicodedata.normalize("NFC", name)
-
-
-def discover(raw: Path) -> list[Found]:
-    """Every file under raw/ that is read, sorted by path (see survey for what is skipped)."""
-    return survey(raw)[0]
-
-
-_UNIT_MATCHING = {
-    "units.py", "unit_model.py", "unit_files.py", "national_units.py", "admin_units.py", "units_commands.py",
-    "abbreviations.yaml", "confusables.yaml", "unit_matching.yaml", "unit_types.yaml", "province_codes.yaml",
-}
-
-
-def _only_for_units(rel: Path) -> bool:
-    """Unit matching runs after extraction (pipeline.assemble): editing it re-derives ids, not rows."""
-    return "units" in rel.parts[:2] or rel.name in _UNIT_MATCHING
-
-
-@functools.cache
-def pipeline_fingerprint() -> str:
-    """Changes with the code or the framework knowledge, so cached rows are re-derived then.
-
-    Hashes the installed source and data of the extraction packages rather than trusting a
-    version string someone must remember to bump. Computed once per process: it stands for
-    the code this process imported, and a long-lived process (a notebook, a test session)
-    does not flip between cache generations while files are being edited under it.
-    """
-    digest = hashlib.sha256(PIPELINE_VERSION.encode())
-    for package in ("extractors", "normalizers", "schemas", "pipeline"):
-        root = Path(str(resources.files(package)))
-        for path in sorted(root.rglob("*")):
-            rel = path.relative_to(root)
-            if path.suffix in (".py", ".yaml", ".csv") and _changes_extraction(package, rel):
-                digest.update(f"{package}/{rel.as_posix()}".encode())
-                digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-# What runs inside a document's worker (pipeline.process and everything below it). The CLI,
-# the batch runner, assembly, publishing, reports and the curated schema work on its cached
-# result, so editing them must not re-OCR every scan.
-_PIPELINE_EXTRACTION = {"process.py", "parsing_report.py", "__init__.py"}
-_AFTER_EXTRACTION = {"curated.py"}
-
-
-def _changes_extraction(package: str, rel: Path) -> bool:
-    if package == "pipeline":
-        return rel.name in _PIPELINE_EXTRACTION
-    return rel.name not in _AFTER_EXTRACTION and not _only_for_units(rel)
-
-
 def cache_path(cache: Path, found: Found, fingerprint: str) -> Path:
     return cache / f"{found.sha256}-{fingerprint}.pkl"
 
 
+def _inherited_address_space() -> int:
+    """Bytes of address space this forked worker starts with (its parent's mappings), 0 if unknown."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def _limit_memory(memory_mb: int) -> None:
-    limit = memory_mb * 1024 * 1024
+    """At most `memory_mb` more address space than the worker was forked with.
+
+    A fork shares its parent's mappings; a long-lived parent (a notebook, a test session that
+    already ran OCR) must not eat the document's allowance before it reads a page.
+    """
+    limit = _inherited_address_space() + memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 

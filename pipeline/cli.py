@@ -12,25 +12,22 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from normalizers.unit_files import ensure_registry_folder
-from pipeline.batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Found, Outcome, RawFolderError
-from pipeline.publish import (
-    PublishError, RunLockedError, UnknownVersionError, current_version, list_versions, read_run_json, rollback,
-)
-from pipeline.run import (
-    EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, EXIT_QUARANTINED, EXIT_REFUSED, EXIT_USAGE, RunError,
-    run_pipeline,
-)
-from pipeline.shrink_guard import DEFAULT_MAX_SHRINK, ShrinkRefusedError
-from pipeline.status import folder_status
 from pipeline.officer_commands import COMMANDS as OFFICER_COMMANDS
-from pipeline.units_commands import DEFAULT_REGISTRY, units
+from pipeline.run_settings import (
+    DEFAULT_MAX_SHRINK, DEFAULT_MEMORY_MB, DEFAULT_REGISTRY, DEFAULT_REVIEWS, DEFAULT_TIMEOUT_S, DEFAULT_WORKERS,
+    EXIT_ACTION_NEEDED, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, EXIT_REFUSED, EXIT_USAGE,
+)
+from pipeline.units_commands import units
 
-EXIT_ACTION_NEEDED = 3  # status / units review: something for an officer to act on
+if TYPE_CHECKING:
+    from pipeline.batch import Found, Outcome
+
+# Heavy modules (pandas, pdfplumber, OpenCV, pyarrow) are imported inside the commands that use
+# them, so `dti -h`, `dti --version` and the light commands start in a fraction of a second.
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 log = logging.getLogger("dti")
 
@@ -147,6 +144,34 @@ class _Reporter:
             self.progress = None
 
 
+def _exit_if_unchanged(raw: Path, curated: Path, registry_dir: Path, reviews_dir: Path, timeout_s: float,
+                       memory_mb: int, as_json: bool) -> None:
+    """Nothing the current version was made from has changed: say so and exit with its status.
+
+    Only hashing happens (no parser is loaded, nothing is re-read, assembled or written), under
+    the run lock so a run in progress is never mistaken for the current state.
+    """
+    from pipeline.manifest import unchanged_since_last_run
+    from pipeline.publish import RunLockedError, run_lock
+
+    try:
+        with run_lock(curated):
+            same = unchanged_since_last_run(raw, curated, registry_dir, reviews_dir, timeout_s, memory_mb)
+    except RunLockedError as exc:
+        _fail(as_json, str(exc), EXIT_LOCKED, True)
+    if same is None:
+        return
+    code = int(same.run_json.get("exit", EXIT_OK))
+    if as_json:
+        click.echo(json.dumps(same.run_json | {"unchanged": True}, ensure_ascii=False, indent=2))
+    else:
+        docs = ", ".join(f"{n} {s}" for s, n in (same.run_json.get("documents_by_status") or {}).items())
+        click.echo(f"nothing changed since version {same.version} ({docs or 'no documents'}): raw/, the registry, "
+                   "the reviews and the code are as it was made from; nothing re-read or re-written")
+    log.info("unchanged since version %s", same.version)
+    sys.exit(code)
+
+
 _raw_option = click.option("--raw", "raw", type=click.Path(path_type=Path), default=Path("raw"), show_default=True,
                            help="folder holding the documents")
 _curated_option = click.option("--curated", "curated", type=click.Path(path_type=Path), default=Path("curated"),
@@ -161,7 +186,8 @@ _json_option = click.option("--json", "as_json", is_flag=True, help="print the r
     "2: wrong options."))
 @_raw_option
 @_curated_option
-@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="documents processed at once")
+@click.option("--workers", type=click.IntRange(1, 64), default=DEFAULT_WORKERS, show_default=True,
+              help="documents (or, for one scan, pages) processed at once; default: the number of CPUs")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(1), default=DEFAULT_TIMEOUT_S, show_default=True, help="seconds per document before it is quarantined")
 @click.option("--memory-mb", type=click.IntRange(256), default=DEFAULT_MEMORY_MB, show_default=True, help="memory limit per document worker")
 @click.option("--registry", "registry_dir", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_REGISTRY, show_default=True, help="the officer's unit registry folder; created from the packaged defaults on the first run")
@@ -169,11 +195,21 @@ _json_option = click.option("--json", "as_json", is_flag=True, help="print the r
 @click.option("--max-shrink", type=click.FloatRange(0, 1), default=DEFAULT_MAX_SHRINK, show_default=True,
               help="largest share of the current version's documents a run may drop before it refuses to publish")
 @click.option("--allow-shrink", is_flag=True, help="publish even when documents of the current version are gone")
-@click.option("--reviews", "reviews_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("reviews"), show_default=True, help="officers' reviews folder (see `dti review`)")
+@click.option("--reviews", "reviews_dir", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_REVIEWS, show_default=True, help="officers' reviews folder (see `dti review`)")
+@click.option("--force", is_flag=True,
+              help="assemble and publish a new version even when nothing changed since the current one")
 @_json_option
 def run(raw: Path, curated: Path, workers: int, timeout_s: float, memory_mb: int, registry_dir: Path,
-        reviews_dir: Path, retry_quarantined: bool, max_shrink: float, allow_shrink: bool, as_json: bool) -> None:
+        reviews_dir: Path, retry_quarantined: bool, max_shrink: float, allow_shrink: bool, force: bool,
+        as_json: bool) -> None:
     _log_to_stderr()
+    if not (retry_quarantined or force):
+        _exit_if_unchanged(raw, curated, registry_dir, reviews_dir, timeout_s, memory_mb, as_json)
+    from normalizers.unit_files import ensure_registry_folder
+    from pipeline.publish import PublishError, RunLockedError, current_version
+    from pipeline.run import RunError, run_pipeline
+    from pipeline.shrink_guard import ShrinkRefusedError
+
     if ensure_registry_folder(registry_dir):
         click.echo(f"dti: created the registry folder {registry_dir}/ from the packaged defaults", err=True)
     reporter = _Reporter()
@@ -227,6 +263,10 @@ def run(raw: Path, curated: Path, workers: int, timeout_s: float, memory_mb: int
 @_curated_option
 @_json_option
 def status(raw: Path, curated: Path, as_json: bool) -> None:
+    from pipeline.discovery import RawFolderError
+    from pipeline.publish import current_version, read_run_json
+    from pipeline.status import folder_status
+
     try:
         st = folder_status(raw, curated)
     except RawFolderError as exc:
@@ -260,6 +300,8 @@ def status(raw: Path, curated: Path, as_json: bool) -> None:
 @_curated_option
 @_json_option
 def versions(curated: Path, as_json: bool) -> None:
+    from pipeline.publish import list_versions
+
     kept = list_versions(curated)
     if as_json:
         click.echo(json.dumps([v.as_dict() for v in kept], ensure_ascii=False, indent=2))
@@ -280,6 +322,8 @@ def versions(curated: Path, as_json: bool) -> None:
 @_curated_option
 @_json_option
 def rollback_command(version: str, curated: Path, as_json: bool) -> None:
+    from pipeline.publish import PublishError, RunLockedError, UnknownVersionError, current_version, rollback
+
     before = current_version(curated)
     try:
         rollback(curated, version)
@@ -299,6 +343,8 @@ def rollback_command(version: str, curated: Path, as_json: bool) -> None:
 @click.option("--raw", "raw", type=click.Path(path_type=Path, file_okay=False), default=Path("raw"), show_default=True)
 @click.option("--registry", "registry_dir", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_REGISTRY, show_default=True)
 def init(raw: Path, registry_dir: Path) -> None:
+    from normalizers.unit_files import ensure_registry_folder
+
     raw.mkdir(parents=True, exist_ok=True)
     created = ensure_registry_folder(registry_dir)
     click.echo(f"{raw}/: put decision files here")

@@ -10,13 +10,14 @@ import json
 import sys
 from pathlib import Path
 
-import click
-import pandas as pd
+from typing import TYPE_CHECKING
 
-from pipeline.export import ExportError, export_curated
-from pipeline.issue_list import filter_issues
-from pipeline.report import write_report
-from pipeline.review import ReviewError, record_review, reviews_path
+import click
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas and the report/export/review modules load inside the commands: `dti -h` stays light.
 
 _CURATED = click.option("--curated", "curated", type=click.Path(path_type=Path), default=Path("curated"), show_default=True)
 _REVIEWS = click.option("--reviews", "reviews_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("reviews"),
@@ -26,6 +27,8 @@ ISSUE_FIELDS = ["issue_id", "file_name", "source_page", "severity", "code", "sta
 
 
 def _issues(curated: Path) -> pd.DataFrame:
+    import pandas as pd
+
     path = curated / "issues.parquet"
     if not path.exists():
         click.echo(f"dti: {curated}/ has no published run (no issues.parquet); run `dti run` first", err=True)
@@ -34,6 +37,8 @@ def _issues(curated: Path) -> pd.DataFrame:
 
 
 def _plain(value):
+    import pandas as pd
+
     if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
         return None
     return value.item() if hasattr(value, "item") else value
@@ -43,6 +48,8 @@ def _plain(value):
 @_CURATED
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path, dir_okay=False), default=None, help="the HTML file to write")
 def report(curated: Path, output: Path | None) -> None:
+    from pipeline.report import write_report
+
     if not (curated / "scores.parquet").exists():
         click.echo(f"dti: {curated}/ has no published run (no scores.parquet); run `dti run` first", err=True)
         sys.exit(2)
@@ -54,6 +61,8 @@ def report(curated: Path, output: Path | None) -> None:
 @click.option("--xlsx", "xlsx", type=click.Path(path_type=Path, dir_okay=False), default=None, help="the workbook to write")
 @click.option("--csv", "csv", type=click.Path(path_type=Path, file_okay=False), default=None, help="a folder for one CSV per table")
 def export(curated: Path, xlsx: Path | None, csv: Path | None) -> None:
+    from pipeline.export import ExportError, export_curated
+
     if xlsx is None and csv is None:
         raise click.UsageError("give --xlsx FILE, --csv DIR or both")
     try:
@@ -74,6 +83,10 @@ def export(curated: Path, xlsx: Path | None, csv: Path | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="print a JSON list of objects")
 @click.option("--csv", "as_csv", is_flag=True, help="print CSV")
 def issues(curated: Path, file: str | None, severity: str | None, code: str | None, status: str | None, as_json: bool, as_csv: bool) -> None:
+    import pandas as pd
+
+    from pipeline.issue_list import filter_issues
+
     shown = filter_issues(_issues(curated), file, severity, code, status)[ISSUE_FIELDS]
     if as_json:
         rows = [{k: _plain(v) for k, v in row.items()} for row in shown.to_dict("records")]
@@ -97,6 +110,8 @@ def issues(curated: Path, file: str | None, severity: str | None, code: str | No
 @_CURATED
 @_REVIEWS
 def review(issue_id: str, ok: bool, value: str | None, reason: str, by: str | None, curated: Path, reviews_dir: Path) -> None:
+    from pipeline.review import ReviewError, record_review, reviews_path
+
     if ok == (value is not None):
         raise click.UsageError("give exactly one of --ok and --set VALUE")
     table = _issues(curated)

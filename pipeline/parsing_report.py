@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from extractors.raw import RawDocument, RawTable
+from schemas.raw import RawDocument, RawTable
 from normalizers.scores import Normalized
-from schemas.checks import CheckTally
+from normalizers.checks import CheckTally
 
 TABLE_COLUMNS = [
     "doc_id", "page", "table_index", "group_code", "group_title", "layout", "rows", "columns",

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import dataclasses
-import hashlib
 import os
 import signal
 import tempfile
@@ -37,18 +36,19 @@ from extractors.news import NewsFormatError, is_news_html, looks_like_unit, pros
 from extractors.office import OFFICE_KINDS, WORD_KINDS, read_office_pages
 from extractors.office_container import OfficeFileError, is_office, office_kind
 from extractors.page import PageContent
-from extractors.raw import RawDocument
+from schemas.raw import RawDocument
 from extractors.text_pdf import MIN_GOOD_RATIO, has_text_layer, read_text_page, text_layer_quality
 from extractors.weekly import WeeklyReportError, extract_weekly, is_weekly_report
 from normalizers.frameworks import Knowledge, load_knowledge
 from pipeline.progress import page_read
 from normalizers.scores import AVERAGE_COLUMNS, COMPONENT_COLUMNS, SCORE_COLUMNS, normalize_ranking
 from pipeline.parsing_report import table_report
-from schemas.checks import CheckTally, run_checks
+from normalizers.checks import CheckTally, run_checks
 from schemas.issue_codes import IssueCode
 from schemas.issues import Issue
+from pipeline.discovery import sha256_file
+from pipeline.fingerprint import PIPELINE_VERSION  # noqa: F401 - re-exported
 
-PIPELINE_VERSION = "0.1.0"
 
 
 class DocumentError(Exception):
@@ -92,12 +92,6 @@ class DocumentResult:
     tables: pd.DataFrame | None = None  # the parsing report per ranking table (pipeline.parsing_report)
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 _OTHER_KINDS = (
@@ -331,7 +325,9 @@ def raw_decision(pages: list[PageContent], knowledge: Knowledge) -> RawDocument:
             opening = " ".join(" ".join(lines).split()[:8])
             raise NoRankingTableError(f"not a ranking decision: no table of unit names and scores, and its text is not Vietnamese "
                                       f"(it begins {opening!r})") from exc
-        raise NoRankingTableError(f"{exc}; if this is a ranking decision, its tables may be unruled or unreadable") from exc
+        raise NoRankingTableError(
+            f"no ranking table found: its text ({len(lines)} lines) holds no table of unit names with scores, ruled or "
+            "unruled; it is not a ranking decision (if it is, get the copy with the results appendix)") from exc
     text = " ".join(lines)
     return RawDocument(
         source_kind="decision", province=meta.province, issuer=meta.issuer,

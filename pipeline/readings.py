@@ -131,6 +131,9 @@ def choose_readings(documents: pd.DataFrame, scores: pd.DataFrame, components: p
     order = {r.doc_id: (source_rank(r.source_kind, r.text_source), -round(float(confidence[r.doc_id]), 6), r.file_name)
              for r in docs.itertuples()}
     cluster = _decision_clusters(docs, scores)
+    for doc_id in set(scores["doc_id"]) - set(order):  # rows no document row describes: a reading of their own
+        order[doc_id] = (_UNKNOWN_RANK + 1, 0.0, str(doc_id))
+        cluster[doc_id] = str(doc_id)
 
     rows = scores.assign(unit_key=[_unit_key(u, n) for u, n in zip(scores["unit_id"], scores["unit_name_raw"])])
     best_of_cluster: dict[str, str] = {}

@@ -27,7 +27,11 @@ from pipeline.batch import (
     DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Found, Outcome, RawFolderError, Skipped, check_raw_folder,
     pipeline_fingerprint, process_all, survey,
 )
-from pipeline.process import PIPELINE_VERSION
+from pipeline.fingerprint import PIPELINE_VERSION
+from pipeline.manifest import run_manifest
+from pipeline.run_settings import (  # noqa: F401 - the exit statuses are part of this module's interface
+    DEFAULT_WORKERS, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, EXIT_QUARANTINED, EXIT_REFUSED, EXIT_USAGE,
+)
 from pipeline.publish import new_version, publish, run_lock, state_dir
 from pipeline.shrink_guard import DEFAULT_MAX_SHRINK, ShrinkRefusedError, held_documents, shrink_problem
 from pipeline.review import ReviewError, load_reviews
@@ -37,13 +41,6 @@ from schemas.issue_codes import IssueCode
 
 log = logging.getLogger("dti")
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_QUARANTINED = 3
-EXIT_LOCKED = 4
-EXIT_REFUSED = 5
-EXIT_INTERRUPTED = 130
 
 
 class RunError(RuntimeError):
@@ -111,7 +108,7 @@ def _parquet_bytes(table) -> bytes:
 def run_pipeline(
     raw: Path,
     curated: Path,
-    workers: int = 2,
+    workers: int = DEFAULT_WORKERS,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     memory_mb: int = DEFAULT_MEMORY_MB,
     registry_dir: Path | None = None,
@@ -181,6 +178,7 @@ def run_pipeline(
         run_json = summary.as_dict() | {
             "files": [{"file_name": f.file_name, "sha256": f.sha256, "status": statuses[f.file_name]} for f in found],
             "pipeline_fingerprint": fingerprint,
+            "manifest": run_manifest(found, registry_dir, reviews_dir, timeout_s, memory_mb),
             "registry": str(registry.directory),
             "registry_fingerprint": registry.fingerprint(),
             "seconds": summary.seconds,

@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.publish import read_run_json
+from pipeline.run_settings import DEFAULT_MAX_SHRINK
 
-DEFAULT_MAX_SHRINK = 0.5
 
 
 class ShrinkRefusedError(RuntimeError):

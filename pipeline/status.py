@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.batch import Skipped, check_raw_folder, survey
+from pipeline.discovery import Skipped, check_raw_folder, survey
 from pipeline.publish import read_run_json
 
 

@@ -12,15 +12,17 @@ import json
 import sys
 from pathlib import Path
 
-import click
-import pandas as pd
+from typing import TYPE_CHECKING
 
-from normalizers.units import Registry, RegistryError, UnknownUnitError, ensure_registry_folder
+import click
+
+from pipeline.run_settings import DEFAULT_REGISTRY
 from schemas.issue_codes import IssueCode
 
-ACTION_NEEDED = 3  # exit status when there is something for an officer to act on
-DEFAULT_REGISTRY = Path("registry")
+if TYPE_CHECKING:
+    from normalizers.units import Registry
 
+ACTION_NEEDED = 3  # exit status when there is something for an officer to act on
 registry_option = click.option(
     "--registry",
     "registry_dir",
@@ -33,6 +35,8 @@ registry_option = click.option(
 
 def open_registry(registry_dir: Path) -> Registry:
     """The officer's registry, created from the packaged defaults on first use."""
+    from normalizers.units import Registry, RegistryError, ensure_registry_folder
+
     try:
         if ensure_registry_folder(registry_dir):
             click.echo(f"dti: created the registry folder {registry_dir}/ from the packaged defaults", err=True)
@@ -64,6 +68,7 @@ def review(curated_dir: Path, as_json: bool) -> None:
 
     Exit 3 when there are any (something to review), 1 without an issues.parquet.
     """
+    import pandas as pd
     from pipeline.publish import current_version
 
     path = curated_dir / "issues.parquet"
@@ -100,6 +105,7 @@ def review(curated_dir: Path, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print what was recorded (or the error) as JSON.")
 def accept(name: str, unit_id: str, user: str | None, registry_dir: Path, as_json: bool) -> None:
     """Record NAME (as printed) as an alias of UNIT_ID in the registry. Exit 1 when refused."""
+    from normalizers.units import RegistryError, UnknownUnitError
     try:
         registry = open_registry(registry_dir)
         added = registry.add_alias(unit_id, name, user)
@@ -155,6 +161,9 @@ def match(name: str, province: str, year: int | None, as_json: bool, registry_di
 @registry_option
 def init_province(province: str, curated_dir: Path, registry_dir: Path) -> None:
     """Write the registry file of PROVINCE from the names its documents printed, for review."""
+    import pandas as pd
+
+    from normalizers.units import RegistryError
     registry = open_registry(registry_dir)
     path = curated_dir / "scores.parquet"
     if not path.exists():

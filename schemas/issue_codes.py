@@ -39,7 +39,7 @@ class IssueCode(StrEnum):
         """The usual severity (where a code has several, the others are named in `severities`)."""
         return self.severities[0]
 
-    # cross-checks of the document's own arithmetic (schemas/checks.py)
+    # cross-checks of the document's own arithmetic (normalizers/checks.py)
     COMPONENT_SUM_MISMATCH = ("component_sum_mismatch", ("warning",), "row", "total_score",
                               "the component scores do not add up to the printed total")
     PCT_MISMATCH = ("pct_mismatch", ("warning",), "row", "score_pct_printed",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import pipeline.batch as batch
+import pipeline.fingerprint as fingerprint
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("extractors", "normalizers", "schemas", "pipeline")
@@ -19,12 +19,12 @@ PACKAGES = ("extractors", "normalizers", "schemas", "pipeline")
 def tree(tmp_path, monkeypatch) -> Path:
     for package in PACKAGES:
         shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(batch.resources, "files", lambda package: tmp_path / package)
+    monkeypatch.setattr(fingerprint.resources, "files", lambda package: tmp_path / package)
     return tmp_path
 
 
 def _fingerprint() -> str:
-    return batch.pipeline_fingerprint.__wrapped__()
+    return fingerprint.pipeline_fingerprint.__wrapped__()
 
 
 def _touch(path: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from extractors.raw import RawDocument, RawRow
+from schemas.raw import RawDocument, RawRow
 from normalizers.frameworks import load_knowledge
 from normalizers.ocr_repair import candidate_readings
 from normalizers.numbers import Convention

@@ -24,7 +24,7 @@ from pipeline.cli import cli
 from pipeline.export import VIETNAMESE
 from pipeline.issue_list import CONFIDENCE_CODES
 from pipeline.run import run_pipeline
-from schemas.checks import CheckTally, run_checks
+from normalizers.checks import CheckTally, run_checks
 from schemas.curated import CONTRACT_VERSION, TABLES
 from tests.conftest import Curated, run_on
 from tests.truth import RAW, truth_csv

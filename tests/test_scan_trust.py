@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from extractors.layouts import ocr_tidy
-from extractors.raw import RawDocument, RawRow, RawTable
+from schemas.raw import RawDocument, RawRow, RawTable
 from normalizers.frameworks import FrameworkDataError, load_knowledge
 from normalizers.ocr_labels import snap_tier_label, tidy_ocr_labels
 from pipeline.process import ranking_result, raw_decision, read_pdf_pages
@@ -240,7 +240,7 @@ def test_edition_maxima_must_add_up_to_the_group_maximum(tmp_path):
 def test_misread_heading_numeral_takes_its_place_in_the_sequence():
     """"IL." is "II." or "I."; as the first of two numbered headings it is "I."."""
     from extractors.layouts import _fix_ocr_numeral, _number_misread_headings
-    from extractors.raw import Correction
+    from schemas.raw import Correction
 
     printed = "IL. Các cơ quan, đơn vị cấp tỉnh:"
     first = RawTable(_fix_ocr_numeral(printed), "so_ban_nganh", None,

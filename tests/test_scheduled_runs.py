@@ -24,7 +24,7 @@ from click.testing import CliRunner
 
 from pipeline.assemble import CURATED_TABLES
 from pipeline.cli import cli
-from pipeline.publish import current_version, list_versions, run_lock, versions_dir
+from pipeline.publish import current_version, run_lock, versions_dir
 from pipeline.run import EXIT_FAILED, EXIT_LOCKED, EXIT_OK, EXIT_QUARANTINED, EXIT_REFUSED, run_pipeline
 from tests.conftest import Curated
 from tests.truth import RAW, score_mismatches
