@@ -9,6 +9,7 @@ and no new heading continues the previous table (page breaks); a row whose name 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -130,52 +131,104 @@ def ocr_tidy(text: str) -> str:
     return strip_edge_marks(text)
 
 
-def assign_columns(grid: Grid, header_rows: list[int], data_rows: list[int], maxima_row: int | None, knowledge: Knowledge) -> Columns | None:
-    leaves, parents = _header_texts(grid, header_rows)
+def _role(knowledge: Knowledge, text: str, role: str) -> bool:
+    return bool(knowledge.column_role(text, loose=True, role=role))
+
+
+def _text_and_numeric_columns(grid: Grid, data_rows: list[int]) -> tuple[list[int], list[int]]:
+    """Columns of words (at least three filled, mostly not numbers) and columns of numbers."""
     profiles = [_column_profile(grid, data_rows, c) for c in range(grid.n_cols)]
     text_cols = [c for c in range(grid.n_cols) if profiles[c][1] >= 3 and profiles[c][0] < 0.5]
     numeric_cols = [c for c in range(grid.n_cols) if profiles[c][0] >= 0.5]
-    if not text_cols:
-        return None
-    named = [c for c in text_cols if knowledge.column_role(leaves[c], loose=True, role="name")]
-    name_col = named[0] if named else max(text_cols, key=lambda c: profiles[c][1])
-    cols = Columns(name=name_col)
+    return text_cols, numeric_cols
+
+
+def _name_column(grid: Grid, data_rows: list[int], text_cols: list[int], leaves: list[str], knowledge: Knowledge) -> int:
+    """The column its header calls the units' names, else the text column with the most filled cells."""
+    named = [c for c in text_cols if _role(knowledge, leaves[c], "name")]
+    return named[0] if named else max(text_cols, key=lambda c: _column_profile(grid, data_rows, c)[1])
+
+
+def _tier_column(cols: Columns, text_cols: list[int], leaves: list[str], knowledge: Knowledge) -> int | None:
+    """The last text column besides the names headed as a tier (or as a rank, printed in words)."""
+    tier = None
     for c in text_cols:
-        if c != name_col and (knowledge.column_role(leaves[c], loose=True, role="tier") or knowledge.column_role(leaves[c], loose=True, role="rank")):
-            cols.tier = c
-    for c in numeric_cols:
-        leaf = leaves[c]
-        if c < name_col:
-            if knowledge.column_role(leaf, loose=True, role="rank"):
-                cols.rank = c
-            elif cols.seq is None:
-                cols.seq = c
-            continue
-        if cols.total is None and knowledge.column_role(leaf, loose=True, role="total"):
-            cols.total = c
-            cols.total_max = _split_max(leaf)[1]
-        elif cols.percent is None and knowledge.column_role(leaf, loose=True, role="percent"):
-            cols.percent = c
-        elif cols.rank is None and knowledge.column_role(leaf, loose=True, role="rank") and not knowledge.column_role(leaf, loose=True, role="total"):
-            cols.rank = c
-        else:
-            leaf_cell = grid.cell_at(header_rows[-1], c) if header_rows else None
-            name, maximum = _split_max(leaf, ocr=leaf_cell is not None and leaf_cell.confidence < 1.0)
-            if leaf_cell is not None and leaf_cell.confidence < 1.0:
-                snapped = knowledge.snap_component_name(name)
-                if snapped is not None and snapped != name:
-                    cols.corrections.append(Correction("component_name", name, snapped, "OCR'd header read as the known pillar/component name it is closest to"))
-                    name = snapped
-            if maxima_row is not None and (cell := grid.anchored(maxima_row, c)) is not None and _flat(cell.text):
-                maximum = _flat(cell.text)
-            cols.components.append((c, name, maximum))
+        if c != cols.name and (_role(knowledge, leaves[c], "tier") or _role(knowledge, leaves[c], "rank")):
+            tier = c
+    return tier
+
+
+def _number_left_of_names(cols: Columns, c: int, leaf: str, knowledge: Knowledge) -> None:
+    """A numeric column before the names: the rank where headed so, else the first is the row number."""
+    if _role(knowledge, leaf, "rank"):
+        cols.rank = c
+    elif cols.seq is None:
+        cols.seq = c
+
+
+def _score_role(cols: Columns, c: int, leaf: str, knowledge: Knowledge) -> bool:
+    """The first total, percent or rank column after the names takes that role; False for a component."""
+    if cols.total is None and _role(knowledge, leaf, "total"):
+        cols.total = c
+        cols.total_max = _split_max(leaf)[1]
+    elif cols.percent is None and _role(knowledge, leaf, "percent"):
+        cols.percent = c
+    elif cols.rank is None and _role(knowledge, leaf, "rank") and not _role(knowledge, leaf, "total"):
+        cols.rank = c
+    else:
+        return False
+    return True
+
+
+def _component_column(grid: Grid, header_rows: list[int], maxima_row: int | None, c: int, leaf: str,
+                      knowledge: Knowledge) -> tuple[tuple[int, str, str | None], Correction | None]:
+    """A component column: its name (an OCR'd header snapped to the known component's name) and maximum."""
+    leaf_cell = grid.cell_at(header_rows[-1], c) if header_rows else None
+    ocr = leaf_cell is not None and leaf_cell.confidence < 1.0
+    name, maximum = _split_max(leaf, ocr=ocr)
+    correction = None
+    if ocr:
+        snapped = knowledge.snap_component_name(name)
+        if snapped is not None and snapped != name:
+            correction = Correction("component_name", name, snapped, "OCR'd header read as the known pillar/component name it is closest to")
+            name = snapped
+    if maxima_row is not None and (cell := grid.anchored(maxima_row, c)) is not None and _flat(cell.text):
+        maximum = _flat(cell.text)
+    return (c, name, maximum), correction
+
+
+def _settle_total(cols: Columns, grid: Grid, parents: list[str], maxima_row: int | None, knowledge: Knowledge) -> None:
+    """The total's maximum from a maxima row; without a total column, a single unnamed score column is the total."""
     if cols.total is not None and maxima_row is not None and (cell := grid.anchored(maxima_row, cols.total)):
         cols.total_max = _flat(cell.text) or cols.total_max
     if cols.total is None and cols.components and not any(
-        knowledge.column_role(parents[c], loose=True, role="components_parent") for c, _, _ in cols.components
+        _role(knowledge, parents[c], "components_parent") for c, _, _ in cols.components
     ):
-        c, _, maximum = cols.components.pop()  # a single unnamed score column is the total
+        c, _, maximum = cols.components.pop()
         cols.total, cols.total_max = c, maximum
+
+
+def assign_columns(grid: Grid, header_rows: list[int], data_rows: list[int], maxima_row: int | None, knowledge: Knowledge) -> Columns | None:
+    """The role of each column from its header and its cells, or None without a column of names.
+
+    Names, then the tier among the text columns; before the names a rank or row number;
+    after them the total, percent and rank, every other numeric column a component.
+    """
+    leaves, parents = _header_texts(grid, header_rows)
+    text_cols, numeric_cols = _text_and_numeric_columns(grid, data_rows)
+    if not text_cols:
+        return None
+    cols = Columns(name=_name_column(grid, data_rows, text_cols, leaves, knowledge))
+    cols.tier = _tier_column(cols, text_cols, leaves, knowledge)
+    for c in numeric_cols:
+        if c < cols.name:
+            _number_left_of_names(cols, c, leaves[c], knowledge)
+        elif not _score_role(cols, c, leaves[c], knowledge):
+            component, correction = _component_column(grid, header_rows, maxima_row, c, leaves[c], knowledge)
+            if correction is not None:
+                cols.corrections.append(correction)
+            cols.components.append(component)
+    _settle_total(cols, grid, parents, maxima_row, knowledge)
     return cols
 
 
@@ -294,7 +347,9 @@ def _fill(open_: _Open, grid: Grid, rows: list[int], kinds: list[str], knowledge
                     tables.append(table)
                     open_.table = table
                 else:
-                    table.group_title, table.group_code = text, group
+                    named = dataclasses.replace(table, group_title=text, group_code=group)
+                    tables[:] = [named if t is table else t for t in tables]
+                    table = open_.table = named
                 open_.tier = None
                 continue
             open_.tier = text
@@ -399,8 +454,7 @@ def extract_tables(pages: list[PageContent], knowledge: Knowledge) -> list[RawTa
     tables = [t for t in tables if t.rows]
     if not tables:
         raise LayoutError("no ranking table found (no ruled table with unit names and scores)")
-    _number_misread_headings(tables)
-    return tables
+    return _number_misread_headings(tables)
 
 
 _NUMERAL_REASON = "OCR misread the heading's Roman numeral"
@@ -415,13 +469,14 @@ def _numeral_readings(printed: str) -> set[str]:
     return {r for r in readings if r in _ROMAN}
 
 
-def _number_misread_headings(tables: list[RawTable]) -> None:
+def _number_misread_headings(tables: list[RawTable]) -> list[RawTable]:
     """A misread numeral takes the place its table has in the document's I, II, III ... sequence.
 
     "IL." reads as "II." or "I."; the first of two numbered headings is "I.". Only when every
-    other numbered heading sits at its own place in the sequence (in place, as a Correction).
+    other numbered heading sits at its own place in the sequence (a new table with a Correction).
     """
     numbered = [(t, m) for t in tables if (m := _OCR_NUMERAL.match(t.group_title or ""))]
+    renumbered: dict[int, RawTable] = {}
     for k, (table, match) in enumerate(numbered):
         fix = next((c for c in table.corrections if c.field == "group_title" and c.reason == _NUMERAL_REASON), None)
         if fix is None or k >= len(_ROMAN) or match.group(1) == _ROMAN[k]:
@@ -430,6 +485,9 @@ def _number_misread_headings(tables: list[RawTable]) -> None:
         printed = _OCR_NUMERAL.match(fix.printed)
         if not others_in_place or printed is None or _ROMAN[k] not in _numeral_readings(printed.group(1)):
             continue
-        table.group_title = _ROMAN[k] + table.group_title[len(match.group(1)):]
-        table.corrections[table.corrections.index(fix)] = Correction(
-            "group_title", fix.printed, table.group_title, f"{_NUMERAL_REASON} (the heading's place among the numbered headings)")
+        title = _ROMAN[k] + table.group_title[len(match.group(1)):]
+        corrections = [Correction("group_title", fix.printed, title,
+                                  f"{_NUMERAL_REASON} (the heading's place among the numbered headings)") if c is fix else c
+                       for c in table.corrections]
+        renumbered[id(table)] = dataclasses.replace(table, group_title=title, corrections=corrections)
+    return [renumbered.get(id(t), t) for t in tables]

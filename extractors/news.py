@@ -16,6 +16,7 @@ Contradictions inside the article become notes.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -499,10 +500,13 @@ def _derived(pct: float, rules: list[TierRule]) -> TierRule | None:
 
 
 def _notes(doc: RawDocument, body: str, phrases: _Phrases) -> list[str]:
-    """One sentence per contradiction the article holds within itself."""
+    """One sentence per contradiction the article's prose holds within itself.
+
+    A printed tier that disagrees with the quoted thresholds is not a note: the tier check
+    (`normalizers/checks.py` `check_tiers`) reports it once, as `tier_inconsistent` on the row.
+    """
     convention = detect_convention([body])
     rules = doc.tier_rules
-    labels = {text_key(r.label): r for r in rules}
     notes: list[str] = []
     placed: list[tuple[RawRow, str, float, TierRule | None]] = []
     for table in doc.tables:
@@ -516,30 +520,17 @@ def _notes(doc: RawDocument, body: str, phrases: _Phrases) -> list[str]:
             if total is None or not maximum:
                 continue
             pct = total / maximum * 100
-            derived = _derived(pct, rules) if rules else None
-            placed.append((row, max_raw, pct, derived))
-            if row.tier is None or derived is None:
-                continue
-            score = f"{row.total} of {max_raw} points ({pct:.2f}%)"
-            if text_key(row.tier) not in labels:
-                notes.append(
-                    f"{row.name} is printed at tier '{row.tier}', which is not one of the quoted tiers; "
-                    f"its {score} puts it at '{derived.label}' by the quoted thresholds."
-                )
-            elif labels[text_key(row.tier)] is not derived:
-                notes.append(
-                    f"{row.name} is printed at tier '{row.tier}', but its {score} "
-                    f"puts it at '{derived.label}' by the quoted thresholds."
-                )
+            placed.append((row, max_raw, pct, _derived(pct, rules) if rules else None))
     for m in phrases.no_unit_at.finditer(body):
         claimed = text_key(m.group(1))
         for row, max_raw, pct, derived in placed:
             printed_there = row.tier is not None and text_key(row.tier) == claimed
             derived_there = derived is not None and text_key(derived.label) == claimed
             if printed_there or derived_there:
+                tier = f"printed at '{row.tier}', " if row.tier else ""
                 notes.append(
                     f"The article says no unit is at '{m.group(1)}', yet {row.name} "
-                    f"({row.total} of {max_raw} points, {pct:.2f}%) "
+                    f"({tier}{row.total} of {max_raw} points, {pct:.2f}%) "
                     f"{'is printed at that tier' if printed_there else 'falls in it by the quoted thresholds'}."
                 )
     return notes
@@ -566,11 +557,12 @@ def _assessment_year(title: str, body: str, phrases: _Phrases) -> int | None:
     return min(y for y, n in years.items() if n == best)
 
 
-def _maxima_from_rows(doc: RawDocument, convention) -> None:
+def _maxima_from_rows(doc: RawDocument, convention) -> dict[str, str]:
     """No maximum stated for a group: a row stating both total and percent gives it (731,61 at 73,16% is of 1000)."""
+    maxima = dict(doc.group_maxima)
     for table in doc.tables:
         code = table.group_code or ""
-        if code in doc.group_maxima or "*" in doc.group_maxima:
+        if code in maxima or "*" in maxima:
             continue
         for row in table.rows:
             try:
@@ -580,8 +572,9 @@ def _maxima_from_rows(doc: RawDocument, convention) -> None:
             if total and pct:
                 implied = total / pct * 100
                 if abs(implied - round(implied)) <= implied * 0.0005 + 0.02:
-                    doc.group_maxima[code] = str(round(implied))
+                    maxima[code] = str(round(implied))
                     break
+    return maxima
 
 
 def read_prose(title: str, body: str) -> RawDocument:
@@ -603,9 +596,9 @@ def read_prose(title: str, body: str) -> RawDocument:
         text_source="html",
         text=f"{title}\n{body}" if title else body,
         default_confidence=NEWS_CONFIDENCE,
+        group_maxima=_maxima(body, sections, phrases),
+        tier_rules=stated_tier_rules(body),
     )
-    doc.group_maxima = _maxima(body, sections, phrases)
-    doc.tier_rules = stated_tier_rules(body)
     leaders = _leaders(body, phrases)
     sizes: dict[str, int] = {}
     for section in sections:
@@ -630,7 +623,7 @@ def read_prose(title: str, body: str) -> RawDocument:
         for row in table.rows:
             if row.rank is None and text_key(row.name) in leaders:
                 row.rank = "1"
-    doc.tables = [t for t in tables.values() if t.rows]
+    doc = dataclasses.replace(doc, tables=[t for t in tables.values() if t.rows])
     if not doc.tables and (national := _national_place(title, body, phrases)) is not None:
         return national
     if not doc.tables:
@@ -638,9 +631,8 @@ def read_prose(title: str, body: str) -> RawDocument:
             "the article states no unit's score or rank by group (expected a group named, e.g. 'nhóm các cơ quan, "
             "đơn vị có thủ tục hành chính', and units with their scores, percents or ranks)"
         )
-    _maxima_from_rows(doc, detect_convention([body]))
-    doc.notes = _notes(doc, body, phrases)
-    return doc
+    doc = dataclasses.replace(doc, group_maxima=_maxima_from_rows(doc, detect_convention([body])))
+    return dataclasses.replace(doc, notes=_notes(doc, body, phrases))
 
 
 def _province_mentions(sentence: str) -> list[tuple[int, str]]:
@@ -685,7 +677,7 @@ def _national_place(title: str, body: str, phrases: _Phrases) -> RawDocument | N
     )
     national = as_national(doc, load_knowledge(), "news_article")
     if national is not None:
-        national.issuer = issuer_named(doc.text)
+        national = dataclasses.replace(national, issuer=issuer_named(doc.text))
     return national
 
 

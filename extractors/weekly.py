@@ -26,6 +26,7 @@ from extractors.metadata import find_province, parse_date
 from extractors.page import PageContent, TextLine
 from normalizers.numbers import Convention, NumberFormatError, is_missing, looks_numeric, parse_number, parse_ratio
 from normalizers.text import clean_printed, strip_diacritics, text_key
+from schemas.issue_codes import IssueCode
 
 COLUMNS = [
     "table_code",
@@ -73,7 +74,7 @@ LOW_CONFIDENCE = 0.80
 class WeeklyIssue(NamedTuple):
     """A doubtful cell: what the pipeline reports as an issue row (doc_id is added there)."""
 
-    code: str  # "low_confidence" or "unparseable_value"
+    code: IssueCode  # low_confidence, unparseable_value or table_skipped
     table_code: str
     row_index: int
     row_label: str | None
@@ -475,37 +476,37 @@ def _single_item_value(raw: str) -> float | None:
     return value
 
 
-def _doubts(raw: str, value, num, den, confidence: float, prose: bool, know: _Knowledge) -> list[tuple[str, str]]:
+def _doubts(raw: str, value, num, den, confidence: float, prose: bool, know: _Knowledge) -> list[tuple[IssueCode, str]]:
     """(code, message) for a cell read by OCR whose value cannot be trusted as read."""
-    out: list[tuple[str, str]] = []
+    out: list[tuple[IssueCode, str]] = []
     if not raw:
         if confidence < LOW_CONFIDENCE:
-            out.append(("low_confidence", "the cell has ink but OCR read nothing; check the printed value"))
+            out.append((IssueCode.LOW_CONFIDENCE, "the cell has ink but OCR read nothing; check the printed value"))
         return out
     if confidence < LOW_CONFIDENCE:
-        out.append(("low_confidence", f"read by OCR with confidence {confidence:.2f} (below {LOW_CONFIDENCE:.2f}); check the printed value"))
+        out.append((IssueCode.LOW_CONFIDENCE, f"read by OCR with confidence {confidence:.2f} (below {LOW_CONFIDENCE:.2f}); check the printed value"))
     text = clean_printed(raw.translate(_ICONS)) or ""
     if prose or is_missing(text) or _key(text) in know.entered_marks:
         return out
     if _RATIO.match(text) and (num is None or den is None):
-        out.append(("unparseable_value", f"{raw!r} looks like a ratio but its parts do not read as numbers"))
+        out.append((IssueCode.UNPARSEABLE_VALUE, f"{raw!r} looks like a ratio but its parts do not read as numbers"))
     elif value is None and num is None:
-        out.append(("unparseable_value", f"{raw!r} is not a number, a ratio or a known mark where a value is expected"))
+        out.append((IssueCode.UNPARSEABLE_VALUE, f"{raw!r} is not a number, a ratio or a known mark where a value is expected"))
     return out
 
 
-def _row_text_doubts(table: _Table, cells: list[str], confs: list[float]) -> list[tuple[str, str]]:
+def _row_text_doubts(table: _Table, cells: list[str], confs: list[float]) -> list[tuple[IssueCode, str]]:
     """The row's label and unit of measure read with low confidence: every value of the row is in doubt with them.
 
     A record is its row label, column and value together; a misread label ("đoàn thế" for
     "đoàn thể", confidence 0.60) or unit ("vé)" for "%", 0.55) makes each of the row's
     records wrong, so each is flagged, not only the value cells OCR doubted.
     """
-    out: list[tuple[str, str]] = []
+    out: list[tuple[IssueCode, str]] = []
     for col, what in ((table.label_col, "row label"), (table.unit_col, "unit of measure")):
         if col is None or col >= len(cells) or not cells[col] or col >= len(confs) or confs[col] >= LOW_CONFIDENCE:
             continue
-        out.append(("low_confidence", f"the {what} {cells[col]!r} was read by OCR with confidence {confs[col]:.2f} "
+        out.append((IssueCode.LOW_CONFIDENCE, f"the {what} {cells[col]!r} was read by OCR with confidence {confs[col]:.2f} "
                                       f"(below {LOW_CONFIDENCE:.2f}); check it against the document"))
     return out
 
@@ -588,7 +589,7 @@ def extract_weekly(pages: list[PageContent]) -> WeeklyReport:
         )
     ocr_pages = {p.number for p in pages if p.text_source == "ocr"}
     # a table the report prints but no spec knows is not silently dropped: it is reported
-    issues = [WeeklyIssue("table_skipped", "", 0, None, None, None, f"{w}; its rows are not published", "warning") for w in warnings]
+    issues = [WeeklyIssue(IssueCode.TABLE_SKIPPED, "", 0, None, None, None, f"{w}; its rows are not published", "warning") for w in warnings]
     records = [rec for table in tables for rec in _records(table, know, ocr_pages, issues)]
     frame = pd.DataFrame.from_records(records, columns=COLUMNS)
     frame = frame.astype(

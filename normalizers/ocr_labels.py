@@ -10,11 +10,14 @@ that word and the change is recorded as ``ocr_corrected``.
 
 from __future__ import annotations
 
+import dataclasses
+
 from rapidfuzz import fuzz
 
 from schemas.raw import RawTable
 from normalizers.frameworks import Framework
 from normalizers.text import clean_printed, strip_diacritics, strip_edge_marks, text_key
+from schemas.issue_codes import IssueCode
 from schemas.issues import Issue
 
 MIN_TIER_SIMILARITY = 80.0  # bare letters alike, in percent; "nang cao" against "nang eao" is 88
@@ -51,26 +54,30 @@ def snap_tier_label(label: str, framework: Framework) -> str | None:
     return _as_printed(word, label)
 
 
-def tidy_ocr_labels(table: RawTable, framework: Framework, doc_id: str, group: str) -> list[Issue]:
-    """Stray end marks dropped from tier labels and the heading's start; misread tiers snapped (in place).
+def tidy_ocr_labels(table: RawTable, framework: Framework, doc_id: str, group: str) -> tuple[RawTable, list[Issue]]:
+    """A copy of the table with stray end marks dropped from tier labels and the heading's start
+    and misread tiers snapped, and an issue per snapped tier; `table` is unchanged.
 
     Runs before the OCR repair so every issue names the unit as it is published. (The
     layout tidies OCR'd names and heading lines with the same marks; tier cells and the
     heading's leading marks are left to here.)
     """
     issues: list[Issue] = []
-    if table.group_title:
-        table.group_title = strip_edge_marks(clean_printed(table.group_title) or "", ends="leading")
+    title = table.group_title
+    if title:
+        title = strip_edge_marks(clean_printed(title) or "", ends="leading")
+    rows = []
     for row in table.rows:
         if not row.tier or not clean_printed(row.tier):
+            rows.append(row)
             continue
         label = strip_edge_marks(clean_printed(row.tier) or "")
         snapped = snap_tier_label(label, framework)
         if snapped is not None:
-            issues.append(Issue(doc_id, "ocr_corrected", "warning",
-                                f"OCR read the tier of {row.name} as {label!r}, which is no tier of the {framework.code} framework; "
+            issues.append(Issue(doc_id=doc_id, code=IssueCode.OCR_CORRECTED, severity="warning",
+                                message=f"OCR read the tier of {row.name} as {label!r}, which is no tier of the {framework.code} framework; "
                                 f"the only tier word it is close to is {snapped!r}.",
-                                group, row.name, "tier", label, snapped))
+                                group_code=group, unit_name_raw=row.name, field="tier", printed=label, expected=snapped))
             label = snapped
-        row.tier = label
-    return issues
+        rows.append(dataclasses.replace(row, tier=label))
+    return dataclasses.replace(table, group_title=title, rows=rows), issues

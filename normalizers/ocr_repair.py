@@ -13,18 +13,21 @@ confidence lowered: a wrong value must never enter the data silently.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from itertools import combinations, product
+from typing import NamedTuple
 
 import yaml
 
 from schemas.raw import RawRow, RawTable
 from normalizers.frameworks import Tier, load_knowledge, tier_for_pct, tier_index
 from normalizers.numbers import EPS, Convention, NumberFormatError, decimals, expected_percent, is_missing, parse_number, parse_rank, percent_rule, sum_tolerance
+from schemas.issue_codes import IssueCode
 from schemas.issues import Issue
 
 CONFIDENCE_THRESHOLD = 0.90  # on the two scans 96% of correctly read cells are above, the rest 0.08-0.89
@@ -419,10 +422,10 @@ def _repair_row(ctx: _Table, index: int, doc_id: str, group: str) -> list[Issue]
         for key, reading in passing[0].items():
             printed = _get(row, key) or ""
             _set(row, key, reading)
-            issues.append(Issue(doc_id, "ocr_corrected", "warning",
-                                f"OCR read {_field_name(ctx.table, key)} of {row.name} as {printed!r}; {reading!r} is the only reading "
+            issues.append(Issue(doc_id=doc_id, code=IssueCode.OCR_CORRECTED, severity="warning",
+                                message=f"OCR read {_field_name(ctx.table, key)} of {row.name} as {printed!r}; {reading!r} is the only reading "
                                 f"of the doubtful cells that makes the row's failing checks ({checks}) pass.",
-                                group, row.name, _field_name(ctx.table, key), printed, reading))
+                                group_code=group, unit_name_raw=row.name, field=_field_name(ctx.table, key), printed=printed, expected=reading))
         ctx.changed()
         return issues
     row.confidence *= LOW_CONFIDENCE_FACTOR
@@ -438,9 +441,9 @@ def _repair_row(ctx: _Table, index: int, doc_id: str, group: str) -> list[Issue]
                    if sum_only_total else
                    f"{len(passing)} readings pass ({' | '.join(' + '.join(f'{_field_name(ctx.table, k)}={v}' for k, v in c.items()) for c in passing[:6])})"
                    if passing else f"none of {sum(len(o) for o in options.values())} candidate readings makes them pass")
-        issues.append(Issue(doc_id, "low_confidence", "error",
-                            f"{row.name}'s checks ({checks}) fail and its doubtful OCR cells ({names}) cannot be settled: {verdict}, so the OCR reading is kept.",
-                            group, row.name, _field_name(ctx.table, key), _get(row, key), " | ".join(readings) or None))
+        issues.append(Issue(doc_id=doc_id, code=IssueCode.LOW_CONFIDENCE, severity="error",
+                            message=f"{row.name}'s checks ({checks}) fail and its doubtful OCR cells ({names}) cannot be settled: {verdict}, so the OCR reading is kept.",
+                            group_code=group, unit_name_raw=row.name, field=_field_name(ctx.table, key), printed=_get(row, key), expected=" | ".join(readings) or None))
     return issues + involved
 
 
@@ -476,30 +479,47 @@ def _flag_involved(ctx: _Table, index: int, fails: dict[str, set[str]], already:
     if lower:
         row.confidence *= LOW_CONFIDENCE_FACTOR
     checks = ", ".join(sorted(fails))
-    issues = [Issue(doc_id, "low_confidence", "warning",
-                    f"{row.name}'s checks ({checks}) fail and no reading of its OCR cells settles them; "
+    issues = [Issue(doc_id=doc_id, code=IssueCode.LOW_CONFIDENCE, severity="warning",
+                    message=f"{row.name}'s checks ({checks}) fail and no reading of its OCR cells settles them; "
                     f"{_field_name(ctx.table, key)} is one of the values they involve (read {_get(row, key)!r}), check it against the document.",
-                    group, row.name, _field_name(ctx.table, key), _get(row, key), None)
+                    group_code=group, unit_name_raw=row.name, field=_field_name(ctx.table, key), printed=_get(row, key))
               for key in cells]
     if tier_doubted:
-        issues.append(Issue(doc_id, "low_confidence", "warning",
-                            f"{row.name}'s tier {row.tier!r} does not fit its total by the tier check and no reading settles it; "
-                            "check the tier and the total against the document.", group, row.name, "tier", row.tier, None))
+        issues.append(Issue(doc_id=doc_id, code=IssueCode.LOW_CONFIDENCE, severity="warning",
+                            message=f"{row.name}'s tier {row.tier!r} does not fit its total by the tier check and no reading settles it; "
+                            "check the tier and the total against the document.", group_code=group, unit_name_raw=row.name, field="tier", printed=row.tier))
     return issues
 
 
-def repair_ocr_table(table: RawTable, convention: Convention, max_score: float, component_max: list[float | None],
-                     tiers: tuple[Tier, ...] | None, doc_id: str, group: str) -> list[Issue]:
-    """Repair the misread cells of an OCR'd table in place where the evidence allows exactly one reading.
+class Repaired(NamedTuple):
+    """A repaired copy of an OCR'd table and what the repair found."""
 
-    Called before the numbers are parsed, so the corrected strings flow through the usual
-    parsing and checks. Rows whose own arithmetic fails are settled first: their repaired
-    values are then trusted evidence for the rank and tier order of the others.
+    table: RawTable
+    issues: list[Issue]
+
+
+def working_copy(table: RawTable) -> RawTable:
+    """A copy of the table whose rows (their cells and confidences) the repair may rewrite."""
+    rows = [dataclasses.replace(r, components=list(r.components), cell_confidence=dict(r.cell_confidence))
+            for r in table.rows]
+    return dataclasses.replace(table, rows=rows)
+
+
+def repair_ocr_table(table: RawTable, convention: Convention, max_score: float, component_max: list[float | None],
+                     tiers: tuple[Tier, ...] | None, doc_id: str, group: str) -> Repaired:
+    """The OCR'd table with its misread cells repaired where the evidence allows exactly one reading.
+
+    Pure: the repair works on a copy, so `table` is unchanged and a second call gives the same
+    answer (a row's confidence is lowered once). Called before the numbers are parsed, so the
+    corrected strings flow through the usual parsing and checks. Rows whose own arithmetic
+    fails are settled first: their repaired values are then trusted evidence for the rank and
+    tier order of the others.
     """
+    table = working_copy(table)
     ctx = _Table(table, convention, max_score, component_max, tiers)
     failing = [i for i, row in enumerate(table.rows) if row.evaluated and ctx.failures(i)]
     failing.sort(key=lambda i: (not ctx.failures_local(i), i))
     issues: list[Issue] = []
     for index in failing:
         issues.extend(_repair_row(ctx, index, doc_id, group))
-    return issues
+    return Repaired(table, issues)

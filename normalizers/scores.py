@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from schemas.raw import RawDocument, RawTable
+from schemas.raw import RawDocument, RawRow, RawTable
 from normalizers.frameworks import Framework, Knowledge, Tier
 from normalizers.numbers import EPS, Convention, NumberFormatError, detect_convention, parse_number, parse_rank
 from normalizers.ocr_labels import tidy_ocr_labels
 from normalizers.ocr_repair import CONFIDENCE_THRESHOLD, cell_confidence, is_confident, repair_ocr_table
 from normalizers.text import clean_printed
+from schemas.issue_codes import IssueCode
 from schemas.issues import Issue
 
 SCORE_COLUMNS = [
@@ -40,6 +41,7 @@ class Normalized:
     convention: Convention = Convention.DECIMAL_COMMA
     tiers: tuple[Tier, ...] = ()
     tiers_printed: bool = False
+    tables: list[RawTable] = field(default_factory=list)  # the document's tables as normalized (tidied, repaired)
 
 
 def document_convention(doc: RawDocument) -> Convention:
@@ -105,8 +107,8 @@ class _Parser:
             return parse_number(raw, self.convention)
         except NumberFormatError as exc:
             self.issues.append(
-                Issue(self.doc_id, "unparseable_value", "error", f"{field_name} of {unit or 'a row'} is printed as {raw!r}, which is not a number ({exc}).",
-                      group, unit, field_name, raw, None)
+                Issue(doc_id=self.doc_id, code=IssueCode.UNPARSEABLE_VALUE, severity="error", message=f"{field_name} of {unit or 'a row'} is printed as {raw!r}, which is not a number ({exc}).",
+                      group_code=group, unit_name_raw=unit, field=field_name, printed=raw)
             )
             return None
 
@@ -126,10 +128,10 @@ def _edition_maxima(framework: Framework | None, doc_id: str, table: RawTable, g
         return None
     for i, (printed, known) in enumerate(zip(comp_max, maxima)):
         if printed is None:
-            issues.append(Issue(doc_id, "max_from_framework", "warning",
-                                f"The maximum of {table.components[i].name} is not printed legibly; the header's components are "
+            issues.append(Issue(doc_id=doc_id, code=IssueCode.MAX_FROM_FRAMEWORK, severity="warning",
+                                message=f"The maximum of {table.components[i].name} is not printed legibly; the header's components are "
                                 f"those of {edition.name}, whose maximum for it is {known:g} (the maxima add up to {max_score:g}).",
-                                group, None, f"component_max:{codes[i]}", table.components[i].max_raw, f"{known:g}"))
+                                group_code=group, field=f"component_max:{codes[i]}", printed=table.components[i].max_raw, expected=f"{known:g}"))
     return list(maxima)
 
 
@@ -157,14 +159,14 @@ def reconcile_component_maxima(doc: RawDocument, doc_id: str, table: RawTable, g
             i = missing[0]
             fixed = max_score - sum(m for m in comp_max if m is not None)
             if fixed > EPS and fixed >= observed[i] - EPS:
-                issues.append(Issue(doc_id, "ocr_corrected", "warning",
-                                    f"The maximum of {table.components[i].name} could not be read; the maxima must add up to {max_score:g}, so it is {fixed:g}.",
-                                    group, None, f"component_max:{codes[i]}", table.components[i].max_raw, f"{fixed:g}"))
+                issues.append(Issue(doc_id=doc_id, code=IssueCode.OCR_CORRECTED, severity="warning",
+                                    message=f"The maximum of {table.components[i].name} could not be read; the maxima must add up to {max_score:g}, so it is {fixed:g}.",
+                                    group_code=group, field=f"component_max:{codes[i]}", printed=table.components[i].max_raw, expected=f"{fixed:g}"))
                 return [fixed if j == i else m for j, m in enumerate(comp_max)]
         for i in missing:
-            issues.append(Issue(doc_id, "max_unreadable", "error" if scanned else "warning",
-                                f"The maximum of {table.components[i].name} is not printed legibly while the other components' are; it is left empty.",
-                                group, None, f"component_max:{codes[i]}", table.components[i].max_raw, None))
+            issues.append(Issue(doc_id=doc_id, code=IssueCode.MAX_UNREADABLE, severity="error" if scanned else "warning",
+                                message=f"The maximum of {table.components[i].name} is not printed legibly while the other components' are; it is left empty.",
+                                group_code=group, field=f"component_max:{codes[i]}", printed=table.components[i].max_raw))
         return comp_max
     if missing:
         return comp_max
@@ -175,101 +177,194 @@ def reconcile_component_maxima(doc: RawDocument, doc_id: str, table: RawTable, g
     if scanned and len(broken) == 1 and comp_max[broken[0]] + gap >= observed[broken[0]] - EPS:
         i = broken[0]
         fixed = comp_max[i] + gap
-        issues.append(Issue(doc_id, "ocr_corrected", "warning",
-                            f"The maximum of {table.components[i].name} was read as {comp_max[i]:g}; the maxima must add up to {max_score:g}, so it is {fixed:g}.",
-                            group, None, f"component_max:{codes[i]}", table.components[i].max_raw, f"{fixed:g}"))
+        issues.append(Issue(doc_id=doc_id, code=IssueCode.OCR_CORRECTED, severity="warning",
+                            message=f"The maximum of {table.components[i].name} was read as {comp_max[i]:g}; the maxima must add up to {max_score:g}, so it is {fixed:g}.",
+                            group_code=group, field=f"component_max:{codes[i]}", printed=table.components[i].max_raw, expected=f"{fixed:g}"))
         return [fixed if j == i else m for j, m in enumerate(comp_max)]
-    issues.append(Issue(doc_id, "component_max_mismatch", "error" if scanned else "warning",
-                        f"The component maxima of {table.group_title or group} add up to {sum(comp_max):g}, not the group maximum {max_score:g}.",
-                        group, None, "component_max", f"{sum(comp_max):g}", f"{max_score:g}"))
+    issues.append(Issue(doc_id=doc_id, code=IssueCode.COMPONENT_MAX_MISMATCH, severity="error" if scanned else "warning",
+                        message=f"The component maxima of {table.group_title or group} add up to {sum(comp_max):g}, not the group maximum {max_score:g}.",
+                        group_code=group, field="component_max", printed=f"{sum(comp_max):g}", expected=f"{max_score:g}"))
     return comp_max
 
 
+@dataclass(frozen=True)
+class _Document:
+    """What every table of one document is normalized with, decided once per document."""
+
+    doc: RawDocument
+    doc_id: str
+    knowledge: Knowledge
+    framework: Framework
+    tiers: tuple[Tier, ...]
+    parser: _Parser
+    max_rank: int
+
+    @property
+    def issues(self) -> list[Issue]:
+        return self.parser.issues
+
+    @property
+    def scanned(self) -> bool:
+        return self.doc.text_source in ("ocr", "mixed")
+
+
+def _group_maximum(ctx: _Document, table: RawTable, group: str) -> float:
+    """The group's maximum total: as printed where its scores allow, else the framework's (reported)."""
+    doc, framework, parser = ctx.doc, ctx.framework, ctx.parser
+    evidence = [r.total for r in table.rows if not ctx.scanned or is_confident(r, "total")]  # a misread "8063" bounds nothing
+    highest = max((t for t in map(parser.quiet, evidence) if t is not None), default=None)
+    max_raw = table.max_raw or doc.group_maxima.get(group) or doc.group_maxima.get("*")
+    max_score = read_maximum(max_raw, parser.convention, highest)
+    if max_score is None and read_maximum(max_raw, parser.convention, None) == framework.default_max:
+        max_score = framework.default_max  # printed and known maximum agree: a total above it is the error (check_maxima)
+    if max_score is None:
+        max_score = framework.default_max
+        if max_raw is not None:
+            ctx.issues.append(Issue(doc_id=ctx.doc_id, code=IssueCode.MAX_UNREADABLE, severity="warning",
+                                    message=f"The maximum of {table.group_title or group} is printed as {max_raw!r}; "
+                                    f"the framework's {framework.default_max:g} is used.",
+                                    group_code=group, field="max_score", printed=max_raw,
+                                    expected=f"{framework.default_max:g}"))
+    return max_score
+
+
+def _component_maxima(ctx: _Document, table: RawTable, group: str, max_score: float) -> tuple[list[float | None], list[str]]:
+    """Each component's maximum (reconciled with the group's maximum and its column's scores) and code."""
+    comp_max = [read_maximum(c.max_raw, ctx.parser.convention, None) for c in table.components]
+    observed = [max((ctx.parser.quiet(r.components[i]) or 0.0) for r in table.rows) if table.rows else 0.0
+                for i in range(len(table.components))]
+    codes = [ctx.knowledge.component_code(c.name) for c in table.components]
+    comp_max = reconcile_component_maxima(ctx.doc, ctx.doc_id, table, group, comp_max, observed, max_score, ctx.issues,
+                                          codes, ctx.framework)
+    return comp_max, codes
+
+
+def _repaired_scan_table(ctx: _Document, table: RawTable, group: str, max_score: float,
+                         comp_max: list[float | None]) -> RawTable:
+    """An OCR'd table with its misread cells repaired (a new table), its remaining doubts reported."""
+    repaired = repair_ocr_table(table, ctx.parser.convention, max_score, comp_max, ctx.tiers or ctx.framework.tiers,
+                                ctx.doc_id, group)
+    table = repaired.table
+    ctx.issues.extend(repaired.issues)
+    ctx.issues.extend(uncovered_doubts(table, ctx.doc_id, group))
+    if table.group_title and table.title_confidence < CONFIDENCE_THRESHOLD:
+        ctx.issues.append(Issue(doc_id=ctx.doc_id, code=IssueCode.LOW_CONFIDENCE, severity="warning",
+                                message=f"The table heading {table.group_title!r} was read by OCR with confidence "
+                                f"{table.title_confidence:.2f}; check its words against the document.",
+                                group_code=group, field="group_title", printed=table.group_title))
+    return table
+
+
+def _correction_issues(ctx: _Document, table: RawTable, group: str) -> list[Issue]:
+    """The layout's own OCR corrections (e.g. a header snapped to its pillar's name), as issues."""
+    return [Issue(doc_id=ctx.doc_id, code=IssueCode.OCR_CORRECTED, severity="warning",
+                  message=f"{fix.reason}: {fix.printed!r} read as {fix.corrected!r}.",
+                  group_code=group, unit_name_raw=fix.unit, field=fix.field, printed=fix.printed, expected=fix.corrected)
+            for fix in table.corrections]
+
+
+def _score_record(ctx: _Document, table: RawTable, group: str, row: RawRow, total: float | None,
+                  max_score: float) -> dict:
+    """One scores row: the printed values typed, the percent computed, the tier printed or derived."""
+    framework, parser, doc = ctx.framework, ctx.parser, ctx.doc
+    pct = None if total is None else total / max_score * 100
+    printed_tier = clean_printed(row.tier) or None
+    tier_obj = framework.tier_for_label(printed_tier)
+    tier_source = "printed" if printed_tier else None
+    if not printed_tier and pct is not None and ctx.tiers:
+        tier_obj = framework.tier_for_pct(pct, ctx.tiers)
+        tier_source = "derived" if tier_obj else None
+    record = {
+        "doc_id": ctx.doc_id, "province": doc.province, "assessment_year": doc.assessment_year,
+        "framework": framework.code, "group_code": group, "group_title": table.group_title,
+        "rank": _rank_in_range(row.rank, ctx.max_rank, ctx.doc_id, group, row.name, ctx.issues),
+        "unit_name_raw": clean_printed(row.name), "unit_id": None, "unit_name": None,
+        "evaluated": row.evaluated, "total_score": total, "max_score": max_score,
+        "score_pct": pct, "score_pct_printed": parser.number(row.percent, group, row.name, "score_pct_printed"),
+        "tier": tier_obj.code if tier_obj else None, "tier_printed": printed_tier, "tier_source": tier_source,
+        "source_page": row.page, "confidence": round(min(row.confidence, doc.default_confidence), 4),
+    }
+    if printed_tier and tier_obj is None:
+        ctx.issues.append(Issue(doc_id=ctx.doc_id, code=IssueCode.UNKNOWN_TIER, severity="warning",
+                                message=f"{row.name} has the tier {printed_tier!r}, which is not a tier of the "
+                                f"{framework.code} framework.",
+                                group_code=group, unit_name_raw=row.name, field="tier", printed=printed_tier))
+    return record
+
+
+def _component_records(ctx: _Document, table: RawTable, group: str, row: RawRow, codes: list[str],
+                       comp_max: list[float | None]) -> list[dict]:
+    """The components rows of one evaluated unit."""
+    return [{
+        "doc_id": ctx.doc_id, "group_code": group, "unit_name_raw": clean_printed(row.name), "unit_id": None,
+        "component_code": code, "component_name": comp.name, "component_max": cmax,
+        "score": ctx.parser.number(raw, group, row.name, f"component:{code}"),
+    } for comp, code, cmax, raw in zip(table.components, codes, comp_max, row.components)]
+
+
+def _average_records(ctx: _Document, table: RawTable, group: str) -> list[dict]:
+    return [{
+        "doc_id": ctx.doc_id, "group_code": group, "row_label": avg.label,
+        "average": ctx.parser.number(avg.total, group, avg.label, "average"),
+        "average_pct_printed": ctx.parser.number(avg.percent, group, avg.label, "average_pct"),
+    } for avg in table.averages]
+
+
+def _normalize_table(ctx: _Document, table: RawTable) -> tuple[RawTable, list[dict], list[dict], list[dict]]:
+    """One table's scores, components and averages rows, and the table as normalized (tidied, repaired).
+
+    The steps run in the order their issues are reported in: labels, maxima, OCR repair,
+    totals, the layout's corrections, then row by row.
+    """
+    group = table.group_code or _group_from_names(table)
+    if ctx.scanned:
+        table, label_issues = tidy_ocr_labels(table, ctx.framework, ctx.doc_id, group)
+        ctx.issues.extend(label_issues)
+    max_score = _group_maximum(ctx, table, group)
+    comp_max, codes = _component_maxima(ctx, table, group, max_score)
+    if ctx.scanned:
+        table = _repaired_scan_table(ctx, table, group, max_score, comp_max)
+    totals = [ctx.parser.number(r.total, group, r.name, "total_score") for r in table.rows]
+    ctx.issues.extend(_correction_issues(ctx, table, group))
+    scores: list[dict] = []
+    components: list[dict] = []
+    for row, total in zip(table.rows, totals):
+        scores.append(_score_record(ctx, table, group, row, total, max_score))
+        if row.evaluated:
+            components.extend(_component_records(ctx, table, group, row, codes, comp_max))
+    return table, scores, components, _average_records(ctx, table, group)
+
+
 def normalize_ranking(doc: RawDocument, doc_id: str, knowledge: Knowledge) -> Normalized:
-    """Typed frames of a ranking document (decision or news article)."""
-    issues: list[Issue] = []
+    """Typed frames of a ranking document (decision or news article).
+
+    Pure: `doc` is not changed; the tables as normalized (OCR labels tidied, misread cells
+    repaired) are `Normalized.tables`.
+    """
     convention = document_convention(doc)
-    parser = _Parser(doc_id, convention, issues)
+    parser = _Parser(doc_id, convention, [])
     framework = knowledge.frameworks.get(doc.framework or "")
     if framework is None:
         framework = _framework_from_scale(doc, knowledge, convention)
     tiers, tiers_printed = effective_tiers(doc, framework)
-    scores, components, averages = [], [], []
     # a decision prints every unit it ranks; an article names a few of them ("thứ 22")
     max_rank = sum(len(t.rows) for t in doc.tables) if doc.source_kind == "decision" else RANK_LIMIT
+    ctx = _Document(doc, doc_id, knowledge, framework, tiers, parser, max_rank)
+    tables: list[RawTable] = []
+    scores: list[dict] = []
+    components: list[dict] = []
+    averages: list[dict] = []
     for table in doc.tables:
-        group = table.group_code or _group_from_names(table)
-        scanned = doc.text_source in ("ocr", "mixed")
-        if scanned:
-            issues.extend(tidy_ocr_labels(table, framework, doc_id, group))
-        evidence = [r.total for r in table.rows if not scanned or is_confident(r, "total")]  # a misread "8063" bounds nothing
-        highest = max((t for t in map(parser.quiet, evidence) if t is not None), default=None)
-        max_raw = table.max_raw or doc.group_maxima.get(group) or doc.group_maxima.get("*")
-        max_score = read_maximum(max_raw, convention, highest)
-        if max_score is None and read_maximum(max_raw, convention, None) == framework.default_max:
-            # the printed and the known maximum agree: a total above it is the error (check_maxima says so)
-            max_score = framework.default_max
-        if max_score is None:
-            max_score = framework.default_max
-            if max_raw is not None:
-                issues.append(Issue(doc_id, "max_unreadable", "warning",
-                                    f"The maximum of {table.group_title or group} is printed as {max_raw!r}; the framework's {framework.default_max:g} is used.",
-                                    group, None, "max_score", max_raw, f"{framework.default_max:g}"))
-        comp_max = [read_maximum(c.max_raw, convention, None) for c in table.components]
-        observed = [max((parser.quiet(r.components[i]) or 0.0) for r in table.rows) if table.rows else 0.0 for i in range(len(table.components))]
-        codes = [knowledge.component_code(c.name) for c in table.components]
-        comp_max = reconcile_component_maxima(doc, doc_id, table, group, comp_max, observed, max_score, issues, codes, framework)
-        if scanned:
-            issues.extend(repair_ocr_table(table, convention, max_score, comp_max, tiers or framework.tiers, doc_id, group))
-            issues.extend(uncovered_doubts(table, doc_id, group))
-            if table.group_title and table.title_confidence < CONFIDENCE_THRESHOLD:
-                issues.append(Issue(doc_id, "low_confidence", "warning",
-                                    f"The table heading {table.group_title!r} was read by OCR with confidence {table.title_confidence:.2f}; "
-                                    "check its words against the document.", group, None, "group_title", table.group_title, None))
-        totals = [parser.number(r.total, group, r.name, "total_score") for r in table.rows]
-        for fix in table.corrections:
-            issues.append(Issue(doc_id, "ocr_corrected", "warning", f"{fix.reason}: {fix.printed!r} read as {fix.corrected!r}.",
-                                group, fix.unit, fix.field, fix.printed, fix.corrected))
-        for row, total in zip(table.rows, totals):
-            pct = None if total is None else total / max_score * 100
-            printed_tier = clean_printed(row.tier) or None
-            tier_obj = framework.tier_for_label(printed_tier)
-            tier_source = "printed" if printed_tier else None
-            if not printed_tier and pct is not None and tiers:
-                tier_obj = framework.tier_for_pct(pct, tiers)
-                tier_source = "derived" if tier_obj else None
-            scores.append({
-                "doc_id": doc_id, "province": doc.province, "assessment_year": doc.assessment_year,
-                "framework": framework.code, "group_code": group, "group_title": table.group_title,
-                "rank": _rank_in_range(row.rank, max_rank, doc_id, group, row.name, issues),
-                "unit_name_raw": clean_printed(row.name), "unit_id": None, "unit_name": None,
-                "evaluated": row.evaluated, "total_score": total, "max_score": max_score,
-                "score_pct": pct, "score_pct_printed": parser.number(row.percent, group, row.name, "score_pct_printed"),
-                "tier": tier_obj.code if tier_obj else None, "tier_printed": printed_tier, "tier_source": tier_source,
-                "source_page": row.page, "confidence": round(min(row.confidence, doc.default_confidence), 4),
-            })
-            if printed_tier and tier_obj is None:
-                issues.append(Issue(doc_id, "unknown_tier", "warning", f"{row.name} has the tier {printed_tier!r}, which is not a tier of the {framework.code} framework.",
-                                    group, row.name, "tier", printed_tier, None))
-            if not row.evaluated:
-                continue
-            for comp, code, cmax, raw in zip(table.components, codes, comp_max, row.components):
-                components.append({
-                    "doc_id": doc_id, "group_code": group, "unit_name_raw": clean_printed(row.name), "unit_id": None,
-                    "component_code": code, "component_name": comp.name, "component_max": cmax,
-                    "score": parser.number(raw, group, row.name, f"component:{code}"),
-                })
-        for avg in table.averages:
-            averages.append({
-                "doc_id": doc_id, "group_code": group, "row_label": avg.label,
-                "average": parser.number(avg.total, group, avg.label, "average"),
-                "average_pct_printed": parser.number(avg.percent, group, avg.label, "average_pct"),
-            })
+        normalized, table_scores, table_components, table_averages = _normalize_table(ctx, table)
+        tables.append(normalized)
+        scores += table_scores
+        components += table_components
+        averages += table_averages
     return Normalized(
         pd.DataFrame(scores, columns=SCORE_COLUMNS),
         pd.DataFrame(components, columns=COMPONENT_COLUMNS),
         pd.DataFrame(averages, columns=AVERAGE_COLUMNS),
-        issues, convention, tiers, tiers_printed,
+        ctx.issues, convention, tiers, tiers_printed, tables,
     )
 
 
@@ -280,10 +375,10 @@ def _rank_in_range(printed: str | None, max_rank: int, doc_id: str, group: str, 
     if rank is None or 1 <= rank <= max_rank:
         return rank
     why = f"the document ranks {max_rank} units" if max_rank < RANK_LIMIT else "no ranking is that long"
-    issues.append(Issue(doc_id, "rank_out_of_range", "error",
-                        f"The rank of {clean_printed(unit)} is printed as {printed!r}, outside 1..{max_rank} "
+    issues.append(Issue(doc_id=doc_id, code=IssueCode.RANK_OUT_OF_RANGE, severity="error",
+                        message=f"The rank of {clean_printed(unit)} is printed as {printed!r}, outside 1..{max_rank} "
                         f"({why}); it is left empty.",
-                        group, clean_printed(unit), "rank", clean_printed(printed), f"1..{max_rank}"))
+                        group_code=group, unit_name_raw=clean_printed(unit), field="rank", printed=clean_printed(printed), expected=f"1..{max_rank}"))
     return None
 
 
@@ -314,14 +409,14 @@ def uncovered_doubts(table: RawTable, doc_id: str, group: str) -> list[Issue]:
         name = clean_printed(row.name)
         conf = row.cell_confidence.get("name", 1.0)
         if conf < CONFIDENCE_THRESHOLD:
-            issues.append(Issue(doc_id, "low_confidence", "warning",
-                                f"The unit name {name!r} was read by OCR with confidence {conf:.2f}; check it against the document.",
-                                group, name, "unit_name_raw", name, None))
+            issues.append(Issue(doc_id=doc_id, code=IssueCode.LOW_CONFIDENCE, severity="warning",
+                                message=f"The unit name {name!r} was read by OCR with confidence {conf:.2f}; check it against the document.",
+                                group_code=group, unit_name_raw=name, field="unit_name_raw", printed=name))
         if row.evaluated and row.rank is not None and cell_confidence(row, "rank") < CONFIDENCE_THRESHOLD and not _rank_corroborated(table, index):
-            issues.append(Issue(doc_id, "low_confidence", "warning",
-                                f"The rank of {name} was read by OCR as {row.rank!r} with confidence {cell_confidence(row, 'rank'):.2f}, "
+            issues.append(Issue(doc_id=doc_id, code=IssueCode.LOW_CONFIDENCE, severity="warning",
+                                message=f"The rank of {name} was read by OCR as {row.rank!r} with confidence {cell_confidence(row, 'rank'):.2f}, "
                                 "and the ranks read around it do not confirm it.",
-                                group, name, "rank", row.rank, None))
+                                group_code=group, unit_name_raw=name, field="rank", printed=row.rank))
     return issues
 
 

@@ -24,6 +24,7 @@ from normalizers.text import strip_diacritics, text_key
 from normalizers.units import Registry
 from schemas.curated import ContractError, validate
 from schemas.issues import Issue, issues_frame
+from schemas.issue_codes import IssueCode
 
 CURATED_TABLES = ("documents", "scores", "components", "issues", "units", "unit_lineage", "weekly_indicators", "readings",
                   "component_readings", "tables")
@@ -128,9 +129,9 @@ def snap_ocr_names(scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.Da
         scores.at[i, "unit_name_raw"] = best
         same = (components["doc_id"] == row["doc_id"]) & (components["group_code"] == row["group_code"]) & (components["unit_name_raw"] == old)
         components.loc[same, "unit_name_raw"] = best
-        issues.append(Issue(row["doc_id"], "ocr_corrected", "warning",
-                            f"The OCR reading {old!r} is the registry's {best!r} ({m.unit_id}, {m.score:.0f}% alike).",
-                            row["group_code"], best, "unit_name_raw", old, best))
+        issues.append(Issue(doc_id=row["doc_id"], code=IssueCode.OCR_CORRECTED, severity="warning",
+                            message=f"The OCR reading {old!r} is the registry's {best!r} ({m.unit_id}, {m.score:.0f}% alike).",
+                            group_code=row["group_code"], unit_name_raw=best, field="unit_name_raw", printed=old, expected=best))
     if len(weekly) and "is_unit_row" in weekly:
         rows = weekly[weekly["doc_id"].isin(ocr_docs) & weekly["is_unit_row"].fillna(False).astype(bool)]
         for (doc_id, table, label), group in rows.groupby(["doc_id", "table_code", "row_label"], sort=False):
@@ -142,15 +143,15 @@ def snap_ocr_names(scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.Da
             if best == label:
                 continue
             weekly.loc[group.index, "row_label"] = best
-            issues.append(Issue(doc_id, "ocr_corrected", "warning",
-                                f"The OCR reading {label!r} is the registry's {best!r} ({m.unit_id}, {m.score:.0f}% alike).",
-                                table, best, "row_label", label, best))
+            issues.append(Issue(doc_id=doc_id, code=IssueCode.OCR_CORRECTED, severity="warning",
+                                message=f"The OCR reading {label!r} is the registry's {best!r} ({m.unit_id}, {m.score:.0f}% alike).",
+                                group_code=table, unit_name_raw=best, field="row_label", printed=label, expected=best))
     return issues
 
 
 def _name_confirmed(issue: Issue, scores: pd.DataFrame, registry: Registry) -> bool:
     """A doubtful OCR'd name that the registry knows exactly (or that was snapped to its spelling)."""
-    if issue.code != "low_confidence" or issue.field != "unit_name_raw":
+    if issue.code != IssueCode.LOW_CONFIDENCE or issue.field != "unit_name_raw":
         return False
     rows = scores[(scores["doc_id"] == issue.doc_id) & (scores["unit_name_raw"] == issue.unit_name_raw)]
     if rows.empty:
@@ -171,9 +172,9 @@ def resolve_units(scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.Dat
         if m.unit_id is None and (row["doc_id"], row["unit_name_raw"]) not in flagged:
             flagged.add((row["doc_id"], row["unit_name_raw"]))
             candidates = m.candidates_text() or "no candidate"
-            issues.append(Issue(row["doc_id"], "unresolved_unit", "warning",
-                                f"{row['unit_name_raw']!r} matches no registry unit of {row['province']} with confidence ({m.reason}); review it with `dti units review`.",
-                                row["group_code"], row["unit_name_raw"], "unit_id", row["unit_name_raw"], candidates))
+            issues.append(Issue(doc_id=row["doc_id"], code=IssueCode.UNRESOLVED_UNIT, severity="warning",
+                                message=f"{row['unit_name_raw']!r} matches no registry unit of {row['province']} with confidence ({m.reason}); review it with `dti units review`.",
+                                group_code=row["group_code"], unit_name_raw=row["unit_name_raw"], field="unit_id", printed=row["unit_name_raw"], expected=candidates))
     if len(components):
         ids = {(r.doc_id, r.group_code, r.unit_name_raw): r.unit_id for r in scores.itertuples()}
         components["unit_id"] = [ids.get((r.doc_id, r.group_code, r.unit_name_raw)) for r in components.itertuples()]
@@ -261,12 +262,11 @@ def apply_registry_verdicts(scores: pd.DataFrame, components: pd.DataFrame, issu
         lines.append(verdict.line(title, province))
         doc_id = rows["doc_id"].iloc[0]
         if verdict.kept:
-            issues.append(Issue(doc_id, "mostly_unresolved", "warning",
-                                f"{verdict.unresolved} of {verdict.names} names of {title or group} match no registry "
-                                f"unit of {province}; they look like Vietnamese public bodies, so the rows are kept with "
-                                "lower confidence: check the document's province or add the units to the registry.",
-                                group, None, "unit_id",
-                                str(verdict.unresolved), None))
+            issues.append(Issue(doc_id=doc_id, code=IssueCode.MOSTLY_UNRESOLVED, severity="warning",
+                                message=f"{verdict.unresolved} of {verdict.names} names of {title or group} match no registry unit of {province}; "
+                                "they look like Vietnamese public bodies, so the rows are kept with lower confidence: check the "
+                                "document's province or add the units to the registry.", group_code=group, field="unit_id",
+                                printed=str(verdict.unresolved)))
         else:
             withheld.add((group, title))
     if withheld:
@@ -281,9 +281,9 @@ def apply_registry_verdicts(scores: pd.DataFrame, components: pd.DataFrame, issu
         issues = [i for i in issues if (i.group_code, i.unit_name_raw) not in gone
                   and not (i.unit_name_raw is None and i.group_code in empty_groups)]
         for group, title in withheld:
-            issues.append(Issue(document["doc_id"], "table_withheld", "error",
-                                f"The table {title or group} is not published: most of its names match no registry "
-                                f"unit of {document.get('province')} and do not look like Vietnamese public bodies.", group))
+            issues.append(Issue(doc_id=document["doc_id"], code=IssueCode.TABLE_WITHHELD, severity="error",
+                                message=f"The table {title or group} is not published: most of its names match no registry unit of "
+                                f"{document.get('province')} and do not look like Vietnamese public bodies.", group_code=group))
     return scores, components, issues, lines
 
 

@@ -12,8 +12,9 @@ import pandas as pd
 
 from normalizers.text import clean_printed
 from schemas.issues import Issue, issues_frame
+from schemas.issue_codes import IssueCode
 
-CONFIDENCE_CODES = frozenset({"low_confidence", "ocr_corrected", "ocr_read", "secondary_source"})
+CONFIDENCE_CODES = frozenset({IssueCode.LOW_CONFIDENCE, IssueCode.OCR_CORRECTED, IssueCode.OCR_READ, IssueCode.SECONDARY_SOURCE})
 SCORE_FIELDS = ("total_score", "rank", "score_pct_printed", "tier", "tier_printed", "unit_id", "unit_name_raw")
 
 
@@ -37,19 +38,19 @@ def confidence_explanations(scores: pd.DataFrame, documents: pd.DataFrame, issue
         kind = doc["source_kind"] if doc is not None else None
         source = doc["text_source"] if doc is not None else None
         if kind == "news_article":
-            out.append(Issue(row.doc_id, "secondary_source", "info",
-                             f"{row.unit_name_raw} is read from a news article, a secondary source (confidence {row.confidence:g}); "
+            out.append(Issue(doc_id=row.doc_id, code=IssueCode.SECONDARY_SOURCE, severity="info",
+                             message=f"{row.unit_name_raw} is read from a news article, a secondary source (confidence {row.confidence:g}); "
                              "the ranking decision itself is the primary source.",
-                             row.group_code, row.unit_name_raw, "confidence", f"{row.confidence:g}", None))
+                             group_code=row.group_code, unit_name_raw=row.unit_name_raw, field="confidence", printed=f"{row.confidence:g}"))
         elif source in ("ocr", "mixed"):
-            out.append(Issue(row.doc_id, "ocr_read", "info",
-                             f"{row.unit_name_raw} was read by OCR (lowest cell confidence {row.confidence:.2f}); "
+            out.append(Issue(doc_id=row.doc_id, code=IssueCode.OCR_READ, severity="info",
+                             message=f"{row.unit_name_raw} was read by OCR (lowest cell confidence {row.confidence:.2f}); "
                              "no check doubted its values.",
-                             row.group_code, row.unit_name_raw, "confidence", f"{row.confidence:g}", None))
+                             group_code=row.group_code, unit_name_raw=row.unit_name_raw, field="confidence", printed=f"{row.confidence:g}"))
         else:
-            out.append(Issue(row.doc_id, "low_confidence", "info",
-                             f"{row.unit_name_raw} has confidence {row.confidence:g} with no check against it.",
-                             row.group_code, row.unit_name_raw, "confidence", f"{row.confidence:g}", None))
+            out.append(Issue(doc_id=row.doc_id, code=IssueCode.LOW_CONFIDENCE, severity="info",
+                             message=f"{row.unit_name_raw} has confidence {row.confidence:g} with no check against it.",
+                             group_code=row.group_code, unit_name_raw=row.unit_name_raw, field="confidence", printed=f"{row.confidence:g}"))
         explained.add(key)
     return out
 
@@ -93,7 +94,7 @@ def locate_issues(issues: pd.DataFrame, documents: pd.DataFrame, scores: pd.Data
 
 def value_sources(frame: pd.DataFrame, issues: pd.DataFrame) -> list[str]:
     """`ocr_corrected` for rows an `ocr_corrected` issue names, else what the row says."""
-    fixed = {k for k, code in zip(_row_keys(issues), issues["code"]) if code == "ocr_corrected"}
+    fixed = {k for k, code in zip(_row_keys(issues), issues["code"]) if code == IssueCode.OCR_CORRECTED}
     current = frame["value_source"] if "value_source" in frame else pd.Series(["printed"] * len(frame))
     return ["ocr_corrected" if key in fixed and src == "printed" else src for key, src in zip(_row_keys(frame), current.fillna("printed"))]
 

@@ -44,6 +44,7 @@ from pipeline.progress import page_read
 from normalizers.scores import AVERAGE_COLUMNS, COMPONENT_COLUMNS, SCORE_COLUMNS, normalize_ranking
 from pipeline.parsing_report import table_report
 from normalizers.checks import CheckTally, run_checks
+from schemas.issue_codes import IssueCode
 from schemas.issues import Issue
 from pipeline.discovery import sha256_file
 from pipeline.fingerprint import PIPELINE_VERSION  # noqa: F401 - re-exported
@@ -366,16 +367,15 @@ def raw_web_page(data: bytes, knowledge: Knowledge) -> RawDocument:
         except NoRankingTableError:
             table_reason = f"its {len(content.grids)} table(s) are not ranking tables (no column of unit names with scores)"
         else:
-            raw.tables = [t for t in raw.tables if _ranks_public_units(t)]
+            raw = dataclasses.replace(raw, tables=[t for t in raw.tables if _ranks_public_units(t)])
         if content.grids and table_reason is None and not raw.tables:
             table_reason = f"its {len(content.grids)} table(s) are not ranking tables (their rows are not public units)"
         if table_reason is None:
-            raw.pages, raw.text_source = None, "html"
-            raw.group_maxima = {**raw.group_maxima, **prose_maxima(page.text)}  # web prose words maxima more freely
+            raw = dataclasses.replace(raw, pages=None, text_source="html",
+                                      group_maxima={**raw.group_maxima, **prose_maxima(page.text)})  # web prose words maxima more freely
             raw = as_national(raw, knowledge, "web_table") or raw
-            raw.doubts = raw.doubts + [("table_cut", cut) for cut in page.cut_tables]
-            raw.notes = raw.notes + second_reading(page, raw)
-            return raw
+            raw = dataclasses.replace(raw, doubts=raw.doubts + [(IssueCode.TABLE_CUT, cut) for cut in page.cut_tables])
+            return dataclasses.replace(raw, notes=raw.notes + second_reading(page, raw))
     try:
         return read_news_page(page)
     except NewsFormatError as exc:
@@ -405,17 +405,17 @@ def taken_tables(raw: RawDocument, knowledge: Knowledge) -> tuple[RawDocument, s
 def ranking_result(raw: RawDocument, doc_id: str, knowledge: Knowledge) -> DocumentResult:
     raw, evidence = taken_tables(raw, knowledge)
     norm = normalize_ranking(raw, doc_id, knowledge)
-    norm.scores = scores_province(norm.scores, raw)
+    norm = dataclasses.replace(norm, scores=scores_province(norm.scores, raw))
     tally = CheckTally()
     issues = norm.issues + run_checks(doc_id, norm, knowledge, tally)
-    issues += [Issue(doc_id, "source_contradiction", "warning", note) for note in raw.notes]
-    issues += [Issue(doc_id, code, "warning", message) for code, message in raw.doubts]
+    issues += [Issue(doc_id=doc_id, code=IssueCode.SOURCE_CONTRADICTION, severity="warning", message=note) for note in raw.notes]
+    issues += [Issue(doc_id=doc_id, code=code, severity="warning", message=message) for code, message in raw.doubts]
     row = document_row(raw) | {"table_evidence": evidence}
     if row["framework"] is None and len(norm.scores):
         row["framework"] = norm.scores["framework"].iloc[0]
     # every value is as printed until assembly marks OCR repairs and officers' corrections
     scores, components = norm.scores.assign(value_source="printed"), norm.components.assign(value_source="printed")
-    return DocumentResult(row, scores, components, norm.averages, None, issues, table_report(raw, norm, tally, doc_id))
+    return DocumentResult(row, scores, components, norm.averages, None, issues, table_report(dataclasses.replace(raw, tables=norm.tables), norm, tally, doc_id))
 
 
 def process_file(path: Path, doc_id: str | None = None, knowledge: Knowledge | None = None, ocr_workers: int = 1) -> DocumentResult:
@@ -485,8 +485,8 @@ def weekly_result(pages: list[PageContent], n_pages: int | None, doc_id: str) ->
     }
     # skipped tables and doubtful OCR cells: the weekly table has no confidence column
     issues = [
-        Issue(doc_id, doubt.code, doubt.severity, doubt.message, doubt.table_code or None, doubt.row_label,
-              doubt.column_label, doubt.printed)
+        Issue(doc_id=doc_id, code=doubt.code, severity=doubt.severity, message=doubt.message, group_code=doubt.table_code or None, unit_name_raw=doubt.row_label,
+              field=doubt.column_label, printed=doubt.printed)
         for doubt in report.issues
     ]
     return DocumentResult(row, weekly=frame, issues=issues)

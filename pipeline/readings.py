@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from normalizers.text import text_key
+from schemas.issue_codes import IssueCode
 from schemas.issues import Issue
 
 _TEXT_RANK = {"text_layer": 0, "docx": 0, "doc": 0, "xlsx": 0, "xls": 0, "html": 1, "mixed": 2, "ocr": 3}
@@ -183,10 +184,10 @@ def _same_decision_gaps(rows: pd.DataFrame, cluster: dict[str, str], best: dict[
             for group, unit in sorted(keyed[has] - keyed[lacks]):
                 name = label[(group, unit)]
                 issues.append(Issue(
-                    doc_id, "reading_unit_missing", "warning",
-                    f"{name!r} ({group}) is in {names[has]} but not in {names[lacks]}, "
+                    doc_id=doc_id, code=IssueCode.READING_UNIT_MISSING, severity="warning",
+                    message=f"{name!r} ({group}) is in {names[has]} but not in {names[lacks]}, "
                     "another reading of the same decision.",
-                    group, name, "unit_name_raw", names[has], names[lacks]))
+                    group_code=group, unit_name_raw=name, field="unit_name_raw", printed=names[has], expected=names[lacks]))
     return issues
 
 
@@ -201,11 +202,11 @@ def _disagreements(rows: pd.DataFrame, chosen: pd.Series, fact_keys: list[tuple]
         for field in _COMPARED:
             if _differs(field, mine[field], other[field]):
                 issues.append(Issue(
-                    doc_id, "reading_disagrees", "warning",
-                    f"{names[doc_id]} reads {field} of {mine['unit_name_raw']!r} ({mine['group_code']}) "
+                    doc_id=doc_id, code=IssueCode.READING_DISAGREES, severity="warning",
+                    message=f"{names[doc_id]} reads {field} of {mine['unit_name_raw']!r} ({mine['group_code']}) "
                     f"as {_shown(mine[field])}; "
                     f"{names[winner[key]]}, the reading published, has {_shown(other[field])}.",
-                    mine["group_code"], mine["unit_name_raw"], field, _shown(mine[field]), _shown(other[field])))
+                    group_code=mine["group_code"], unit_name_raw=mine["unit_name_raw"], field=field, printed=_shown(mine[field]), expected=_shown(other[field])))
     return issues
 
 
@@ -218,11 +219,11 @@ def _news_units_not_in_decision(rows: pd.DataFrame, chosen: pd.Series, kinds: di
         decision = tables.get(tuple(row[_FACT[:4]]))
         if decision is not None:
             issues.append(Issue(
-                row["doc_id"], "reading_unit_missing", "warning",
-                f"{row['unit_name_raw']!r} ({row['group_code']}) is in {names[row['doc_id']]} "
+                doc_id=row["doc_id"], code=IssueCode.READING_UNIT_MISSING, severity="warning",
+                message=f"{row['unit_name_raw']!r} ({row['group_code']}) is in {names[row['doc_id']]} "
                 f"but not in {names[decision]}, "
-                "the decision it reports on.", row["group_code"], row["unit_name_raw"], "unit_name_raw",
-                names[row["doc_id"]], names[decision]))
+                "the decision it reports on.", group_code=row["group_code"], unit_name_raw=row["unit_name_raw"], field="unit_name_raw",
+                printed=names[row["doc_id"]], expected=names[decision]))
     return issues
 
 
@@ -246,8 +247,8 @@ def _component_disagreements(rows: pd.DataFrame, chosen: pd.Series, fact_keys: l
             a, b = mine[code], theirs[code]
             if not (_missing(a) or _missing(b)) and _numbers_differ(a, b):
                 issues.append(Issue(
-                    doc_id, "reading_disagrees", "warning",
-                    f"{names[doc_id]} reads component {code} of {name!r} ({group}) as {_shown(a)}; "
+                    doc_id=doc_id, code=IssueCode.READING_DISAGREES, severity="warning",
+                    message=f"{names[doc_id]} reads component {code} of {name!r} ({group}) as {_shown(a)}; "
                     f"{names[winner[key]]}, the reading published, has {_shown(b)}.",
-                    group, name, code, _shown(a), _shown(b)))
+                    group_code=group, unit_name_raw=name, field=code, printed=_shown(a), expected=_shown(b)))
     return issues

@@ -37,6 +37,7 @@ from pipeline.shrink_guard import DEFAULT_MAX_SHRINK, ShrinkRefusedError, held_d
 from pipeline.review import ReviewError, load_reviews
 from pipeline.version_files import CompanionError, write_companions
 from schemas.curated import ContractError, to_arrow
+from schemas.issue_codes import IssueCode
 
 log = logging.getLogger("dti")
 
@@ -200,8 +201,8 @@ def _summarize(found: list[Found], outcomes: dict[str, Outcome], frames) -> RunS
     summary = RunSummary(
         documents=dict(sorted(Counter(docs["status"]).items())),
         issues=dict(sorted(Counter(issues["severity"]).items())),
-        unresolved_units=int((issues["code"] == "unresolved_unit").sum()),
-        unresolved_names=sorted(set(issues.loc[issues["code"] == "unresolved_unit", "unit_name_raw"].dropna())),
+        unresolved_units=int((issues["code"] == IssueCode.UNRESOLVED_UNIT).sum()),
+        unresolved_names=sorted(set(issues.loc[issues["code"] == IssueCode.UNRESOLVED_UNIT, "unit_name_raw"].dropna())),
         extracted=sum(1 for o in outcomes.values() if not o.cached),
         from_cache=sum(1 for o in outcomes.values() if o.cached),
         quarantined=[(r.file_name, r.error) for r in docs.itertuples() if r.status == "quarantined"],

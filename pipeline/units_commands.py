@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import click
 
 from pipeline.run_settings import DEFAULT_REGISTRY
+from schemas.issue_codes import IssueCode
 
 if TYPE_CHECKING:
     from normalizers.units import Registry
@@ -77,7 +78,7 @@ def review(curated_dir: Path, as_json: bool) -> None:
             click.echo(json.dumps({"error": message, "exit": 1}, ensure_ascii=False, indent=2))
         raise click.ClickException(message)
     issues = pd.read_parquet(path)
-    queue = issues[issues["code"] == "unresolved_unit"]
+    queue = issues[issues["code"] == IssueCode.UNRESOLVED_UNIT]
     rows = queue[["unit_name_raw", "doc_id", "expected"]].drop_duplicates()
     if as_json:
         unresolved = [{"unit_name_raw": n, "doc_id": d, "candidates": e if isinstance(e, str) and e else None}

@@ -13,6 +13,8 @@ import pandas as pd
 import pandera.pandas as pa
 import pyarrow as arrow
 
+from schemas.issue_codes import SEVERITIES, IssueCode
+
 # unit_type of units.parquet (normalizers.unit_model.UNIT_TYPES names the same values)
 UNIT_TYPES = frozenset({"department_agency", "party_mass_org", "district_locality", "province", "ministry", "other"})
 CONTRACT_VERSION = "2"  # CONTRACT.md "Changes"; written into every Parquet file's key-value metadata
@@ -70,8 +72,8 @@ TABLES: dict[str, tuple[Col, ...]] = {
     ),
     "issues": _spec(
         Col("doc_id", "string", False), Col("group_code", "string"), Col("unit_name_raw", "string"),
-        Col("field", "string"), Col("code", "string", False, pattern=r"^[a-z0-9_]+$"),
-        Col("severity", "string", False, frozenset({"error", "warning", "info"})), Col("message", "string", False),
+        Col("field", "string"), Col("code", "string", False, frozenset(str(c) for c in IssueCode)),
+        Col("severity", "string", False, frozenset(SEVERITIES)), Col("message", "string", False),
         Col("printed", "string"), Col("expected", "string"),
         Col("issue_id", "string", False, pattern=r"^[0-9a-f]{12}$"), Col("file_name", "string"), Col("source_page", "int16"),
         Col("status", "string", False, ISSUE_STATUSES), Col("corrected_value", "string"),

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from schemas.issue_codes import IssueCode
+
 
 @dataclass
 class RawComponent:
@@ -49,7 +51,7 @@ class Correction:
     unit: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class RawTable:
     group_title: str
     group_code: str | None
@@ -73,7 +75,7 @@ class TierRule:
     pct_le: float | None
 
 
-@dataclass
+@dataclass(frozen=True)
 class RawDocument:
     """What one file says, as printed. `text` keeps the running text for evidence."""
 
@@ -93,4 +95,4 @@ class RawDocument:
     text: str = ""
     default_confidence: float = 1.0  # below 1 for secondary sources (news)
     notes: list[str] = field(default_factory=list)  # contradictions the extractor saw in prose
-    doubts: list[tuple[str, str]] = field(default_factory=list)  # (issue code, sentence): e.g. a table the page cuts off
+    doubts: list[tuple[IssueCode, str]] = field(default_factory=list)  # (issue code, sentence): e.g. a table the page cuts off

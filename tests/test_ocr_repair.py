@@ -6,6 +6,7 @@ low cell confidence, shows what the repair may and may not do.
 """
 
 import copy
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,7 @@ def raws() -> dict[str, RawDocument]:
 
 def _doc(raws, name: str, text_source: str = "ocr") -> RawDocument:
     doc = copy.deepcopy(raws[name])
-    doc.text_source = text_source
+    doc = dataclasses.replace(doc, text_source=text_source)
     return doc
 
 

@@ -61,7 +61,7 @@ def _issue(curated: Curated, file_name: str, code: str, unit: str) -> pd.Series:
 # --- 3. issues an officer can act on -------------------------------------------------------
 
 def test_every_issue_names_its_file_and_the_page_of_its_row(full):
-    issues, docs, scores = full.table("issues"), full.table("documents"), full.table("scores")
+    issues, docs = full.table("issues"), full.table("documents")
     assert issues["issue_id"].is_unique
     assert issues["issue_id"].str.fullmatch(r"[0-9a-f]{12}").all()
     names = dict(zip(docs["doc_id"], docs["file_name"]))

@@ -7,6 +7,7 @@ component maxima come from the framework's edition only when the header identifi
 """
 
 import copy
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,7 @@ def raws() -> dict[str, RawDocument]:
 def _ocr(raws, name: str) -> RawDocument:
     """The text-layer document as a scan whose every cell tesseract read with confidence."""
     doc = copy.deepcopy(raws[name])
-    doc.text_source = "ocr"
+    doc = dataclasses.replace(doc, text_source="ocr")
     for table in doc.tables:
         for row in table.rows:
             keys = ["rank", "total", "percent", "tier", "name"] + [f"component:{i}" for i in range(len(row.components))]
@@ -138,7 +139,8 @@ def test_tier_labels_of_a_scan_are_tidied_and_snapped(raws):
     planted = {"Huyện Bắc Hà": "Nầng cao", "Huyện Văn Bàn": "Ñâng cao", "Thành phố Lào Cai": "'Dẫn dắt", "Huyện Bảo Thắng": "Nâng cao."}
     for unit, label in planted.items():
         _row(doc, "huyen", unit).tier = label
-    _table(doc, "huyen").group_title = "- " + _table(doc, "huyen").group_title
+    doc = dataclasses.replace(doc, tables=[dataclasses.replace(t, group_title="- " + t.group_title) if t.group_code == "huyen" else t
+                                           for t in doc.tables])
     result = ranking_result(doc, "t", load_knowledge())
     for unit in planted:
         got = _score(result, "huyen", unit)
@@ -168,8 +170,9 @@ def test_stray_marks_at_the_ends_of_an_ocr_name_are_dropped(printed, expected):
 
 def test_heading_keeps_its_printed_colon():
     table = RawTable("- I. Các cơ quan, đơn vị cấp tỉnh:", "so_ban_nganh", None)
-    tidy_ocr_labels(table, load_knowledge().frameworks["ict_index"], "t", "so_ban_nganh")
-    assert table.group_title == "I. Các cơ quan, đơn vị cấp tỉnh:"
+    tidied, issues = tidy_ocr_labels(table, load_knowledge().frameworks["ict_index"], "t", "so_ban_nganh")
+    assert tidied.group_title == "I. Các cơ quan, đơn vị cấp tỉnh:" and issues == []
+    assert table.group_title == "- I. Các cơ quan, đơn vị cấp tỉnh:"  # the input is not changed
 
 
 # --- component maxima from the framework's edition -----------------------------------------
@@ -244,9 +247,10 @@ def test_misread_heading_numeral_takes_its_place_in_the_sequence():
                      corrections=[Correction("group_title", printed, _fix_ocr_numeral(printed), "OCR misread the heading's Roman numeral")])
     second = RawTable("II. UBND các huyện, thành phố:", "huyen", None)
     assert first.group_title.startswith("II.")
-    _number_misread_headings([first, second])
-    assert (first.group_title, second.group_title) == ("I. Các cơ quan, đơn vị cấp tỉnh:", "II. UBND các huyện, thành phố:")
-    assert first.corrections[0].printed == printed and first.corrections[0].corrected == first.group_title
+    renumbered, kept = _number_misread_headings([first, second])
+    assert (renumbered.group_title, kept.group_title) == ("I. Các cơ quan, đơn vị cấp tỉnh:", "II. UBND các huyện, thành phố:")
+    assert renumbered.corrections[0].printed == printed and renumbered.corrections[0].corrected == renumbered.group_title
+    assert first.group_title.startswith("II.") and kept is second  # new tables; the inputs are not changed
     lone = RawTable("II. Khác", None, None, corrections=[Correction("group_title", "IL. Khác", "II. Khác", "OCR misread the heading's Roman numeral")])
-    _number_misread_headings([lone, RawTable("III. Sau", None, None)])  # the other one out of place: left as read
-    assert lone.group_title == "II. Khác"
+    tables = _number_misread_headings([lone, RawTable("III. Sau", None, None)])  # the other one out of place: left as read
+    assert tables[0] is lone and lone.group_title == "II. Khác"
