@@ -21,7 +21,7 @@ from pipeline.review import Review, apply_reviews
 from pipeline.process import DocumentResult
 from pipeline.readings import Readings, choose_readings
 from normalizers.text import strip_diacritics, text_key
-from normalizers.units import Registry
+from normalizers.units import NATION, Registry, UnitMatch
 from schemas.curated import ContractError, validate
 from schemas.issues import Issue, issues_frame
 from schemas.issue_codes import IssueCode
@@ -161,12 +161,23 @@ def _name_confirmed(issue: Issue, scores: pd.DataFrame, registry: Registry) -> b
     return m.unit_id is not None and m.method in ("exact", "alias", "abbreviation")
 
 
+def _match_row(registry: Registry, row: pd.Series, national: set[str]) -> UnitMatch:
+    """A national ranking's rows are provinces (group `tinh`) or ministries, units of the nation;
+    every other row is a unit of the document's province."""
+    if row["framework"] in national:
+        if row["group_code"] == "tinh":
+            return registry.resolve_province(row["unit_name_raw"], row["assessment_year"])
+        return registry.match(row["unit_name_raw"], NATION, row["assessment_year"])
+    return registry.match(row["unit_name_raw"], row["province"], row["assessment_year"])
+
+
 def resolve_units(scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.DataFrame, registry: Registry) -> list[Issue]:
     """Fill unit_id/unit_name from the registry; a name that does not resolve is not guessed."""
     issues: list[Issue] = []
     flagged: set[tuple] = set()
+    national = {code for code, fw in load_knowledge().frameworks.items() if fw.scope == "national"}
     for i, row in scores.iterrows():
-        m = registry.match(row["unit_name_raw"], row["province"], row["assessment_year"])
+        m = _match_row(registry, row, national)
         scores.at[i, "unit_id"] = m.unit_id
         scores.at[i, "unit_name"] = m.unit_name
         if m.unit_id is None and (row["doc_id"], row["unit_name_raw"]) not in flagged:

@@ -46,6 +46,12 @@ def source_rank(source_kind: str | None, text_source: str | None) -> int:
     return _TEXT_RANK.get(text_source or "", _UNKNOWN_RANK)
 
 
+def _fact_key(values) -> tuple:
+    """A fact's key with every missing value as None: NaN never equals itself, and a national
+    ranking of ministries has no province."""
+    return tuple(None if pd.isna(v) else v for v in values)
+
+
 def _unit_key(unit_id, unit_name_raw: str) -> str:
     return f"id:{unit_id}" if isinstance(unit_id, str) and unit_id else f"name:{text_key(unit_name_raw)}"
 
@@ -145,8 +151,8 @@ def choose_readings(documents: pd.DataFrame, scores: pd.DataFrame, components: p
     candidate = rows["doc_id"].map(lambda d: best_of_cluster.get(cluster[d]) == d or kinds.get(d) == "news_article")
     winner: dict[tuple, str] = {}
     for key, group in rows[candidate].groupby(_FACT, sort=False, dropna=False):
-        winner[key] = min(group["doc_id"].unique(), key=order.get)
-    fact_keys = [tuple(k) for k in rows[_FACT].itertuples(index=False)]
+        winner[_fact_key(key)] = min(group["doc_id"].unique(), key=order.get)
+    fact_keys = [_fact_key(k) for k in rows[_FACT].itertuples(index=False)]
     chosen = pd.Series([winner.get(k) == d for k, d in zip(fact_keys, rows["doc_id"])], index=rows.index, dtype=bool)
 
     issues += _disagreements(rows, chosen, fact_keys, winner, names)
@@ -213,10 +219,10 @@ def _disagreements(rows: pd.DataFrame, chosen: pd.Series, fact_keys: list[tuple]
 def _news_units_not_in_decision(rows: pd.DataFrame, chosen: pd.Series, kinds: dict, names: dict) -> list[Issue]:
     """A news article's unit that the decision it retells does not list (often a name not resolved)."""
     decided = rows[chosen & rows["doc_id"].map(lambda d: kinds.get(d) != "news_article")]
-    tables = {tuple(k): d for k, d in zip(decided[_FACT[:4]].itertuples(index=False), decided["doc_id"])}
+    tables = {_fact_key(k): d for k, d in zip(decided[_FACT[:4]].itertuples(index=False), decided["doc_id"])}
     issues: list[Issue] = []
     for i, row in rows[chosen & rows["doc_id"].map(lambda d: kinds.get(d) == "news_article")].iterrows():
-        decision = tables.get(tuple(row[_FACT[:4]]))
+        decision = tables.get(_fact_key(row[_FACT[:4]]))
         if decision is not None:
             issues.append(Issue(
                 doc_id=row["doc_id"], code=IssueCode.READING_UNIT_MISSING, severity="warning",

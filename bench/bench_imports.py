@@ -1,0 +1,43 @@
+"""Import time of each `dti` command: what a command pays before it does any work.
+
+Each line is a fresh interpreter that imports the CLI and then exactly the modules that
+command imports when it runs (the CLI imports them lazily), timed with `-X importtime`
+(the sum of the top-level imports, in seconds). Usage: python bench/bench_imports.py
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import subprocess
+import sys
+
+COMMANDS = {
+    "dti --help": [],
+    "dti run": ["pipeline.run", "normalizers.unit_files", "pipeline.shrink_guard"],
+    "dti run (nothing changed)": ["pipeline.manifest"],
+    "dti status": ["pipeline.status"],
+    "dti versions / rollback": ["pipeline.publish"],
+    "dti units match / accept": ["normalizers.units"],
+    "dti report": ["pipeline.report"],
+    "dti export": ["pipeline.export"],
+    "dti issues / review": ["pipeline.issue_list", "pipeline.review"],
+    "pipeline.process (a notebook)": ["pipeline.process"],
+}
+_TOP = re.compile(r"^import time:\s+\d+ \|\s+(\d+) \| (\S+)$")
+
+
+def import_seconds(modules: list[str]) -> float:
+    code = "; ".join(["import pipeline.cli", *[f"import {m}" for m in modules]])
+    err = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, check=True).stderr
+    return sum(int(m.group(1)) for line in err.splitlines() if (m := _TOP.match(line))) / 1e6
+
+
+def main() -> None:
+    for name, modules in COMMANDS.items():
+        runs = [import_seconds(modules) for _ in range(5)]
+        print(f"{name:32} {statistics.median(runs):6.3f} s  (median of 5)")
+
+
+if __name__ == "__main__":
+    main()
