@@ -17,10 +17,10 @@ from rapidfuzz import fuzz
 from extractors.grid import Cell, Grid
 from extractors.page import PageContent, TextLine
 from extractors.rank_index import split_rank_index
-from schemas.raw import Correction, RawAverage, RawComponent, RawRow, RawTable
 from normalizers.frameworks import Knowledge
 from normalizers.numbers import looks_numeric
 from normalizers.text import clean_printed, strip_edge_marks, text_key
+from schemas.raw import Correction, RawAverage, RawComponent, RawRow, RawTable
 
 _MAX_IN_HEADER = re.compile(r"\(\s*(?:tối đa\s*)?(\d[\d.,]*)\s*(?:điểm)?\s*\)\s*$", re.IGNORECASE)
 # OCR'd header ending in a bracketed number whose "(" was lost ("xã 0)" for "xã (10)"): the

@@ -18,9 +18,9 @@ import pandas as pd
 import yaml
 
 from extractors.metadata import provinces
-from schemas.raw import RawDocument, RawTable
 from normalizers.frameworks import Knowledge
 from normalizers.text import clean_printed, text_key
+from schemas.raw import RawDocument, RawTable
 
 
 class NationalDataError(ValueError):

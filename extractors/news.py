@@ -26,10 +26,10 @@ import yaml
 
 from extractors.html_page import HtmlPage, read_html_page
 from extractors.metadata import find_province, parse_date, stated_tier_rules, years_in
-from schemas.raw import RawDocument, RawRow, RawTable, TierRule
 from normalizers.frameworks import load_knowledge, pct_in_band
 from normalizers.numbers import NumberFormatError, detect_convention, parse_number
 from normalizers.text import clean_printed, nfc, text_key
+from schemas.raw import RawDocument, RawRow, RawTable, TierRule
 
 NEWS_CONFIDENCE = 0.8
 

@@ -17,7 +17,6 @@ from normalizers.scores import Normalized
 from schemas.issues import Issue
 
 
-
 @dataclass
 class CheckTally:
     """How many assertions each group's checks evaluated and how many failed.

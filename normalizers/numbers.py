@@ -11,14 +11,14 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
 class NumberFormatError(ValueError):
     """A cell that should hold a number holds something else."""
 
 
-class Convention(str, Enum):
+class Convention(StrEnum):
     DECIMAL_COMMA = "decimal_comma"  # 731,61 and 1.277
     DECIMAL_POINT = "decimal_point"  # 91.5 and 1000.0
     MIXED = "mixed"  # '.'+3 digits is thousands, ',' decimal, any other '.' decimal

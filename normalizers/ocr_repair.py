@@ -16,16 +16,27 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from itertools import combinations, product
 
 import yaml
 
-from schemas.raw import RawRow, RawTable
 from normalizers.frameworks import Tier, load_knowledge, tier_for_pct, tier_index
-from normalizers.numbers import EPS, Convention, NumberFormatError, decimals, expected_percent, is_missing, parse_number, parse_rank, percent_rule, sum_tolerance
+from normalizers.numbers import (
+    EPS,
+    Convention,
+    NumberFormatError,
+    decimals,
+    expected_percent,
+    is_missing,
+    parse_number,
+    parse_rank,
+    percent_rule,
+    sum_tolerance,
+)
 from schemas.issues import Issue
+from schemas.raw import RawRow, RawTable
 
 CONFIDENCE_THRESHOLD = 0.90  # on the two scans 96% of correctly read cells are above, the rest 0.08-0.89
 LOW_CONFIDENCE_FACTOR = 0.5
@@ -45,7 +56,7 @@ class Confusions:
     rank_leading_digit: bool
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_confusions() -> Confusions:
     """The confusion table, read once: data a reviewer can extend without touching code."""
     text = resources.files("normalizers").joinpath("data/ocr_confusions.yaml").read_text(encoding="utf-8")
@@ -334,9 +345,7 @@ class _Table:
                 return False
             if other.rank == rank and abs(other.total - total) > EPS:
                 return False
-        if self.ordered and (prev_rank is not None and rank < prev_rank or next_rank is not None and rank > next_rank):
-            return False
-        return True
+        return not (self.ordered and (prev_rank is not None and rank < prev_rank or next_rank is not None and rank > next_rank))
 
     def _tier_fits(self, index: int, label: str | None, total: float) -> bool:
         mine = tier_index(label, self.tiers)

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from schemas.raw import RawDocument, RawTable
 from normalizers.frameworks import Framework, Knowledge, Tier
 from normalizers.numbers import EPS, Convention, NumberFormatError, detect_convention, parse_number, parse_rank
 from normalizers.ocr_labels import tidy_ocr_labels
 from normalizers.ocr_repair import CONFIDENCE_THRESHOLD, cell_confidence, is_confident, repair_ocr_table
 from normalizers.text import clean_printed
 from schemas.issues import Issue
+from schemas.raw import RawDocument, RawTable
 
 SCORE_COLUMNS = [
     "doc_id", "province", "assessment_year", "framework", "group_code", "group_title", "rank",

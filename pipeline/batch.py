@@ -23,13 +23,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import progress
-from pipeline.run_settings import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S
 from pipeline.discovery import (  # noqa: F401 - re-exported: the batch's view of raw/
-    Found, RawFolderError, Skipped, check_raw_folder, discover, sha256_file, survey,
+    Found,
+    RawFolderError,
+    Skipped,
+    check_raw_folder,
+    discover,
+    sha256_file,
+    survey,
 )
 from pipeline.fingerprint import PIPELINE_VERSION, pipeline_fingerprint  # noqa: F401 - re-exported
 from pipeline.process import DocumentError, DocumentResult, die_with_parent, process_file
-
+from pipeline.run_settings import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S
 
 log = logging.getLogger("dti")
 
@@ -128,7 +133,7 @@ def _capture_stderr(log: Path) -> None:
     os.dup2(fd, 2)
     os.close(fd)
     # the parent's sys.stderr may be no file at all (a test runner's buffer): write to fd 2 itself
-    sys.stderr = io.TextIOWrapper(open(2, "wb", closefd=False), encoding="utf-8", errors="replace", line_buffering=True)
+    sys.stderr = io.TextIOWrapper(open(2, "wb", closefd=False), encoding="utf-8", errors="replace", line_buffering=True)  # noqa: SIM115 (lives as long as the worker)
     root = logging.getLogger()
     for handler in list(root.handlers):  # handlers inherited from the parent write elsewhere
         root.removeHandler(handler)
@@ -150,7 +155,7 @@ def _worker(path: str, doc_id: str, out: str, memory_mb: int, ocr_workers: int, 
         payload: tuple = ("ok", process_file(Path(path), doc_id, ocr_workers=ocr_workers), {})
     except DocumentError as exc:
         payload = ("error", str(exc), {}, {"table_evidence": exc.table_evidence})
-    except Exception as exc:  # noqa: BLE001 - a parser bug must quarantine this file, not stop the batch
+    except Exception as exc:
         if _looks_like_memory(exc):
             payload = ("error", memory_message(memory_mb), {"memory_mb": memory_mb})
         else:

@@ -18,8 +18,19 @@ import click
 
 from pipeline.officer_commands import COMMANDS as OFFICER_COMMANDS
 from pipeline.run_settings import (
-    DEFAULT_MAX_SHRINK, DEFAULT_MEMORY_MB, DEFAULT_REGISTRY, DEFAULT_REVIEWS, DEFAULT_TIMEOUT_S, DEFAULT_WORKERS,
-    EXIT_ACTION_NEEDED, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, EXIT_REFUSED, EXIT_USAGE,
+    DEFAULT_MAX_SHRINK,
+    DEFAULT_MEMORY_MB,
+    DEFAULT_REGISTRY,
+    DEFAULT_REVIEWS,
+    DEFAULT_TIMEOUT_S,
+    DEFAULT_WORKERS,
+    EXIT_ACTION_NEEDED,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_LOCKED,
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_USAGE,
 )
 from pipeline.units_commands import units
 
@@ -33,7 +44,7 @@ log = logging.getLogger("dti")
 
 
 class _IsoFormatter(logging.Formatter):
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 - logging's name
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         return dt.datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="seconds")
 
 

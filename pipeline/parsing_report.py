@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from schemas.raw import RawDocument, RawTable
-from normalizers.scores import Normalized
 from normalizers.checks import CheckTally
+from normalizers.scores import Normalized
+from schemas.raw import RawDocument, RawTable
 
 TABLE_COLUMNS = [
     "doc_id", "page", "table_index", "group_code", "group_title", "layout", "rows", "columns",

@@ -117,7 +117,7 @@ def record_review(folder: Path, issue: dict, action: str, reason: str, value: st
         if not settable(field):
             raise ReviewError(f"issue {issue['issue_id']} is about {field or 'the document'}, which has no value to set; use --ok")
         parse_value(value or "", field)
-    at = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0).isoformat()
+    at = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0).isoformat()
     printed = issue.get("printed")
     review = Review(
         issue_id=issue["issue_id"], action=action, reason=reason.strip(), by=by or current_user(), at=at,
