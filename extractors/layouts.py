@@ -103,7 +103,7 @@ def _header_texts(grid: Grid, header_rows: list[int]) -> tuple[list[str], list[s
 
 
 def _column_profile(grid: Grid, rows: list[int], col: int) -> tuple[float, float]:
-    texts = [_flat(grid.anchored(r, col).text) for r in rows if grid.anchored(r, col) is not None]
+    texts = [_flat(cell.text) for r in rows if (cell := grid.anchored(r, col)) is not None]
     texts = [t for t in texts if t]
     if not texts:
         return 0.0, 0.0
@@ -196,7 +196,7 @@ def _fix_ocr_numeral(title: str) -> str:
     match = _OCR_NUMERAL.match(title)
     if not match or match.group(1) in _ROMAN or match.group(1).isdigit():
         return title
-    fixed = match.group(1).translate(str.maketrans({"L": "I", "l": "I", "1": "I", "|": "I"}))
+    fixed = match.group(1).translate(str.maketrans("Ll1|", "IIII"))
     return fixed + title[len(match.group(1)):] if fixed in _ROMAN else title
 
 
@@ -349,7 +349,7 @@ def extract_tables(pages: list[PageContent], knowledge: Knowledge) -> list[RawTa
     current: _Open | None = None
     pending: list[TextLine] = []
     for page in pages:
-        items: list[tuple[float, object]] = [(ln.top, ln) for ln in page.lines] + [(g.bbox[1], g) for g in page.grids]
+        items: list[tuple[float, TextLine | Grid]] = [(ln.top, ln) for ln in page.lines] + [(g.bbox[1], g) for g in page.grids]
         items.sort(key=lambda it: it[0])
         for _, item in items:
             if isinstance(item, TextLine):
@@ -395,6 +395,7 @@ def extract_tables(pages: list[PageContent], knowledge: Knowledge) -> list[RawTa
                 )
                 tables.append(table)
                 current = _Open(table, columns, grid.n_cols, header_key)
+            assert current is not None  # the table continued, or one was just opened
             _fill(current, grid, body, kinds, knowledge, tables)
     tables = [t for t in tables if t.rows]
     if not tables:

@@ -421,7 +421,7 @@ def _leaders(body: str, phrases: _Phrases) -> set[str]:
             continue
         units = _units(clause, phrases)
         first = phrases.first_place.search(clause)
-        if units and first.start() >= units[-1][1]:
+        if units and first and first.start() >= units[-1][1]:
             out.update(text_key(name) for _, _, name in units)
     return out
 
@@ -448,15 +448,6 @@ def _decision(body: str) -> tuple[str | None, str | None, str | None, str | None
             issuer = f"UBND tỉnh {province}"
             break
     return number, date, issuer, province
-
-
-def _assessment_year(text: str) -> int | None:
-    """The year the article names most often (ties: the earlier, the assessed one)."""
-    years = Counter(years_in(text))
-    if not years:
-        return None
-    best = max(years.values())
-    return min(y for y, n in years.items() if n == best)
 
 
 def _maxima(body: str, sections: list[_Section], phrases: _Phrases) -> dict[str, str]:
@@ -504,7 +495,7 @@ def _notes(doc: RawDocument, body: str, phrases: _Phrases) -> list[str]:
     rules = doc.tier_rules
     labels = {text_key(r.label): r for r in rules}
     notes: list[str] = []
-    placed: list[tuple[RawRow, str, float, TierRule | None]] = []
+    placed: list[tuple[RawRow, str | None, float, TierRule | None]] = []
     for table in doc.tables:
         max_raw = doc.group_maxima.get(table.group_code or "")
         for row in table.rows:
