@@ -234,7 +234,7 @@ class _Table:
         bad = []
         for k, text in texts.items():
             try:
-                if is_missing(text):
+                if text is None or is_missing(text):
                     values[k] = None
                 else:
                     values[k] = _parse_rank(text) if k == "rank" else parse_number(text, self.convention)
@@ -280,8 +280,8 @@ class _Table:
         return percent_rule(pairs, d), d
 
     def _printed_in_rank_order(self, rows: list[RawRow]) -> bool:
-        ranks = [self.read(r).rank for r in rows if is_confident(r, "rank")]
-        ranks = [r for r in ranks if r is not None]
+        read = [self.read(r).rank for r in rows if is_confident(r, "rank")]
+        ranks = [r for r in read if r is not None]
         steps = list(zip(ranks, ranks[1:]))
         return bool(steps) and sum(a <= b for a, b in steps) >= 0.9 * len(steps)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
 import pandas as pd
 
@@ -133,6 +134,10 @@ def _edition_maxima(framework: Framework | None, doc_id: str, table: RawTable, g
     return list(maxima)
 
 
+def _all_printed(maxima: list[float | None]) -> TypeGuard[list[float]]:
+    return all(m is not None for m in maxima)
+
+
 def reconcile_component_maxima(doc: RawDocument, doc_id: str, table: RawTable, group: str, comp_max: list[float | None],
                                observed: list[float], max_score: float, issues: list[Issue], codes: list[str],
                                framework: Framework | None = None) -> list[float | None]:
@@ -166,11 +171,11 @@ def reconcile_component_maxima(doc: RawDocument, doc_id: str, table: RawTable, g
                                 f"The maximum of {table.components[i].name} is not printed legibly while the other components' are; it is left empty.",
                                 group, None, f"component_max:{codes[i]}", table.components[i].max_raw, None))
         return comp_max
-    if missing:
+    if not _all_printed(comp_max):
         return comp_max
     gap = max_score - sum(comp_max)
     if abs(gap) < EPS:
-        return comp_max
+        return list(comp_max)  # the same values, as the caller's list[float | None]
     broken = [i for i, (m, o) in enumerate(zip(comp_max, observed)) if o > m + EPS]
     if scanned and len(broken) == 1 and comp_max[broken[0]] + gap >= observed[broken[0]] - EPS:
         i = broken[0]
@@ -182,7 +187,7 @@ def reconcile_component_maxima(doc: RawDocument, doc_id: str, table: RawTable, g
     issues.append(Issue(doc_id, "component_max_mismatch", "error" if scanned else "warning",
                         f"The component maxima of {table.group_title or group} add up to {sum(comp_max):g}, not the group maximum {max_score:g}.",
                         group, None, "component_max", f"{sum(comp_max):g}", f"{max_score:g}"))
-    return comp_max
+    return list(comp_max)
 
 
 def normalize_ranking(doc: RawDocument, doc_id: str, knowledge: Knowledge) -> Normalized:
@@ -297,7 +302,7 @@ def _rank_corroborated(table: RawTable, index: int) -> bool:
         j = index + step
         while 0 <= j < len(rows) and not (rows[j].evaluated and parse_rank(rows[j].rank) is not None and is_confident(rows[j], "rank")):
             j += step
-        if 0 <= j < len(rows) and parse_rank(rows[j].rank) + (index - j) == rank:
+        if 0 <= j < len(rows) and (other := parse_rank(rows[j].rank)) is not None and other + (index - j) == rank:
             return True
     return False
 
