@@ -23,8 +23,8 @@ import tempfile
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import TypedDict
 from pathlib import Path
+from typing import TypedDict
 
 import pandas as pd
 from rapidfuzz import fuzz

@@ -14,7 +14,7 @@ from extractors.evidence import judge_resolution, load_rules
 from normalizers.frameworks import load_knowledge
 from normalizers.scores import COMPONENT_COLUMNS, SCORE_COLUMNS
 from normalizers.text import strip_diacritics, text_key
-from normalizers.units import Registry
+from normalizers.units import Registry, UnitMatch
 from pipeline.batch import Found, Outcome
 from pipeline.issue_list import with_explanations
 from pipeline.parsing_report import TABLE_COLUMNS
@@ -90,7 +90,7 @@ def _report_year(period_end) -> int | None:
     return pd.Timestamp(period_end).year if pd.notna(period_end) else None
 
 
-def _known_spelling(name: str, province: str, year, registry: Registry) -> tuple[str, object] | None:
+def _known_spelling(name: str, province: str, year, registry: Registry) -> tuple[str, UnitMatch] | None:
     """The registry's printed spelling that an OCR'd name is a slip of, with its match."""
     from rapidfuzz import fuzz
 

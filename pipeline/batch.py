@@ -20,6 +20,8 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from pipeline import progress
@@ -234,7 +236,7 @@ def process_all(
         else:
             pending.append(found)
     ctx = mp.get_context("fork")
-    running: dict[int, tuple[mp.Process, Found, float, object, Path]] = {}
+    running: dict[int, tuple[BaseProcess, Found, float, Connection, Path]] = {}
     ocr_workers = 1 if len(pending) > 1 else max(1, workers)
     queue = list(pending)
     try:
@@ -247,8 +249,9 @@ def process_all(
                 reader, writer = ctx.Pipe(duplex=False)
                 log = log_path(out)
                 args = (str(found.path), found.doc_id, str(out), memory_mb, ocr_workers, os.getpid(), str(log), writer)
-                proc = ctx.Process(target=_worker, args=args, daemon=False)
+                proc: BaseProcess = ctx.Process(target=_worker, args=args, daemon=False)
                 proc.start()
+                assert proc.pid is not None  # a started process has one
                 writer.close()  # the worker holds the only writing end: its death ends the pipe
                 running[proc.pid] = (proc, found, time.monotonic(), reader, log)
             time.sleep(0.05)
@@ -266,8 +269,10 @@ def process_all(
                 else:
                     proc.join()
                     _kill_group(pid)  # OCR helpers left behind by a worker that crashed
-                    payload = _load(cache_path(cache, found, fingerprint))
-                    if payload is None:
+                    stored = _load(cache_path(cache, found, fingerprint))
+                    if stored is not None:
+                        payload = stored
+                    else:
                         if proc.exitcode == -signal.SIGKILL or proc.exitcode == -signal.SIGSEGV or proc.exitcode == -signal.SIGABRT:
                             payload = ("error", f"the worker processing this file was killed (signal {-proc.exitcode}), probably out of memory; {_CHECK_IT} --memory-mb", {"memory_mb": memory_mb})
                         else:
@@ -302,5 +307,5 @@ def _outcome(found: Found, payload: tuple, cached: bool, seconds: float = 0.0) -
     extra = payload[3] if len(payload) > 3 else {}
     warnings = tuple(extra.get("warnings", ()))
     if status == "ok":
-        return Outcome(found, value, None, cached, seconds, warnings)  # type: ignore[arg-type]
+        return Outcome(found, value, None, cached, seconds, warnings)
     return Outcome(found, None, str(value), cached, seconds, warnings, extra.get("table_evidence"))

@@ -43,7 +43,7 @@ def table_report(raw: RawDocument, norm: Normalized, tally: CheckTally, doc_id: 
     its group code (which the normalizer may have inferred) and its confidences.
     """
     rows, offset = [], 0
-    seen_groups: set[str] = set()
+    seen_groups: set[str | None] = set()
     for index, table in enumerate(raw.tables):
         part = norm.scores.iloc[offset : offset + len(table.rows)]
         offset += len(table.rows)
