@@ -470,7 +470,7 @@ def _gray_crop(crop: _Crop, gray: np.ndarray) -> _Crop:
     region = gray[crop.top : crop.top + h, crop.x0 : crop.x0 + w].copy()
     keep = cv2.dilate((crop.image < 128).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
     region[~keep] = 255
-    region = cv2.normalize(region, None, 0, 255, cv2.NORM_MINMAX)  # type: ignore[call-overload]  # stubs lack dst=None
+    region = cv2.normalize(region, None, 0, 255, cv2.NORM_MINMAX)  # type: ignore[call-overload]  # stubs: no dst=None
     return _Crop(crop.cell, region, crop.x0, crop.top)
 
 
@@ -680,7 +680,8 @@ def _reread_lines_from_gray(lines: list[list[Word]], gray: np.ndarray) -> list[l
         for w in ws:
             keep[max(0, int(w.top) - top - 2) : int(w.bottom) - top + 2, max(0, int(w.x0) - x0 - 2) : int(w.x1) - x0 + 2] = True
         region[~keep] = 255
-        crops.append(_Crop(Cell(0, 0, 1, 1, 0, 0, 1, 1), cv2.normalize(region, None, 0, 255, cv2.NORM_MINMAX), x0, top))  # type: ignore[call-overload]  # stubs lack dst=None
+        region = cv2.normalize(region, None, 0, 255, cv2.NORM_MINMAX)  # type: ignore[call-overload]  # stubs: no dst=None
+        crops.append(_Crop(Cell(0, 0, 1, 1, 0, 0, 1, 1), region, x0, top))
     _ocr_mosaic(crops, "--psm 6")
     out = []
     for ws, crop in zip(lines, crops):

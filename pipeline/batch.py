@@ -135,7 +135,8 @@ def _capture_stderr(log: Path) -> None:
     os.dup2(fd, 2)
     os.close(fd)
     # the parent's sys.stderr may be no file at all (a test runner's buffer): write to fd 2 itself
-    sys.stderr = io.TextIOWrapper(open(2, "wb", closefd=False), encoding="utf-8", errors="replace", line_buffering=True)  # noqa: SIM115 (lives as long as the worker)
+    fd2 = open(2, "wb", closefd=False)  # noqa: SIM115 - stays open for the worker's whole life
+    sys.stderr = io.TextIOWrapper(fd2, encoding="utf-8", errors="replace", line_buffering=True)
     root = logging.getLogger()
     for handler in list(root.handlers):  # handlers inherited from the parent write elsewhere
         root.removeHandler(handler)
