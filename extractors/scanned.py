@@ -680,7 +680,7 @@ def _reread_lines_from_gray(lines: list[list[Word]], gray: np.ndarray) -> list[l
         for w in ws:
             keep[max(0, int(w.top) - top - 2) : int(w.bottom) - top + 2, max(0, int(w.x0) - x0 - 2) : int(w.x1) - x0 + 2] = True
         region[~keep] = 255
-        region = cv2.normalize(region, None, 0, 255, cv2.NORM_MINMAX)  # type: ignore[call-overload]  # stubs: no dst=None
+        region = cv2.normalize(region, None, 0, 255, cv2.NORM_MINMAX)  # type: ignore[call-overload]  # stub gap
         crops.append(_Crop(Cell(0, 0, 1, 1, 0, 0, 1, 1), region, x0, top))
     _ocr_mosaic(crops, "--psm 6")
     out = []
