@@ -21,7 +21,7 @@ import pypdfium2 as pdfium
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from extractors.scanned import read_scanned_page, read_scanned_pages, render_page  # noqa: E402
+from extractors.scanned import read_scanned_page, read_scanned_pages, render_page
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "raw"
 DEFAULT = [FIXTURES / "laocai-2017-qd512-ict2016-scan.pdf", FIXTURES / "caobang-2023-qd943-dti2022-scan.pdf"]

@@ -22,11 +22,11 @@ from pathlib import Path
 import yaml
 
 from extractors.metadata import provinces
-from schemas.raw import RawDocument, RawTable
 from normalizers.frameworks import Knowledge
 from normalizers.numbers import Convention, NumberFormatError, parse_number, parse_rank
 from normalizers.scores import document_convention, read_maximum
 from normalizers.text import contains_words, strip_diacritics, text_key
+from schemas.raw import RawDocument, RawTable
 
 _VIETNAMESE_LETTERS = frozenset("ăâđêôơưĂÂĐÊÔƠƯ")
 _TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")

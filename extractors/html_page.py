@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-
 from functools import lru_cache
 from importlib import resources
 
@@ -126,7 +125,7 @@ def _words(el: etree._Element) -> set[str]:
     return {w for w in _CLASS_SPLIT.split(value) if w}
 
 
-def _is_chrome(el: etree._Element, tags: set[str], words: set[str]) -> bool:
+def _is_chrome(el: etree._Element, tags: frozenset[str], words: frozenset[str]) -> bool:
     return el.tag in tags or bool(_words(el) & words)
 
 

@@ -91,7 +91,7 @@ def _text_only(small: np.ndarray) -> np.ndarray:
     k = 31
     h = cv2.morphologyEx(cv2.dilate(small, np.ones((3, 1), np.uint8)), cv2.MORPH_OPEN, np.ones((1, k), np.uint8))
     v = cv2.morphologyEx(cv2.dilate(small, np.ones((1, 3), np.uint8)), cv2.MORPH_OPEN, np.ones((k, 1), np.uint8))
-    lines = cv2.dilate(h | v, np.ones((3, 3), np.uint8))
+    lines = cv2.dilate(cv2.bitwise_or(h, v), np.ones((3, 3), np.uint8))
     return cv2.bitwise_and(small, cv2.bitwise_not(lines))
 
 

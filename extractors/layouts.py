@@ -18,10 +18,10 @@ from rapidfuzz import fuzz
 from extractors.grid import Cell, Grid
 from extractors.page import PageContent, TextLine
 from extractors.rank_index import split_rank_index
-from schemas.raw import Correction, RawAverage, RawComponent, RawRow, RawTable
 from normalizers.frameworks import Knowledge
 from normalizers.numbers import looks_numeric
 from normalizers.text import clean_printed, strip_edge_marks, text_key
+from schemas.raw import Correction, RawAverage, RawComponent, RawRow, RawTable
 
 _MAX_IN_HEADER = re.compile(r"\(\s*(?:tối đa\s*)?(\d[\d.,]*)\s*(?:điểm)?\s*\)\s*$", re.IGNORECASE)
 # OCR'd header ending in a bracketed number whose "(" was lost ("xã 0)" for "xã (10)"): the
@@ -104,7 +104,7 @@ def _header_texts(grid: Grid, header_rows: list[int]) -> tuple[list[str], list[s
 
 
 def _column_profile(grid: Grid, rows: list[int], col: int) -> tuple[float, float]:
-    texts = [_flat(grid.anchored(r, col).text) for r in rows if grid.anchored(r, col) is not None]
+    texts = [_flat(cell.text) for r in rows if (cell := grid.anchored(r, col)) is not None]
     texts = [t for t in texts if t]
     if not texts:
         return 0.0, 0.0
@@ -249,7 +249,7 @@ def _fix_ocr_numeral(title: str) -> str:
     match = _OCR_NUMERAL.match(title)
     if not match or match.group(1) in _ROMAN or match.group(1).isdigit():
         return title
-    fixed = match.group(1).translate(str.maketrans({"L": "I", "l": "I", "1": "I", "|": "I"}))
+    fixed = match.group(1).translate(str.maketrans("Ll1|", "IIII"))
     return fixed + title[len(match.group(1)):] if fixed in _ROMAN else title
 
 
@@ -404,7 +404,7 @@ def extract_tables(pages: list[PageContent], knowledge: Knowledge) -> list[RawTa
     current: _Open | None = None
     pending: list[TextLine] = []
     for page in pages:
-        items: list[tuple[float, object]] = [(ln.top, ln) for ln in page.lines] + [(g.bbox[1], g) for g in page.grids]
+        items: list[tuple[float, TextLine | Grid]] = [(ln.top, ln) for ln in page.lines] + [(g.bbox[1], g) for g in page.grids]
         items.sort(key=lambda it: it[0])
         for _, item in items:
             if isinstance(item, TextLine):
@@ -450,6 +450,7 @@ def extract_tables(pages: list[PageContent], knowledge: Knowledge) -> list[RawTa
                 )
                 tables.append(table)
                 current = _Open(table, columns, grid.n_cols, header_key)
+            assert current is not None  # the table continued, or one was just opened
             _fill(current, grid, body, kinds, knowledge, tables)
     tables = [t for t in tables if t.rows]
     if not tables:

@@ -15,9 +15,9 @@ from importlib import resources
 
 import yaml
 
-from schemas.raw import TierRule
 from normalizers.frameworks import Knowledge
 from normalizers.text import clean_printed, strip_diacritics, text_key
+from schemas.raw import TierRule
 
 _NUMBER = re.compile(r"\bS[ốôo6]\s*[:.]?\s*(\d{1,6})\s*/\s*([A-ZĐ][A-ZĐa-z\-–]*)", re.UNICODE)
 _BLANK_NUMBER = re.compile(r"\bSố\s*[:.]?\s*/\s*QĐ", re.UNICODE)

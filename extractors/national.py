@@ -18,9 +18,9 @@ import pandas as pd
 import yaml
 
 from extractors.metadata import provinces
-from schemas.raw import RawDocument, RawTable
 from normalizers.frameworks import Knowledge
 from normalizers.text import clean_printed, text_key
+from schemas.raw import RawDocument, RawTable
 
 
 class NationalDataError(ValueError):
@@ -104,9 +104,9 @@ def issuer_named(text: str) -> str | None:
 def as_national(doc: RawDocument, knowledge: Knowledge, source_kind: str) -> RawDocument | None:
     """The document read as a national ranking, or None when its tables rank a province's own units."""
     kinds = {unit_kind(t) for t in doc.tables}
-    if len(kinds) != 1 or None in kinds:
+    kind = kinds.pop() if len(kinds) == 1 else None
+    if kind is None:
         return None
-    kind = kinds.pop()
     framework = knowledge.national_framework(kind, doc.text)
     if framework is None:
         framework = next(fw for fw in knowledge.frameworks.values() if fw.scope == "national" and fw.unit_kind == kind)

@@ -27,10 +27,10 @@ import yaml
 
 from extractors.html_page import HtmlPage, read_html_page
 from extractors.metadata import find_province, parse_date, stated_tier_rules, years_in
-from schemas.raw import RawDocument, RawRow, RawTable, TierRule
 from normalizers.frameworks import load_knowledge, pct_in_band
 from normalizers.numbers import NumberFormatError, detect_convention, parse_number
 from normalizers.text import clean_printed, nfc, text_key
+from schemas.raw import RawDocument, RawRow, RawTable, TierRule
 
 NEWS_CONFIDENCE = 0.8
 
@@ -422,7 +422,7 @@ def _leaders(body: str, phrases: _Phrases) -> set[str]:
             continue
         units = _units(clause, phrases)
         first = phrases.first_place.search(clause)
-        if units and first.start() >= units[-1][1]:
+        if units and first and first.start() >= units[-1][1]:
             out.update(text_key(name) for _, _, name in units)
     return out
 
@@ -449,15 +449,6 @@ def _decision(body: str) -> tuple[str | None, str | None, str | None, str | None
             issuer = f"UBND tỉnh {province}"
             break
     return number, date, issuer, province
-
-
-def _assessment_year(text: str) -> int | None:
-    """The year the article names most often (ties: the earlier, the assessed one)."""
-    years = Counter(years_in(text))
-    if not years:
-        return None
-    best = max(years.values())
-    return min(y for y, n in years.items() if n == best)
 
 
 def _maxima(body: str, sections: list[_Section], phrases: _Phrases) -> dict[str, str]:
@@ -508,7 +499,7 @@ def _notes(doc: RawDocument, body: str, phrases: _Phrases) -> list[str]:
     convention = detect_convention([body])
     rules = doc.tier_rules
     notes: list[str] = []
-    placed: list[tuple[RawRow, str, float, TierRule | None]] = []
+    placed: list[tuple[RawRow, str | None, float, TierRule | None]] = []
     for table in doc.tables:
         max_raw = doc.group_maxima.get(table.group_code or "")
         for row in table.rows:

@@ -12,8 +12,8 @@ entities and openpyxl parses through defusedxml, so this check is a second wall,
 from __future__ import annotations
 
 import struct
-import zlib
 import zipfile
+import zlib
 from pathlib import Path
 
 import olefile

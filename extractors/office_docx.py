@@ -107,14 +107,14 @@ def _paragraph_style(p: etree._Element) -> str | None:
     return style.get(qn("w:val")) if style is not None else None
 
 
-def _paragraph_items(p: etree._Element, styles: _Styles) -> Iterator[tuple[str, object]]:
+def _paragraph_items(p: etree._Element, styles: _Styles) -> Iterator[tuple[str, _Line | etree._Element | None]]:
     """A paragraph in reading order: ("line", _Line) at each line end, ("page", None) at page breaks,
     ("box", element) for text boxes drawn in it (read after it)."""
     pstyle = _paragraph_style(p)
     line = _Line()
     boxes: list[etree._Element] = []
 
-    def walk(element: etree._Element) -> Iterator[tuple[str, object]]:
+    def walk(element: etree._Element) -> Iterator[tuple[str, _Line | etree._Element | None]]:
         nonlocal line
         for child in element:
             tag = child.tag
@@ -175,8 +175,9 @@ def _cell_lines(container: etree._Element, styles: _Styles) -> list[_Line]:
     for block in _blocks(container):
         if block.tag == qn("w:p"):
             for kind, value in _paragraph_items(block, styles):
-                if kind == "line" and value.text.strip():
-                    lines.append(value)
+                if isinstance(value, _Line):
+                    if value.text.strip():
+                        lines.append(value)
                 elif kind == "box":
                     lines.extend(_cell_lines(value, styles))
         else:
@@ -267,7 +268,7 @@ class _Pages:
                 self.table(block, styles)
                 continue
             for kind, value in _paragraph_items(block, styles):
-                if kind == "line":
+                if isinstance(value, _Line):
                     self.line(value)
                 elif kind == "page":
                     self.page_break()

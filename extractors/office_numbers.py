@@ -34,7 +34,7 @@ def _general(value: float) -> str:
 def _with_separators(text: str, decimal_comma: bool) -> str:
     if not decimal_comma:
         return text
-    return text.translate(str.maketrans({".": ",", ",": "."}))
+    return text.translate(str.maketrans(".,", ",."))
 
 
 def format_date(value: dt.date | dt.datetime) -> str:

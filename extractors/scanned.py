@@ -288,17 +288,17 @@ def _is_arrow(mask: np.ndarray) -> bool:
     sym = np.logical_and(mask, mask[:, ::-1]).sum() / max(1, np.logical_or(mask, mask[:, ::-1]).sum())
     if sym < 0.75:
         return False
-    widths, hollow = [], 0
+    row_widths, hollow = [], 0
     for row in mask:
         xs = np.nonzero(row)[0]
         if len(xs) == 0:
             return False
         span = xs[-1] - xs[0] + 1
         hollow += len(xs) < 0.85 * span  # a gap inside a row (the head's corners may have one)
-        widths.append(span)
+        row_widths.append(span)
     if hollow > max(2, 0.1 * h):  # rings and loops: 0, 4, 6, 8, 9
         return False
-    widths = np.array(widths, float)
+    widths = np.array(row_widths, float)
     widest = widths.max()
     for prof in (widths, widths[::-1]):  # up arrow: head on top; down arrow: head below
         wide = np.nonzero(prof >= 0.75 * widest)[0]
@@ -470,7 +470,7 @@ def _gray_crop(crop: _Crop, gray: np.ndarray) -> _Crop:
     region = gray[crop.top : crop.top + h, crop.x0 : crop.x0 + w].copy()
     keep = cv2.dilate((crop.image < 128).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
     region[~keep] = 255
-    region = cv2.normalize(region, None, 0, 255, cv2.NORM_MINMAX)
+    region = cv2.normalize(region, None, 0, 255, cv2.NORM_MINMAX)  # type: ignore[call-overload]  # stubs: no dst=None
     return _Crop(crop.cell, region, crop.x0, crop.top)
 
 
@@ -592,7 +592,7 @@ def _is_junk_word(text: str, conf: float) -> bool:
 
 
 def _tesseract_words(data: dict, dx: int = 0, dy: int = 0) -> list[tuple[Word, tuple[int, ...]]]:
-    out = []
+    out: list[tuple[Word, tuple[int, ...]]] = []
     for text, conf, left, top, w, h, block, par, line in zip(
         data["text"], data["conf"], data["left"], data["top"], data["width"], data["height"],
         data["block_num"], data["par_num"], data["line_num"],
@@ -680,7 +680,8 @@ def _reread_lines_from_gray(lines: list[list[Word]], gray: np.ndarray) -> list[l
         for w in ws:
             keep[max(0, int(w.top) - top - 2) : int(w.bottom) - top + 2, max(0, int(w.x0) - x0 - 2) : int(w.x1) - x0 + 2] = True
         region[~keep] = 255
-        crops.append(_Crop(Cell(0, 0, 1, 1, 0, 0, 1, 1), cv2.normalize(region, None, 0, 255, cv2.NORM_MINMAX), x0, top))
+        region = cv2.normalize(region, None, 0, 255, cv2.NORM_MINMAX)  # type: ignore[call-overload]  # stub gap
+        crops.append(_Crop(Cell(0, 0, 1, 1, 0, 0, 1, 1), region, x0, top))
     _ocr_mosaic(crops, "--psm 6")
     out = []
     for ws, crop in zip(lines, crops):

@@ -21,7 +21,7 @@ from extractors.encodings import UNICODE, capitalize_page, decode_positioned, fo
 from extractors.grid import Segment, Word, build_grids
 from extractors.page import PageContent, outside, words_to_lines
 from extractors.page_frame import Frame, page_frame, turn_char, turn_edge
-from extractors.unruled import camelot_areas, first_row_top, looks_tabular, unruled_grids
+from extractors.unruled import PdfSource, camelot_areas, first_row_top, looks_tabular, unruled_grids
 
 MIN_TEXT_CHARS = 20
 MIN_GOOD_RATIO = 0.85
@@ -71,7 +71,7 @@ def _words(chars: list[dict]) -> tuple[list[Word], set[int], str]:
     return words, bold, named.most_common(1)[0][0] if named else UNICODE
 
 
-def _unruled(page: Page, source: object, words: list[Word], grids: list, free: list[Word]) -> tuple[list, list[Word]]:
+def _unruled(page: Page, source: PdfSource, words: list[Word], grids: list, free: list[Word]) -> tuple[list, list[Word]]:
     """Add the tables drawn without ruling lines: those camelot finds on the page, then, while rows
     of names and numbers are left over, the table camelot reads in the space below the last grid."""
     height = float(page.height)
@@ -88,7 +88,7 @@ def _unruled(page: Page, source: object, words: list[Word], grids: list, free: l
     return grids, free
 
 
-def read_text_page(page: Page, source: object = None) -> PageContent:
+def read_text_page(page: Page, source: PdfSource | None = None) -> PageContent:
     """One page with a usable text layer: its lines of text and its tables.
 
     `source` (the PDF's path or bytes) lets camelot read a table drawn without ruling lines;

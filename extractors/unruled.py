@@ -25,9 +25,12 @@ import statistics
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from extractors.grid import Cell, Grid, Word, join_words
 from normalizers.numbers import looks_numeric
+
+PdfSource = str | Path | bytes  # what camelot reads: a PDF's path or its bytes
 
 _HEADING = re.compile(r"^(?:[IVXLC]+\.|\d+(?:\.\d+)*\.|[a-zđ]\))\s+\S", re.IGNORECASE)
 _PAGE_NUMBER = re.compile(r"^[-–\s]*\d{1,3}[-–\s]*$")
@@ -367,7 +370,7 @@ def _grid_from(lines: list[_Line], start: int, head: int, area: TableArea, page:
         nxt = next((b for kd, b in zip(kinds[k + 1:], body[k + 1:]) if kd == "data"), None)
         d_prev = abs(cy - sum(w.cy for w in prev) / len(prev)) if prev else float("inf")
         nxt_ok = nxt is not None and kinds[k + 1] in ("data", "wrap")
-        d_next = abs(cy - sum(w.cy for w in nxt) / len(nxt)) if nxt_ok else float("inf")
+        d_next = abs(cy - sum(w.cy for w in nxt) / len(nxt)) if nxt_ok and nxt is not None else float("inf")
         if d_next < d_prev:
             pending.extend(ws)
         elif prev is not None:
@@ -439,7 +442,7 @@ def first_row_top(words: Sequence[Word]) -> float | None:
     return None
 
 
-def camelot_areas(source: object, page_number: int, page_height: float,
+def camelot_areas(source: PdfSource, page_number: int, page_height: float,
                   region: tuple[float, float, float, float] | None = None) -> list[TableArea]:
     """Tables camelot's stream flavor finds on one page of a PDF (path or bytes), top-left origin;
     with `region` (x0, top, x1, bottom), the one table camelot reads inside it."""

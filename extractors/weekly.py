@@ -239,8 +239,8 @@ def _read_metadata(pages: list[PageContent]) -> dict:
         meta["issuer"] = f"{agency} tỉnh {meta['province']}" if agency else f"UBND tỉnh {meta['province']}"
     keys = [_key(ln.text) for ln in lines]
     title_keys = [k for k in keys if _WEEK.search(k)]
-    if title_keys:
-        meta["week"] = int(_WEEK.search(title_keys[0]).group(1))
+    if title_keys and (week := _WEEK.search(title_keys[0])):
+        meta["week"] = int(week.group(1))
         if y := _YEAR.search(title_keys[0]):
             meta["assessment_year"] = int(y.group(1))
     joined = " ".join(_loose(ln.text) for ln in lines)
@@ -381,7 +381,7 @@ def _collect_tables(pages: list[PageContent], know: _Knowledge, warnings: list[s
     heading_key = ""
     previous: _Table | None = None
     for page in pages:
-        items: list[tuple[float, object]] = [(ln.top, ln) for ln in page.lines if _is_heading(ln)]
+        items: list[tuple[float, TextLine | Grid]] = [(ln.top, ln) for ln in page.lines if _is_heading(ln)]
         items += [(g.bbox[1], g) for g in page.grids]
         items.sort(key=lambda it: it[0])
         for _, item in items:
@@ -390,7 +390,7 @@ def _collect_tables(pages: list[PageContent], know: _Knowledge, warnings: list[s
                 if any(_has_phrase(key, h) for spec in know.tables for h in spec.headings):
                     heading_key = key
                 continue
-            grid: Grid = item
+            grid = item
             header_rows: list[int] = []
             for row in range(grid.n_rows):
                 if not _is_header_row(grid, row, know):

@@ -18,7 +18,6 @@ from schemas.issue_codes import IssueCode
 from schemas.issues import Issue
 
 
-
 @dataclass
 class CheckTally:
     """How many assertions each group's checks evaluated and how many failed.

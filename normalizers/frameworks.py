@@ -164,7 +164,7 @@ class Knowledge:
         """The framework a longer text (an article) talks about most, by its title words."""
         votes = {code: sum(text_key(text).count(text_key(w)) for w in fw.title_words)
                  for code, fw in self.frameworks.items() if fw.scope != "national"}
-        best = max(votes, key=votes.get, default=None)
+        best = max(votes, key=votes.__getitem__, default=None)
         return best if best is not None and votes[best] else None
 
     def framework_from_title(self, title: str) -> str | None:

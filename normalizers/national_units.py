@@ -144,7 +144,7 @@ def load_catalogue(path: Path) -> Catalogue:
             opt_text(t.get("note"), where, "note"),
             _flag(t.get("some_provinces", False), where, "some_provinces"),
         )
-    events = []
+    events: list[CatalogueEvent] = []
     for i, e in enumerate(raw.get("events") or []):
         where = f"{path.name}, event #{i + 1}"
         event_id = e.get("id") if isinstance(e, dict) else None
@@ -405,7 +405,7 @@ class NationalBuilder:
                 continue
             prov.units = _end(prov.units, {u.unit_id for u in sources}, e.effective_year)
             prov.events.append(replace(
-                e, from_ids=tuple(u.unit_id for u in sources), to_ids=tuple(t.unit_id for t in targets),
+                e, from_ids=tuple(u.unit_id for u in sources), to_ids=tuple(t.unit_id for t in targets if t is not None),
                 note=f"{e.note or ''} [{ce.id}]".strip(), source_file=NATIONAL,
             ))
 
@@ -430,7 +430,7 @@ class NationalBuilder:
         merger = self.catalogue.province_merger
         year = merger.effective_year
         taken = self._sources(absorbed)
-        by_type: dict[str, Unit] = {}
+        by_type: dict[str | None, Unit] = {}
         for u in holder.units:
             if u.unit_type_code and u.valid_in(year) and u.valid_to_year is None:
                 by_type.setdefault(u.unit_type_code, u)

@@ -11,14 +11,14 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
 class NumberFormatError(ValueError):
     """A cell that should hold a number holds something else."""
 
 
-class Convention(str, Enum):
+class Convention(StrEnum):
     DECIMAL_COMMA = "decimal_comma"  # 731,61 and 1.277
     DECIMAL_POINT = "decimal_point"  # 91.5 and 1000.0
     MIXED = "mixed"  # '.'+3 digits is thousands, ',' decimal, any other '.' decimal
@@ -84,7 +84,7 @@ def is_missing(text: str | None) -> bool:
 
 def parse_number(text: str | None, convention: Convention) -> float | None:
     """Parse one printed number ("731,61", "1.277", "91.5", "73,16%"); None for a blank or "-"."""
-    if is_missing(text):
+    if text is None or is_missing(text):
         return None
     raw = text.strip().replace(" ", "").replace("\u00a0", "").rstrip("%")
     if not _NUMBER.match(raw):
@@ -110,7 +110,7 @@ def parse_number(text: str | None, convention: Convention) -> float | None:
 
 def parse_ratio(text: str | None, convention: Convention) -> tuple[float, float] | None:
     """Parse "a/b" cells (107/135, 38.000/50.000) into numerator and denominator."""
-    if is_missing(text) or "/" not in text:
+    if text is None or is_missing(text) or "/" not in text:
         return None
     left, _, right = text.partition("/")
     num, den = parse_number(left, convention), parse_number(right, convention)

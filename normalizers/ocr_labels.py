@@ -14,11 +14,11 @@ import dataclasses
 
 from rapidfuzz import fuzz
 
-from schemas.raw import RawTable
 from normalizers.frameworks import Framework
 from normalizers.text import clean_printed, strip_diacritics, strip_edge_marks, text_key
 from schemas.issue_codes import IssueCode
 from schemas.issues import Issue
+from schemas.raw import RawTable
 
 MIN_TIER_SIMILARITY = 80.0  # bare letters alike, in percent; "nang cao" against "nang eao" is 88
 TIER_MARGIN = 8.0  # the best word must be clearly closer than the next tier's

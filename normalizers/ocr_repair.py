@@ -17,18 +17,29 @@ import dataclasses
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from itertools import combinations, product
 from typing import NamedTuple
 
 import yaml
 
-from schemas.raw import RawRow, RawTable
 from normalizers.frameworks import Tier, load_knowledge, tier_for_pct, tier_index
-from normalizers.numbers import EPS, Convention, NumberFormatError, decimals, expected_percent, is_missing, parse_number, parse_rank, percent_rule, sum_tolerance
+from normalizers.numbers import (
+    EPS,
+    Convention,
+    NumberFormatError,
+    decimals,
+    expected_percent,
+    is_missing,
+    parse_number,
+    parse_rank,
+    percent_rule,
+    sum_tolerance,
+)
 from schemas.issue_codes import IssueCode
 from schemas.issues import Issue
+from schemas.raw import RawRow, RawTable
 
 CONFIDENCE_THRESHOLD = 0.90  # on the two scans 96% of correctly read cells are above, the rest 0.08-0.89
 LOW_CONFIDENCE_FACTOR = 0.5
@@ -48,7 +59,7 @@ class Confusions:
     rank_leading_digit: bool
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_confusions() -> Confusions:
     """The confusion table, read once: data a reviewer can extend without touching code."""
     text = resources.files("normalizers").joinpath("data/ocr_confusions.yaml").read_text(encoding="utf-8")
@@ -226,7 +237,7 @@ class _Table:
         bad = []
         for k, text in texts.items():
             try:
-                if is_missing(text):
+                if text is None or is_missing(text):
                     values[k] = None
                 else:
                     values[k] = _parse_rank(text) if k == "rank" else parse_number(text, self.convention)
@@ -272,8 +283,8 @@ class _Table:
         return percent_rule(pairs, d), d
 
     def _printed_in_rank_order(self, rows: list[RawRow]) -> bool:
-        ranks = [self.read(r).rank for r in rows if is_confident(r, "rank")]
-        ranks = [r for r in ranks if r is not None]
+        read = [self.read(r).rank for r in rows if is_confident(r, "rank")]
+        ranks = [r for r in read if r is not None]
         steps = list(zip(ranks, ranks[1:]))
         return bool(steps) and sum(a <= b for a, b in steps) >= 0.9 * len(steps)
 
@@ -337,9 +348,7 @@ class _Table:
                 return False
             if other.rank == rank and abs(other.total - total) > EPS:
                 return False
-        if self.ordered and (prev_rank is not None and rank < prev_rank or next_rank is not None and rank > next_rank):
-            return False
-        return True
+        return not (self.ordered and (prev_rank is not None and rank < prev_rank or next_rank is not None and rank > next_rank))
 
     def _tier_fits(self, index: int, label: str | None, total: float) -> bool:
         mine = tier_index(label, self.tiers)

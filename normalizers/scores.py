@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
 import pandas as pd
 
-from schemas.raw import RawDocument, RawRow, RawTable
 from normalizers.frameworks import Framework, Knowledge, Tier
 from normalizers.numbers import EPS, Convention, NumberFormatError, detect_convention, parse_number, parse_rank
 from normalizers.ocr_labels import tidy_ocr_labels
@@ -21,6 +21,7 @@ from normalizers.ocr_repair import CONFIDENCE_THRESHOLD, cell_confidence, is_con
 from normalizers.text import clean_printed
 from schemas.issue_codes import IssueCode
 from schemas.issues import Issue
+from schemas.raw import RawDocument, RawRow, RawTable
 
 SCORE_COLUMNS = [
     "doc_id", "province", "assessment_year", "framework", "group_code", "group_title", "rank",
@@ -135,6 +136,10 @@ def _edition_maxima(framework: Framework | None, doc_id: str, table: RawTable, g
     return list(maxima)
 
 
+def _all_printed(maxima: list[float | None]) -> TypeGuard[list[float]]:
+    return all(m is not None for m in maxima)
+
+
 def reconcile_component_maxima(doc: RawDocument, doc_id: str, table: RawTable, group: str, comp_max: list[float | None],
                                observed: list[float], max_score: float, issues: list[Issue], codes: list[str],
                                framework: Framework | None = None) -> list[float | None]:
@@ -168,11 +173,11 @@ def reconcile_component_maxima(doc: RawDocument, doc_id: str, table: RawTable, g
                                 message=f"The maximum of {table.components[i].name} is not printed legibly while the other components' are; it is left empty.",
                                 group_code=group, field=f"component_max:{codes[i]}", printed=table.components[i].max_raw))
         return comp_max
-    if missing:
+    if not _all_printed(comp_max):
         return comp_max
     gap = max_score - sum(comp_max)
     if abs(gap) < EPS:
-        return comp_max
+        return list(comp_max)  # the same values, as the caller's list[float | None]
     broken = [i for i, (m, o) in enumerate(zip(comp_max, observed)) if o > m + EPS]
     if scanned and len(broken) == 1 and comp_max[broken[0]] + gap >= observed[broken[0]] - EPS:
         i = broken[0]
@@ -184,7 +189,7 @@ def reconcile_component_maxima(doc: RawDocument, doc_id: str, table: RawTable, g
     issues.append(Issue(doc_id=doc_id, code=IssueCode.COMPONENT_MAX_MISMATCH, severity="error" if scanned else "warning",
                         message=f"The component maxima of {table.group_title or group} add up to {sum(comp_max):g}, not the group maximum {max_score:g}.",
                         group_code=group, field="component_max", printed=f"{sum(comp_max):g}", expected=f"{max_score:g}"))
-    return comp_max
+    return list(comp_max)
 
 
 @dataclass(frozen=True)
@@ -392,7 +397,7 @@ def _rank_corroborated(table: RawTable, index: int) -> bool:
         j = index + step
         while 0 <= j < len(rows) and not (rows[j].evaluated and parse_rank(rows[j].rank) is not None and is_confident(rows[j], "rank")):
             j += step
-        if 0 <= j < len(rows) and parse_rank(rows[j].rank) + (index - j) == rank:
+        if 0 <= j < len(rows) and (other := parse_rank(rows[j].rank)) is not None and other + (index - j) == rank:
             return True
     return False
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import overload
 
 _TONES = "\u0300\u0301\u0303\u0309\u0323"
 # Old style puts the tone on the second vowel of open "oa", "oe", "uy" syllables
@@ -39,6 +40,10 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+@overload
+def clean_printed(text: str) -> str: ...
+@overload
+def clean_printed(text: None) -> None: ...
 def clean_printed(text: str | None) -> str | None:
     """A value as printed: NFC, whitespace trimmed and runs collapsed (the contract's rule)."""
     if text is None:

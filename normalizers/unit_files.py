@@ -21,7 +21,7 @@ import shutil
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -496,6 +496,6 @@ def append_accept_log(directory: Path, unit_id: str, alias: str, file_name: str,
         writer = csv.writer(fh)
         if new:
             writer.writerow(ACCEPT_LOG_FIELDS)
-        when = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        when = datetime.now(UTC).replace(microsecond=0).isoformat()
         writer.writerow([when, user or getpass.getuser(), unit_id, alias, f"units/{file_name}"])
     return path

@@ -24,6 +24,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypedDict
 
 import pandas as pd
 from rapidfuzz import fuzz
@@ -111,6 +112,15 @@ class _Key:
     key: str
     skeleton: str
     signature: tuple[frozenset[str], ...]
+
+
+class _Evidence(TypedDict):
+    """The fuzzy match's evidence every UnitMatch of one lookup carries, chosen or not."""
+
+    score: float
+    runner_up: str | None
+    runner_up_score: float | None
+    candidates: tuple[tuple[str, str, float], ...]
 
 
 class Registry:
@@ -618,7 +628,7 @@ class Registry:
         score = eligible.get(choice, score)  # a key crossing a confusable word cannot carry the match
         runner, runner_score = ranked[1] if len(ranked) > 1 else (None, None)
         margin = score - (runner_score or 0.0)
-        common = dict(
+        common = _Evidence(
             score=round(score, 1),
             runner_up=runner,
             runner_up_score=None if runner_score is None else round(runner_score, 1),

@@ -6,25 +6,24 @@ without extracting any document again.
 
 from __future__ import annotations
 
-from normalizers.frameworks import load_knowledge
-
 from dataclasses import dataclass
 
 import pandas as pd
 
 from extractors.evidence import judge_resolution, load_rules
+from normalizers.frameworks import load_knowledge
 from normalizers.scores import COMPONENT_COLUMNS, SCORE_COLUMNS
+from normalizers.text import strip_diacritics, text_key
+from normalizers.units import NATION, Registry, UnitMatch
 from pipeline.batch import Found, Outcome
 from pipeline.issue_list import with_explanations
 from pipeline.parsing_report import TABLE_COLUMNS
-from pipeline.review import Review, apply_reviews
 from pipeline.process import DocumentResult
 from pipeline.readings import Readings, choose_readings
-from normalizers.text import strip_diacritics, text_key
-from normalizers.units import NATION, Registry, UnitMatch
+from pipeline.review import Review, apply_reviews
 from schemas.curated import ContractError, validate
-from schemas.issues import Issue, issues_frame
 from schemas.issue_codes import IssueCode
+from schemas.issues import Issue, issues_frame
 
 CURATED_TABLES = ("documents", "scores", "components", "issues", "units", "unit_lineage", "weekly_indicators", "readings",
                   "component_readings", "tables")
@@ -92,7 +91,7 @@ def _report_year(period_end) -> int | None:
     return pd.Timestamp(period_end).year if pd.notna(period_end) else None
 
 
-def _known_spelling(name: str, province: str, year, registry: Registry) -> tuple[str, object] | None:
+def _known_spelling(name: str, province: str, year, registry: Registry) -> tuple[str, UnitMatch] | None:
     """The registry's printed spelling that an OCR'd name is a slip of, with its match."""
     from rapidfuzz import fuzz
 
@@ -363,7 +362,7 @@ def assemble(found: list[Found], outcomes: dict[str, Outcome], registry: Registr
         except AssemblyError as exc:
             documents.append(_doc_row(f, "quarantined", error=str(exc), fields={"table_evidence": exc.table_evidence}))
             continue
-        except Exception as exc:  # noqa: BLE001 - one document's bug must not fail the run
+        except Exception as exc:
             documents.append(_doc_row(f, "quarantined", error=assembly_failure(exc)))
             continue
         documents.append(_doc_row(f, "ok", fields=settled.document))

@@ -20,16 +20,23 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from pipeline import progress
-from pipeline.run_settings import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S
 from pipeline.discovery import (  # noqa: F401 - re-exported: the batch's view of raw/
-    Found, RawFolderError, Skipped, check_raw_folder, discover, sha256_file, survey,
+    Found,
+    RawFolderError,
+    Skipped,
+    check_raw_folder,
+    discover,
+    sha256_file,
+    survey,
 )
 from pipeline.fingerprint import PIPELINE_VERSION, pipeline_fingerprint  # noqa: F401 - re-exported
 from pipeline.process import DocumentError, DocumentResult, die_with_parent, process_file
-
+from pipeline.run_settings import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S
 
 log = logging.getLogger("dti")
 
@@ -128,7 +135,8 @@ def _capture_stderr(log: Path) -> None:
     os.dup2(fd, 2)
     os.close(fd)
     # the parent's sys.stderr may be no file at all (a test runner's buffer): write to fd 2 itself
-    sys.stderr = io.TextIOWrapper(open(2, "wb", closefd=False), encoding="utf-8", errors="replace", line_buffering=True)
+    fd2 = open(2, "wb", closefd=False)  # noqa: SIM115 - stays open for the worker's whole life
+    sys.stderr = io.TextIOWrapper(fd2, encoding="utf-8", errors="replace", line_buffering=True)
     root = logging.getLogger()
     for handler in list(root.handlers):  # handlers inherited from the parent write elsewhere
         root.removeHandler(handler)
@@ -150,7 +158,7 @@ def _worker(path: str, doc_id: str, out: str, memory_mb: int, ocr_workers: int, 
         payload: tuple = ("ok", process_file(Path(path), doc_id, ocr_workers=ocr_workers), {})
     except DocumentError as exc:
         payload = ("error", str(exc), {}, {"table_evidence": exc.table_evidence})
-    except Exception as exc:  # noqa: BLE001 - a parser bug must quarantine this file, not stop the batch
+    except Exception as exc:
         if _looks_like_memory(exc):
             payload = ("error", memory_message(memory_mb), {"memory_mb": memory_mb})
         else:
@@ -229,7 +237,7 @@ def process_all(
         else:
             pending.append(found)
     ctx = mp.get_context("fork")
-    running: dict[int, tuple[mp.Process, Found, float, object, Path]] = {}
+    running: dict[int, tuple[BaseProcess, Found, float, Connection, Path]] = {}
     ocr_workers = 1 if len(pending) > 1 else max(1, workers)
     queue = list(pending)
     try:
@@ -242,8 +250,9 @@ def process_all(
                 reader, writer = ctx.Pipe(duplex=False)
                 log = log_path(out)
                 args = (str(found.path), found.doc_id, str(out), memory_mb, ocr_workers, os.getpid(), str(log), writer)
-                proc = ctx.Process(target=_worker, args=args, daemon=False)
+                proc: BaseProcess = ctx.Process(target=_worker, args=args, daemon=False)
                 proc.start()
+                assert proc.pid is not None  # a started process has one
                 writer.close()  # the worker holds the only writing end: its death ends the pipe
                 running[proc.pid] = (proc, found, time.monotonic(), reader, log)
             time.sleep(0.05)
@@ -261,8 +270,10 @@ def process_all(
                 else:
                     proc.join()
                     _kill_group(pid)  # OCR helpers left behind by a worker that crashed
-                    payload = _load(cache_path(cache, found, fingerprint))
-                    if payload is None:
+                    stored = _load(cache_path(cache, found, fingerprint))
+                    if stored is not None:
+                        payload = stored
+                    else:
                         if proc.exitcode == -signal.SIGKILL or proc.exitcode == -signal.SIGSEGV or proc.exitcode == -signal.SIGABRT:
                             payload = ("error", f"the worker processing this file was killed (signal {-proc.exitcode}), probably out of memory; {_CHECK_IT} --memory-mb", {"memory_mb": memory_mb})
                         else:
@@ -297,5 +308,5 @@ def _outcome(found: Found, payload: tuple, cached: bool, seconds: float = 0.0) -
     extra = payload[3] if len(payload) > 3 else {}
     warnings = tuple(extra.get("warnings", ()))
     if status == "ok":
-        return Outcome(found, value, None, cached, seconds, warnings)  # type: ignore[arg-type]
+        return Outcome(found, value, None, cached, seconds, warnings)
     return Outcome(found, None, str(value), cached, seconds, warnings, extra.get("table_evidence"))

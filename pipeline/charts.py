@@ -63,8 +63,8 @@ def history_chart(series: dict[str, list[tuple[int, float, str]]]) -> str:
     for k, name in enumerate(names):
         ox, oy = (k % cols) * cell_w, (k // cols) * cell_h
         left, right, top, bottom = ox + 30, ox + cell_w - 12, oy + 24, oy + cell_h - 22
-        px = lambda year: left + (right - left) * (year - years[0]) / span  # noqa: E731
-        py = lambda pct: bottom - (bottom - top) * max(0.0, min(pct, 100.0)) / 100  # noqa: E731
+        px = lambda year, left=left, right=right: left + (right - left) * (year - years[0]) / span  # noqa: E731
+        py = lambda pct, top=top, bottom=bottom: bottom - (bottom - top) * max(0.0, min(pct, 100.0)) / 100  # noqa: E731
         label = name if len(name) <= 30 else name[:29] + "…"
         out.append(_text(ox + 4, oy + 14, label, 10, extra=' font-weight="bold"'))
         out.append(f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" fill="none" stroke="#ccc"/>')

@@ -18,12 +18,25 @@ import click
 
 from pipeline.officer_commands import COMMANDS as OFFICER_COMMANDS
 from pipeline.run_settings import (
-    DEFAULT_MAX_SHRINK, DEFAULT_MEMORY_MB, DEFAULT_REGISTRY, DEFAULT_REVIEWS, DEFAULT_TIMEOUT_S, DEFAULT_WORKERS,
-    EXIT_ACTION_NEEDED, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, EXIT_REFUSED, EXIT_USAGE,
+    DEFAULT_MAX_SHRINK,
+    DEFAULT_MEMORY_MB,
+    DEFAULT_REGISTRY,
+    DEFAULT_REVIEWS,
+    DEFAULT_TIMEOUT_S,
+    DEFAULT_WORKERS,
+    EXIT_ACTION_NEEDED,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_LOCKED,
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_USAGE,
 )
 from pipeline.units_commands import units
 
 if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
     from pipeline.batch import Found, Outcome
 
 # Heavy modules (pandas, pdfplumber, OpenCV, pyarrow) are imported inside the commands that use
@@ -33,7 +46,7 @@ log = logging.getLogger("dti")
 
 
 class _IsoFormatter(logging.Formatter):
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 - logging's name
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         return dt.datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="seconds")
 
 
@@ -93,8 +106,8 @@ class _Reporter:
 
     def __init__(self) -> None:
         self.tty = sys.stderr.isatty()
-        self.progress = None
-        self.task = None
+        self.progress: Progress | None = None
+        self.task: TaskID | None = None
         self.finished = 0
         self.reading: dict[str, float] = {}  # file name → share of its pages read
         self.logged_at: dict[str, float] = {}
@@ -111,7 +124,7 @@ class _Reporter:
     def page(self, found: Found, done: int, total: int) -> None:
         """The bar moves by page within a document and names the file and page being read."""
         self.reading[found.file_name] = done / total if total else 0.0
-        if self.progress is not None:
+        if self.progress is not None and self.task is not None:
             self.progress.update(self.task, completed=self.finished + sum(self.reading.values()),
                                  description=f"{found.file_name[:40]} p. {done}/{total}")
         elif time.monotonic() - self.logged_at.get(found.file_name, 0.0) >= self.PAGE_LOG_EVERY_S:
@@ -122,7 +135,7 @@ class _Reporter:
         """Extraction of one file ended: the bar moves; its status is only known after assembly."""
         self.finished += 1
         self.reading.pop(outcome.found.file_name, None)
-        if self.progress is not None:
+        if self.progress is not None and self.task is not None:
             self.progress.update(self.task, completed=self.finished + sum(self.reading.values()),
                                  description=outcome.found.file_name[:40])
 

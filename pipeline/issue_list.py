@@ -11,8 +11,8 @@ import hashlib
 import pandas as pd
 
 from normalizers.text import clean_printed
-from schemas.issues import Issue, issues_frame
 from schemas.issue_codes import IssueCode
+from schemas.issues import Issue, issues_frame
 
 CONFIDENCE_CODES = frozenset({IssueCode.LOW_CONFIDENCE, IssueCode.OCR_CORRECTED, IssueCode.OCR_READ, IssueCode.SECONDARY_SOURCE})
 SCORE_FIELDS = ("total_score", "rank", "score_pct_printed", "tier", "tier_printed", "unit_id", "unit_name_raw")

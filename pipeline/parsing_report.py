@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from schemas.raw import RawDocument, RawTable
-from normalizers.scores import Normalized
 from normalizers.checks import CheckTally
+from normalizers.scores import Normalized
+from schemas.raw import RawDocument, RawTable
 
 TABLE_COLUMNS = [
     "doc_id", "page", "table_index", "group_code", "group_title", "layout", "rows", "columns",
@@ -43,7 +43,7 @@ def table_report(raw: RawDocument, norm: Normalized, tally: CheckTally, doc_id: 
     its group code (which the normalizer may have inferred) and its confidences.
     """
     rows, offset = [], 0
-    seen_groups: set[str] = set()
+    seen_groups: set[str | None] = set()
     for index, table in enumerate(raw.tables):
         part = norm.scores.iloc[offset : offset + len(table.rows)]
         offset += len(table.rows)

@@ -28,27 +28,26 @@ from pypdf.generic import NameObject
 
 from extractors.encodings import decode_pages, document_encoding
 from extractors.evidence import evidence_text, is_vietnamese, judge_document, no_ranking_message
+from extractors.html_page import HtmlPageError, read_html_page
 from extractors.layouts import LayoutError, extract_tables
 from extractors.metadata import read_metadata, stated_maxima, stated_tier_rules
-from extractors.html_page import HtmlPageError, read_html_page
 from extractors.national import as_national, is_ministry, province_of, scores_province
 from extractors.news import NewsFormatError, is_news_html, looks_like_unit, prose_maxima, read_news_page, second_reading
 from extractors.office import OFFICE_KINDS, WORD_KINDS, read_office_pages
 from extractors.office_container import OfficeFileError, is_office, office_kind
 from extractors.page import PageContent
-from schemas.raw import RawDocument
 from extractors.text_pdf import MIN_GOOD_RATIO, has_text_layer, read_text_page, text_layer_quality
 from extractors.weekly import WeeklyReportError, extract_weekly, is_weekly_report
-from normalizers.frameworks import Knowledge, load_knowledge
-from pipeline.progress import page_read
-from normalizers.scores import AVERAGE_COLUMNS, COMPONENT_COLUMNS, SCORE_COLUMNS, normalize_ranking
-from pipeline.parsing_report import table_report
 from normalizers.checks import CheckTally, run_checks
-from schemas.issue_codes import IssueCode
-from schemas.issues import Issue
+from normalizers.frameworks import Knowledge, load_knowledge
+from normalizers.scores import AVERAGE_COLUMNS, COMPONENT_COLUMNS, SCORE_COLUMNS, normalize_ranking
 from pipeline.discovery import sha256_file
 from pipeline.fingerprint import PIPELINE_VERSION  # noqa: F401 - re-exported
-
+from pipeline.parsing_report import table_report
+from pipeline.progress import page_read
+from schemas.issue_codes import IssueCode
+from schemas.issues import Issue
+from schemas.raw import RawDocument
 
 
 class DocumentError(Exception):
@@ -217,7 +216,7 @@ def pypdf_page_count(path: Path) -> int:
     """Pages as pypdf counts them; it reads page trees pdfminer gives up on (a page without /Type)."""
     try:
         return len(PdfReader(path, strict=False).pages)
-    except Exception:  # noqa: BLE001 - any failure means pypdf finds no pages either
+    except Exception:
         return 0
 
 
@@ -231,7 +230,7 @@ def listable_pdf(path: Path) -> Iterator[Path]:
     try:
         with pdfplumber.open(path) as pdf:
             listed = len(pdf.pages)
-    except Exception:  # noqa: BLE001 - opening errors are reported by the reader itself
+    except Exception:
         listed = 1
     if listed:
         yield path
@@ -248,7 +247,7 @@ def listable_pdf(path: Path) -> Iterator[Path]:
                 writer.add_page(page)
             with open(copy, "wb") as fh:
                 writer.write(fh)
-        except Exception as exc:  # noqa: BLE001 - pypdf's own failure is the message
+        except Exception as exc:
             raise UnreadablePdfError(f"pypdf finds {counted} pages but pdfminer cannot read the page tree, and re-saving "
                                      f"it failed ({type(exc).__name__}); re-save the PDF from its source") from exc
         yield copy
@@ -289,7 +288,7 @@ def no_text_reason(path: Path) -> str:
                 images += len(page.images)
                 drawn += bool(page.lines or page.rects or page.curves)
                 page.close()
-    except Exception:  # noqa: BLE001 - the pages were read once already; describe what is known
+    except Exception:
         pass
     if chars:
         details = []

@@ -65,29 +65,27 @@ def state_dir(curated: Path) -> Path:
 @contextmanager
 def run_lock(curated: Path) -> Iterator[None]:
     lock_path = state_dir(curated) / "run.lock"
-    fh = open(lock_path, "a+")
-    try:
-        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as exc:
-        if exc.errno not in (errno.EAGAIN, errno.EACCES):
-            raise
-        fh.seek(0)
-        holder = fh.read().strip() or "unknown"
-        fh.close()
-        raise RunLockedError(f"another dti run is already writing {curated} ({holder}); wait for it to finish and run again") from exc
-    _held_lock_fds.add(fh.fileno())
-    try:
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}")
-        fh.flush()
-        yield
-    finally:
-        _held_lock_fds.discard(fh.fileno())
-        fh.seek(0)
-        fh.truncate()
-        fcntl.flock(fh, fcntl.LOCK_UN)
-        fh.close()
+    with open(lock_path, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            fh.seek(0)
+            holder = fh.read().strip() or "unknown"
+            raise RunLockedError(f"another dti run is already writing {curated} ({holder}); wait for it to finish and run again") from exc
+        _held_lock_fds.add(fh.fileno())
+        try:
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}")
+            fh.flush()
+            yield
+        finally:
+            _held_lock_fds.discard(fh.fileno())
+            fh.seek(0)
+            fh.truncate()
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def new_version(curated: Path, run_id: str) -> Path:

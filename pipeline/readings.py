@@ -76,7 +76,7 @@ def _decision_clusters(docs: pd.DataFrame, scores: pd.DataFrame) -> dict[str, st
     for doc in docs.itertuples():
         if doc.source_kind == "news_article" or doc.doc_id not in groups.index:
             continue
-        keys = [("tables", doc.province, doc.framework, doc.assessment_year, groups[doc.doc_id])]
+        keys: list[tuple] = [("tables", doc.province, doc.framework, doc.assessment_year, groups[doc.doc_id])]
         if isinstance(doc.decision_number, str) and doc.decision_number:
             keys.append(("number", doc.province, text_key(doc.decision_number), doc.assessment_year))
         for key in keys:
@@ -143,7 +143,7 @@ def choose_readings(documents: pd.DataFrame, scores: pd.DataFrame, components: p
 
     rows = scores.assign(unit_key=[_unit_key(u, n) for u, n in zip(scores["unit_id"], scores["unit_name_raw"])])
     best_of_cluster: dict[str, str] = {}
-    for doc_id in sorted(order, key=order.get):
+    for doc_id in sorted(order, key=order.__getitem__):
         best_of_cluster.setdefault(cluster[doc_id], doc_id)
     issues: list[Issue] = []
     issues += _same_decision_gaps(rows, cluster, best_of_cluster, names)
@@ -151,7 +151,7 @@ def choose_readings(documents: pd.DataFrame, scores: pd.DataFrame, components: p
     candidate = rows["doc_id"].map(lambda d: best_of_cluster.get(cluster[d]) == d or kinds.get(d) == "news_article")
     winner: dict[tuple, str] = {}
     for key, group in rows[candidate].groupby(_FACT, sort=False, dropna=False):
-        winner[_fact_key(key)] = min(group["doc_id"].unique(), key=order.get)
+        winner[_fact_key(key)] = min(group["doc_id"].unique(), key=order.__getitem__)  # every scored doc_id has an order
     fact_keys = [_fact_key(k) for k in rows[_FACT].itertuples(index=False)]
     chosen = pd.Series([winner.get(k) == d for k, d in zip(fact_keys, rows["doc_id"])], index=rows.index, dtype=bool)
 
@@ -248,7 +248,8 @@ def _component_disagreements(rows: pd.DataFrame, chosen: pd.Series, fact_keys: l
         key = key_of.get((doc_id, group, name))
         if key is None or key not in winner or winner[key] == doc_id:
             continue
-        theirs = scores_of.get(published.get((key, winner[key])), {})
+        their_triple = published.get((key, winner[key]))
+        theirs = scores_of.get(their_triple, {}) if their_triple is not None else {}
         for code in sorted(set(mine) & set(theirs)):
             a, b = mine[code], theirs[code]
             if not (_missing(a) or _missing(b)) and _numbers_differ(a, b):

@@ -13,6 +13,7 @@ import getpass
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TypeGuard
 
 import pandas as pd
 import yaml
@@ -70,7 +71,9 @@ def load_reviews(folder: Path | None) -> list[Review]:
         if entry["action"] == "set" and entry.get("value") in (None, ""):
             raise ReviewError(f"{path}: review {n} (issue {entry['issue_id']}) sets no value")
         known = {k: (None if entry.get(k) is None else str(entry.get(k))) for k in Review.__dataclass_fields__}
-        reviews.append(Review(**{**known, "by": known["by"] or "unknown", "at": known["at"] or ""}))
+        notes = {k: v for k, v in known.items() if k not in ("issue_id", "action", "reason", "by", "at")}
+        reviews.append(Review(str(entry["issue_id"]), str(entry["action"]), str(entry["reason"]),
+                              known["by"] or "unknown", known["at"] or "", **notes))
     return reviews
 
 
@@ -101,7 +104,7 @@ def parse_value(value: str, field: str) -> object:
 SETTABLE = ("total_score", "rank", "score_pct_printed", "tier", "tier_printed", "unit_id", "unit_name_raw")
 
 
-def settable(field: str | None) -> bool:
+def settable(field: str | None) -> TypeGuard[str]:
     return field is not None and (field in SETTABLE or field.startswith("component:"))
 
 
@@ -117,7 +120,7 @@ def record_review(folder: Path, issue: dict, action: str, reason: str, value: st
         if not settable(field):
             raise ReviewError(f"issue {issue['issue_id']} is about {field or 'the document'}, which has no value to set; use --ok")
         parse_value(value or "", field)
-    at = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0).isoformat()
+    at = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0).isoformat()
     printed = issue.get("printed")
     review = Review(
         issue_id=issue["issue_id"], action=action, reason=reason.strip(), by=by or current_user(), at=at,
@@ -189,7 +192,7 @@ def apply_reviews(frames: dict[str, pd.DataFrame], reviews: list[Review]) -> App
             if not settable(issue["field"]):
                 unmatched.append(issue_id)
                 continue
-            _correct(frames, issue, parse_value(review.value, issue["field"]))
+            _correct(frames, issue, parse_value(review.value or "", issue["field"]))
             issues.at[i, "corrected_value"] = review.value
         issues.at[i, "status"] = "corrected" if review.action == "set" else "reviewed"
         issues.at[i, "reviewed_by"] = review.by

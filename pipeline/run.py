@@ -24,17 +24,32 @@ from extractors.ocr_engine import engine_name
 from normalizers.units import Registry, RegistryError
 from pipeline.assemble import CURATED_TABLES, assemble
 from pipeline.batch import (
-    DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Found, Outcome, RawFolderError, Skipped, check_raw_folder,
-    pipeline_fingerprint, process_all, survey,
+    DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT_S,
+    Found,
+    Outcome,
+    RawFolderError,
+    Skipped,
+    check_raw_folder,
+    pipeline_fingerprint,
+    process_all,
+    survey,
 )
 from pipeline.fingerprint import PIPELINE_VERSION
 from pipeline.manifest import run_manifest
-from pipeline.run_settings import (  # noqa: F401 - the exit statuses are part of this module's interface
-    DEFAULT_WORKERS, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, EXIT_QUARANTINED, EXIT_REFUSED, EXIT_USAGE,
-)
 from pipeline.publish import new_version, publish, run_lock, state_dir
-from pipeline.shrink_guard import DEFAULT_MAX_SHRINK, ShrinkRefusedError, held_documents, shrink_problem
 from pipeline.review import ReviewError, load_reviews
+from pipeline.run_settings import (  # noqa: F401 - the exit statuses are part of this module's interface
+    DEFAULT_WORKERS,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_LOCKED,
+    EXIT_OK,
+    EXIT_QUARANTINED,
+    EXIT_REFUSED,
+    EXIT_USAGE,
+)
+from pipeline.shrink_guard import DEFAULT_MAX_SHRINK, ShrinkRefusedError, held_documents, shrink_problem
 from pipeline.version_files import CompanionError, write_companions
 from schemas.curated import ContractError, to_arrow
 from schemas.issue_codes import IssueCode
@@ -184,7 +199,7 @@ def run_pipeline(
             "seconds": summary.seconds,
             "reviews_applied": result.reviews_applied,
             "reviews_unmatched": list(result.reviews_unmatched),
-            "finished_at": dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds"),
+            "finished_at": dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds"),
         }
         (staged / "run.json").write_text(json.dumps(run_json, ensure_ascii=False, indent=2), encoding="utf-8")
         try:

@@ -17,7 +17,6 @@ from pipeline.publish import read_run_json
 from pipeline.run_settings import DEFAULT_MAX_SHRINK
 
 
-
 class ShrinkRefusedError(RuntimeError):
     """The new version would drop more of the current version's documents than allowed."""
 

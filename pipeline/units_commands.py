@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 import click
@@ -69,6 +68,7 @@ def review(curated_dir: Path, as_json: bool) -> None:
     Exit 3 when there are any (something to review), 1 without an issues.parquet.
     """
     import pandas as pd
+
     from pipeline.publish import current_version
 
     path = curated_dir / "issues.parquet"

@@ -98,9 +98,12 @@ class IssueCode(StrEnum):
                             "a unit one reading of a decision lists and another lacks")
 
 
+_BY_VALUE: dict[str, IssueCode] = {member.value: member for member in IssueCode}
+
+
 def issue_code(value: str | IssueCode) -> IssueCode:
     """The catalogue member of a code, or a ValueError naming the unknown code."""
     try:
-        return IssueCode(value)
-    except ValueError:
+        return _BY_VALUE[str(value)]
+    except KeyError:
         raise ValueError(f"{value!r} is not an issue code of schemas/issue_codes.py") from None

@@ -16,7 +16,16 @@ import pytest
 
 from extractors.scanned import _strip_confidence, prepare_with_gray, render_page
 from tests.conftest import run_on
-from tests.truth import FIXTURES, component_mismatches, document_mismatches, exact_rate, field_count, score_mismatches, truth_csv, unflagged
+from tests.truth import (
+    FIXTURES,
+    component_mismatches,
+    document_mismatches,
+    exact_rate,
+    field_count,
+    score_mismatches,
+    truth_csv,
+    unflagged,
+)
 
 DEGRADED = FIXTURES / "degraded"
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from schemas.raw import RawDocument, RawRow
 from normalizers.frameworks import load_knowledge
-from normalizers.ocr_repair import candidate_readings
 from normalizers.numbers import Convention
+from normalizers.ocr_repair import candidate_readings
 from pipeline.process import ranking_result, raw_decision, read_pdf_pages
+from schemas.raw import RawDocument, RawRow
 from tests.truth import FIXTURES, RAW, truth_csv
 
 LAOCAI = RAW / "laocai-2017-qd512-ict2016.pdf"

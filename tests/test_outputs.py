@@ -18,13 +18,13 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from normalizers.checks import CheckTally, run_checks
 from normalizers.frameworks import load_knowledge
 from normalizers.scores import normalize_ranking
 from pipeline.cli import cli
 from pipeline.export import VIETNAMESE
 from pipeline.issue_list import CONFIDENCE_CODES
 from pipeline.run import run_pipeline
-from normalizers.checks import CheckTally, run_checks
 from schemas.curated import CONTRACT_VERSION, TABLES
 from tests.conftest import Curated, run_on
 from tests.truth import RAW, truth_csv

@@ -15,13 +15,13 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from schemas.raw import RawDocument, RawRow, RawTable
+from normalizers.checks import run_checks
 from normalizers.frameworks import load_knowledge
 from normalizers.ocr_labels import tidy_ocr_labels
 from normalizers.ocr_repair import LOW_CONFIDENCE_FACTOR, repair_ocr_table
 from normalizers.scores import document_convention, normalize_ranking
 from pipeline.process import raw_decision, read_pdf_pages
-from normalizers.checks import run_checks
+from schemas.raw import RawDocument, RawRow, RawTable
 from tests.truth import FIXTURES
 
 CAOBANG = FIXTURES / "variants" / "caobang-2023-qd943-dti2022-text.pdf"

@@ -14,10 +14,10 @@ import pytest
 import yaml
 
 from extractors.layouts import ocr_tidy
-from schemas.raw import RawDocument, RawRow, RawTable
 from normalizers.frameworks import FrameworkDataError, load_knowledge
 from normalizers.ocr_labels import snap_tier_label, tidy_ocr_labels
 from pipeline.process import ranking_result, raw_decision, read_pdf_pages
+from schemas.raw import RawDocument, RawRow, RawTable
 from tests.truth import RAW, truth_csv
 
 LAOCAI_2017 = RAW / "laocai-2017-qd512-ict2016.pdf"

@@ -3,7 +3,16 @@
 import pytest
 
 from tests.conftest import run_on
-from tests.truth import RAW, component_mismatches, document_mismatches, exact_rate, field_count, score_mismatches, truth_csv, unflagged
+from tests.truth import (
+    RAW,
+    component_mismatches,
+    document_mismatches,
+    exact_rate,
+    field_count,
+    score_mismatches,
+    truth_csv,
+    unflagged,
+)
 
 TRUTH_ID = "laocai-2017-qd512-ict2016"
 

@@ -16,14 +16,21 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from extractors.evidence import EvidenceDataError, judge_document, judge_resolution, load_rules, looks_like_body, parse_rules
-from schemas.raw import RawDocument, RawRow, RawTable
+from extractors.evidence import (
+    EvidenceDataError,
+    judge_document,
+    judge_resolution,
+    load_rules,
+    looks_like_body,
+    parse_rules,
+)
 from normalizers.frameworks import load_knowledge
 from pipeline.assemble import apply_registry_verdicts, assemble
 from pipeline.batch import Found, Outcome, discover
 from pipeline.cli import cli
 from pipeline.process import NoRankingTableError, process_file
 from pipeline.run import EXIT_QUARANTINED, load_registry
+from schemas.raw import RawDocument, RawRow, RawTable
 from tests.conftest import Curated
 from tests.truth import FIXTURES, RAW, score_mismatches
 
@@ -273,9 +280,9 @@ def test_body_shapes_compare_by_key_and_loosely_for_ocr():
 
 
 def test_the_evidence_data_is_validated_on_load():
-    import yaml
-
     from importlib import resources
+
+    import yaml
 
     data = yaml.safe_load(resources.files("normalizers").joinpath("data/ranking_evidence.yaml").read_text(encoding="utf-8"))
     parse_rules(data, "x.yaml")
