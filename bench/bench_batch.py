@@ -106,8 +106,12 @@ def main(skip_text_pages: bool) -> None:
         cold = dti("run", "--raw", str(raw), "--curated", str(tmp / "curated"))
         warm = dti("run", "--raw", str(raw), "--curated", str(tmp / "curated"))
         print(f"shipped raw/ ({n} files), default options (2 workers):")
-        print(f"  cold run            {cold['seconds']:7.2f} s   exit {cold['exit']}   largest process {cold['largest_process_mb']:5.0f} MB   tree peak {cold['tree_peak_mb']:5.0f} MB")
-        print(f"  no-change re-run    {warm['seconds']:7.2f} s   exit {warm['exit']}   largest process {warm['largest_process_mb']:5.0f} MB")
+        print(
+            f"  cold run            {cold['seconds']:7.2f} s   exit {cold['exit']}   largest process {cold['largest_process_mb']:5.0f} MB   tree peak {cold['tree_peak_mb']:5.0f} MB"
+        )
+        print(
+            f"  no-change re-run    {warm['seconds']:7.2f} s   exit {warm['exit']}   largest process {warm['largest_process_mb']:5.0f} MB"
+        )
         print(f"  ratio cold / re-run {cold['seconds'] / warm['seconds']:7.1f}x")
         for line in warm["out"].splitlines():
             if line.startswith(("documents:", "extracted")):
@@ -120,9 +124,11 @@ def main(skip_text_pages: bool) -> None:
             curated = long_raw.parent / "curated"
             res = dti("run", "--raw", str(long_raw), "--curated", str(curated), "--workers", "1")
             ok = res["exit"] == 0 and rows_match(curated)
-            print(f"400-page PDF (5 decision pages + 395 {filler} pages): {res['seconds']:.1f} s, exit {res['exit']}, "
-                  f"largest process {res['largest_process_mb']:.0f} MB, tree peak {res['tree_peak_mb']:.0f} MB, "
-                  f"rows as the 5-page decision: {'yes' if ok else 'NO'}  (budget 400 MB)")
+            print(
+                f"400-page PDF (5 decision pages + 395 {filler} pages): {res['seconds']:.1f} s, exit {res['exit']}, "
+                f"largest process {res['largest_process_mb']:.0f} MB, tree peak {res['tree_peak_mb']:.0f} MB, "
+                f"rows as the 5-page decision: {'yes' if ok else 'NO'}  (budget 400 MB)"
+            )
 
 
 if __name__ == "__main__":

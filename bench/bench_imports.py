@@ -29,7 +29,9 @@ _TOP = re.compile(r"^import time:\s+\d+ \|\s+(\d+) \| (\S+)$")
 
 def import_seconds(modules: list[str]) -> float:
     code = "; ".join(["import pipeline.cli", *[f"import {m}" for m in modules]])
-    err = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, check=True).stderr
+    err = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, check=True
+    ).stderr
     return sum(int(m.group(1)) for line in err.splitlines() if (m := _TOP.match(line))) / 1e6
 
 

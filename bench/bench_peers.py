@@ -77,8 +77,10 @@ def compare(title: str, ours: Callable[[], Measure], peers: dict[str, Callable[[
     print(f"\n{title}\n  dti            {_fmt(a)}")
     for name in peers:
         b = median(results[name])
-        print(f"  {name:14} {_fmt(b)}   ratio wall {a.wall / b.wall:5.2f}  cpu {a.cpu / b.cpu:5.2f}  "
-              f"memory {a.peak_mb / b.peak_mb:4.2f}")
+        print(
+            f"  {name:14} {_fmt(b)}   ratio wall {a.wall / b.wall:5.2f}  cpu {a.cpu / b.cpu:5.2f}  "
+            f"memory {a.peak_mb / b.peak_mb:4.2f}"
+        )
 
 
 def _cold_run(files: list[Path], tmp: Path) -> Callable[[], Measure]:
@@ -90,31 +92,51 @@ def _cold_run(files: list[Path], tmp: Path) -> Callable[[], Measure]:
         measure = run([*DTI, "run", "--raw", str(work / "raw"), "--curated", str(work / "curated")])
         shutil.rmtree(work)
         return measure
+
     return once
 
 
-PDFPLUMBER = "import pdfplumber, sys\nwith pdfplumber.open(sys.argv[1]) as pdf:\n    [p.extract_tables() for p in pdf.pages]"
+PDFPLUMBER = (
+    "import pdfplumber, sys\nwith pdfplumber.open(sys.argv[1]) as pdf:\n    [p.extract_tables() for p in pdf.pages]"
+)
 CAMELOT = "import camelot, sys\ncamelot.read_pdf(sys.argv[1], pages='all', flavor='lattice')"
-PROCESS = "import sys\nfrom pathlib import Path\nfrom pipeline.process import process_file\nprocess_file(Path(sys.argv[1]))"
+PROCESS = (
+    "import sys\nfrom pathlib import Path\nfrom pipeline.process import process_file\nprocess_file(Path(sys.argv[1]))"
+)
 
 
 def row_text(n: int, tmp: Path) -> None:
-    compare("5-page text decision, `dti run` on it alone, cold", _cold_run([TEXT], tmp), {
-        "pdfplumber": lambda: run([PY, "-c", PDFPLUMBER, str(TEXT)]),
-        "camelot": lambda: run([PY, "-c", CAMELOT, str(TEXT)]),
-    }, n)
+    compare(
+        "5-page text decision, `dti run` on it alone, cold",
+        _cold_run([TEXT], tmp),
+        {
+            "pdfplumber": lambda: run([PY, "-c", PDFPLUMBER, str(TEXT)]),
+            "camelot": lambda: run([PY, "-c", CAMELOT, str(TEXT)]),
+        },
+        n,
+    )
 
 
 def row_process(n: int, tmp: Path) -> None:
-    compare("the same through pipeline.process.process_file", lambda: run([PY, "-c", PROCESS, str(TEXT)]), {
-        "pdfplumber": lambda: run([PY, "-c", PDFPLUMBER, str(TEXT)]),
-    }, n)
+    compare(
+        "the same through pipeline.process.process_file",
+        lambda: run([PY, "-c", PROCESS, str(TEXT)]),
+        {
+            "pdfplumber": lambda: run([PY, "-c", PDFPLUMBER, str(TEXT)]),
+        },
+        n,
+    )
 
 
 def row_help(n: int, tmp: Path) -> None:
-    compare("`dti --help`", lambda: run([*DTI, "--help"]), {
-        "click": lambda: run([PY, "-c", "import click; click.echo('x')"]),
-    }, n)
+    compare(
+        "`dti --help`",
+        lambda: run([*DTI, "--help"]),
+        {
+            "click": lambda: run([PY, "-c", "import click; click.echo('x')"]),
+        },
+        n,
+    )
 
 
 def _rendered_pages(tmp: Path) -> list[Path]:
@@ -133,11 +155,18 @@ def _rendered_pages(tmp: Path) -> list[Path]:
 def row_scan(n: int, tmp: Path) -> None:
     pages = _rendered_pages(tmp)
     env = os.environ | {"OMP_THREAD_LIMIT": "1"}
-    script = "import subprocess, sys\nfor p in sys.argv[1:]:\n    subprocess.run(['tesseract', p, '-', '-l', 'vie'], " \
-             "check=True, capture_output=True)"
-    compare("4-page 300 dpi scan, `dti run` on it alone, cold", _cold_run([SCAN], tmp), {
-        "tesseract": lambda: run([PY, "-c", script, *map(str, pages)], env=env),
-    }, n)
+    script = (
+        "import subprocess, sys\nfor p in sys.argv[1:]:\n    subprocess.run(['tesseract', p, '-', '-l', 'vie'], "
+        "check=True, capture_output=True)"
+    )
+    compare(
+        "4-page 300 dpi scan, `dti run` on it alone, cold",
+        _cold_run([SCAN], tmp),
+        {
+            "tesseract": lambda: run([PY, "-c", script, *map(str, pages)], env=env),
+        },
+        n,
+    )
 
 
 def row_nochange(n: int, tmp: Path) -> None:
@@ -146,9 +175,14 @@ def row_nochange(n: int, tmp: Path) -> None:
     curated = work / "curated"
     cmd = [*DTI, "run", "--raw", str(work / "raw"), "--curated", str(curated)]
     run(cmd)  # the published set the re-runs compare against
-    compare("no-change re-run of the shipped samples (peer: their cold run)", lambda: run(cmd), {
-        "cold run": _cold_run(sorted(p for p in SAMPLES.iterdir() if p.is_file()), tmp),
-    }, max(1, n // 2))
+    compare(
+        "no-change re-run of the shipped samples (peer: their cold run)",
+        lambda: run(cmd),
+        {
+            "cold run": _cold_run(sorted(p for p in SAMPLES.iterdir() if p.is_file()), tmp),
+        },
+        max(1, n // 2),
+    )
 
 
 ROWS = {"text": row_text, "process": row_process, "help": row_help, "scan": row_scan, "nochange": row_nochange}

@@ -61,8 +61,10 @@ def main(pdfs: list[Path]) -> None:
                     f"  ({len(page.grids)} grids, {cells} cells with text)"
                 )
     n = len(ours)
-    print(f"\nmean per page: read_scanned_page {sum(ours) / n:.2f} s, bare tesseract {sum(bare) / n:.2f} s, "
-          f"ratio {sum(ours) / sum(bare):.2f}")
+    print(
+        f"\nmean per page: read_scanned_page {sum(ours) / n:.2f} s, bare tesseract {sum(bare) / n:.2f} s, "
+        f"ratio {sum(ours) / sum(bare):.2f}"
+    )
 
     timings = {}
     for workers in (1, 2):
@@ -70,8 +72,10 @@ def main(pdfs: list[Path]) -> None:
         for pdf in pdfs:
             read_scanned_pages(pdf, range(_page_count(pdf)), workers=workers)
         timings[workers] = time.perf_counter() - start
-        print(f"read_scanned_pages, {workers} worker(s): {timings[workers]:.2f} s for {n} pages "
-              f"({timings[workers] / n:.2f} s/page)")
+        print(
+            f"read_scanned_pages, {workers} worker(s): {timings[workers]:.2f} s for {n} pages "
+            f"({timings[workers] / n:.2f} s/page)"
+        )
     print(f"speed-up of 2 workers over 1: {timings[1] / timings[2]:.2f}x (cpus: {os.cpu_count()})")
 
 

@@ -14,7 +14,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT = [ROOT / "tests/fixtures/raw/laocai-2024-dti2023.pdf", ROOT / "tests/fixtures/raw/laocai-2017-qd512-ict2016.pdf"]
+DEFAULT = [
+    ROOT / "tests/fixtures/raw/laocai-2024-dti2023.pdf",
+    ROOT / "tests/fixtures/raw/laocai-2017-qd512-ict2016.pdf",
+]
 _RAW, _VAR = ROOT / "tests/fixtures/raw", ROOT / "tests/fixtures/variants"
 # (form, file, the ruled Unicode PDF of the same decision)
 FORMS = [
@@ -50,7 +53,9 @@ print(json.dumps({"seconds": seconds, "pages": pages, "peak_mb": peak_mb, "rows"
 
 
 def measure(path: Path, mode: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", PROBE, str(path), mode], cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, str(path), mode], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -65,15 +70,19 @@ def main(paths: list[Path]) -> None:
 
 def forms() -> None:
     print()
-    print(f"{'form':20} {'document':46} {'s/page':>7} {'ruled s/page':>12} {'ratio':>6} {'MB':>5} {'ruled MB':>8} "
-          f"{'rows':>5}")
+    print(
+        f"{'form':20} {'document':46} {'s/page':>7} {'ruled s/page':>12} {'ratio':>6} {'MB':>5} {'ruled MB':>8} "
+        f"{'rows':>5}"
+    )
     ruled_cache: dict[Path, dict] = {}
     for form, path, ruled in FORMS:
         ours = measure(path, "dti")
         base = ruled_cache.setdefault(ruled, measure(ruled, "dti"))
         a, b = ours["seconds"] / ours["pages"], base["seconds"] / base["pages"]
-        print(f"{form:20} {path.name[:46]:46} {a:7.3f} {b:12.3f} {a / b:6.2f} {ours['peak_mb']:5.0f} "
-              f"{base['peak_mb']:8.0f} {ours['rows']:5d}")
+        print(
+            f"{form:20} {path.name[:46]:46} {a:7.3f} {b:12.3f} {a / b:6.2f} {ours['peak_mb']:5.0f} "
+            f"{base['peak_mb']:8.0f} {ours['rows']:5d}"
+        )
     print("ruled = the ruled Unicode PDF of the same decision through the same pipeline; rows = score rows read")
 
 

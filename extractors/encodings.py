@@ -84,8 +84,9 @@ def load_encodings() -> dict[str, LegacyEncoding]:
         if len(set(letters.values())) != len(letters):
             raise EncodingDataError(f"{source}: {code}: two codes map to the same letter")
         marks = frozenset(k[-1] for k in letters if len(k) > 1) if code == VNI else frozenset()
-        tables[code] = LegacyEncoding(code, prefixes, lowercase_capitals, signature, letters,
-                                      max(len(k) for k in letters), marks)
+        tables[code] = LegacyEncoding(
+            code, prefixes, lowercase_capitals, signature, letters, max(len(k) for k in letters), marks
+        )
     return tables
 
 
@@ -118,7 +119,7 @@ def _tcvn3_word(word: str, enc: LegacyEncoding) -> bool:
 def _vni_word(word: str, enc: LegacyEncoding) -> bool:
     """A VNI letter+mark pair ("eä", "oø") or a VNI-only letter code at a word's start ("ñoàng")."""
     for i in range(len(word) - 1):
-        pair = word[i:i + 2]
+        pair = word[i : i + 2]
         if pair[0] in "aeouyAEOUYôöÔÖ" and pair in enc.letters and pair[1] in enc.marks and pair not in _FRENCH_PAIRS:
             return True
     return False
@@ -159,7 +160,7 @@ def _decode_token(token: str, enc: LegacyEncoding) -> tuple[str, list[bool]]:
     i = 0
     while i < len(token):
         for size in range(min(enc.longest, len(token) - i), 0, -1):
-            key = token[i:i + size]
+            key = token[i : i + size]
             letter = enc.letters.get(key)
             if letter is None and size > 1 and key[0].isupper():  # "Aù": capital base, small mark
                 small = enc.letters.get(key[0].lower() + key[1:])
@@ -206,7 +207,7 @@ def decode_words(words: Sequence[str], encoding: str) -> list[str]:
         if any(flags):
             upper = caps[i]
             if upper is None:
-                near = [c for c in caps[max(0, i - 2):i] + caps[i + 1:i + 3] if c is not None]
+                near = [c for c in caps[max(0, i - 2) : i] + caps[i + 1 : i + 3] if c is not None]
                 upper = bool(near) and all(near) and any(ch.isupper() for ch, f in zip(text, flags) if not f)
             if upper:
                 text = "".join(ch.upper() if f else ch for ch, f in zip(text, flags))
@@ -255,7 +256,7 @@ def capitalize_sentences(text: str, encoding: str, starts_sentence: bool) -> str
     chars = list(text)
     for match in _SENTENCE_END.finditer(text):
         i = match.start(1)
-        if chars[i] in lower and (i > 0 or starts_sentence) and text[i + 1:i + 2] != "":
+        if chars[i] in lower and (i > 0 or starts_sentence) and text[i + 1 : i + 2] != "":
             chars[i] = chars[i].upper()
     stripped = len(text) - len(text.lstrip())
     if starts_sentence and stripped < len(chars) and chars[stripped] in lower:
@@ -266,9 +267,12 @@ def capitalize_sentences(text: str, encoding: str, starts_sentence: bool) -> str
 def _decode_grid(grid: Grid, encoding: str) -> Grid:
     cells = [
         dataclasses.replace(
-            cell, text=decode(cell.text, encoding, starts_sentence=True),
-            words=[dataclasses.replace(w, text=decode(w.text, encoding, starts_sentence=i == 0))
-                   for i, w in enumerate(cell.words)],
+            cell,
+            text=decode(cell.text, encoding, starts_sentence=True),
+            words=[
+                dataclasses.replace(w, text=decode(w.text, encoding, starts_sentence=i == 0))
+                for i, w in enumerate(cell.words)
+            ],
         )
         for cell in grid.cells
     ]
@@ -302,8 +306,9 @@ def capitalize_page(page: PageContent) -> PageContent:
         lines.append(dataclasses.replace(ln, text=capitalize_sentences(ln.text, enc, _opens_sentence(previous))))
         previous = ln.text
     grids = [
-        dataclasses.replace(g, cells=[dataclasses.replace(c, text=capitalize_sentences(c.text, enc, True))
-                                      for c in g.cells])
+        dataclasses.replace(
+            g, cells=[dataclasses.replace(c, text=capitalize_sentences(c.text, enc, True)) for c in g.cells]
+        )
         for g in page.grids
     ]
     return dataclasses.replace(page, lines=lines, grids=grids)
@@ -331,8 +336,19 @@ def document_encoding(pages: Sequence[PageContent]) -> str:
 
 
 __all__ = [
-    "ENCODINGS", "TCVN3", "UNICODE", "VNI", "EncodingDataError", "decode", "decode_page",
-    "decode_pages", "decode_words", "detect_encoding", "document_encoding", "font_encoding", "load_encodings",
+    "ENCODINGS",
+    "TCVN3",
+    "UNICODE",
+    "VNI",
+    "EncodingDataError",
+    "decode",
+    "decode_page",
+    "decode_pages",
+    "decode_words",
+    "detect_encoding",
+    "document_encoding",
+    "font_encoding",
+    "load_encodings",
 ]
 
 

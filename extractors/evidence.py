@@ -131,11 +131,11 @@ def _province_keys() -> tuple[frozenset[str], frozenset[str]]:
 
 
 def is_province_name(name: str, loose: bool = False) -> bool:
-    """"Lào Cai", "Tỉnh Lào Cai", "TP. Hà Nội": a province or centrally governed city."""
+    """ "Lào Cai", "Tỉnh Lào Cai", "TP. Hà Nội": a province or centrally governed city."""
     key = text_key(name)
     for prefix in _PROVINCE_PREFIXES:
         if key.startswith(prefix):
-            key = key[len(prefix):]
+            key = key[len(prefix) :]
             break
     exact, bare = _province_keys()
     return key in exact or (loose and strip_diacritics(key) in bare)
@@ -208,8 +208,9 @@ def _document_maximum(doc: RawDocument, table: RawTable, knowledge: Knowledge, c
     return max(fw.default_max for fw in knowledge.frameworks.values())
 
 
-def _numbers(doc: RawDocument, table: RawTable, knowledge: Knowledge, convention: Convention,
-             max_rank: int) -> tuple[int, int, float]:
+def _numbers(
+    doc: RawDocument, table: RawTable, knowledge: Knowledge, convention: Convention, max_rank: int
+) -> tuple[int, int, float]:
     """Rows whose printed total lies within 0..maximum and whose rank within 1..max_rank."""
     maximum = _document_maximum(doc, table, knowledge, convention)
     scored = good = 0
@@ -228,8 +229,15 @@ def _numbers(doc: RawDocument, table: RawTable, knowledge: Knowledge, convention
     return scored, good, maximum
 
 
-def judge_table(doc: RawDocument, table: RawTable, number: int, knowledge: Knowledge, rules: EvidenceRules,
-                convention: Convention, max_rank: int) -> TableEvidence:
+def judge_table(
+    doc: RawDocument,
+    table: RawTable,
+    number: int,
+    knowledge: Knowledge,
+    rules: EvidenceRules,
+    convention: Convention,
+    max_rank: int,
+) -> TableEvidence:
     """One table's points: names (required), header words, context, numbers."""
     loose = doc.text_source in ("ocr", "mixed")
     names = [r.name for r in table.rows if r.name]
@@ -244,8 +252,9 @@ def judge_table(doc: RawDocument, table: RawTable, number: int, knowledge: Knowl
         reasons.append(f"names: {len(bodies)}/{len(names)} look like Vietnamese public bodies or provinces (+2)")
     elif len(vietnamese) / n >= rules.vietnamese_share and names and unit_header:
         names_points = 1
-        reasons.append(f"names: {len(vietnamese)}/{len(names)} Vietnamese, and the heading or name column says "
-                       "they are units (+1)")
+        reasons.append(
+            f"names: {len(vietnamese)}/{len(names)} Vietnamese, and the heading or name column says they are units (+1)"
+        )
     else:
         names_points = 0
         example = f" (e.g. {not_a_body!r})" if not_a_body else ""
@@ -268,10 +277,23 @@ def judge_table(doc: RawDocument, table: RawTable, number: int, knowledge: Knowl
     reasons.append(f"numbers: {good}/{scored} totals within 0..{maximum:g} with plausible ranks (+{numbers})")
     points = names_points + (1 if header else 0) + context + numbers
     ranking_words = bool(header) or bool(context)
-    taken = (names_points >= rules.names_required and points >= rules.accept_points
-             and (ranking_words or not rules.ranking_words_required))
-    return TableEvidence(number, table.group_title, table.page, len(table.rows), taken, points, names_points,
-                         ranking_words, tuple(reasons), not_a_body)
+    taken = (
+        names_points >= rules.names_required
+        and points >= rules.accept_points
+        and (ranking_words or not rules.ranking_words_required)
+    )
+    return TableEvidence(
+        number,
+        table.group_title,
+        table.page,
+        len(table.rows),
+        taken,
+        points,
+        names_points,
+        ranking_words,
+        tuple(reasons),
+        not_a_body,
+    )
 
 
 def judge_document(doc: RawDocument, knowledge: Knowledge, rules: EvidenceRules | None = None) -> list[TableEvidence]:
@@ -297,8 +319,10 @@ def no_ranking_message(verdicts: list[TableEvidence]) -> str:
     else:
         why = " (too little evidence in names, header, context and numbers)"
     tables = f"{len(verdicts)} table{'s' if len(verdicts) != 1 else ''} read"
-    return (f"no ranking table found: {tables}, none is a ranking of units{why}; "
-            "see documents.table_evidence for each table's evidence")
+    return (
+        f"no ranking table found: {tables}, none is a ranking of units{why}; "
+        "see documents.table_evidence for each table's evidence"
+    )
 
 
 @dataclass(frozen=True)
@@ -315,14 +339,19 @@ class ResolutionVerdict:
         what = f"'{title[:60]}'" if title else "a table"
         share = f"{self.unresolved} of {self.names} names match no registry unit of {province} (e.g. {self.example!r})"
         if self.kept:
-            return (f"{what}: kept with lower confidence: {share}, but {self.bodies}/{self.names} look like Vietnamese "
-                    "public bodies; check the document's province or add the units to the registry")
-        return (f"{what}: withheld: {share}, and only {self.bodies}/{self.names} look like Vietnamese public bodies; "
-                f"it is not published as a ranking of {province}")
+            return (
+                f"{what}: kept with lower confidence: {share}, but {self.bodies}/{self.names} look like Vietnamese "
+                "public bodies; check the document's province or add the units to the registry"
+            )
+        return (
+            f"{what}: withheld: {share}, and only {self.bodies}/{self.names} look like Vietnamese public bodies; "
+            f"it is not published as a ranking of {province}"
+        )
 
 
-def judge_resolution(names: list[str], resolved: list[bool], covered: bool, rules: EvidenceRules | None = None,
-                     loose: bool = False) -> ResolutionVerdict | None:
+def judge_resolution(
+    names: list[str], resolved: list[bool], covered: bool, rules: EvidenceRules | None = None, loose: bool = False
+) -> ResolutionVerdict | None:
     """The registry's word on one table, where the registry has a file for its province.
 
     Keyed on the body-shape evidence too: a real decision of units the registry does not know yet

@@ -58,7 +58,6 @@ class Columns:
     corrections: list[Correction] = field(default_factory=list)
 
 
-
 def _anchored_cells(grid: Grid, row: int) -> list[Cell]:
     """Cells that start in this row; spans from the rows above belong to those rows."""
     return [c for c in grid.cells if c.row == row]
@@ -143,7 +142,9 @@ def _text_and_numeric_columns(grid: Grid, data_rows: list[int]) -> tuple[list[in
     return text_cols, numeric_cols
 
 
-def _name_column(grid: Grid, data_rows: list[int], text_cols: list[int], leaves: list[str], knowledge: Knowledge) -> int:
+def _name_column(
+    grid: Grid, data_rows: list[int], text_cols: list[int], leaves: list[str], knowledge: Knowledge
+) -> int:
     """The column its header calls the units' names, else the text column with the most filled cells."""
     named = [c for c in text_cols if _role(knowledge, leaves[c], "name")]
     return named[0] if named else max(text_cols, key=lambda c: _column_profile(grid, data_rows, c)[1])
@@ -180,8 +181,9 @@ def _score_role(cols: Columns, c: int, leaf: str, knowledge: Knowledge) -> bool:
     return True
 
 
-def _component_column(grid: Grid, header_rows: list[int], maxima_row: int | None, c: int, leaf: str,
-                      knowledge: Knowledge) -> tuple[tuple[int, str, str | None], Correction | None]:
+def _component_column(
+    grid: Grid, header_rows: list[int], maxima_row: int | None, c: int, leaf: str, knowledge: Knowledge
+) -> tuple[tuple[int, str, str | None], Correction | None]:
     """A component column: its name (an OCR'd header snapped to the known component's name) and maximum."""
     leaf_cell = grid.cell_at(header_rows[-1], c) if header_rows else None
     ocr = leaf_cell is not None and leaf_cell.confidence < 1.0
@@ -190,7 +192,9 @@ def _component_column(grid: Grid, header_rows: list[int], maxima_row: int | None
     if ocr:
         snapped = knowledge.snap_component_name(name)
         if snapped is not None and snapped != name:
-            correction = Correction("component_name", name, snapped, "OCR'd header read as the known pillar/component name it is closest to")
+            correction = Correction(
+                "component_name", name, snapped, "OCR'd header read as the known pillar/component name it is closest to"
+            )
             name = snapped
     if maxima_row is not None and (cell := grid.anchored(maxima_row, c)) is not None and _flat(cell.text):
         maximum = _flat(cell.text)
@@ -201,14 +205,18 @@ def _settle_total(cols: Columns, grid: Grid, parents: list[str], maxima_row: int
     """The total's maximum from a maxima row; without a total column, a single unnamed score column is the total."""
     if cols.total is not None and maxima_row is not None and (cell := grid.anchored(maxima_row, cols.total)):
         cols.total_max = _flat(cell.text) or cols.total_max
-    if cols.total is None and cols.components and not any(
-        _role(knowledge, parents[c], "components_parent") for c, _, _ in cols.components
+    if (
+        cols.total is None
+        and cols.components
+        and not any(_role(knowledge, parents[c], "components_parent") for c, _, _ in cols.components)
     ):
         c, _, maximum = cols.components.pop()
         cols.total, cols.total_max = c, maximum
 
 
-def assign_columns(grid: Grid, header_rows: list[int], data_rows: list[int], maxima_row: int | None, knowledge: Knowledge) -> Columns | None:
+def assign_columns(
+    grid: Grid, header_rows: list[int], data_rows: list[int], maxima_row: int | None, knowledge: Knowledge
+) -> Columns | None:
     """The role of each column from its header and its cells, or None without a column of names.
 
     Names, then the tier among the text columns; before the names a rank or row number;
@@ -250,7 +258,7 @@ def _fix_ocr_numeral(title: str) -> str:
     if not match or match.group(1) in _ROMAN or match.group(1).isdigit():
         return title
     fixed = match.group(1).translate(str.maketrans("Ll1|", "IIII"))
-    return fixed + title[len(match.group(1)):] if fixed in _ROMAN else title
+    return fixed + title[len(match.group(1)) :] if fixed in _ROMAN else title
 
 
 def heading_from_lines(lines: list[TextLine], knowledge: Knowledge) -> _Heading | None:
@@ -333,7 +341,9 @@ def _is_tier_label(text: str, knowledge: Knowledge) -> bool:
     return any(fw.tier_for_label(text) is not None for fw in knowledge.frameworks.values())
 
 
-def _fill(open_: _Open, grid: Grid, rows: list[int], kinds: list[str], knowledge: Knowledge, tables: list[RawTable]) -> None:
+def _fill(
+    open_: _Open, grid: Grid, rows: list[int], kinds: list[str], knowledge: Knowledge, tables: list[RawTable]
+) -> None:
     cols, table = open_.columns, open_.table
     for r in rows:
         kind = kinds[r]
@@ -342,8 +352,15 @@ def _fill(open_: _Open, grid: Grid, rows: list[int], kinds: list[str], knowledge
             group = None if _is_tier_label(text, knowledge) else knowledge.group_code(text)
             if group is not None:  # a group heading printed as a row inside the table
                 if table.rows:
-                    table = RawTable(text, group, table.max_raw, list(table.components), page=grid.page,
-                                     has_rank_column=table.has_rank_column, headers=list(table.headers))
+                    table = RawTable(
+                        text,
+                        group,
+                        table.max_raw,
+                        list(table.components),
+                        page=grid.page,
+                        has_rank_column=table.has_rank_column,
+                        headers=list(table.headers),
+                    )
                     tables.append(table)
                     open_.table = table
                 else:
@@ -356,7 +373,9 @@ def _fill(open_: _Open, grid: Grid, rows: list[int], kinds: list[str], knowledge
             continue
         if kind == "average":
             label = next(_flat(c.text) for c in _anchored_cells(grid, r) if knowledge.is_average_label(_flat(c.text)))
-            table.averages.append(RawAverage(label, _cell_text(grid, r, cols.total), _cell_text(grid, r, cols.percent), grid.page))
+            table.averages.append(
+                RawAverage(label, _cell_text(grid, r, cols.total), _cell_text(grid, r, cols.percent), grid.page)
+            )
             continue
         if kind != "data":
             continue
@@ -367,7 +386,12 @@ def _fill(open_: _Open, grid: Grid, rows: list[int], kinds: list[str], knowledge
             continue
         row_texts = [_flat(c.text) for c in grid.row_cells(r)]
         evaluated = not any(knowledge.is_not_evaluated(t) for t in row_texts)
-        fields = {"rank": cols.rank if cols.rank is not None else cols.seq, "total": cols.total, "percent": cols.percent, "tier": cols.tier}
+        fields = {
+            "rank": cols.rank if cols.rank is not None else cols.seq,
+            "total": cols.total,
+            "percent": cols.percent,
+            "tier": cols.tier,
+        }
         values = {k: (_cell_text(grid, r, c) if evaluated else None) for k, c in fields.items()}
         if not evaluated:
             values["rank"] = None
@@ -404,7 +428,9 @@ def extract_tables(pages: list[PageContent], knowledge: Knowledge) -> list[RawTa
     current: _Open | None = None
     pending: list[TextLine] = []
     for page in pages:
-        items: list[tuple[float, TextLine | Grid]] = [(ln.top, ln) for ln in page.lines] + [(g.bbox[1], g) for g in page.grids]
+        items: list[tuple[float, TextLine | Grid]] = [(ln.top, ln) for ln in page.lines] + [
+            (g.bbox[1], g) for g in page.grids
+        ]
         items.sort(key=lambda it: it[0])
         for _, item in items:
             if isinstance(item, TextLine):
@@ -444,7 +470,8 @@ def extract_tables(pages: list[PageContent], knowledge: Knowledge) -> list[RawTa
                     components=[RawComponent(name, maximum) for _, name, maximum in columns.components],
                     page=grid.page,
                     has_rank_column=columns.rank is not None or columns.seq is not None,
-                    corrections=list(columns.corrections) + ([heading.correction] if heading and heading.correction else []),
+                    corrections=list(columns.corrections)
+                    + ([heading.correction] if heading and heading.correction else []),
                     title_confidence=heading.confidence if heading else 1.0,
                     headers=list(dict.fromkeys(t for t in (*parents, *leaves) if t)),
                 )
@@ -482,13 +509,23 @@ def _number_misread_headings(tables: list[RawTable]) -> list[RawTable]:
         fix = next((c for c in table.corrections if c.field == "group_title" and c.reason == _NUMERAL_REASON), None)
         if fix is None or k >= len(_ROMAN) or match.group(1) == _ROMAN[k]:
             continue
-        others_in_place = all(m.group(1) == _ROMAN[j] for j, (t, m) in enumerate(numbered) if t is not table and j < len(_ROMAN))
+        others_in_place = all(
+            m.group(1) == _ROMAN[j] for j, (t, m) in enumerate(numbered) if t is not table and j < len(_ROMAN)
+        )
         printed = _OCR_NUMERAL.match(fix.printed)
         if not others_in_place or printed is None or _ROMAN[k] not in _numeral_readings(printed.group(1)):
             continue
-        title = _ROMAN[k] + table.group_title[len(match.group(1)):]
-        corrections = [Correction("group_title", fix.printed, title,
-                                  f"{_NUMERAL_REASON} (the heading's place among the numbered headings)") if c is fix else c
-                       for c in table.corrections]
+        title = _ROMAN[k] + table.group_title[len(match.group(1)) :]
+        corrections = [
+            Correction(
+                "group_title",
+                fix.printed,
+                title,
+                f"{_NUMERAL_REASON} (the heading's place among the numbered headings)",
+            )
+            if c is fix
+            else c
+            for c in table.corrections
+        ]
         renumbered[id(table)] = dataclasses.replace(table, group_title=title, corrections=corrections)
     return [renumbered.get(id(t), t) for t in tables]

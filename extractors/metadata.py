@@ -29,10 +29,14 @@ _ANNEX_REF = re.compile(
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"\bnăm\s+(\d{4})\b", re.IGNORECASE)
-_MAX_STATEMENT = re.compile(r"(?:thang\s+điểm|điểm)\s+[^;:]{0,40}?tối\s+đa([^;]{0,200}?)(\d[\d.,]*)\s*điểm", re.IGNORECASE)
+_MAX_STATEMENT = re.compile(
+    r"(?:thang\s+điểm|điểm)\s+[^;:]{0,40}?tối\s+đa([^;]{0,200}?)(\d[\d.,]*)\s*điểm", re.IGNORECASE
+)
 _TIER_RULE = re.compile(r"Mức\s+([^:;.,]{2,20}?)\s*:\s*([^;]{0,160}?)(?:;|\.(?!\d)|$)", re.IGNORECASE)
 _GT = re.compile(r"(?:lớn\s+hơn|trên|cao\s+hơn)\s+(\d+(?:[.,]\d+)?)\s*%", re.IGNORECASE)
-_LE = re.compile(r"(?:nhỏ\s+hơn\s+hoặc\s+bằng|không\s+quá|dưới\s+hoặc\s+bằng|đến)\s+(\d+(?:[.,]\d+)?)\s*%", re.IGNORECASE)
+_LE = re.compile(
+    r"(?:nhỏ\s+hơn\s+hoặc\s+bằng|không\s+quá|dưới\s+hoặc\s+bằng|đến)\s+(\d+(?:[.,]\d+)?)\s*%", re.IGNORECASE
+)
 
 
 @dataclass

@@ -29,7 +29,18 @@ import numpy as np
 # in separate processes instead. Set before the library is loaded.
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
-_TSV_INT_COLUMNS = ("level", "page_num", "block_num", "par_num", "line_num", "word_num", "left", "top", "width", "height")
+_TSV_INT_COLUMNS = (
+    "level",
+    "page_num",
+    "block_num",
+    "par_num",
+    "line_num",
+    "word_num",
+    "left",
+    "top",
+    "width",
+    "height",
+)
 
 
 class OcrEngineError(RuntimeError):

@@ -68,6 +68,7 @@ def words_to_lines(words: list[Word]) -> list[TextLine]:
 
 def outside(words: list[Word], grids: list[Grid], margin: float = 1.0) -> list[Word]:
     """Words that belong to no table."""
+
     def inside(w: Word, g: Grid) -> bool:
         x0, top, x1, bottom = g.bbox
         return x0 - margin <= w.cx <= x1 + margin and top - margin <= w.cy <= bottom + margin

@@ -77,9 +77,21 @@ def turn_char(char: dict, frame: Frame) -> dict:
     page_height = frame.upright_size[1]
     offset = char.get("doctop", char["top"]) - char["top"]  # pdfplumber clusters words by doctop
     size = bottom - top if frame.turn in (90, 270) else char.get("size", bottom - top)
-    return dict(char, x0=x0, top=top, x1=x1, bottom=bottom, width=x1 - x0, height=bottom - top, size=size,
-                doctop=top + offset, y0=page_height - bottom, y1=page_height - top, upright=turned == 0,
-                matrix=(1.0, 0.0, 0.0, 1.0, x0, page_height - bottom) if turned == 0 else char["matrix"])
+    return dict(
+        char,
+        x0=x0,
+        top=top,
+        x1=x1,
+        bottom=bottom,
+        width=x1 - x0,
+        height=bottom - top,
+        size=size,
+        doctop=top + offset,
+        y0=page_height - bottom,
+        y1=page_height - top,
+        upright=turned == 0,
+        matrix=(1.0, 0.0, 0.0, 1.0, x0, page_height - bottom) if turned == 0 else char["matrix"],
+    )
 
 
 def turn_edge(edge: dict, frame: Frame) -> dict:

@@ -246,7 +246,9 @@ def _cell_crop(clean: np.ndarray, cell: Cell, inset: int, min_height: float) -> 
 # would be read as a digit ("1004"), so they are removed before OCR.
 
 
-def _dash_crop(cell: Cell, region: np.ndarray, stats: np.ndarray, x0: int, top: int, text_height: float) -> _Crop | None:
+def _dash_crop(
+    cell: Cell, region: np.ndarray, stats: np.ndarray, x0: int, top: int, text_height: float
+) -> _Crop | None:
     """A cell whose only ink (besides specks) is one short, flat, solid bar: "-"."""
     blobs = [st for st in stats[1:] if st[4] >= 12]
     if len(blobs) != 1:
@@ -310,7 +312,9 @@ def _is_arrow(mask: np.ndarray) -> bool:
     return False
 
 
-def _drop_trailing_arrow(region: np.ndarray, labels: np.ndarray, stats: np.ndarray, big: np.ndarray, text_height: float) -> None:
+def _drop_trailing_arrow(
+    region: np.ndarray, labels: np.ndarray, stats: np.ndarray, big: np.ndarray, text_height: float
+) -> None:
     """Erase an arrow icon standing apart to the right of the cell's text."""
     ids = [i + 1 for i in np.nonzero(big)[0]]
     if len(ids) < 2:
@@ -349,8 +353,15 @@ def _ocr_mosaic(crops: Sequence[_Crop], config: str, lang: str = LANG) -> None:
     data = image_to_data(mosaic, lang, config)
     starts = [b[0] for b in bands]
     for text, conf, left, top, w, h, block, par, line in zip(
-        data["text"], data["conf"], data["left"], data["top"], data["width"], data["height"],
-        data["block_num"], data["par_num"], data["line_num"],
+        data["text"],
+        data["conf"],
+        data["left"],
+        data["top"],
+        data["width"],
+        data["height"],
+        data["block_num"],
+        data["par_num"],
+        data["line_num"],
     ):
         text = text.strip()
         if not text or float(conf) < 0 or _is_noise(text, float(conf)):
@@ -369,8 +380,15 @@ def _ocr_single(crop: _Crop, config: str, lang: str = LANG) -> None:
     padded = cv2.copyMakeBorder(crop.image, 30, 30, 30, 30, cv2.BORDER_CONSTANT, value=255)
     data = image_to_data(padded, lang, config)
     for text, conf, left, top, w, h, block, par, line in zip(
-        data["text"], data["conf"], data["left"], data["top"], data["width"], data["height"],
-        data["block_num"], data["par_num"], data["line_num"],
+        data["text"],
+        data["conf"],
+        data["left"],
+        data["top"],
+        data["width"],
+        data["height"],
+        data["block_num"],
+        data["par_num"],
+        data["line_num"],
     ):
         if text.strip() and float(conf) >= 0 and not _is_noise(text.strip(), float(conf)):
             dx, dy = crop.x0 - 30, crop.top - 30
@@ -432,15 +450,26 @@ _MARK_CONFIDENCE = 0.9  # a mark told by its shape: sure of the shape, not of th
 
 def _finish(crop: _Crop) -> None:
     if crop.mark is not None:
-        crop.cell.words = [Word(crop.mark, crop.x0, crop.top, crop.x0 + crop.image.shape[1],
-                                crop.top + crop.image.shape[0], _MARK_CONFIDENCE)]
+        crop.cell.words = [
+            Word(
+                crop.mark,
+                crop.x0,
+                crop.top,
+                crop.x0 + crop.image.shape[1],
+                crop.top + crop.image.shape[0],
+                _MARK_CONFIDENCE,
+            )
+        ]
         crop.cell.text, crop.cell.confidence = crop.mark, _MARK_CONFIDENCE
         return
     text = _tidy_number(_crop_text(crop))
     confidence = min((w.confidence for w in crop.words), default=0.0)
     if crop.star_like and text != "*" and not (len(text) == 1 and text.isalnum() and confidence >= 0.85):
-        crop.words = [Word("*", crop.x0, crop.top, crop.x0 + crop.image.shape[1], crop.top + crop.image.shape[0],
-                           _MARK_CONFIDENCE)]
+        crop.words = [
+            Word(
+                "*", crop.x0, crop.top, crop.x0 + crop.image.shape[1], crop.top + crop.image.shape[0], _MARK_CONFIDENCE
+            )
+        ]
         crop.lines = [(0, 0, 0)]
         text, confidence = "*", _MARK_CONFIDENCE
     crop.cell.words = sorted(crop.words, key=lambda w: (w.top, w.x0))
@@ -454,8 +483,15 @@ def _paren_numbers(crops: Sequence[_Crop]) -> None:
     Short one-word cells with a bracket are read again by the English model with a
     whitelist of digits and brackets; the new reading is kept only when it is "(n)".
     """
-    doubtful = [c for c in crops if c.mark is None and (t := _crop_text(c)) and _PAREN_GUESS.match(t)
-                and ("(" in t or ")" in t) and not _ROW_NO.match(t)]
+    doubtful = [
+        c
+        for c in crops
+        if c.mark is None
+        and (t := _crop_text(c))
+        and _PAREN_GUESS.match(t)
+        and ("(" in t or ")" in t)
+        and not _ROW_NO.match(t)
+    ]
     for crop in doubtful:
         before = (crop.words, crop.lines)
         crop.words, crop.lines = [], []
@@ -594,8 +630,15 @@ def _is_junk_word(text: str, conf: float) -> bool:
 def _tesseract_words(data: dict, dx: int = 0, dy: int = 0) -> list[tuple[Word, tuple[int, ...]]]:
     out: list[tuple[Word, tuple[int, ...]]] = []
     for text, conf, left, top, w, h, block, par, line in zip(
-        data["text"], data["conf"], data["left"], data["top"], data["width"], data["height"],
-        data["block_num"], data["par_num"], data["line_num"],
+        data["text"],
+        data["conf"],
+        data["left"],
+        data["top"],
+        data["width"],
+        data["height"],
+        data["block_num"],
+        data["par_num"],
+        data["line_num"],
     ):
         text, conf = text.strip(), float(conf)
         if not text or conf < 0 or _is_junk_word(text, conf / 100):
@@ -678,7 +721,9 @@ def _reread_lines_from_gray(lines: list[list[Word]], gray: np.ndarray) -> list[l
             continue
         keep = np.zeros(region.shape, bool)
         for w in ws:
-            keep[max(0, int(w.top) - top - 2) : int(w.bottom) - top + 2, max(0, int(w.x0) - x0 - 2) : int(w.x1) - x0 + 2] = True
+            keep[
+                max(0, int(w.top) - top - 2) : int(w.bottom) - top + 2, max(0, int(w.x0) - x0 - 2) : int(w.x1) - x0 + 2
+            ] = True
         region[~keep] = 255
         region = cv2.normalize(region, None, 0, 255, cv2.NORM_MINMAX)  # type: ignore[call-overload]  # stub gap
         crops.append(_Crop(Cell(0, 0, 1, 1, 0, 0, 1, 1), region, x0, top))
@@ -704,12 +749,17 @@ def _free_text(clean: np.ndarray, grids: Sequence[Grid], margin: int, gray: np.n
         if not row:
             continue
         row = sorted(row, key=lambda w: w.x0)
-        lines.append(TextLine(
-            text=" ".join(w.text for w in row),
-            x0=min(w.x0 for w in row), top=min(w.top for w in row),
-            x1=max(w.x1 for w in row), bottom=max(w.bottom for w in row),
-            size=max(w.bottom - w.top for w in row), confidence=min(w.confidence for w in row),
-        ))
+        lines.append(
+            TextLine(
+                text=" ".join(w.text for w in row),
+                x0=min(w.x0 for w in row),
+                top=min(w.top for w in row),
+                x1=max(w.x1 for w in row),
+                bottom=max(w.bottom for w in row),
+                size=max(w.bottom - w.top for w in row),
+                confidence=min(w.confidence for w in row),
+            )
+        )
     lines.sort(key=lambda ln: (round(ln.top), ln.x0))
     return lines
 

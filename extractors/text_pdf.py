@@ -71,7 +71,9 @@ def _words(chars: list[dict]) -> tuple[list[Word], set[int], str]:
     return words, bold, named.most_common(1)[0][0] if named else UNICODE
 
 
-def _unruled(page: Page, source: PdfSource, words: list[Word], grids: list, free: list[Word]) -> tuple[list, list[Word]]:
+def _unruled(
+    page: Page, source: PdfSource, words: list[Word], grids: list, free: list[Word]
+) -> tuple[list, list[Word]]:
     """Add the tables drawn without ruling lines: those camelot finds on the page, then, while rows
     of names and numbers are left over, the table camelot reads in the space below the last grid."""
     height = float(page.height)

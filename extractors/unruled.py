@@ -189,8 +189,9 @@ def _span_columns(edges: Sequence[float], x0: float, x1: float, leaves: set[int]
     return first, last
 
 
-def _leaf_columns(plain: Sequence[Word], edges: Sequence[float], span_bottom: float, top: float,
-                  bottom: float) -> set[int]:
+def _leaf_columns(
+    plain: Sequence[Word], edges: Sequence[float], span_bottom: float, top: float, bottom: float
+) -> set[int]:
     """Columns whose header text belongs below a spanning cell: it starts under the spanning text and
     is centred in the rows below it rather than over the whole header ("STT", "Tổng điểm" are not)."""
     leaves = set()
@@ -220,8 +221,9 @@ def _header_cells(words: Sequence[Word], edges: Sequence[float], top: float, bot
             plain.extend(ph)
     for ph in crossing:
         # the spanning text ends with the lowest crossing line under it (a heading wrapped over two lines)
-        span_bottom = max(w.bottom for other in crossing for w in other
-                          if other[0].x0 < ph[-1].x1 and ph[0].x0 < other[-1].x1)
+        span_bottom = max(
+            w.bottom for other in crossing for w in other if other[0].x0 < ph[-1].x1 and ph[0].x0 < other[-1].x1
+        )
         a, b = _span_columns(edges, ph[0].x0, ph[-1].x1, _leaf_columns(plain, edges, span_bottom, top, bottom))
         for g_words, ga, gb in spanning:
             gap = ph[0].top - max(w.bottom for w in g_words)
@@ -245,15 +247,28 @@ def _header_cells(words: Sequence[Word], edges: Sequence[float], top: float, bot
     depth = [0] * n_cols  # header rows taken from the top by spanning cells, per column
     for level, lvl in enumerate(levels):
         for ws, a, b in lvl:
-            cells.append(Cell(level, a, 1, b - a + 1, edges[a], row_edges[level], edges[b + 1], row_edges[level + 1],
-                              join_words(ws), words=list(ws)))
+            cells.append(
+                Cell(
+                    level,
+                    a,
+                    1,
+                    b - a + 1,
+                    edges[a],
+                    row_edges[level],
+                    edges[b + 1],
+                    row_edges[level + 1],
+                    join_words(ws),
+                    words=list(ws),
+                )
+            )
             for c in range(a, b + 1):
                 depth[c] = level + 1
     for c in range(n_cols):
         ws = [w for w in plain if _band(edges, w.cx) == c]
         row = depth[c]
-        cells.append(Cell(row, c, n_rows - row, 1, edges[c], row_edges[row], edges[c + 1], bottom,
-                          join_words(ws), words=ws))
+        cells.append(
+            Cell(row, c, n_rows - row, 1, edges[c], row_edges[row], edges[c + 1], bottom, join_words(ws), words=ws)
+        )
     return cells, n_rows
 
 
@@ -278,8 +293,9 @@ def _body_cells(line_words: list[Word], edges: Sequence[float], row: int, top: f
         while b + 1 < n_cols and b + 1 not in taken and not any(b + 1 >= f for f, _, _ in spans if f > last):
             b += 1  # "Không đánh giá" fills the columns it was merged over
         taken.update(range(last + 1, b + 1))
-        cells.append(Cell(row, first, 1, b - first + 1, edges[first], top, edges[b + 1], bottom, join_words(ph),
-                          words=ph))
+        cells.append(
+            Cell(row, first, 1, b - first + 1, edges[first], top, edges[b + 1], bottom, join_words(ph), words=ph)
+        )
     covered = {c for cell in cells for c in range(cell.col, cell.col + cell.colspan)}
     for c in range(n_cols):
         if c in covered:
@@ -320,8 +336,14 @@ def grids_in_area(words: Sequence[Word], area: TableArea, page: int) -> list[Gri
     i = inside[0] if inside else len(lines)
     last = inside[-1] if inside else -1
     while i <= last:
-        start = next((k for k in range(i, last + 1) if not _stops(lines[k], area)
-                      and (_starts_table(lines[k]) or _is_section(lines[k], edges))), None)
+        start = next(
+            (
+                k
+                for k in range(i, last + 1)
+                if not _stops(lines[k], area) and (_starts_table(lines[k]) or _is_section(lines[k], edges))
+            ),
+            None,
+        )
         if start is None:
             break
         grid, i = _grid_from(lines, start, max(_header_top(lines, start, area), floor), area, page)
@@ -367,7 +389,7 @@ def _grid_from(lines: list[_Line], start: int, head: int, area: TableArea, page:
             continue
         cy = sum(w.cy for w in ws) / len(ws)
         prev = rows[-1] if rows and row_kinds[-1] == "data" else None
-        nxt = next((b for kd, b in zip(kinds[k + 1:], body[k + 1:]) if kd == "data"), None)
+        nxt = next((b for kd, b in zip(kinds[k + 1 :], body[k + 1 :]) if kd == "data"), None)
         d_prev = abs(cy - sum(w.cy for w in prev) / len(prev)) if prev else float("inf")
         nxt_ok = nxt is not None and kinds[k + 1] in ("data", "wrap")
         d_next = abs(cy - sum(w.cy for w in nxt) / len(nxt)) if nxt_ok and nxt is not None else float("inf")
@@ -398,8 +420,20 @@ def _grid_from(lines: list[_Line], start: int, head: int, area: TableArea, page:
         row = n_header + r
         if row_kinds[r] == "section":
             ws_sorted = sorted(ws, key=lambda w: w.x0)
-            cells.append(Cell(row, 0, 1, len(edges) - 1, edges[0], bounds[r], edges[-1], bounds[r + 1],
-                              join_words(ws_sorted), words=ws_sorted))
+            cells.append(
+                Cell(
+                    row,
+                    0,
+                    1,
+                    len(edges) - 1,
+                    edges[0],
+                    bounds[r],
+                    edges[-1],
+                    bounds[r + 1],
+                    join_words(ws_sorted),
+                    words=ws_sorted,
+                )
+            )
         else:
             cells.extend(_body_cells(ws, edges, row, bounds[r], bounds[r + 1]))
     row_edges = ([top] if header_words else []) + bounds
@@ -442,8 +476,9 @@ def first_row_top(words: Sequence[Word]) -> float | None:
     return None
 
 
-def camelot_areas(source: PdfSource, page_number: int, page_height: float,
-                  region: tuple[float, float, float, float] | None = None) -> list[TableArea]:
+def camelot_areas(
+    source: PdfSource, page_number: int, page_height: float, region: tuple[float, float, float, float] | None = None
+) -> list[TableArea]:
     """Tables camelot's stream flavor finds on one page of a PDF (path or bytes), top-left origin;
     with `region` (x0, top, x1, bottom), the one table camelot reads inside it."""
     import camelot  # loaded only for unruled pages
@@ -457,8 +492,10 @@ def camelot_areas(source: PdfSource, page_number: int, page_height: float,
             warnings.simplefilter("ignore")
             tables = camelot.read_pdf(source, pages=str(page_number), flavor="stream", suppress_stdout=True, **options)
     except Exception as exc:  # camelot raises bare exceptions of many kinds on odd pages
-        raise UnruledTableError(f"page {page_number}: the unruled table cannot be read ({type(exc).__name__}: "
-                                f"{' '.join(str(exc).split())[:80]})") from exc
+        raise UnruledTableError(
+            f"page {page_number}: the unruled table cannot be read ({type(exc).__name__}: "
+            f"{' '.join(str(exc).split())[:80]})"
+        ) from exc
     areas = []
     for table in tables:
         x0, y0, x1, y1 = table._bbox

@@ -224,8 +224,14 @@ def _front_lines(pages: list[PageContent]) -> list[TextLine]:
 
 def _read_metadata(pages: list[PageContent]) -> dict:
     lines = _front_lines(pages)
-    meta: dict = {"province": None, "issuer": None, "week": None, "period_start": None, "period_end": None,
-                  "assessment_year": None}
+    meta: dict = {
+        "province": None,
+        "issuer": None,
+        "week": None,
+        "period_start": None,
+        "period_end": None,
+        "assessment_year": None,
+    }
     agency = None
     for i, line in enumerate(lines[:8]):
         text = clean_printed(line.text) or ""
@@ -309,8 +315,10 @@ def _is_numbering_row(texts: list[str]) -> bool:
     """The "(1) (2) (3) ..." row some templates print under the header."""
     filled = [t.strip() for t in texts if t.strip()]
     nums = [re.sub(r"[()]", "", t) for t in filled]
-    return len(filled) >= 3 and all(n.isdigit() for n in nums) and [int(n) for n in nums] == list(
-        range(int(nums[0]), int(nums[0]) + len(nums))
+    return (
+        len(filled) >= 3
+        and all(n.isdigit() for n in nums)
+        and [int(n) for n in nums] == list(range(int(nums[0]), int(nums[0]) + len(nums)))
     )
 
 
@@ -411,7 +419,9 @@ def _collect_tables(pages: list[PageContent], know: _Knowledge, warnings: list[s
                     tables[spec.code] = table
                     order.append(spec.code)
                 elif table.n_cols != len(ranges):
-                    warnings.append(f"page {grid.page}: table {spec.code} repeats with {len(ranges)} columns, not {table.n_cols}")
+                    warnings.append(
+                        f"page {grid.page}: table {spec.code} repeats with {len(ranges)} columns, not {table.n_cols}"
+                    )
                     continue
                 body_start = header_rows[-1] + 1
             else:
@@ -445,7 +455,9 @@ def _add_rows(table: _Table, grid: Grid, start: int, ranges: list[tuple[int, int
         if not any(t.strip() for t in texts) or _is_numbering_row(texts):
             continue
         table.rows.append((grid.page, texts))
-        table.confidences.append([min((_cell_confidence(grid, row, c) for c in range(a, b)), default=1.0) for a, b in ranges])
+        table.confidences.append(
+            [min((_cell_confidence(grid, row, c) for c in range(a, b)), default=1.0) for a, b in ranges]
+        )
 
 
 # --------------------------------------------------------------------------- values
@@ -484,14 +496,21 @@ def _doubts(raw: str, value, num, den, confidence: float, prose: bool, know: _Kn
             out.append((IssueCode.LOW_CONFIDENCE, "the cell has ink but OCR read nothing; check the printed value"))
         return out
     if confidence < LOW_CONFIDENCE:
-        out.append((IssueCode.LOW_CONFIDENCE, f"read by OCR with confidence {confidence:.2f} (below {LOW_CONFIDENCE:.2f}); check the printed value"))
+        out.append(
+            (
+                IssueCode.LOW_CONFIDENCE,
+                f"read by OCR with confidence {confidence:.2f} (below {LOW_CONFIDENCE:.2f}); check the printed value",
+            )
+        )
     text = clean_printed(raw.translate(_ICONS)) or ""
     if prose or is_missing(text) or _key(text) in know.entered_marks:
         return out
     if _RATIO.match(text) and (num is None or den is None):
         out.append((IssueCode.UNPARSEABLE_VALUE, f"{raw!r} looks like a ratio but its parts do not read as numbers"))
     elif value is None and num is None:
-        out.append((IssueCode.UNPARSEABLE_VALUE, f"{raw!r} is not a number, a ratio or a known mark where a value is expected"))
+        out.append(
+            (IssueCode.UNPARSEABLE_VALUE, f"{raw!r} is not a number, a ratio or a known mark where a value is expected")
+        )
     return out
 
 
@@ -506,13 +525,19 @@ def _row_text_doubts(table: _Table, cells: list[str], confs: list[float]) -> lis
     for col, what in ((table.label_col, "row label"), (table.unit_col, "unit of measure")):
         if col is None or col >= len(cells) or not cells[col] or col >= len(confs) or confs[col] >= LOW_CONFIDENCE:
             continue
-        out.append((IssueCode.LOW_CONFIDENCE, f"the {what} {cells[col]!r} was read by OCR with confidence {confs[col]:.2f} "
-                                      f"(below {LOW_CONFIDENCE:.2f}); check it against the document"))
+        out.append(
+            (
+                IssueCode.LOW_CONFIDENCE,
+                f"the {what} {cells[col]!r} was read by OCR with confidence {confs[col]:.2f} "
+                f"(below {LOW_CONFIDENCE:.2f}); check it against the document",
+            )
+        )
     return out
 
 
-def _records(table: _Table, know: _Knowledge, ocr_pages: set[int] | None = None,
-             issues: list[WeeklyIssue] | None = None) -> list[dict]:
+def _records(
+    table: _Table, know: _Knowledge, ocr_pages: set[int] | None = None, issues: list[WeeklyIssue] | None = None
+) -> list[dict]:
     spec = table.spec
     records: list[dict] = []
     prose_results = spec.code == "nhiem_vu"
@@ -538,9 +563,18 @@ def _records(table: _Table, know: _Knowledge, ocr_pages: set[int] | None = None,
                 value, num, den = parse_cell(raw)
             if page in ocr_pages and issues is not None:
                 for code, message in _doubts(raw, value, num, den, confs[col], prose_results, know) + row_doubts:
-                    issues.append(WeeklyIssue(code, spec.code, index, label or None, table.labels[col], raw or None,
-                                              f"{spec.code} row {index} ({label or row_no}), {table.labels[col]!r}: {message}",
-                                              "error"))
+                    issues.append(
+                        WeeklyIssue(
+                            code,
+                            spec.code,
+                            index,
+                            label or None,
+                            table.labels[col],
+                            raw or None,
+                            f"{spec.code} row {index} ({label or row_no}), {table.labels[col]!r}: {message}",
+                            "error",
+                        )
+                    )
             records.append(
                 {
                     "table_code": spec.code,
@@ -560,8 +594,9 @@ def _records(table: _Table, know: _Knowledge, ocr_pages: set[int] | None = None,
     return records
 
 
-def _move_lone_trailing(cells: list[str], data_cols: list[int], target_col: int, know: _Knowledge,
-                        confs: list[float] | None = None) -> None:
+def _move_lone_trailing(
+    cells: list[str], data_cols: list[int], target_col: int, know: _Knowledge, confs: list[float] | None = None
+) -> None:
     """Put a lone value printed after "Đã nhập" in the column the template reserves for it."""
     entered = [c for c in data_cols if _key(cells[c]) in know.entered_marks]
     if not entered:
@@ -589,7 +624,10 @@ def extract_weekly(pages: list[PageContent]) -> WeeklyReport:
         )
     ocr_pages = {p.number for p in pages if p.text_source == "ocr"}
     # a table the report prints but no spec knows is not silently dropped: it is reported
-    issues = [WeeklyIssue(IssueCode.TABLE_SKIPPED, "", 0, None, None, None, f"{w}; its rows are not published", "warning") for w in warnings]
+    issues = [
+        WeeklyIssue(IssueCode.TABLE_SKIPPED, "", 0, None, None, None, f"{w}; its rows are not published", "warning")
+        for w in warnings
+    ]
     records = [rec for table in tables for rec in _records(table, know, ocr_pages, issues)]
     frame = pd.DataFrame.from_records(records, columns=COLUMNS)
     frame = frame.astype(

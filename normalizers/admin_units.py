@@ -22,8 +22,12 @@ PACKAGE = "vietnamadminunits"
 # district kinds as the package prints them, and the slug prefix of their unit ids
 DISTRICT_KINDS = {"Huyện": "huyen", "Thị xã": "tx", "Thành phố": "tp", "Quận": "quan"}
 # the Party committee of each kind of district, and its id prefix
-DISTRICT_PARTY = {"Huyện": ("Huyện ủy", "huyen_uy"), "Thị xã": ("Thị ủy", "thi_uy"),
-                  "Thành phố": ("Thành ủy", "thanh_uy"), "Quận": ("Quận ủy", "quan_uy")}
+DISTRICT_PARTY = {
+    "Huyện": ("Huyện ủy", "huyen_uy"),
+    "Thị xã": ("Thị ủy", "thi_uy"),
+    "Thành phố": ("Thành ủy", "thanh_uy"),
+    "Quận": ("Quận ủy", "quan_uy"),
+}
 
 
 class AdminDataError(RuntimeError):
@@ -102,7 +106,7 @@ def _read(name: str) -> dict[str, Any]:
 def _short(name: str, kind: str) -> str:
     """The name without its kind: "Huyện Hồng Ngự" → "Hồng Ngự" (the package's districtShort
     disambiguates "Hồng Ngự Huyện" / "Hồng Ngự Thành phố" where a province has both)."""
-    return name[len(kind) + 1:] if name.casefold().startswith(f"{kind} ".casefold()) else name
+    return name[len(kind) + 1 :] if name.casefold().startswith(f"{kind} ".casefold()) else name
 
 
 @lru_cache(maxsize=1)

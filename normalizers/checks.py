@@ -62,9 +62,19 @@ def check_component_sums(doc_id: str, norm: Normalized, tally: CheckTally | None
         failed = abs(total - row.total_score) > sum_tolerance(places, count)
         _count(tally, row.group_code, failed)
         if failed:
-            issues.append(Issue(doc_id=doc_id, code=IssueCode.COMPONENT_SUM_MISMATCH, severity="warning",
-                                message=f"The component scores of {row.unit_name_raw} add up to {total:.10g}, not the printed total {row.total_score:.10g}.",
-                                group_code=row.group_code, unit_name_raw=row.unit_name_raw, field="total_score", printed=_fmt(row.total_score), expected=_fmt(round(total, 6))))
+            issues.append(
+                Issue(
+                    doc_id=doc_id,
+                    code=IssueCode.COMPONENT_SUM_MISMATCH,
+                    severity="warning",
+                    message=f"The component scores of {row.unit_name_raw} add up to {total:.10g}, not the printed total {row.total_score:.10g}.",
+                    group_code=row.group_code,
+                    unit_name_raw=row.unit_name_raw,
+                    field="total_score",
+                    printed=_fmt(row.total_score),
+                    expected=_fmt(round(total, 6)),
+                )
+            )
     return issues
 
 
@@ -88,9 +98,19 @@ def check_percents(doc_id: str, norm: Normalized, tally: CheckTally | None = Non
         failed = abs(expected - r.score_pct_printed) > EPS
         _count(tally, r.group_code, failed)
         if failed:
-            issues.append(Issue(doc_id=doc_id, code=IssueCode.PCT_MISMATCH, severity="warning",
-                                message=f"{r.unit_name_raw} is printed at {r.score_pct_printed:g}% but {r.total_score:g}/{r.max_score:g} is {expected:.{d}f}% ({convention}, as the document does elsewhere).",
-                                group_code=r.group_code, unit_name_raw=r.unit_name_raw, field="score_pct_printed", printed=_fmt(r.score_pct_printed), expected=f"{expected:.{d}f}"))
+            issues.append(
+                Issue(
+                    doc_id=doc_id,
+                    code=IssueCode.PCT_MISMATCH,
+                    severity="warning",
+                    message=f"{r.unit_name_raw} is printed at {r.score_pct_printed:g}% but {r.total_score:g}/{r.max_score:g} is {expected:.{d}f}% ({convention}, as the document does elsewhere).",
+                    group_code=r.group_code,
+                    unit_name_raw=r.unit_name_raw,
+                    field="score_pct_printed",
+                    printed=_fmt(r.score_pct_printed),
+                    expected=f"{expected:.{d}f}",
+                )
+            )
     return issues
 
 
@@ -108,9 +128,19 @@ def check_tiers(doc_id: str, norm: Normalized, knowledge: Knowledge, tally: Chec
             _count(tally, r.group_code, expected.code != r.tier)
             if expected.code != r.tier:
                 source = "the document's thresholds" if norm.tiers_printed else f"the {fw.code} thresholds"
-                issues.append(Issue(doc_id=doc_id, code=IssueCode.TIER_INCONSISTENT, severity="warning",
-                                    message=f"{r.unit_name_raw} is printed at tier {r.tier_printed!r} but {r.score_pct:.2f}% of the maximum is {expected.code} by {source}.",
-                                    group_code=r.group_code, unit_name_raw=r.unit_name_raw, field="tier", printed=r.tier_printed, expected=expected.code))
+                issues.append(
+                    Issue(
+                        doc_id=doc_id,
+                        code=IssueCode.TIER_INCONSISTENT,
+                        severity="warning",
+                        message=f"{r.unit_name_raw} is printed at tier {r.tier_printed!r} but {r.score_pct:.2f}% of the maximum is {expected.code} by {source}.",
+                        group_code=r.group_code,
+                        unit_name_raw=r.unit_name_raw,
+                        field="tier",
+                        printed=r.tier_printed,
+                        expected=expected.code,
+                    )
+                )
         return issues
     for group, rows in scores.groupby("group_code", sort=False):
         fw = knowledge.frameworks.get(rows["framework"].iloc[0])
@@ -123,9 +153,19 @@ def check_tiers(doc_id: str, norm: Normalized, knowledge: Knowledge, tally: Chec
             _count(tally, group, not better.empty)
             if not better.empty:
                 other = better.iloc[0]
-                issues.append(Issue(doc_id=doc_id, code=IssueCode.TIER_INCONSISTENT, severity="warning",
-                                    message=f"{r.unit_name_raw} scores {r.total_score:g} at tier {r.tier_printed!r}, below {other['unit_name_raw']} with {other['total_score']:g} at {other['tier_printed']!r}.",
-                                    group_code=group, unit_name_raw=r.unit_name_raw, field="tier", printed=r.tier_printed, expected=other["tier"]))
+                issues.append(
+                    Issue(
+                        doc_id=doc_id,
+                        code=IssueCode.TIER_INCONSISTENT,
+                        severity="warning",
+                        message=f"{r.unit_name_raw} scores {r.total_score:g} at tier {r.tier_printed!r}, below {other['unit_name_raw']} with {other['total_score']:g} at {other['tier_printed']!r}.",
+                        group_code=group,
+                        unit_name_raw=r.unit_name_raw,
+                        field="tier",
+                        printed=r.tier_printed,
+                        expected=other["tier"],
+                    )
+                )
     return issues
 
 
@@ -138,17 +178,36 @@ def check_ranks(doc_id: str, norm: Normalized, tally: CheckTally | None = None) 
             if prev is not None:
                 _count(tally, group, r.total_score > prev.total_score + EPS)
             if prev is not None and r.total_score > prev.total_score + EPS:
-                issues.append(Issue(doc_id=doc_id, code=IssueCode.RANK_ORDER, severity="warning",
-                                    message=f"{r.unit_name_raw} is ranked {int(r.rank)} with {r.total_score:g}, more than {prev.unit_name_raw} ranked {int(prev.rank)} with {prev.total_score:g}.",
-                                    group_code=group, unit_name_raw=r.unit_name_raw, field="rank", printed=str(r.rank)))
+                issues.append(
+                    Issue(
+                        doc_id=doc_id,
+                        code=IssueCode.RANK_ORDER,
+                        severity="warning",
+                        message=f"{r.unit_name_raw} is ranked {int(r.rank)} with {r.total_score:g}, more than {prev.unit_name_raw} ranked {int(prev.rank)} with {prev.total_score:g}.",
+                        group_code=group,
+                        unit_name_raw=r.unit_name_raw,
+                        field="rank",
+                        printed=str(r.rank),
+                    )
+                )
             prev = r
         dupes = ranked[ranked.duplicated("rank", keep=False)]
         for r in dupes.itertuples():
             same = dupes[(dupes["rank"] == r.rank) & (abs(dupes["total_score"] - r.total_score) > EPS)]
             _count(tally, group, not same.empty)
             if not same.empty:
-                issues.append(Issue(doc_id=doc_id, code=IssueCode.RANK_ORDER, severity="warning", message=f"Rank {r.rank} is printed for units with different scores ({r.unit_name_raw}).",
-                                    group_code=group, unit_name_raw=r.unit_name_raw, field="rank", printed=str(r.rank)))
+                issues.append(
+                    Issue(
+                        doc_id=doc_id,
+                        code=IssueCode.RANK_ORDER,
+                        severity="warning",
+                        message=f"Rank {r.rank} is printed for units with different scores ({r.unit_name_raw}).",
+                        group_code=group,
+                        unit_name_raw=r.unit_name_raw,
+                        field="rank",
+                        printed=str(r.rank),
+                    )
+                )
     return issues
 
 
@@ -164,9 +223,19 @@ def check_averages(doc_id: str, norm: Normalized, tally: CheckTally | None = Non
         failed = abs(mean - avg.average) > 0.5 * 10**-places + EPS
         _count(tally, avg.group_code, failed)
         if failed:
-            issues.append(Issue(doc_id=doc_id, code=IssueCode.AVERAGE_MISMATCH, severity="warning",
-                                message=f"The printed {avg.row_label} of {avg.group_code} is {avg.average:g}, but the mean of its {len(rows)} rows is {mean:.4f}.",
-                                group_code=avg.group_code, unit_name_raw=avg.row_label, field="average", printed=_fmt(avg.average), expected=f"{mean:.4f}"))
+            issues.append(
+                Issue(
+                    doc_id=doc_id,
+                    code=IssueCode.AVERAGE_MISMATCH,
+                    severity="warning",
+                    message=f"The printed {avg.row_label} of {avg.group_code} is {avg.average:g}, but the mean of its {len(rows)} rows is {mean:.4f}.",
+                    group_code=avg.group_code,
+                    unit_name_raw=avg.row_label,
+                    field="average",
+                    printed=_fmt(avg.average),
+                    expected=f"{mean:.4f}",
+                )
+            )
     return issues
 
 
@@ -175,16 +244,36 @@ def check_maxima(doc_id: str, norm: Normalized, tally: CheckTally | None = None)
     for r in norm.scores.dropna(subset=["total_score"]).itertuples():
         _count(tally, r.group_code, r.total_score > r.max_score + EPS or r.total_score < 0)
         if r.total_score > r.max_score + EPS or r.total_score < 0:
-            issues.append(Issue(doc_id=doc_id, code=IssueCode.TOTAL_EXCEEDS_MAX, severity="error",
-                                message=f"{r.unit_name_raw} has {r.total_score:g} points, outside 0..{r.max_score:g}.",
-                                group_code=r.group_code, unit_name_raw=r.unit_name_raw, field="total_score", printed=_fmt(r.total_score), expected=f"<= {r.max_score:g}"))
+            issues.append(
+                Issue(
+                    doc_id=doc_id,
+                    code=IssueCode.TOTAL_EXCEEDS_MAX,
+                    severity="error",
+                    message=f"{r.unit_name_raw} has {r.total_score:g} points, outside 0..{r.max_score:g}.",
+                    group_code=r.group_code,
+                    unit_name_raw=r.unit_name_raw,
+                    field="total_score",
+                    printed=_fmt(r.total_score),
+                    expected=f"<= {r.max_score:g}",
+                )
+            )
     comps = norm.components.dropna(subset=["score", "component_max"])
     for c in comps.itertuples():
         _count(tally, c.group_code, c.score > c.component_max + EPS or c.score < 0)
         if c.score > c.component_max + EPS or c.score < 0:
-            issues.append(Issue(doc_id=doc_id, code=IssueCode.COMPONENT_EXCEEDS_MAX, severity="error",
-                                message=f"{c.unit_name_raw} has {c.score:g} in {c.component_name}, outside 0..{c.component_max:g}.",
-                                group_code=c.group_code, unit_name_raw=c.unit_name_raw, field=f"component:{c.component_code}", printed=_fmt(c.score), expected=f"<= {c.component_max:g}"))
+            issues.append(
+                Issue(
+                    doc_id=doc_id,
+                    code=IssueCode.COMPONENT_EXCEEDS_MAX,
+                    severity="error",
+                    message=f"{c.unit_name_raw} has {c.score:g} in {c.component_name}, outside 0..{c.component_max:g}.",
+                    group_code=c.group_code,
+                    unit_name_raw=c.unit_name_raw,
+                    field=f"component:{c.component_code}",
+                    printed=_fmt(c.score),
+                    expected=f"<= {c.component_max:g}",
+                )
+            )
     return issues
 
 

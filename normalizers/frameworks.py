@@ -86,8 +86,9 @@ class Framework:
     thresholds_known: bool
     editions: tuple[Edition, ...] = ()
 
-    def edition_maxima(self, group: str, codes: list[str], legible: list[float | None],
-                       max_score: float) -> tuple[Edition, list[float]] | None:
+    def edition_maxima(
+        self, group: str, codes: list[str], legible: list[float | None], max_score: float
+    ) -> tuple[Edition, list[float]] | None:
         """The one edition whose components of `group` are exactly `codes` and agree with every legible maximum."""
         found = []
         for edition in self.editions:
@@ -98,6 +99,7 @@ class Framework:
             if all(seen is None or abs(seen - m) < 1e-9 for seen, m in zip(legible, maxima)):
                 found.append((edition, maxima))
         return found[0] if len(found) == 1 else None
+
     scope: str = "provincial"  # "national": a ministry's ranking of provinces or ministries
     unit_kind: str | None = None  # national frameworks: the group code of their units (tinh, bo)
 
@@ -162,8 +164,11 @@ class Knowledge:
 
     def framework_from_text(self, text: str) -> str | None:
         """The framework a longer text (an article) talks about most, by its title words."""
-        votes = {code: sum(text_key(text).count(text_key(w)) for w in fw.title_words)
-                 for code, fw in self.frameworks.items() if fw.scope != "national"}
+        votes = {
+            code: sum(text_key(text).count(text_key(w)) for w in fw.title_words)
+            for code, fw in self.frameworks.items()
+            if fw.scope != "national"
+        }
         best = max(votes, key=votes.__getitem__, default=None)
         return best if best is not None and votes[best] else None
 
@@ -189,8 +194,10 @@ def _edition(data: dict, framework: str, source: str) -> Edition:
         components = tuple((str(code), float(m)) for code, m in g["components"].items())
         total = sum(m for _, m in components)
         if abs(total - float(g["max"])) > 1e-9 or any(m <= 0 for _, m in components):
-            raise FrameworkDataError(f"{source}: edition {data['name']!r} of {framework}, group {group}: component maxima "
-                                     f"add up to {total:g}, not the group maximum {float(g['max']):g}")
+            raise FrameworkDataError(
+                f"{source}: edition {data['name']!r} of {framework}, group {group}: component maxima "
+                f"add up to {total:g}, not the group maximum {float(g['max']):g}"
+            )
         groups[str(group)] = EditionGroup(float(g["max"]), components)
     return Edition(str(data["name"]), groups)
 
@@ -207,9 +214,7 @@ def _parse(data: dict, source: str) -> Knowledge:
                 description=fw["description"],
                 title_words=tuple(fw["title_words"]),
                 default_max=float(fw["default_max"]),
-                tiers=tuple(
-                    Tier(t["code"], tuple(t["labels"]), t.get("pct_gt"), t.get("pct_le")) for t in fw["tiers"]
-                ),
+                tiers=tuple(Tier(t["code"], tuple(t["labels"]), t.get("pct_gt"), t.get("pct_le")) for t in fw["tiers"]),
                 thresholds_known=bool(fw["thresholds_known"]),
                 editions=tuple(_edition(e, code, source) for e in fw.get("editions", [])),
                 scope=str(fw.get("scope", "provincial")),
@@ -226,10 +231,14 @@ def _parse(data: dict, source: str) -> Knowledge:
             for edition in fw.editions:
                 unknown = {c for g in edition.groups.values() for c, _ in g.components} - known
                 if unknown:
-                    raise FrameworkDataError(f"{source}: edition {edition.name!r} names unknown component codes {sorted(unknown)}")
+                    raise FrameworkDataError(
+                        f"{source}: edition {edition.name!r} names unknown component codes {sorted(unknown)}"
+                    )
         for code, fw in frameworks.items():
             if fw.scope not in ("provincial", "national") or (fw.scope == "national") != (fw.unit_kind is not None):
-                raise FrameworkDataError(f"{source}: framework {code} needs scope provincial, or national with a unit_kind")
+                raise FrameworkDataError(
+                    f"{source}: framework {code} needs scope provincial, or national with a unit_kind"
+                )
         return Knowledge(
             frameworks,
             groups,
@@ -240,7 +249,9 @@ def _parse(data: dict, source: str) -> Knowledge:
             names,
         )
     except (KeyError, TypeError) as exc:
-        raise FrameworkDataError(f"{source}: missing or malformed entry {exc}; compare with the shipped frameworks.yaml") from exc
+        raise FrameworkDataError(
+            f"{source}: missing or malformed entry {exc}; compare with the shipped frameworks.yaml"
+        ) from exc
 
 
 @lru_cache(maxsize=4)

@@ -30,7 +30,15 @@ NATION = "Việt Nam"
 NATION_CODE = "vn"
 LEVELS = ("province", "nation")
 _TYPE_FIELDS = (
-    "code", "name", "unit_type", "level", "some_provinces", "valid_from_year", "valid_to_year", "aliases", "note"
+    "code",
+    "name",
+    "unit_type",
+    "level",
+    "some_provinces",
+    "valid_from_year",
+    "valid_to_year",
+    "aliases",
+    "note",
 )
 _CATALOGUE_EVENT_FIELDS = ("id", "event", "from", "to", "effective_year", "approximate", "legal_basis", "note")
 
@@ -101,7 +109,7 @@ def province_key(name: str) -> str:
     key = text_key(name)
     for prefix in ("tỉnh ", "thành phố ", "tp "):
         if key.startswith(prefix):
-            return key[len(prefix):]
+            return key[len(prefix) :]
     return key
 
 
@@ -137,7 +145,10 @@ def load_catalogue(path: Path) -> Catalogue:
         if level not in LEVELS:
             raise RegistryError(f"{where}: level must be province or nation, not {level!r}")
         types[code] = UnitType(
-            code, name, t["unit_type"], level,
+            code,
+            name,
+            t["unit_type"],
+            level,
             opt_year(t.get("valid_from_year"), where, "valid_from_year"),
             opt_year(t.get("valid_to_year"), where, "valid_to_year"),
             text_list(t.get("aliases"), where, "aliases"),
@@ -203,11 +214,18 @@ def load_provinces(path: Path, admin: AdminMap) -> tuple[ProvinceInfo, ...]:
         if p.code not in codes:
             raise RegistryError(f"{path.name}: no code for {p.name} (official code {p.code}); add one")
         successor = admin.successor(p.key)
-        out.append(ProvinceInfo(
-            code=codes[p.code], name=p.name, official_name=p.official_name,
-            extra_names=by_key.get(text_key(p.name), ()), legacy=p, successor=successor.name,
-            merged=len(successor.predecessors) > 1, keeps_name=text_key(successor.name) == text_key(p.name),
-        ))
+        out.append(
+            ProvinceInfo(
+                code=codes[p.code],
+                name=p.name,
+                official_name=p.official_name,
+                extra_names=by_key.get(text_key(p.name), ()),
+                legacy=p,
+                successor=successor.name,
+                merged=len(successor.predecessors) > 1,
+                keeps_name=text_key(successor.name) == text_key(p.name),
+            )
+        )
     return tuple(out)
 
 
@@ -239,7 +257,8 @@ def _type_units(units: Iterable[Unit], types: Iterable[str], year: int, taken: s
 def _end(units: list[Unit], ids: set[str], year: int) -> list[Unit]:
     """``units`` with those in ``ids`` ending in ``year`` (unless they end earlier already)."""
     return [
-        replace(u, valid_to_year=year) if u.unit_id in ids and (u.valid_to_year is None or u.valid_to_year > year)
+        replace(u, valid_to_year=year)
+        if u.unit_id in ids and (u.valid_to_year is None or u.valid_to_year > year)
         else u
         for u in units
     ]
@@ -321,16 +340,50 @@ class NationalBuilder:
                 end = last if end is None else min(end, last)
             if t.valid_from_year is not None and end is not None and t.valid_from_year > end:
                 continue
-            add(Unit(f"{info.code}.{t.code}", info.name, t.name, t.unit_type, t.valid_from_year, end,
-                     t.aliases, t.note, NATIONAL, t.code))
+            add(
+                Unit(
+                    f"{info.code}.{t.code}",
+                    info.name,
+                    t.name,
+                    t.unit_type,
+                    t.valid_from_year,
+                    end,
+                    t.aliases,
+                    t.note,
+                    NATIONAL,
+                    t.code,
+                )
+            )
         end_districts = self.catalogue.district_level_end.effective_year
         for d in info.legacy.districts:
-            add(Unit(f"{info.code}.{DISTRICT_KINDS[d.kind]}_{slug(d.short)}", info.name, d.name, "district_locality",
-                     None, end_districts, (), f"official code {d.code} ({info.legacy.key})", NATIONAL))
+            add(
+                Unit(
+                    f"{info.code}.{DISTRICT_KINDS[d.kind]}_{slug(d.short)}",
+                    info.name,
+                    d.name,
+                    "district_locality",
+                    None,
+                    end_districts,
+                    (),
+                    f"official code {d.code} ({info.legacy.key})",
+                    NATIONAL,
+                )
+            )
         for d in info.legacy.districts:
             party, prefix = DISTRICT_PARTY[d.kind]
-            add(Unit(f"{info.code}.{prefix}_{slug(d.short)}", info.name, f"{party} {d.short}", "party_mass_org",
-                     None, end_districts, (), None, NATIONAL))
+            add(
+                Unit(
+                    f"{info.code}.{prefix}_{slug(d.short)}",
+                    info.name,
+                    f"{party} {d.short}",
+                    "party_mass_org",
+                    None,
+                    end_districts,
+                    (),
+                    None,
+                    NATIONAL,
+                )
+            )
         prov.units = file_units + national
         return prov
 
@@ -341,30 +394,68 @@ class NationalBuilder:
         nation = ProvinceUnits(NATION, NATION_CODE, False, None, [], [], (NATION, "Việt Nam", "Viet Nam"))
         for t in self.catalogue.types.values():
             if t.level == "nation":
-                nation.units.append(Unit(f"{NATION_CODE}.{t.code}", NATION, t.name, t.unit_type, t.valid_from_year,
-                                         t.valid_to_year, t.aliases, t.note, NATIONAL, t.code))
+                nation.units.append(
+                    Unit(
+                        f"{NATION_CODE}.{t.code}",
+                        NATION,
+                        t.name,
+                        t.unit_type,
+                        t.valid_from_year,
+                        t.valid_to_year,
+                        t.aliases,
+                        t.note,
+                        NATIONAL,
+                        t.code,
+                    )
+                )
         formed: dict[str, list[ProvinceInfo]] = defaultdict(list)
         for info in self.provinces:
             formed[info.successor].append(info)
             aliases = tuple(n for n in dict.fromkeys((info.official_name, *info.extra_names)) if n != info.name)
-            nation.units.append(Unit(
-                f"{NATION_CODE}.{slug(info.name)}", NATION, info.name, "province", None,
-                merger.effective_year - 1 if info.merged else None, aliases,
-                f"official code {info.legacy.code} before 1 July 2025", NATIONAL,
-            ))
+            nation.units.append(
+                Unit(
+                    f"{NATION_CODE}.{slug(info.name)}",
+                    NATION,
+                    info.name,
+                    "province",
+                    None,
+                    merger.effective_year - 1 if info.merged else None,
+                    aliases,
+                    f"official code {info.legacy.code} before 1 July 2025",
+                    NATIONAL,
+                )
+            )
         for name, members in formed.items():
             if len(members) < 2:
                 continue
             holder = next(m for m in members if m.keeps_name)
             new_id = f"{NATION_CODE}.{slug(name)}_{merger.effective_year}"
             official = f"{'Thành phố' if holder.is_city else 'Tỉnh'} {name}"
-            nation.units.append(Unit(new_id, NATION, name, "province", merger.effective_year, None, (official,),
-                                     f"formed from {', '.join(m.name for m in members)}", NATIONAL))
-            nation.events.append(LineageEvent(
-                "merge", tuple(f"{NATION_CODE}.{slug(m.name)}" for m in members), (new_id,), merger.effective_year,
-                False, merger.legal_basis, f"{', '.join(m.name for m in members)} form the province of {name}.",
-                NATIONAL,
-            ))
+            nation.units.append(
+                Unit(
+                    new_id,
+                    NATION,
+                    name,
+                    "province",
+                    merger.effective_year,
+                    None,
+                    (official,),
+                    f"formed from {', '.join(m.name for m in members)}",
+                    NATIONAL,
+                )
+            )
+            nation.events.append(
+                LineageEvent(
+                    "merge",
+                    tuple(f"{NATION_CODE}.{slug(m.name)}" for m in members),
+                    (new_id,),
+                    merger.effective_year,
+                    False,
+                    merger.legal_basis,
+                    f"{', '.join(m.name for m in members)} form the province of {name}.",
+                    NATIONAL,
+                )
+            )
         return nation
 
     def successor_unit(self, info: ProvinceInfo) -> str:
@@ -398,32 +489,44 @@ class NationalBuilder:
                 continue
             e = ce.event
             sources = _type_units(prov.units, e.from_ids, e.effective_year, self._sources(prov))
-            targets = [
-                next(iter(_type_units(prov.units, [t], e.effective_year, set())), None) for t in e.to_ids
-            ]
+            targets = [next(iter(_type_units(prov.units, [t], e.effective_year, set())), None) for t in e.to_ids]
             if not sources or any(t is None for t in targets):
                 continue
             prov.units = _end(prov.units, {u.unit_id for u in sources}, e.effective_year)
-            prov.events.append(replace(
-                e, from_ids=tuple(u.unit_id for u in sources), to_ids=tuple(t.unit_id for t in targets if t is not None),
-                note=f"{e.note or ''} [{ce.id}]".strip(), source_file=NATIONAL,
-            ))
+            prov.events.append(
+                replace(
+                    e,
+                    from_ids=tuple(u.unit_id for u in sources),
+                    to_ids=tuple(t.unit_id for t in targets if t is not None),
+                    note=f"{e.note or ''} [{ce.id}]".strip(),
+                    source_file=NATIONAL,
+                )
+            )
 
     def _end_districts(self, prov: ProvinceUnits, info: ProvinceInfo) -> None:
         end = self.catalogue.district_level_end
         taken = self._sources(prov)
         districts = [
-            u for u in prov.units
+            u
+            for u in prov.units
             if u.unit_type == "district_locality" and u.valid_in(end.effective_year) and u.unit_id not in taken
         ]
         if not districts:
             return
         prov.units = _end(prov.units, {u.unit_id for u in districts}, end.effective_year)
-        prov.events.append(LineageEvent(
-            "merge", tuple(u.unit_id for u in districts), (self.successor_unit(info),), end.effective_year, False,
-            end.legal_basis, f"The district level ended on 1 July 2025; {info.name}'s districts are governed by the "
-            f"province of {info.successor} and its communes.", NATIONAL,
-        ))
+        prov.events.append(
+            LineageEvent(
+                "merge",
+                tuple(u.unit_id for u in districts),
+                (self.successor_unit(info),),
+                end.effective_year,
+                False,
+                end.legal_basis,
+                f"The district level ended on 1 July 2025; {info.name}'s districts are governed by the "
+                f"province of {info.successor} and its communes.",
+                NATIONAL,
+            )
+        )
 
     def _merge_into(self, absorbed: ProvinceUnits, holder: ProvinceUnits) -> None:
         """The departments of a province merged into another in 2025 join the holder's of the same type."""
@@ -439,7 +542,15 @@ class NationalBuilder:
         ]
         absorbed.units = _end(absorbed.units, {u.unit_id for u in moved}, year)
         for u in moved:
-            holder.events.append(LineageEvent(
-                "merge", (u.unit_id,), (by_type[u.unit_type_code].unit_id,), year, False, merger.legal_basis,
-                f"{absorbed.name} merged into {holder.name}.", NATIONAL,
-            ))
+            holder.events.append(
+                LineageEvent(
+                    "merge",
+                    (u.unit_id,),
+                    (by_type[u.unit_type_code].unit_id,),
+                    year,
+                    False,
+                    merger.legal_basis,
+                    f"{absorbed.name} merged into {holder.name}.",
+                    NATIONAL,
+                )
+            )

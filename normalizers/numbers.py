@@ -91,11 +91,15 @@ def parse_number(text: str | None, convention: Convention) -> float | None:
         raise NumberFormatError(f"{text!r} is not a number")
     if convention is Convention.DECIMAL_COMMA:
         if "." in raw and not _POINT_THOUSANDS.match(raw.split(",")[0].lstrip("+-")):
-            raise NumberFormatError(f"{text!r} has a point that is not a thousands separator in a decimal-comma document")
+            raise NumberFormatError(
+                f"{text!r} has a point that is not a thousands separator in a decimal-comma document"
+            )
         value = raw.replace(".", "").replace(",", ".")
     elif convention is Convention.DECIMAL_POINT:
         if "," in raw and not _COMMA_THOUSANDS.match(raw.split(".")[0].lstrip("+-")):
-            raise NumberFormatError(f"{text!r} has a comma that is not a thousands separator in a decimal-point document")
+            raise NumberFormatError(
+                f"{text!r} has a comma that is not a thousands separator in a decimal-point document"
+            )
         value = raw.replace(",", "")
     else:
         value = re.sub(r"\.(?=\d{3}(?!\d))", "", raw) if "," in raw or _POINT_THOUSANDS.match(raw) else raw

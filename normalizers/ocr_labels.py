@@ -45,8 +45,10 @@ def snap_tier_label(label: str, framework: Framework) -> str | None:
     bare = _bare(label)
     if not bare:
         return None
-    scored = sorted(((fuzz.ratio(bare, _bare(word)), word, tier.code) for tier in framework.tiers for word in tier.labels),
-                    reverse=True)
+    scored = sorted(
+        ((fuzz.ratio(bare, _bare(word)), word, tier.code) for tier in framework.tiers for word in tier.labels),
+        reverse=True,
+    )
     best, word, code = scored[0]
     rival = next((s for s, _, c in scored[1:] if c != code), 0.0)
     if best < MIN_TIER_SIMILARITY or best - rival < TIER_MARGIN:
@@ -74,10 +76,20 @@ def tidy_ocr_labels(table: RawTable, framework: Framework, doc_id: str, group: s
         label = strip_edge_marks(clean_printed(row.tier) or "")
         snapped = snap_tier_label(label, framework)
         if snapped is not None:
-            issues.append(Issue(doc_id=doc_id, code=IssueCode.OCR_CORRECTED, severity="warning",
-                                message=f"OCR read the tier of {row.name} as {label!r}, which is no tier of the {framework.code} framework; "
-                                f"the only tier word it is close to is {snapped!r}.",
-                                group_code=group, unit_name_raw=row.name, field="tier", printed=label, expected=snapped))
+            issues.append(
+                Issue(
+                    doc_id=doc_id,
+                    code=IssueCode.OCR_CORRECTED,
+                    severity="warning",
+                    message=f"OCR read the tier of {row.name} as {label!r}, which is no tier of the {framework.code} framework; "
+                    f"the only tier word it is close to is {snapped!r}.",
+                    group_code=group,
+                    unit_name_raw=row.name,
+                    field="tier",
+                    printed=label,
+                    expected=snapped,
+                )
+            )
             label = snapped
         rows.append(dataclasses.replace(row, tier=label))
     return dataclasses.replace(table, group_title=title, rows=rows), issues

@@ -70,13 +70,18 @@ def load_confusions() -> Confusions:
         for a, b in data["digits"]:
             digits.setdefault(str(a), set()).add(str(b))
             digits.setdefault(str(b), set()).add(str(a))
-        return Confusions(characters, {k: tuple(sorted(v)) for k, v in digits.items()},
-                          bool(data["decimal_point"]), bool(data["rank_leading_digit"]))
+        return Confusions(
+            characters,
+            {k: tuple(sorted(v)) for k, v in digits.items()},
+            bool(data["decimal_point"]),
+            bool(data["rank_leading_digit"]),
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfusionDataError(f"ocr_confusions.yaml: missing or malformed entry {exc}") from exc
 
 
 # --- reading cells -------------------------------------------------------------------------
+
 
 def _parse_rank(text: str) -> int:
     rank = parse_rank(text)
@@ -123,6 +128,7 @@ def is_confident(row: RawRow, key: str) -> bool:
 
 # --- candidate readings --------------------------------------------------------------------
 
+
 def _char_variants(text: str, conf: Confusions) -> list[str]:
     """Every reading of the text's non-digits as the digits (or stray marks) they may be."""
     options: list[tuple[str, ...]] = []
@@ -141,7 +147,7 @@ def _char_variants(text: str, conf: Confusions) -> list[str]:
 def _digit_swaps(text: str, conf: Confusions) -> Iterator[str]:
     for i, ch in enumerate(text):
         for alt in conf.digits.get(ch, ()):
-            yield text[:i] + alt + text[i + 1:]
+            yield text[:i] + alt + text[i + 1 :]
 
 
 def _decimal_fixes(text: str, places: int, sep: str) -> Iterator[str]:
@@ -192,6 +198,7 @@ def _readable(key: str, text: str, convention: Convention) -> bool:
 
 # --- the row's checks ----------------------------------------------------------------------
 
+
 @dataclass
 class _Reading:
     """One row's cells parsed; `bad` lists the keys that do not parse."""
@@ -206,8 +213,14 @@ class _Reading:
 class _Table:
     """Everything a row's checks need from the rest of its table, decided once per table."""
 
-    def __init__(self, table: RawTable, convention: Convention, max_score: float,
-                 component_max: list[float | None], tiers: tuple[Tier, ...] | None):
+    def __init__(
+        self,
+        table: RawTable,
+        convention: Convention,
+        max_score: float,
+        component_max: list[float | None],
+        tiers: tuple[Tier, ...] | None,
+    ):
         self.table, self.convention, self.max_score = table, convention, max_score
         self.component_max = component_max
         self.tiers = tiers or ()
@@ -215,11 +228,17 @@ class _Table:
         self.keys = _cell_keys(len(table.components))
         rows = [r for r in table.rows if r.evaluated]
         sep = _sep(convention)
-        confident = {k: [_get(r, k) for r in rows if is_confident(r, k) and _readable(k, _get(r, k) or "", convention)] for k in self.keys}
+        confident = {
+            k: [_get(r, k) for r in rows if is_confident(r, k) and _readable(k, _get(r, k) or "", convention)]
+            for k in self.keys
+        }
         comp_texts = [t for k in self.keys if k.startswith("component:") for t in confident[k]]
-        self.places = {"rank": 0, "total": max((_places(t, sep) for t in confident["total"]), default=0),
-                       "percent": max((_places(t, sep) for t in confident["percent"]), default=0),
-                       "component": max((_places(t, sep) for t in comp_texts), default=0)}
+        self.places = {
+            "rank": 0,
+            "total": max((_places(t, sep) for t in confident["total"]), default=0),
+            "percent": max((_places(t, sep) for t in confident["percent"]), default=0),
+            "component": max((_places(t, sep) for t in comp_texts), default=0),
+        }
         comp_values = [parse_number(t, convention) for t in comp_texts]
         comp_places = decimals(comp_values)
         self.check_tolerance = sum_tolerance(comp_places, len(table.components))
@@ -288,8 +307,9 @@ class _Table:
         steps = list(zip(ranks, ranks[1:]))
         return bool(steps) and sum(a <= b for a, b in steps) >= 0.9 * len(steps)
 
-    def failures(self, index: int, override: dict[str, str] | None = None, strict: bool = False,
-                 local_only: bool = False) -> dict[str, set[str]]:
+    def failures(
+        self, index: int, override: dict[str, str] | None = None, strict: bool = False, local_only: bool = False
+    ) -> dict[str, set[str]]:
         """Failing checks of one row -> the cells each involves (`local_only`: the row's own arithmetic)."""
         row = self.table.rows[index]
         r = self.read(row, override)
@@ -297,7 +317,11 @@ class _Table:
         fails: dict[str, set[str]] = {}
         if r.bad:
             fails["unparseable"] = set(r.bad)
-        over = {k for k, v, m in zip(comp_keys, r.components, self.component_max) if v is not None and (v < -EPS or (m is not None and v > m + EPS))}
+        over = {
+            k
+            for k, v, m in zip(comp_keys, r.components, self.component_max)
+            if v is not None and (v < -EPS or (m is not None and v > m + EPS))
+        }
         if r.total is not None and (r.total < -EPS or r.total > self.max_score + EPS):
             over.add("total")
         if over:
@@ -323,7 +347,11 @@ class _Table:
     def _references(self, index: int) -> list[tuple[int, _Reading]]:
         """Other rows whose own arithmetic holds: evidence for rank and tier order."""
         if self._trusted is None:
-            self._trusted = [(j, self.read(row)) for j, row in enumerate(self.table.rows) if row.evaluated and not self.failures_local(j)]
+            self._trusted = [
+                (j, self.read(row))
+                for j, row in enumerate(self.table.rows)
+                if row.evaluated and not self.failures_local(j)
+            ]
         return [(j, reading) for j, reading in self._trusted if j != index]
 
     def changed(self) -> None:
@@ -348,7 +376,9 @@ class _Table:
                 return False
             if other.rank == rank and abs(other.total - total) > EPS:
                 return False
-        return not (self.ordered and (prev_rank is not None and rank < prev_rank or next_rank is not None and rank > next_rank))
+        return not (
+            self.ordered and (prev_rank is not None and rank < prev_rank or next_rank is not None and rank > next_rank)
+        )
 
     def _tier_fits(self, index: int, label: str | None, total: float) -> bool:
         mine = tier_index(label, self.tiers)
@@ -368,6 +398,7 @@ class _Table:
 
 # --- the repair ----------------------------------------------------------------------------
 
+
 def _doubtful(row: RawRow, key: str, convention: Convention) -> bool:
     """Read with low confidence, or read by OCR (confidence below 1) as something not a number."""
     text = _get(row, key)
@@ -377,7 +408,9 @@ def _doubtful(row: RawRow, key: str, convention: Convention) -> bool:
     return confidence < CONFIDENCE_THRESHOLD or (confidence < 1.0 and not _readable(key, text, convention))
 
 
-def _passing(ctx: _Table, index: int, options: dict[str, list[str]], misread: set[str]) -> tuple[list[dict[str, str]], bool]:
+def _passing(
+    ctx: _Table, index: int, options: dict[str, list[str]], misread: set[str]
+) -> tuple[list[dict[str, str]], bool]:
     """Combinations of readings that make every check pass: single cells first, then pairs.
 
     Pairs only of cells certainly misread (`misread`: not a number, or beyond a maximum).
@@ -418,8 +451,11 @@ def _repair_row(ctx: _Table, index: int, doc_id: str, group: str) -> list[Issue]
     fails = ctx.failures(index)
     implicated = set().union(*fails.values()) if fails else set()
     over_max = fails.get("max", set())  # an OCR'd value above its maximum is misread whatever tesseract's confidence
-    doubtful = [k for k in ctx.keys if k in implicated
-                and (_doubtful(row, k, ctx.convention) or k in over_max and cell_confidence(row, k) < 1.0)]
+    doubtful = [
+        k
+        for k in ctx.keys
+        if k in implicated and (_doubtful(row, k, ctx.convention) or k in over_max and cell_confidence(row, k) < 1.0)
+    ]
     if not doubtful:
         return _flag_involved(ctx, index, fails, doubtful, doc_id, group) if fails else []
     options = {k: candidate_readings(k, _get(row, k) or "", ctx.convention, ctx.places_of(k)) for k in doubtful}
@@ -431,10 +467,20 @@ def _repair_row(ctx: _Table, index: int, doc_id: str, group: str) -> list[Issue]
         for key, reading in passing[0].items():
             printed = _get(row, key) or ""
             _set(row, key, reading)
-            issues.append(Issue(doc_id=doc_id, code=IssueCode.OCR_CORRECTED, severity="warning",
-                                message=f"OCR read {_field_name(ctx.table, key)} of {row.name} as {printed!r}; {reading!r} is the only reading "
-                                f"of the doubtful cells that makes the row's failing checks ({checks}) pass.",
-                                group_code=group, unit_name_raw=row.name, field=_field_name(ctx.table, key), printed=printed, expected=reading))
+            issues.append(
+                Issue(
+                    doc_id=doc_id,
+                    code=IssueCode.OCR_CORRECTED,
+                    severity="warning",
+                    message=f"OCR read {_field_name(ctx.table, key)} of {row.name} as {printed!r}; {reading!r} is the only reading "
+                    f"of the doubtful cells that makes the row's failing checks ({checks}) pass.",
+                    group_code=group,
+                    unit_name_raw=row.name,
+                    field=_field_name(ctx.table, key),
+                    printed=printed,
+                    expected=reading,
+                )
+            )
         ctx.changed()
         return issues
     row.confidence *= LOW_CONFIDENCE_FACTOR
@@ -445,14 +491,27 @@ def _repair_row(ctx: _Table, index: int, doc_id: str, group: str) -> list[Issue]
     issues = []
     for key in doubtful:
         readings = list(dict.fromkeys(combo[key] for combo in passing if key in combo))
-        verdict = ("only the pillar sum speaks against the printed total, and documents do publish totals their pillars do not "
-                   f"add up to ({' + '.join(f'{_field_name(ctx.table, k)}={v}' for k, v in passing[0].items())} would pass)"
-                   if sum_only_total else
-                   f"{len(passing)} readings pass ({' | '.join(' + '.join(f'{_field_name(ctx.table, k)}={v}' for k, v in c.items()) for c in passing[:6])})"
-                   if passing else f"none of {sum(len(o) for o in options.values())} candidate readings makes them pass")
-        issues.append(Issue(doc_id=doc_id, code=IssueCode.LOW_CONFIDENCE, severity="error",
-                            message=f"{row.name}'s checks ({checks}) fail and its doubtful OCR cells ({names}) cannot be settled: {verdict}, so the OCR reading is kept.",
-                            group_code=group, unit_name_raw=row.name, field=_field_name(ctx.table, key), printed=_get(row, key), expected=" | ".join(readings) or None))
+        verdict = (
+            "only the pillar sum speaks against the printed total, and documents do publish totals their pillars do not "
+            f"add up to ({' + '.join(f'{_field_name(ctx.table, k)}={v}' for k, v in passing[0].items())} would pass)"
+            if sum_only_total
+            else f"{len(passing)} readings pass ({' | '.join(' + '.join(f'{_field_name(ctx.table, k)}={v}' for k, v in c.items()) for c in passing[:6])})"
+            if passing
+            else f"none of {sum(len(o) for o in options.values())} candidate readings makes them pass"
+        )
+        issues.append(
+            Issue(
+                doc_id=doc_id,
+                code=IssueCode.LOW_CONFIDENCE,
+                severity="error",
+                message=f"{row.name}'s checks ({checks}) fail and its doubtful OCR cells ({names}) cannot be settled: {verdict}, so the OCR reading is kept.",
+                group_code=group,
+                unit_name_raw=row.name,
+                field=_field_name(ctx.table, key),
+                printed=_get(row, key),
+                expected=" | ".join(readings) or None,
+            )
+        )
     return issues + involved
 
 
@@ -468,12 +527,16 @@ def involved_cells(ctx: _Table, index: int, fails: dict[str, set[str]]) -> list[
     keys = set().union(*fails.values())
     if "total" in keys and not is_missing(row.percent):
         keys.add("percent")
-    return [k for k in ctx.keys if k in keys and _get(row, k) is not None and not is_missing(_get(row, k))
-            and cell_confidence(row, k) < 1.0]
+    return [
+        k
+        for k in ctx.keys
+        if k in keys and _get(row, k) is not None and not is_missing(_get(row, k)) and cell_confidence(row, k) < 1.0
+    ]
 
 
-def _flag_involved(ctx: _Table, index: int, fails: dict[str, set[str]], already: list[str], doc_id: str, group: str,
-                   lower: bool = True) -> list[Issue]:
+def _flag_involved(
+    ctx: _Table, index: int, fails: dict[str, set[str]], already: list[str], doc_id: str, group: str, lower: bool = True
+) -> list[Issue]:
     """A `low_confidence` issue for each cell the row's unsettled checks involve that is not reported yet.
 
     OCR misreads with high confidence too; when the checks fail and no reading settles them,
@@ -488,15 +551,34 @@ def _flag_involved(ctx: _Table, index: int, fails: dict[str, set[str]], already:
     if lower:
         row.confidence *= LOW_CONFIDENCE_FACTOR
     checks = ", ".join(sorted(fails))
-    issues = [Issue(doc_id=doc_id, code=IssueCode.LOW_CONFIDENCE, severity="warning",
-                    message=f"{row.name}'s checks ({checks}) fail and no reading of its OCR cells settles them; "
-                    f"{_field_name(ctx.table, key)} is one of the values they involve (read {_get(row, key)!r}), check it against the document.",
-                    group_code=group, unit_name_raw=row.name, field=_field_name(ctx.table, key), printed=_get(row, key))
-              for key in cells]
+    issues = [
+        Issue(
+            doc_id=doc_id,
+            code=IssueCode.LOW_CONFIDENCE,
+            severity="warning",
+            message=f"{row.name}'s checks ({checks}) fail and no reading of its OCR cells settles them; "
+            f"{_field_name(ctx.table, key)} is one of the values they involve (read {_get(row, key)!r}), check it against the document.",
+            group_code=group,
+            unit_name_raw=row.name,
+            field=_field_name(ctx.table, key),
+            printed=_get(row, key),
+        )
+        for key in cells
+    ]
     if tier_doubted:
-        issues.append(Issue(doc_id=doc_id, code=IssueCode.LOW_CONFIDENCE, severity="warning",
-                            message=f"{row.name}'s tier {row.tier!r} does not fit its total by the tier check and no reading settles it; "
-                            "check the tier and the total against the document.", group_code=group, unit_name_raw=row.name, field="tier", printed=row.tier))
+        issues.append(
+            Issue(
+                doc_id=doc_id,
+                code=IssueCode.LOW_CONFIDENCE,
+                severity="warning",
+                message=f"{row.name}'s tier {row.tier!r} does not fit its total by the tier check and no reading settles it; "
+                "check the tier and the total against the document.",
+                group_code=group,
+                unit_name_raw=row.name,
+                field="tier",
+                printed=row.tier,
+            )
+        )
     return issues
 
 
@@ -509,13 +591,22 @@ class Repaired(NamedTuple):
 
 def working_copy(table: RawTable) -> RawTable:
     """A copy of the table whose rows (their cells and confidences) the repair may rewrite."""
-    rows = [dataclasses.replace(r, components=list(r.components), cell_confidence=dict(r.cell_confidence))
-            for r in table.rows]
+    rows = [
+        dataclasses.replace(r, components=list(r.components), cell_confidence=dict(r.cell_confidence))
+        for r in table.rows
+    ]
     return dataclasses.replace(table, rows=rows)
 
 
-def repair_ocr_table(table: RawTable, convention: Convention, max_score: float, component_max: list[float | None],
-                     tiers: tuple[Tier, ...] | None, doc_id: str, group: str) -> Repaired:
+def repair_ocr_table(
+    table: RawTable,
+    convention: Convention,
+    max_score: float,
+    component_max: list[float | None],
+    tiers: tuple[Tier, ...] | None,
+    doc_id: str,
+    group: str,
+) -> Repaired:
     """The OCR'd table with its misread cells repaired where the evidence allows exactly one reading.
 
     Pure: the repair works on a copy, so `table` is unchanged and a second call gives the same

@@ -24,11 +24,37 @@ from schemas.issues import Issue
 from schemas.raw import RawDocument, RawRow, RawTable
 
 SCORE_COLUMNS = [
-    "doc_id", "province", "assessment_year", "framework", "group_code", "group_title", "rank",
-    "unit_name_raw", "unit_id", "unit_name", "evaluated", "total_score", "max_score", "score_pct",
-    "score_pct_printed", "tier", "tier_printed", "tier_source", "source_page", "confidence",
+    "doc_id",
+    "province",
+    "assessment_year",
+    "framework",
+    "group_code",
+    "group_title",
+    "rank",
+    "unit_name_raw",
+    "unit_id",
+    "unit_name",
+    "evaluated",
+    "total_score",
+    "max_score",
+    "score_pct",
+    "score_pct_printed",
+    "tier",
+    "tier_printed",
+    "tier_source",
+    "source_page",
+    "confidence",
 ]
-COMPONENT_COLUMNS = ["doc_id", "group_code", "unit_name_raw", "unit_id", "component_code", "component_name", "component_max", "score"]
+COMPONENT_COLUMNS = [
+    "doc_id",
+    "group_code",
+    "unit_name_raw",
+    "unit_id",
+    "component_code",
+    "component_name",
+    "component_max",
+    "score",
+]
 RANK_LIMIT = 32767  # the contract's int16 rank
 AVERAGE_COLUMNS = ["doc_id", "group_code", "row_label", "average", "average_pct_printed"]
 
@@ -108,14 +134,31 @@ class _Parser:
             return parse_number(raw, self.convention)
         except NumberFormatError as exc:
             self.issues.append(
-                Issue(doc_id=self.doc_id, code=IssueCode.UNPARSEABLE_VALUE, severity="error", message=f"{field_name} of {unit or 'a row'} is printed as {raw!r}, which is not a number ({exc}).",
-                      group_code=group, unit_name_raw=unit, field=field_name, printed=raw)
+                Issue(
+                    doc_id=self.doc_id,
+                    code=IssueCode.UNPARSEABLE_VALUE,
+                    severity="error",
+                    message=f"{field_name} of {unit or 'a row'} is printed as {raw!r}, which is not a number ({exc}).",
+                    group_code=group,
+                    unit_name_raw=unit,
+                    field=field_name,
+                    printed=raw,
+                )
             )
             return None
 
 
-def _edition_maxima(framework: Framework | None, doc_id: str, table: RawTable, group: str, comp_max: list[float | None],
-                    observed: list[float], max_score: float, codes: list[str], issues: list[Issue]) -> list[float | None] | None:
+def _edition_maxima(
+    framework: Framework | None,
+    doc_id: str,
+    table: RawTable,
+    group: str,
+    comp_max: list[float | None],
+    observed: list[float],
+    max_score: float,
+    codes: list[str],
+    issues: list[Issue],
+) -> list[float | None] | None:
     """Unreadable maxima of a scan from the one known edition whose components the header names.
 
     Used only when every component header identifies the edition's component, in order, every
@@ -129,10 +172,19 @@ def _edition_maxima(framework: Framework | None, doc_id: str, table: RawTable, g
         return None
     for i, (printed, known) in enumerate(zip(comp_max, maxima)):
         if printed is None:
-            issues.append(Issue(doc_id=doc_id, code=IssueCode.MAX_FROM_FRAMEWORK, severity="warning",
-                                message=f"The maximum of {table.components[i].name} is not printed legibly; the header's components are "
-                                f"those of {edition.name}, whose maximum for it is {known:g} (the maxima add up to {max_score:g}).",
-                                group_code=group, field=f"component_max:{codes[i]}", printed=table.components[i].max_raw, expected=f"{known:g}"))
+            issues.append(
+                Issue(
+                    doc_id=doc_id,
+                    code=IssueCode.MAX_FROM_FRAMEWORK,
+                    severity="warning",
+                    message=f"The maximum of {table.components[i].name} is not printed legibly; the header's components are "
+                    f"those of {edition.name}, whose maximum for it is {known:g} (the maxima add up to {max_score:g}).",
+                    group_code=group,
+                    field=f"component_max:{codes[i]}",
+                    printed=table.components[i].max_raw,
+                    expected=f"{known:g}",
+                )
+            )
     return list(maxima)
 
 
@@ -140,9 +192,18 @@ def _all_printed(maxima: list[float | None]) -> TypeGuard[list[float]]:
     return all(m is not None for m in maxima)
 
 
-def reconcile_component_maxima(doc: RawDocument, doc_id: str, table: RawTable, group: str, comp_max: list[float | None],
-                               observed: list[float], max_score: float, issues: list[Issue], codes: list[str],
-                               framework: Framework | None = None) -> list[float | None]:
+def reconcile_component_maxima(
+    doc: RawDocument,
+    doc_id: str,
+    table: RawTable,
+    group: str,
+    comp_max: list[float | None],
+    observed: list[float],
+    max_score: float,
+    issues: list[Issue],
+    codes: list[str],
+    framework: Framework | None = None,
+) -> list[float | None]:
     """The component maxima must add up to the group's maximum and bound every score in their column.
 
     On a scan, one misread maximum (OCR's "(3)" for "(13)") is repaired when exactly one column
@@ -164,14 +225,31 @@ def reconcile_component_maxima(doc: RawDocument, doc_id: str, table: RawTable, g
             i = missing[0]
             fixed = max_score - sum(m for m in comp_max if m is not None)
             if fixed > EPS and fixed >= observed[i] - EPS:
-                issues.append(Issue(doc_id=doc_id, code=IssueCode.OCR_CORRECTED, severity="warning",
-                                    message=f"The maximum of {table.components[i].name} could not be read; the maxima must add up to {max_score:g}, so it is {fixed:g}.",
-                                    group_code=group, field=f"component_max:{codes[i]}", printed=table.components[i].max_raw, expected=f"{fixed:g}"))
+                issues.append(
+                    Issue(
+                        doc_id=doc_id,
+                        code=IssueCode.OCR_CORRECTED,
+                        severity="warning",
+                        message=f"The maximum of {table.components[i].name} could not be read; the maxima must add up to {max_score:g}, so it is {fixed:g}.",
+                        group_code=group,
+                        field=f"component_max:{codes[i]}",
+                        printed=table.components[i].max_raw,
+                        expected=f"{fixed:g}",
+                    )
+                )
                 return [fixed if j == i else m for j, m in enumerate(comp_max)]
         for i in missing:
-            issues.append(Issue(doc_id=doc_id, code=IssueCode.MAX_UNREADABLE, severity="error" if scanned else "warning",
-                                message=f"The maximum of {table.components[i].name} is not printed legibly while the other components' are; it is left empty.",
-                                group_code=group, field=f"component_max:{codes[i]}", printed=table.components[i].max_raw))
+            issues.append(
+                Issue(
+                    doc_id=doc_id,
+                    code=IssueCode.MAX_UNREADABLE,
+                    severity="error" if scanned else "warning",
+                    message=f"The maximum of {table.components[i].name} is not printed legibly while the other components' are; it is left empty.",
+                    group_code=group,
+                    field=f"component_max:{codes[i]}",
+                    printed=table.components[i].max_raw,
+                )
+            )
         return comp_max
     if not _all_printed(comp_max):
         return comp_max
@@ -182,13 +260,31 @@ def reconcile_component_maxima(doc: RawDocument, doc_id: str, table: RawTable, g
     if scanned and len(broken) == 1 and comp_max[broken[0]] + gap >= observed[broken[0]] - EPS:
         i = broken[0]
         fixed = comp_max[i] + gap
-        issues.append(Issue(doc_id=doc_id, code=IssueCode.OCR_CORRECTED, severity="warning",
-                            message=f"The maximum of {table.components[i].name} was read as {comp_max[i]:g}; the maxima must add up to {max_score:g}, so it is {fixed:g}.",
-                            group_code=group, field=f"component_max:{codes[i]}", printed=table.components[i].max_raw, expected=f"{fixed:g}"))
+        issues.append(
+            Issue(
+                doc_id=doc_id,
+                code=IssueCode.OCR_CORRECTED,
+                severity="warning",
+                message=f"The maximum of {table.components[i].name} was read as {comp_max[i]:g}; the maxima must add up to {max_score:g}, so it is {fixed:g}.",
+                group_code=group,
+                field=f"component_max:{codes[i]}",
+                printed=table.components[i].max_raw,
+                expected=f"{fixed:g}",
+            )
+        )
         return [fixed if j == i else m for j, m in enumerate(comp_max)]
-    issues.append(Issue(doc_id=doc_id, code=IssueCode.COMPONENT_MAX_MISMATCH, severity="error" if scanned else "warning",
-                        message=f"The component maxima of {table.group_title or group} add up to {sum(comp_max):g}, not the group maximum {max_score:g}.",
-                        group_code=group, field="component_max", printed=f"{sum(comp_max):g}", expected=f"{max_score:g}"))
+    issues.append(
+        Issue(
+            doc_id=doc_id,
+            code=IssueCode.COMPONENT_MAX_MISMATCH,
+            severity="error" if scanned else "warning",
+            message=f"The component maxima of {table.group_title or group} add up to {sum(comp_max):g}, not the group maximum {max_score:g}.",
+            group_code=group,
+            field="component_max",
+            printed=f"{sum(comp_max):g}",
+            expected=f"{max_score:g}",
+        )
+    )
     return list(comp_max)
 
 
@@ -216,60 +312,98 @@ class _Document:
 def _group_maximum(ctx: _Document, table: RawTable, group: str) -> float:
     """The group's maximum total: as printed where its scores allow, else the framework's (reported)."""
     doc, framework, parser = ctx.doc, ctx.framework, ctx.parser
-    evidence = [r.total for r in table.rows if not ctx.scanned or is_confident(r, "total")]  # a misread "8063" bounds nothing
+    evidence = [
+        r.total for r in table.rows if not ctx.scanned or is_confident(r, "total")
+    ]  # a misread "8063" bounds nothing
     highest = max((t for t in map(parser.quiet, evidence) if t is not None), default=None)
     max_raw = table.max_raw or doc.group_maxima.get(group) or doc.group_maxima.get("*")
     max_score = read_maximum(max_raw, parser.convention, highest)
     if max_score is None and read_maximum(max_raw, parser.convention, None) == framework.default_max:
-        max_score = framework.default_max  # printed and known maximum agree: a total above it is the error (check_maxima)
+        max_score = (
+            framework.default_max
+        )  # printed and known maximum agree: a total above it is the error (check_maxima)
     if max_score is None:
         max_score = framework.default_max
         if max_raw is not None:
-            ctx.issues.append(Issue(doc_id=ctx.doc_id, code=IssueCode.MAX_UNREADABLE, severity="warning",
-                                    message=f"The maximum of {table.group_title or group} is printed as {max_raw!r}; "
-                                    f"the framework's {framework.default_max:g} is used.",
-                                    group_code=group, field="max_score", printed=max_raw,
-                                    expected=f"{framework.default_max:g}"))
+            ctx.issues.append(
+                Issue(
+                    doc_id=ctx.doc_id,
+                    code=IssueCode.MAX_UNREADABLE,
+                    severity="warning",
+                    message=f"The maximum of {table.group_title or group} is printed as {max_raw!r}; "
+                    f"the framework's {framework.default_max:g} is used.",
+                    group_code=group,
+                    field="max_score",
+                    printed=max_raw,
+                    expected=f"{framework.default_max:g}",
+                )
+            )
     return max_score
 
 
-def _component_maxima(ctx: _Document, table: RawTable, group: str, max_score: float) -> tuple[list[float | None], list[str]]:
+def _component_maxima(
+    ctx: _Document, table: RawTable, group: str, max_score: float
+) -> tuple[list[float | None], list[str]]:
     """Each component's maximum (reconciled with the group's maximum and its column's scores) and code."""
     comp_max = [read_maximum(c.max_raw, ctx.parser.convention, None) for c in table.components]
-    observed = [max((ctx.parser.quiet(r.components[i]) or 0.0) for r in table.rows) if table.rows else 0.0
-                for i in range(len(table.components))]
+    observed = [
+        max((ctx.parser.quiet(r.components[i]) or 0.0) for r in table.rows) if table.rows else 0.0
+        for i in range(len(table.components))
+    ]
     codes = [ctx.knowledge.component_code(c.name) for c in table.components]
-    comp_max = reconcile_component_maxima(ctx.doc, ctx.doc_id, table, group, comp_max, observed, max_score, ctx.issues,
-                                          codes, ctx.framework)
+    comp_max = reconcile_component_maxima(
+        ctx.doc, ctx.doc_id, table, group, comp_max, observed, max_score, ctx.issues, codes, ctx.framework
+    )
     return comp_max, codes
 
 
-def _repaired_scan_table(ctx: _Document, table: RawTable, group: str, max_score: float,
-                         comp_max: list[float | None]) -> RawTable:
+def _repaired_scan_table(
+    ctx: _Document, table: RawTable, group: str, max_score: float, comp_max: list[float | None]
+) -> RawTable:
     """An OCR'd table with its misread cells repaired (a new table), its remaining doubts reported."""
-    repaired = repair_ocr_table(table, ctx.parser.convention, max_score, comp_max, ctx.tiers or ctx.framework.tiers,
-                                ctx.doc_id, group)
+    repaired = repair_ocr_table(
+        table, ctx.parser.convention, max_score, comp_max, ctx.tiers or ctx.framework.tiers, ctx.doc_id, group
+    )
     table = repaired.table
     ctx.issues.extend(repaired.issues)
     ctx.issues.extend(uncovered_doubts(table, ctx.doc_id, group))
     if table.group_title and table.title_confidence < CONFIDENCE_THRESHOLD:
-        ctx.issues.append(Issue(doc_id=ctx.doc_id, code=IssueCode.LOW_CONFIDENCE, severity="warning",
-                                message=f"The table heading {table.group_title!r} was read by OCR with confidence "
-                                f"{table.title_confidence:.2f}; check its words against the document.",
-                                group_code=group, field="group_title", printed=table.group_title))
+        ctx.issues.append(
+            Issue(
+                doc_id=ctx.doc_id,
+                code=IssueCode.LOW_CONFIDENCE,
+                severity="warning",
+                message=f"The table heading {table.group_title!r} was read by OCR with confidence "
+                f"{table.title_confidence:.2f}; check its words against the document.",
+                group_code=group,
+                field="group_title",
+                printed=table.group_title,
+            )
+        )
     return table
 
 
 def _correction_issues(ctx: _Document, table: RawTable, group: str) -> list[Issue]:
     """The layout's own OCR corrections (e.g. a header snapped to its pillar's name), as issues."""
-    return [Issue(doc_id=ctx.doc_id, code=IssueCode.OCR_CORRECTED, severity="warning",
-                  message=f"{fix.reason}: {fix.printed!r} read as {fix.corrected!r}.",
-                  group_code=group, unit_name_raw=fix.unit, field=fix.field, printed=fix.printed, expected=fix.corrected)
-            for fix in table.corrections]
+    return [
+        Issue(
+            doc_id=ctx.doc_id,
+            code=IssueCode.OCR_CORRECTED,
+            severity="warning",
+            message=f"{fix.reason}: {fix.printed!r} read as {fix.corrected!r}.",
+            group_code=group,
+            unit_name_raw=fix.unit,
+            field=fix.field,
+            printed=fix.printed,
+            expected=fix.corrected,
+        )
+        for fix in table.corrections
+    ]
 
 
-def _score_record(ctx: _Document, table: RawTable, group: str, row: RawRow, total: float | None,
-                  max_score: float) -> dict:
+def _score_record(
+    ctx: _Document, table: RawTable, group: str, row: RawRow, total: float | None, max_score: float
+) -> dict:
     """One scores row: the printed values typed, the percent computed, the tier printed or derived."""
     framework, parser, doc = ctx.framework, ctx.parser, ctx.doc
     pct = None if total is None else total / max_score * 100
@@ -280,39 +414,74 @@ def _score_record(ctx: _Document, table: RawTable, group: str, row: RawRow, tota
         tier_obj = framework.tier_for_pct(pct, ctx.tiers)
         tier_source = "derived" if tier_obj else None
     record = {
-        "doc_id": ctx.doc_id, "province": doc.province, "assessment_year": doc.assessment_year,
-        "framework": framework.code, "group_code": group, "group_title": table.group_title,
+        "doc_id": ctx.doc_id,
+        "province": doc.province,
+        "assessment_year": doc.assessment_year,
+        "framework": framework.code,
+        "group_code": group,
+        "group_title": table.group_title,
         "rank": _rank_in_range(row.rank, ctx.max_rank, ctx.doc_id, group, row.name, ctx.issues),
-        "unit_name_raw": clean_printed(row.name), "unit_id": None, "unit_name": None,
-        "evaluated": row.evaluated, "total_score": total, "max_score": max_score,
-        "score_pct": pct, "score_pct_printed": parser.number(row.percent, group, row.name, "score_pct_printed"),
-        "tier": tier_obj.code if tier_obj else None, "tier_printed": printed_tier, "tier_source": tier_source,
-        "source_page": row.page, "confidence": round(min(row.confidence, doc.default_confidence), 4),
+        "unit_name_raw": clean_printed(row.name),
+        "unit_id": None,
+        "unit_name": None,
+        "evaluated": row.evaluated,
+        "total_score": total,
+        "max_score": max_score,
+        "score_pct": pct,
+        "score_pct_printed": parser.number(row.percent, group, row.name, "score_pct_printed"),
+        "tier": tier_obj.code if tier_obj else None,
+        "tier_printed": printed_tier,
+        "tier_source": tier_source,
+        "source_page": row.page,
+        "confidence": round(min(row.confidence, doc.default_confidence), 4),
     }
     if printed_tier and tier_obj is None:
-        ctx.issues.append(Issue(doc_id=ctx.doc_id, code=IssueCode.UNKNOWN_TIER, severity="warning",
-                                message=f"{row.name} has the tier {printed_tier!r}, which is not a tier of the "
-                                f"{framework.code} framework.",
-                                group_code=group, unit_name_raw=row.name, field="tier", printed=printed_tier))
+        ctx.issues.append(
+            Issue(
+                doc_id=ctx.doc_id,
+                code=IssueCode.UNKNOWN_TIER,
+                severity="warning",
+                message=f"{row.name} has the tier {printed_tier!r}, which is not a tier of the "
+                f"{framework.code} framework.",
+                group_code=group,
+                unit_name_raw=row.name,
+                field="tier",
+                printed=printed_tier,
+            )
+        )
     return record
 
 
-def _component_records(ctx: _Document, table: RawTable, group: str, row: RawRow, codes: list[str],
-                       comp_max: list[float | None]) -> list[dict]:
+def _component_records(
+    ctx: _Document, table: RawTable, group: str, row: RawRow, codes: list[str], comp_max: list[float | None]
+) -> list[dict]:
     """The components rows of one evaluated unit."""
-    return [{
-        "doc_id": ctx.doc_id, "group_code": group, "unit_name_raw": clean_printed(row.name), "unit_id": None,
-        "component_code": code, "component_name": comp.name, "component_max": cmax,
-        "score": ctx.parser.number(raw, group, row.name, f"component:{code}"),
-    } for comp, code, cmax, raw in zip(table.components, codes, comp_max, row.components)]
+    return [
+        {
+            "doc_id": ctx.doc_id,
+            "group_code": group,
+            "unit_name_raw": clean_printed(row.name),
+            "unit_id": None,
+            "component_code": code,
+            "component_name": comp.name,
+            "component_max": cmax,
+            "score": ctx.parser.number(raw, group, row.name, f"component:{code}"),
+        }
+        for comp, code, cmax, raw in zip(table.components, codes, comp_max, row.components)
+    ]
 
 
 def _average_records(ctx: _Document, table: RawTable, group: str) -> list[dict]:
-    return [{
-        "doc_id": ctx.doc_id, "group_code": group, "row_label": avg.label,
-        "average": ctx.parser.number(avg.total, group, avg.label, "average"),
-        "average_pct_printed": ctx.parser.number(avg.percent, group, avg.label, "average_pct"),
-    } for avg in table.averages]
+    return [
+        {
+            "doc_id": ctx.doc_id,
+            "group_code": group,
+            "row_label": avg.label,
+            "average": ctx.parser.number(avg.total, group, avg.label, "average"),
+            "average_pct_printed": ctx.parser.number(avg.percent, group, avg.label, "average_pct"),
+        }
+        for avg in table.averages
+    ]
 
 
 def _normalize_table(ctx: _Document, table: RawTable) -> tuple[RawTable, list[dict], list[dict], list[dict]]:
@@ -369,21 +538,36 @@ def normalize_ranking(doc: RawDocument, doc_id: str, knowledge: Knowledge) -> No
         pd.DataFrame(scores, columns=SCORE_COLUMNS),
         pd.DataFrame(components, columns=COMPONENT_COLUMNS),
         pd.DataFrame(averages, columns=AVERAGE_COLUMNS),
-        ctx.issues, convention, tiers, tiers_printed, tables,
+        ctx.issues,
+        convention,
+        tiers,
+        tiers_printed,
+        tables,
     )
 
 
-def _rank_in_range(printed: str | None, max_rank: int, doc_id: str, group: str, unit: str,
-                   issues: list[Issue]) -> int | None:
+def _rank_in_range(
+    printed: str | None, max_rank: int, doc_id: str, group: str, unit: str, issues: list[Issue]
+) -> int | None:
     """A printed rank, or None with an error issue where no rank can be that (0, or more than the units ranked)."""
     rank = parse_rank(printed)
     if rank is None or 1 <= rank <= max_rank:
         return rank
     why = f"the document ranks {max_rank} units" if max_rank < RANK_LIMIT else "no ranking is that long"
-    issues.append(Issue(doc_id=doc_id, code=IssueCode.RANK_OUT_OF_RANGE, severity="error",
-                        message=f"The rank of {clean_printed(unit)} is printed as {printed!r}, outside 1..{max_rank} "
-                        f"({why}); it is left empty.",
-                        group_code=group, unit_name_raw=clean_printed(unit), field="rank", printed=clean_printed(printed), expected=f"1..{max_rank}"))
+    issues.append(
+        Issue(
+            doc_id=doc_id,
+            code=IssueCode.RANK_OUT_OF_RANGE,
+            severity="error",
+            message=f"The rank of {clean_printed(unit)} is printed as {printed!r}, outside 1..{max_rank} "
+            f"({why}); it is left empty.",
+            group_code=group,
+            unit_name_raw=clean_printed(unit),
+            field="rank",
+            printed=clean_printed(printed),
+            expected=f"1..{max_rank}",
+        )
+    )
     return None
 
 
@@ -395,7 +579,9 @@ def _rank_corroborated(table: RawTable, index: int) -> bool:
         return True  # not a number: parsing reports it
     for step in (-1, 1):
         j = index + step
-        while 0 <= j < len(rows) and not (rows[j].evaluated and parse_rank(rows[j].rank) is not None and is_confident(rows[j], "rank")):
+        while 0 <= j < len(rows) and not (
+            rows[j].evaluated and parse_rank(rows[j].rank) is not None and is_confident(rows[j], "rank")
+        ):
             j += step
         if 0 <= j < len(rows) and (other := parse_rank(rows[j].rank)) is not None and other + (index - j) == rank:
             return True
@@ -414,20 +600,47 @@ def uncovered_doubts(table: RawTable, doc_id: str, group: str) -> list[Issue]:
         name = clean_printed(row.name)
         conf = row.cell_confidence.get("name", 1.0)
         if conf < CONFIDENCE_THRESHOLD:
-            issues.append(Issue(doc_id=doc_id, code=IssueCode.LOW_CONFIDENCE, severity="warning",
-                                message=f"The unit name {name!r} was read by OCR with confidence {conf:.2f}; check it against the document.",
-                                group_code=group, unit_name_raw=name, field="unit_name_raw", printed=name))
-        if row.evaluated and row.rank is not None and cell_confidence(row, "rank") < CONFIDENCE_THRESHOLD and not _rank_corroborated(table, index):
-            issues.append(Issue(doc_id=doc_id, code=IssueCode.LOW_CONFIDENCE, severity="warning",
-                                message=f"The rank of {name} was read by OCR as {row.rank!r} with confidence {cell_confidence(row, 'rank'):.2f}, "
-                                "and the ranks read around it do not confirm it.",
-                                group_code=group, unit_name_raw=name, field="rank", printed=row.rank))
+            issues.append(
+                Issue(
+                    doc_id=doc_id,
+                    code=IssueCode.LOW_CONFIDENCE,
+                    severity="warning",
+                    message=f"The unit name {name!r} was read by OCR with confidence {conf:.2f}; check it against the document.",
+                    group_code=group,
+                    unit_name_raw=name,
+                    field="unit_name_raw",
+                    printed=name,
+                )
+            )
+        if (
+            row.evaluated
+            and row.rank is not None
+            and cell_confidence(row, "rank") < CONFIDENCE_THRESHOLD
+            and not _rank_corroborated(table, index)
+        ):
+            issues.append(
+                Issue(
+                    doc_id=doc_id,
+                    code=IssueCode.LOW_CONFIDENCE,
+                    severity="warning",
+                    message=f"The rank of {name} was read by OCR as {row.rank!r} with confidence {cell_confidence(row, 'rank'):.2f}, "
+                    "and the ranks read around it do not confirm it.",
+                    group_code=group,
+                    unit_name_raw=name,
+                    field="rank",
+                    printed=row.rank,
+                )
+            )
     return issues
 
 
 def _group_from_names(table: RawTable) -> str:
     """No heading names the group: district-level names make it `huyen`, else departments."""
-    districts = sum(1 for r in table.rows if clean_printed(r.name).lower().startswith(("huyện", "thị xã", "thành phố", "tp ", "tp.")))
+    districts = sum(
+        1
+        for r in table.rows
+        if clean_printed(r.name).lower().startswith(("huyện", "thị xã", "thành phố", "tp ", "tp."))
+    )
     return "huyen" if table.rows and districts * 2 > len(table.rows) else "so_ban_nganh"
 
 

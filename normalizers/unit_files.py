@@ -36,16 +36,18 @@ from normalizers.unit_model import EVENTS, UNIT_TYPES, LineageEvent, RegistryErr
 DATA_DIR = Path(__file__).resolve().parent / "data"
 # the files of a registry folder besides units/, in the order they are fingerprinted
 REGISTRY_FILES = (
-    "abbreviations.yaml", "confusables.yaml", "unit_matching.yaml", "unit_types.yaml", "province_codes.yaml"
+    "abbreviations.yaml",
+    "confusables.yaml",
+    "unit_matching.yaml",
+    "unit_types.yaml",
+    "province_codes.yaml",
 )
 ACCEPT_LOG = "accept-log.csv"
 ACCEPT_LOG_FIELDS = ("accepted_at", "user", "unit_id", "alias", "file")
 
 UNIT_ID = re.compile(r"^[a-z][a-z0-9]*\.[a-z0-9_]+$")
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_UNIT_FIELDS = (
-    "unit_id", "name", "unit_type", "unit_type_code", "valid_from_year", "valid_to_year", "aliases", "note"
-)
+_UNIT_FIELDS = ("unit_id", "name", "unit_type", "unit_type_code", "valid_from_year", "valid_to_year", "aliases", "note")
 _EVENT_FIELDS = ("event", "from", "to", "effective_year", "approximate", "legal_basis", "note")
 _FILE_FIELDS = ("province", "code", "skip_events", "units", "events")
 
@@ -380,7 +382,9 @@ def _scalar(value: Any) -> str:
 def render_unit(u: Unit) -> list[str]:
     """One unit's lines in the layout officers edit by hand."""
     out = [
-        f"  - unit_id: {_scalar(u.unit_id)}", f"    name: {_scalar(u.name)}", f"    unit_type: {_scalar(u.unit_type)}"
+        f"  - unit_id: {_scalar(u.unit_id)}",
+        f"    name: {_scalar(u.name)}",
+        f"    unit_type: {_scalar(u.unit_type)}",
     ]
     if u.unit_type_code and u.unit_id.split(".", 1)[1] != u.unit_type_code:
         out.append(f"    unit_type_code: {_scalar(u.unit_type_code)}")
@@ -433,9 +437,7 @@ def _round_trip() -> YAML:
     rt.preserve_quotes = True
     rt.width = 10**6
     rt.indent(mapping=2, sequence=4, offset=2)
-    rt.representer.add_representer(
-        type(None), lambda r, _: r.represent_scalar("tag:yaml.org,2002:null", "null")
-    )
+    rt.representer.add_representer(type(None), lambda r, _: r.represent_scalar("tag:yaml.org,2002:null", "null"))
     return rt
 
 
@@ -478,7 +480,8 @@ def file_with_alias(text: str, file_name: str, unit_id: str, alias: str, new_uni
         return any(new.replace(f", {alias}", "", 1) == old or new.replace(alias, "", 1) == old for new in added)
 
     removed = [
-        line for line in diff
+        line
+        for line in diff
         if line.startswith("- ") and line[2:].strip() not in ("aliases: []", "units: []") and not grown(line[2:])
     ]
     if removed:

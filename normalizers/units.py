@@ -74,8 +74,18 @@ from normalizers.unit_model import (
 )
 
 __all__ = [
-    "DATA_DIR", "EVENTS", "NATION", "UNIT_TYPES", "LineageEvent", "Registry", "RegistryError", "Unit", "UnitMatch",
-    "UnknownUnitError", "ensure_registry_folder", "render_province_file",
+    "DATA_DIR",
+    "EVENTS",
+    "NATION",
+    "UNIT_TYPES",
+    "LineageEvent",
+    "Registry",
+    "RegistryError",
+    "Unit",
+    "UnitMatch",
+    "UnknownUnitError",
+    "ensure_registry_folder",
+    "render_province_file",
 ]
 
 _PARENTHETICAL = re.compile(r"\([^()]*\)")
@@ -86,7 +96,14 @@ _BASE_KEYS: dict[tuple, dict[str, str]] = {}
 _NORMAL_KEYS: dict[tuple, dict[tuple[str, str, bool], str]] = {}
 _SIGNATURES: dict[tuple, dict[str, tuple[frozenset[str], ...]]] = {}
 UNITS_COLUMNS = [
-    "unit_id", "province", "name", "unit_type", "unit_type_code", "valid_from_year", "valid_to_year", "aliases"
+    "unit_id",
+    "province",
+    "name",
+    "unit_type",
+    "unit_type_code",
+    "valid_from_year",
+    "valid_to_year",
+    "aliases",
 ]
 LINEAGE_COLUMNS = ["from_unit_id", "to_unit_id", "event", "effective_year", "approximate", "legal_basis"]
 FILE_HEADER = """\
@@ -147,8 +164,12 @@ class Registry:
         self._infos = provinces
         # keys depend only on the rules: shared by every registry loaded with the same rules
         rules_key = (
-            tuple(sorted(rules.abbreviations.items())), rules.ignore_words, rules.locality_prefixes,
-            rules.locality_words, rules.province_words, rules.city_words,
+            tuple(sorted(rules.abbreviations.items())),
+            rules.ignore_words,
+            rules.locality_prefixes,
+            rules.locality_words,
+            rules.province_words,
+            rules.city_words,
         )
         self._base_keys: dict[str, str] = _BASE_KEYS.setdefault(rules_key, {})
         self._normal_keys: dict[tuple[str, str, bool], str] = _NORMAL_KEYS.setdefault(rules_key, {})
@@ -354,8 +375,12 @@ class Registry:
         """``unit_lineage.parquet`` rows: one per (from, to) pair of every event."""
         rows = [
             {
-                "from_unit_id": f, "to_unit_id": t, "event": e.event, "effective_year": e.effective_year,
-                "approximate": e.approximate, "legal_basis": e.legal_basis,
+                "from_unit_id": f,
+                "to_unit_id": t,
+                "event": e.event,
+                "effective_year": e.effective_year,
+                "approximate": e.approximate,
+                "legal_basis": e.legal_basis,
             }
             for e in self._events
             for f in e.from_ids
@@ -462,8 +487,9 @@ class Registry:
             trial = parse_province_file(trial_path)
         trial.file = path
         files = sorted([*(f for f in self._files if f.file.name != path.name), trial], key=lambda f: f.file.name)
-        edited = Registry(self.directory, files, self._rules, self._confusables, self._thresholds,
-                          self._catalogue, self._infos)
+        edited = Registry(
+            self.directory, files, self._rules, self._confusables, self._thresholds, self._catalogue, self._infos
+        )
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, after)
         append_accept_log(self.directory, unit_id, text, path.name, user)
@@ -514,9 +540,7 @@ class Registry:
         hit = self._signatures.get(key)
         if hit is None:
             tokens = set(_skeleton(key).split())
-            hit = tuple(
-                frozenset(w for w, s in zip(g.words, g.skeletons) if s <= tokens) for g in self._confusables
-            )
+            hit = tuple(frozenset(w for w, s in zip(g.words, g.skeletons) if s <= tokens) for g in self._confusables)
             self._signatures[key] = hit
         return hit
 
@@ -587,7 +611,12 @@ class Registry:
                 "abbreviation": f"reads as '{nkey}' after expanding abbreviations and province words, the key of",
             }[method]
             return UnitMatch(
-                printed, u.unit_id, u.name, method, 100.0, candidates=cands,
+                printed,
+                u.unit_id,
+                u.name,
+                method,
+                100.0,
+                candidates=cands,
                 reason=f"'{printed}' {how} {u.unit_id} ({u.name}, valid {u.validity()}).",
             )
         if valid:
@@ -646,7 +675,11 @@ class Registry:
         else:
             unit = units[choice]
             return UnitMatch(
-                printed, unit.unit_id, unit.name, "fuzzy", **common,
+                printed,
+                unit.unit_id,
+                unit.name,
+                "fuzzy",
+                **common,
                 reason=(
                     f"Closest of the {province} units valid{in_year} at {score:.0f}, {margin:.0f} points ahead "
                     f"of {runner or 'any other'}, with the same distinguishing words."
@@ -677,14 +710,19 @@ def _in(year: int | None) -> str:
 def _unresolved(printed: str, reason: str, candidates: Iterable[tuple[str, str, float]] = ()) -> UnitMatch:
     cands = tuple(candidates)
     return UnitMatch(
-        printed, None, None, "unresolved", cands[0][2] if cands else 0.0,
+        printed,
+        None,
+        None,
+        "unresolved",
+        cands[0][2] if cands else 0.0,
         runner_up=cands[1][0] if len(cands) > 1 else None,
         runner_up_score=cands[1][2] if len(cands) > 1 else None,
-        candidates=cands, reason=reason,
+        candidates=cands,
+        reason=reason,
     )
 
 
 def _overlap_years(a: Unit, b: Unit) -> float:
-    start = max(a.valid_from_year or -10**6, b.valid_from_year or -10**6)
+    start = max(a.valid_from_year or -(10**6), b.valid_from_year or -(10**6))
     end = min(a.valid_to_year or 10**6, b.valid_to_year or 10**6)
     return end - start + 1

@@ -25,8 +25,18 @@ from schemas.curated import ContractError, validate
 from schemas.issue_codes import IssueCode
 from schemas.issues import Issue, issues_frame
 
-CURATED_TABLES = ("documents", "scores", "components", "issues", "units", "unit_lineage", "weekly_indicators", "readings",
-                  "component_readings", "tables")
+CURATED_TABLES = (
+    "documents",
+    "scores",
+    "components",
+    "issues",
+    "units",
+    "unit_lineage",
+    "weekly_indicators",
+    "readings",
+    "component_readings",
+    "tables",
+)
 
 
 @dataclass
@@ -36,10 +46,16 @@ class Curated:
     reviews_unmatched: tuple[str, ...] = ()
 
 
-def _doc_row(found: Found, status: str, error: str | None = None, duplicate_of: str | None = None, fields: dict | None = None) -> dict:
+def _doc_row(
+    found: Found, status: str, error: str | None = None, duplicate_of: str | None = None, fields: dict | None = None
+) -> dict:
     row = {
-        "doc_id": found.doc_id, "file_name": found.file_name, "sha256": found.sha256, "status": status,
-        "error": error, "duplicate_of": duplicate_of,
+        "doc_id": found.doc_id,
+        "file_name": found.file_name,
+        "sha256": found.sha256,
+        "status": status,
+        "error": error,
+        "duplicate_of": duplicate_of,
     }
     row.update(fields or {})
     return row
@@ -110,7 +126,9 @@ def _known_spelling(name: str, province: str, year, registry: Registry) -> tuple
     return None
 
 
-def snap_ocr_names(scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.DataFrame, ocr_docs: set[str], registry: Registry) -> list[Issue]:
+def snap_ocr_names(
+    scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.DataFrame, ocr_docs: set[str], registry: Registry
+) -> list[Issue]:
     """On a scan, a name that resolves by fuzzy match is read as that unit's known printed spelling.
 
     "Huyện Sỉ Ma Cai" resolving to Huyện Si Ma Cai is an OCR slip of the diacritics, not a new
@@ -126,15 +144,31 @@ def snap_ocr_names(scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.Da
         if best == old:
             continue
         scores.at[i, "unit_name_raw"] = best
-        same = (components["doc_id"] == row["doc_id"]) & (components["group_code"] == row["group_code"]) & (components["unit_name_raw"] == old)
+        same = (
+            (components["doc_id"] == row["doc_id"])
+            & (components["group_code"] == row["group_code"])
+            & (components["unit_name_raw"] == old)
+        )
         components.loc[same, "unit_name_raw"] = best
-        issues.append(Issue(doc_id=row["doc_id"], code=IssueCode.OCR_CORRECTED, severity="warning",
-                            message=f"The OCR reading {old!r} is the registry's {best!r} ({m.unit_id}, {m.score:.0f}% alike).",
-                            group_code=row["group_code"], unit_name_raw=best, field="unit_name_raw", printed=old, expected=best))
+        issues.append(
+            Issue(
+                doc_id=row["doc_id"],
+                code=IssueCode.OCR_CORRECTED,
+                severity="warning",
+                message=f"The OCR reading {old!r} is the registry's {best!r} ({m.unit_id}, {m.score:.0f}% alike).",
+                group_code=row["group_code"],
+                unit_name_raw=best,
+                field="unit_name_raw",
+                printed=old,
+                expected=best,
+            )
+        )
     if len(weekly) and "is_unit_row" in weekly:
         rows = weekly[weekly["doc_id"].isin(ocr_docs) & weekly["is_unit_row"].fillna(False).astype(bool)]
         for (doc_id, table, label), group in rows.groupby(["doc_id", "table_code", "row_label"], sort=False):
-            found = _known_spelling(label, group["province"].iloc[0], _report_year(group["period_end"].iloc[0]), registry)
+            found = _known_spelling(
+                label, group["province"].iloc[0], _report_year(group["period_end"].iloc[0]), registry
+            )
             if found is None:
                 continue
             best, m = found
@@ -142,9 +176,19 @@ def snap_ocr_names(scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.Da
             if best == label:
                 continue
             weekly.loc[group.index, "row_label"] = best
-            issues.append(Issue(doc_id=doc_id, code=IssueCode.OCR_CORRECTED, severity="warning",
-                                message=f"The OCR reading {label!r} is the registry's {best!r} ({m.unit_id}, {m.score:.0f}% alike).",
-                                group_code=table, unit_name_raw=best, field="row_label", printed=label, expected=best))
+            issues.append(
+                Issue(
+                    doc_id=doc_id,
+                    code=IssueCode.OCR_CORRECTED,
+                    severity="warning",
+                    message=f"The OCR reading {label!r} is the registry's {best!r} ({m.unit_id}, {m.score:.0f}% alike).",
+                    group_code=table,
+                    unit_name_raw=best,
+                    field="row_label",
+                    printed=label,
+                    expected=best,
+                )
+            )
     return issues
 
 
@@ -170,7 +214,9 @@ def _match_row(registry: Registry, row: pd.Series, national: set[str]) -> UnitMa
     return registry.match(row["unit_name_raw"], row["province"], row["assessment_year"])
 
 
-def resolve_units(scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.DataFrame, registry: Registry) -> list[Issue]:
+def resolve_units(
+    scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.DataFrame, registry: Registry
+) -> list[Issue]:
     """Fill unit_id/unit_name from the registry; a name that does not resolve is not guessed."""
     issues: list[Issue] = []
     flagged: set[tuple] = set()
@@ -182,28 +228,52 @@ def resolve_units(scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.Dat
         if m.unit_id is None and (row["doc_id"], row["unit_name_raw"]) not in flagged:
             flagged.add((row["doc_id"], row["unit_name_raw"]))
             candidates = m.candidates_text() or "no candidate"
-            issues.append(Issue(doc_id=row["doc_id"], code=IssueCode.UNRESOLVED_UNIT, severity="warning",
-                                message=f"{row['unit_name_raw']!r} matches no registry unit of {row['province']} with confidence ({m.reason}); review it with `dti units review`.",
-                                group_code=row["group_code"], unit_name_raw=row["unit_name_raw"], field="unit_id", printed=row["unit_name_raw"], expected=candidates))
+            issues.append(
+                Issue(
+                    doc_id=row["doc_id"],
+                    code=IssueCode.UNRESOLVED_UNIT,
+                    severity="warning",
+                    message=f"{row['unit_name_raw']!r} matches no registry unit of {row['province']} with confidence ({m.reason}); review it with `dti units review`.",
+                    group_code=row["group_code"],
+                    unit_name_raw=row["unit_name_raw"],
+                    field="unit_id",
+                    printed=row["unit_name_raw"],
+                    expected=candidates,
+                )
+            )
     if len(components):
         ids = {(r.doc_id, r.group_code, r.unit_name_raw): r.unit_id for r in scores.itertuples()}
         components["unit_id"] = [ids.get((r.doc_id, r.group_code, r.unit_name_raw)) for r in components.itertuples()]
     if len(weekly):
-        unit_rows = weekly["is_unit_row"].fillna(False).astype(bool) if "is_unit_row" in weekly else pd.Series(False, index=weekly.index)
+        unit_rows = (
+            weekly["is_unit_row"].fillna(False).astype(bool)
+            if "is_unit_row" in weekly
+            else pd.Series(False, index=weekly.index)
+        )
         for i in weekly.index[unit_rows]:
-            m = registry.match(weekly.at[i, "row_label"], weekly.at[i, "province"], _report_year(weekly.at[i, "period_end"]))
+            m = registry.match(
+                weekly.at[i, "row_label"], weekly.at[i, "province"], _report_year(weekly.at[i, "period_end"])
+            )
             weekly.at[i, "unit_id"] = m.unit_id
     return issues
 
 
 def contract_problem(result: DocumentResult) -> str | None:
     """Why one document's rows cannot be published, in one line; None when they can."""
-    national = getattr(load_knowledge().frameworks.get(result.document.get("framework") or ""), "scope", "") == "national"
-    required = ("assessment_year",) if national else ("province", "assessment_year")  # a ministry's ranking has no province
+    national = (
+        getattr(load_knowledge().frameworks.get(result.document.get("framework") or ""), "scope", "") == "national"
+    )
+    required = (
+        ("assessment_year",) if national else ("province", "assessment_year")
+    )  # a ministry's ranking has no province
     missing = [name for name in required if result.document.get(name) is None]
     if result.document.get("source_kind") != "weekly_report" and missing:
         return f"the {' and '.join(m.replace('_', ' ') for m in missing)} could not be read from the document's header and title; check the first page (a scan may need a cleaner copy)"
-    for table, frame in (("scores", result.scores), ("components", result.components), ("weekly_indicators", result.weekly)):
+    for table, frame in (
+        ("scores", result.scores),
+        ("components", result.components),
+        ("weekly_indicators", result.weekly),
+    ):
         if frame is None or not len(frame):
             continue
         try:
@@ -217,8 +287,18 @@ def one_row_per_fact(documents: pd.DataFrame, scores: pd.DataFrame, components: 
     """The best reading of each fact for scores/components; all readings kept (pipeline.readings)."""
     if scores.empty:
         return choose_readings(documents, scores, components)
-    meta = documents.reindex(columns=["doc_id", "file_name", "source_kind", "text_source", "province", "framework",
-                                      "assessment_year", "decision_number"])
+    meta = documents.reindex(
+        columns=[
+            "doc_id",
+            "file_name",
+            "source_kind",
+            "text_source",
+            "province",
+            "framework",
+            "assessment_year",
+            "decision_number",
+        ]
+    )
     return choose_readings(meta, scores, components)
 
 
@@ -246,8 +326,9 @@ def _covered_provinces(registry: Registry) -> set[str]:
     return {text_key(p) for p in units["province"]} if len(units) else set()
 
 
-def apply_registry_verdicts(scores: pd.DataFrame, components: pd.DataFrame, issues: list[Issue], document: dict,
-                            covered: set[str]) -> tuple[pd.DataFrame, pd.DataFrame, list[Issue], list[str]]:
+def apply_registry_verdicts(
+    scores: pd.DataFrame, components: pd.DataFrame, issues: list[Issue], document: dict, covered: set[str]
+) -> tuple[pd.DataFrame, pd.DataFrame, list[Issue], list[str]]:
     """Tables most of whose names the registry does not know: kept and flagged, or withheld (dropped).
 
     Rows whose name resolves to no unit carry lower confidence either way. Returns the rows, the
@@ -258,25 +339,35 @@ def apply_registry_verdicts(scores: pd.DataFrame, components: pd.DataFrame, issu
         return scores, components, issues, []
     scores = scores.copy()
     unresolved = scores["unit_id"].isna()
-    scores.loc[unresolved, "confidence"] = [round(float(c) * rules.unresolved_confidence_factor, 4)
-                                            for c in scores.loc[unresolved, "confidence"]]
+    scores.loc[unresolved, "confidence"] = [
+        round(float(c) * rules.unresolved_confidence_factor, 4) for c in scores.loc[unresolved, "confidence"]
+    ]
     loose = document.get("text_source") in ("ocr", "mixed")
     lines: list[str] = []
     withheld: set[tuple] = set()
     for (group, title), rows in scores.groupby(["group_code", "group_title"], sort=False):
         province = rows["province"].iloc[0]
-        verdict = judge_resolution(list(rows["unit_name_raw"]), list(rows["unit_id"].notna()),
-                                   text_key(province) in covered, rules, loose)
+        verdict = judge_resolution(
+            list(rows["unit_name_raw"]), list(rows["unit_id"].notna()), text_key(province) in covered, rules, loose
+        )
         if verdict is None:
             continue
         lines.append(verdict.line(title, province))
         doc_id = rows["doc_id"].iloc[0]
         if verdict.kept:
-            issues.append(Issue(doc_id=doc_id, code=IssueCode.MOSTLY_UNRESOLVED, severity="warning",
-                                message=f"{verdict.unresolved} of {verdict.names} names of {title or group} match no registry unit of {province}; "
-                                "they look like Vietnamese public bodies, so the rows are kept with lower confidence: check the "
-                                "document's province or add the units to the registry.", group_code=group, field="unit_id",
-                                printed=str(verdict.unresolved)))
+            issues.append(
+                Issue(
+                    doc_id=doc_id,
+                    code=IssueCode.MOSTLY_UNRESOLVED,
+                    severity="warning",
+                    message=f"{verdict.unresolved} of {verdict.names} names of {title or group} match no registry unit of {province}; "
+                    "they look like Vietnamese public bodies, so the rows are kept with lower confidence: check the "
+                    "document's province or add the units to the registry.",
+                    group_code=group,
+                    field="unit_id",
+                    printed=str(verdict.unresolved),
+                )
+            )
         else:
             withheld.add((group, title))
     if withheld:
@@ -288,12 +379,23 @@ def apply_registry_verdicts(scores: pd.DataFrame, components: pd.DataFrame, issu
         empty_groups = {g for g, _ in withheld} - set(scores["group_code"])
         if len(components):
             components = components[[k not in gone for k in zip(components["group_code"], components["unit_name_raw"])]]
-        issues = [i for i in issues if (i.group_code, i.unit_name_raw) not in gone
-                  and not (i.unit_name_raw is None and i.group_code in empty_groups)]
+        issues = [
+            i
+            for i in issues
+            if (i.group_code, i.unit_name_raw) not in gone
+            and not (i.unit_name_raw is None and i.group_code in empty_groups)
+        ]
         for group, title in withheld:
-            issues.append(Issue(doc_id=document["doc_id"], code=IssueCode.TABLE_WITHHELD, severity="error",
-                                message=f"The table {title or group} is not published: most of its names match no registry unit of "
-                                f"{document.get('province')} and do not look like Vietnamese public bodies.", group_code=group))
+            issues.append(
+                Issue(
+                    doc_id=document["doc_id"],
+                    code=IssueCode.TABLE_WITHHELD,
+                    severity="error",
+                    message=f"The table {title or group} is not published: most of its names match no registry unit of "
+                    f"{document.get('province')} and do not look like Vietnamese public bodies.",
+                    group_code=group,
+                )
+            )
     return scores, components, issues, lines
 
 
@@ -333,11 +435,15 @@ def settle(found: Found, result: DocumentResult, registry: Registry, covered: se
 
 def assembly_failure(exc: Exception) -> str:
     """A bug met while assembling one document, as its one-line quarantine reason."""
-    return (f"its rows could not be assembled ({type(exc).__name__}: {' '.join(str(exc).split())[:160]}); "
-            "the rest of the run is published — report this file")
+    return (
+        f"its rows could not be assembled ({type(exc).__name__}: {' '.join(str(exc).split())[:160]}); "
+        "the rest of the run is published — report this file"
+    )
 
 
-def assemble(found: list[Found], outcomes: dict[str, Outcome], registry: Registry, reviews: list[Review] | None = None) -> Curated:
+def assemble(
+    found: list[Found], outcomes: dict[str, Outcome], registry: Registry, reviews: list[Review] | None = None
+) -> Curated:
     """The curated tables from every file's outcome, in file order, with officers' reviews applied, validated.
 
     Every document is settled on its own: whatever goes wrong with one (a contract break, a

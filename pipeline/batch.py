@@ -80,7 +80,14 @@ def _limit_memory(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-_MEMORY_SIGNS = ("cannot allocate memory", "failed to map segment", "out of memory", "insufficient memory", "bad_alloc", "memoryerror")
+_MEMORY_SIGNS = (
+    "cannot allocate memory",
+    "failed to map segment",
+    "out of memory",
+    "insufficient memory",
+    "bad_alloc",
+    "memoryerror",
+)
 
 
 _CHECK_IT = "the file may be damaged or unusually large — check it, or raise"
@@ -146,8 +153,9 @@ def _capture_stderr(log: Path) -> None:
     root.setLevel(logging.WARNING)
 
 
-def _worker(path: str, doc_id: str, out: str, memory_mb: int, ocr_workers: int, parent_pid: int, log: str,
-            pages=None) -> None:
+def _worker(
+    path: str, doc_id: str, out: str, memory_mb: int, ocr_workers: int, parent_pid: int, log: str, pages=None
+) -> None:
     os.setpgrp()  # its own process group, so a timeout kills OCR helpers too
     die_with_parent(parent_pid)
     _capture_stderr(Path(log))
@@ -162,7 +170,11 @@ def _worker(path: str, doc_id: str, out: str, memory_mb: int, ocr_workers: int, 
         if _looks_like_memory(exc):
             payload = ("error", memory_message(memory_mb), {"memory_mb": memory_mb})
         else:
-            payload = ("error", f"the file could not be parsed ({type(exc).__name__}: {' '.join(str(exc).split())[:160]}); it may be damaged — get a fresh copy or report it", {})
+            payload = (
+                "error",
+                f"the file could not be parsed ({type(exc).__name__}: {' '.join(str(exc).split())[:160]}); it may be damaged — get a fresh copy or report it",
+                {},
+            )
     sys.stderr.flush()
     extra = payload[3] if len(payload) > 3 else {}
     payload = (*payload[:3], extra | {"warnings": read_warnings(Path(log))})
@@ -264,8 +276,12 @@ def process_all(
                 if proc.is_alive():
                     _kill_group(pid)
                     proc.join()
-                    payload: tuple = ("error", timeout_message(timeout_s), {"timeout_s": timeout_s},
-                                      {"warnings": read_warnings(log)})
+                    payload: tuple = (
+                        "error",
+                        timeout_message(timeout_s),
+                        {"timeout_s": timeout_s},
+                        {"warnings": read_warnings(log)},
+                    )
                     _store(cache_path(cache, found, fingerprint), payload)
                 else:
                     proc.join()
@@ -274,10 +290,22 @@ def process_all(
                     if stored is not None:
                         payload = stored
                     else:
-                        if proc.exitcode == -signal.SIGKILL or proc.exitcode == -signal.SIGSEGV or proc.exitcode == -signal.SIGABRT:
-                            payload = ("error", f"the worker processing this file was killed (signal {-proc.exitcode}), probably out of memory; {_CHECK_IT} --memory-mb", {"memory_mb": memory_mb})
+                        if (
+                            proc.exitcode == -signal.SIGKILL
+                            or proc.exitcode == -signal.SIGSEGV
+                            or proc.exitcode == -signal.SIGABRT
+                        ):
+                            payload = (
+                                "error",
+                                f"the worker processing this file was killed (signal {-proc.exitcode}), probably out of memory; {_CHECK_IT} --memory-mb",
+                                {"memory_mb": memory_mb},
+                            )
                         else:
-                            payload = ("error", f"the worker processing this file died (exit code {proc.exitcode}) without a result; the file may be damaged — get a fresh copy or report it", {"memory_mb": memory_mb})
+                            payload = (
+                                "error",
+                                f"the worker processing this file died (exit code {proc.exitcode}) without a result; the file may be damaged — get a fresh copy or report it",
+                                {"memory_mb": memory_mb},
+                            )
                         payload = (*payload, {"warnings": read_warnings(log)})
                         _store(cache_path(cache, found, fingerprint), payload)
                     log.unlink(missing_ok=True)

@@ -15,18 +15,26 @@ FRAMEWORK_COLOURS = {"dti": "#2166ac", "ict_index": "#b2182b"}
 
 
 def _text(x: float, y: float, text: str, size: int = 11, anchor: str = "start", extra: str = "") -> str:
-    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" font-family="{FONT}"{extra}>'
-            f"{escape(text)}</text>")
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" font-family="{FONT}"{extra}>'
+        f"{escape(text)}</text>"
+    )
 
 
-def bar_chart(bars: list[tuple[str, float, str]], colours: dict[str, str], thresholds: list[tuple[str, float]],
-              title: str = "% of maximum") -> str:
+def bar_chart(
+    bars: list[tuple[str, float, str]],
+    colours: dict[str, str],
+    thresholds: list[tuple[str, float]],
+    title: str = "% of maximum",
+) -> str:
     """Horizontal bars (label, percent 0..100, tier code) in the given order, with dashed tier thresholds."""
     label_w, plot_w, row_h, top = 300, 420, 16, 34
     height = top + row_h * len(bars) + 40
     width = label_w + plot_w + 150
     x = lambda pct: label_w + plot_w * max(0.0, min(pct, 100.0)) / 100  # noqa: E731
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">'
+    ]
     bottom = top + row_h * len(bars)
     for tick in range(0, 101, 10):
         out.append(f'<line x1="{x(tick):.1f}" y1="{top}" x2="{x(tick):.1f}" y2="{bottom}" stroke="#e5e5e5"/>')
@@ -35,15 +43,21 @@ def bar_chart(bars: list[tuple[str, float, str]], colours: dict[str, str], thres
     for i, (label, pct, tier) in enumerate(bars):
         y = top + i * row_h
         out.append(_text(label_w - 6, y + row_h - 4, label, 11, "end"))
-        out.append(f'<rect x="{label_w}" y="{y + 2}" width="{x(pct) - label_w:.1f}" height="{row_h - 4}" '
-                   f'fill="{colours.get(tier, "#999")}"><title>{escape(label)}: {pct:.2f}%</title></rect>')
+        out.append(
+            f'<rect x="{label_w}" y="{y + 2}" width="{x(pct) - label_w:.1f}" height="{row_h - 4}" '
+            f'fill="{colours.get(tier, "#999")}"><title>{escape(label)}: {pct:.2f}%</title></rect>'
+        )
         out.append(_text(x(pct) + 3, y + row_h - 4, f"{pct:.2f}".replace(".", ","), 9))
     for code, pct in thresholds:
-        out.append(f'<line x1="{x(pct):.1f}" y1="{top - 4}" x2="{x(pct):.1f}" y2="{bottom}" stroke="#333" stroke-dasharray="4 3"/>')
+        out.append(
+            f'<line x1="{x(pct):.1f}" y1="{top - 4}" x2="{x(pct):.1f}" y2="{bottom}" stroke="#333" stroke-dasharray="4 3"/>'
+        )
         out.append(_text(x(pct) + 2, top - 8, f"{code} > {pct:g}%", 9))
     legend_x = label_w + plot_w + 16
     for i, tier in enumerate(dict.fromkeys(t for _, _, t in bars if t)):
-        out.append(f'<rect x="{legend_x}" y="{top + i * 16}" width="12" height="12" fill="{colours.get(tier, "#999")}"/>')
+        out.append(
+            f'<rect x="{legend_x}" y="{top + i * 16}" width="12" height="12" fill="{colours.get(tier, "#999")}"/>'
+        )
         out.append(_text(legend_x + 16, top + i * 16 + 10, tier, 10))
     out.append("</svg>")
     return "".join(out)
@@ -58,7 +72,9 @@ def history_chart(series: dict[str, list[tuple[int, float, str]]]) -> str:
     if not years:
         return ""
     width, height = cell_w * cols, cell_h * rows + 20
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">'
+    ]
     span = max(1, years[-1] - years[0])
     for k, name in enumerate(names):
         ox, oy = (k % cols) * cell_w, (k // cols) * cell_h
@@ -67,7 +83,9 @@ def history_chart(series: dict[str, list[tuple[int, float, str]]]) -> str:
         py = lambda pct, top=top, bottom=bottom: bottom - (bottom - top) * max(0.0, min(pct, 100.0)) / 100  # noqa: E731
         label = name if len(name) <= 30 else name[:29] + "…"
         out.append(_text(ox + 4, oy + 14, label, 10, extra=' font-weight="bold"'))
-        out.append(f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" fill="none" stroke="#ccc"/>')
+        out.append(
+            f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" fill="none" stroke="#ccc"/>'
+        )
         for pct in (0, 50, 100):
             out.append(_text(left - 3, py(pct) + 3, str(pct), 8, "end"))
         for year in years:
@@ -80,7 +98,9 @@ def history_chart(series: dict[str, list[tuple[int, float, str]]]) -> str:
                 path = " ".join(f"{px(y):.1f},{py(p):.1f}" for y, p in mine)
                 out.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="1.5"/>')
             for y, p in mine:
-                out.append(f'<circle cx="{px(y):.1f}" cy="{py(p):.1f}" r="3" fill="{colour}"><title>{y} {framework}: {p:.2f}%</title></circle>')
+                out.append(
+                    f'<circle cx="{px(y):.1f}" cy="{py(p):.1f}" r="3" fill="{colour}"><title>{y} {framework}: {p:.2f}%</title></circle>'
+                )
     legend_y = height - 6
     for i, (framework, colour) in enumerate(FRAMEWORK_COLOURS.items()):
         out.append(f'<circle cx="{10 + i * 120}" cy="{legend_y - 4}" r="4" fill="{colour}"/>')

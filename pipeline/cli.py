@@ -92,8 +92,11 @@ class _Group(click.Group):
             ctx.exit(EXIT_INTERRUPTED)
 
 
-@click.group(cls=_Group, context_settings=CONTEXT,
-             help="Vietnamese ICT/DTI ranking decisions to curated Parquet. See README.md and CONTRACT.md.")
+@click.group(
+    cls=_Group,
+    context_settings=CONTEXT,
+    help="Vietnamese ICT/DTI ranking decisions to curated Parquet. See README.md and CONTRACT.md.",
+)
 @click.version_option(_version(), "--version", prog_name="dti", message="%(prog)s %(version)s")
 def cli() -> None:
     pass
@@ -116,7 +119,9 @@ class _Reporter:
         if self.tty:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True)
+            self.progress = Progress(
+                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True
+            )
             self.progress.start()
             self.task = self.progress.add_task("documents", total=n)
         log.info("%d files found", n)
@@ -125,8 +130,11 @@ class _Reporter:
         """The bar moves by page within a document and names the file and page being read."""
         self.reading[found.file_name] = done / total if total else 0.0
         if self.progress is not None and self.task is not None:
-            self.progress.update(self.task, completed=self.finished + sum(self.reading.values()),
-                                 description=f"{found.file_name[:40]} p. {done}/{total}")
+            self.progress.update(
+                self.task,
+                completed=self.finished + sum(self.reading.values()),
+                description=f"{found.file_name[:40]} p. {done}/{total}",
+            )
         elif time.monotonic() - self.logged_at.get(found.file_name, 0.0) >= self.PAGE_LOG_EVERY_S:
             self.logged_at[found.file_name] = time.monotonic()
             log.info("%s: reading page %d of %d", found.file_name, done, total)
@@ -136,8 +144,11 @@ class _Reporter:
         self.finished += 1
         self.reading.pop(outcome.found.file_name, None)
         if self.progress is not None and self.task is not None:
-            self.progress.update(self.task, completed=self.finished + sum(self.reading.values()),
-                                 description=outcome.found.file_name[:40])
+            self.progress.update(
+                self.task,
+                completed=self.finished + sum(self.reading.values()),
+                description=outcome.found.file_name[:40],
+            )
 
     def settled(self, outcome: Outcome, status: str, error: str | None) -> None:
         """One line per file with its final status, then what libraries printed while reading it."""
@@ -157,8 +168,9 @@ class _Reporter:
             self.progress = None
 
 
-def _exit_if_unchanged(raw: Path, curated: Path, registry_dir: Path, reviews_dir: Path, timeout_s: float,
-                       memory_mb: int, as_json: bool) -> None:
+def _exit_if_unchanged(
+    raw: Path, curated: Path, registry_dir: Path, reviews_dir: Path, timeout_s: float, memory_mb: int, as_json: bool
+) -> None:
     """Nothing the current version was made from has changed: say so and exit with its status.
 
     Only hashing happens (no parser is loaded, nothing is re-read, assembled or written), under
@@ -179,42 +191,109 @@ def _exit_if_unchanged(raw: Path, curated: Path, registry_dir: Path, reviews_dir
         click.echo(json.dumps(same.run_json | {"unchanged": True}, ensure_ascii=False, indent=2))
     else:
         docs = ", ".join(f"{n} {s}" for s, n in (same.run_json.get("documents_by_status") or {}).items())
-        click.echo(f"nothing changed since version {same.version} ({docs or 'no documents'}): raw/, the registry, "
-                   "the reviews and the code are as it was made from; nothing re-read or re-written")
+        click.echo(
+            f"nothing changed since version {same.version} ({docs or 'no documents'}): raw/, the registry, "
+            "the reviews and the code are as it was made from; nothing re-read or re-written"
+        )
     log.info("unchanged since version %s", same.version)
     sys.exit(code)
 
 
-_raw_option = click.option("--raw", "raw", type=click.Path(path_type=Path), default=Path("raw"), show_default=True,
-                           help="folder holding the documents")
-_curated_option = click.option("--curated", "curated", type=click.Path(path_type=Path), default=Path("curated"),
-                               show_default=True, help="the published curated set (a link to its current version)")
+_raw_option = click.option(
+    "--raw",
+    "raw",
+    type=click.Path(path_type=Path),
+    default=Path("raw"),
+    show_default=True,
+    help="folder holding the documents",
+)
+_curated_option = click.option(
+    "--curated",
+    "curated",
+    type=click.Path(path_type=Path),
+    default=Path("curated"),
+    show_default=True,
+    help="the published curated set (a link to its current version)",
+)
 _json_option = click.option("--json", "as_json", is_flag=True, help="print the report (or the error) as JSON on stdout")
 
 
-@cli.command(context_settings=CONTEXT, help=(
-    "Process every file under RAW into a new version of CURATED. Exit 0: all processed; 3: some quarantined; "
-    "4: another run holds the lock; 5: refused, the new set would lose documents (current version kept); "
-    "1: the run failed, or RAW is missing (current version kept); 130: interrupted (current version kept); "
-    "2: wrong options."))
+@cli.command(
+    context_settings=CONTEXT,
+    help=(
+        "Process every file under RAW into a new version of CURATED. Exit 0: all processed; 3: some quarantined; "
+        "4: another run holds the lock; 5: refused, the new set would lose documents (current version kept); "
+        "1: the run failed, or RAW is missing (current version kept); 130: interrupted (current version kept); "
+        "2: wrong options."
+    ),
+)
 @_raw_option
 @_curated_option
-@click.option("--workers", type=click.IntRange(1, 64), default=DEFAULT_WORKERS, show_default=True,
-              help="documents (or, for one scan, pages) processed at once; default: the number of CPUs")
-@click.option("--timeout", "timeout_s", type=click.FloatRange(1), default=DEFAULT_TIMEOUT_S, show_default=True, help="seconds per document before it is quarantined")
-@click.option("--memory-mb", type=click.IntRange(256), default=DEFAULT_MEMORY_MB, show_default=True, help="memory limit per document worker")
-@click.option("--registry", "registry_dir", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_REGISTRY, show_default=True, help="the officer's unit registry folder; created from the packaged defaults on the first run")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=DEFAULT_WORKERS,
+    show_default=True,
+    help="documents (or, for one scan, pages) processed at once; default: the number of CPUs",
+)
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=click.FloatRange(1),
+    default=DEFAULT_TIMEOUT_S,
+    show_default=True,
+    help="seconds per document before it is quarantined",
+)
+@click.option(
+    "--memory-mb",
+    type=click.IntRange(256),
+    default=DEFAULT_MEMORY_MB,
+    show_default=True,
+    help="memory limit per document worker",
+)
+@click.option(
+    "--registry",
+    "registry_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DEFAULT_REGISTRY,
+    show_default=True,
+    help="the officer's unit registry folder; created from the packaged defaults on the first run",
+)
 @click.option("--retry-quarantined", is_flag=True, help="process again every file whose cached verdict is quarantined")
-@click.option("--max-shrink", type=click.FloatRange(0, 1), default=DEFAULT_MAX_SHRINK, show_default=True,
-              help="largest share of the current version's documents a run may drop before it refuses to publish")
+@click.option(
+    "--max-shrink",
+    type=click.FloatRange(0, 1),
+    default=DEFAULT_MAX_SHRINK,
+    show_default=True,
+    help="largest share of the current version's documents a run may drop before it refuses to publish",
+)
 @click.option("--allow-shrink", is_flag=True, help="publish even when documents of the current version are gone")
-@click.option("--reviews", "reviews_dir", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_REVIEWS, show_default=True, help="officers' reviews folder (see `dti review`)")
-@click.option("--force", is_flag=True,
-              help="assemble and publish a new version even when nothing changed since the current one")
+@click.option(
+    "--reviews",
+    "reviews_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DEFAULT_REVIEWS,
+    show_default=True,
+    help="officers' reviews folder (see `dti review`)",
+)
+@click.option(
+    "--force", is_flag=True, help="assemble and publish a new version even when nothing changed since the current one"
+)
 @_json_option
-def run(raw: Path, curated: Path, workers: int, timeout_s: float, memory_mb: int, registry_dir: Path,
-        reviews_dir: Path, retry_quarantined: bool, max_shrink: float, allow_shrink: bool, force: bool,
-        as_json: bool) -> None:
+def run(
+    raw: Path,
+    curated: Path,
+    workers: int,
+    timeout_s: float,
+    memory_mb: int,
+    registry_dir: Path,
+    reviews_dir: Path,
+    retry_quarantined: bool,
+    max_shrink: float,
+    allow_shrink: bool,
+    force: bool,
+    as_json: bool,
+) -> None:
     _log_to_stderr()
     if not (retry_quarantined or force):
         _exit_if_unchanged(raw, curated, registry_dir, reviews_dir, timeout_s, memory_mb, as_json)
@@ -228,16 +307,33 @@ def run(raw: Path, curated: Path, workers: int, timeout_s: float, memory_mb: int
     reporter = _Reporter()
     kept = {"kept_version": current_version(curated)}
     try:
-        summary = run_pipeline(raw, curated, workers, timeout_s, memory_mb, registry_dir, reviews_dir=reviews_dir,
-                               on_found=reporter.found, on_done=reporter.done, on_page=reporter.page,
-                               on_settled=reporter.settled,
-                               retry_quarantined=retry_quarantined, max_shrink=max_shrink, allow_shrink=allow_shrink)
+        summary = run_pipeline(
+            raw,
+            curated,
+            workers,
+            timeout_s,
+            memory_mb,
+            registry_dir,
+            reviews_dir=reviews_dir,
+            on_found=reporter.found,
+            on_done=reporter.done,
+            on_page=reporter.page,
+            on_settled=reporter.settled,
+            retry_quarantined=retry_quarantined,
+            max_shrink=max_shrink,
+            allow_shrink=allow_shrink,
+        )
     except KeyboardInterrupt:
         reporter.close()
         now = current_version(curated)
         if now != kept["kept_version"]:  # Ctrl-C during the swap: it was completed first
-            _fail(as_json, f"interrupted once the new version {now} was published", EXIT_INTERRUPTED, True,
-                  published_version=now)
+            _fail(
+                as_json,
+                f"interrupted once the new version {now} was published",
+                EXIT_INTERRUPTED,
+                True,
+                published_version=now,
+            )
         _fail(as_json, f"interrupted; {curated}/ is left as it was", EXIT_INTERRUPTED, True, **kept)
     except RunLockedError as exc:
         reporter.close()
@@ -258,10 +354,16 @@ def run(raw: Path, curated: Path, workers: int, timeout_s: float, memory_mb: int
         click.echo(f"issues: {issues}; unresolved unit names: {summary.unresolved_units}")
         if summary.unresolved_names:
             shown = summary.unresolved_names[:10]
-            more = f" and {len(summary.unresolved_names) - len(shown)} more" if len(summary.unresolved_names) > len(shown) else ""
+            more = (
+                f" and {len(summary.unresolved_names) - len(shown)} more"
+                if len(summary.unresolved_names) > len(shown)
+                else ""
+            )
             click.echo(f"unresolved: {'; '.join(shown)}{more} (see `dti units review`)")
-        click.echo(f"extracted {summary.extracted}, from cache {summary.from_cache}, {summary.seconds:.1f}s; "
-                   f"published {curated}/ (version {summary.published})")
+        click.echo(
+            f"extracted {summary.extracted}, from cache {summary.from_cache}, {summary.seconds:.1f}s; "
+            f"published {curated}/ (version {summary.published})"
+        )
         for name, error in summary.quarantined:
             click.echo(f"quarantined: {name}: {error}")
         for entry in summary.skipped:
@@ -269,9 +371,13 @@ def run(raw: Path, curated: Path, workers: int, timeout_s: float, memory_mb: int
     sys.exit(summary.exit_code)
 
 
-@cli.command(context_settings=CONTEXT, help=(
-    "Show what is in RAW versus the current version of CURATED. Exit 0: up to date; 3: something to act on "
-    "(new, changed, removed or quarantined files, or nothing published yet); 1: RAW is missing or unreadable."))
+@cli.command(
+    context_settings=CONTEXT,
+    help=(
+        "Show what is in RAW versus the current version of CURATED. Exit 0: up to date; 3: something to act on "
+        "(new, changed, removed or quarantined files, or nothing published yet); 1: RAW is missing or unreadable."
+    ),
+)
 @_raw_option
 @_curated_option
 @_json_option
@@ -287,13 +393,24 @@ def status(raw: Path, curated: Path, as_json: bool) -> None:
     code = EXIT_OK if st.up_to_date and not st.quarantined else EXIT_ACTION_NEEDED
     if as_json:
         run_json = read_run_json(curated) or {}
-        click.echo(json.dumps({
-            "published_version": current_version(curated), "content": run_json.get("version"),
-            "up_to_date": st.up_to_date,
-            "new": st.new, "changed": st.changed, "removed": st.removed, "unchanged": st.unchanged,
-            "quarantined": [{"file_name": f, "error": e} for f, e in st.quarantined],
-            "skipped": [{"file_name": s.file_name, "reason": s.reason} for s in st.skipped], "exit": code,
-        }, ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "published_version": current_version(curated),
+                    "content": run_json.get("version"),
+                    "up_to_date": st.up_to_date,
+                    "new": st.new,
+                    "changed": st.changed,
+                    "removed": st.removed,
+                    "unchanged": st.unchanged,
+                    "quarantined": [{"file_name": f, "error": e} for f, e in st.quarantined],
+                    "skipped": [{"file_name": s.file_name, "reason": s.reason} for s in st.skipped],
+                    "exit": code,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         sys.exit(code)
     if not st.published:
         click.echo(f"{curated}/ has no published run yet; `dti run` will process {len(st.new)} files")
@@ -304,12 +421,17 @@ def status(raw: Path, curated: Path, as_json: bool) -> None:
         click.echo(f"quarantined: {name}: {error}")
     for entry in st.skipped:
         click.echo(f"skipped: {entry.file_name}: {entry.reason}")
-    click.echo("up to date" if st.up_to_date else f"{len(st.new)} new, {len(st.changed)} changed, {len(st.removed)} removed, {len(st.unchanged)} unchanged")
+    click.echo(
+        "up to date"
+        if st.up_to_date
+        else f"{len(st.new)} new, {len(st.changed)} changed, {len(st.removed)} removed, {len(st.unchanged)} unchanged"
+    )
     sys.exit(code)
 
 
-@cli.command(context_settings=CONTEXT,
-             help="List the kept versions of CURATED, oldest first; * marks the current one. Exit 0.")
+@cli.command(
+    context_settings=CONTEXT, help="List the kept versions of CURATED, oldest first; * marks the current one. Exit 0."
+)
 @_curated_option
 @_json_option
 def versions(curated: Path, as_json: bool) -> None:
@@ -324,13 +446,20 @@ def versions(curated: Path, as_json: bool) -> None:
         return
     for v in kept:
         shown = {k: "-" if val is None else val for k, val in v.as_dict().items()}
-        click.echo(f"{'*' if v.current else ' '} {v.version}  {shown['finished_at']}  documents {shown['documents']}"
-                   f"  score rows {shown['rows']}  exit {shown['exit']}")
+        click.echo(
+            f"{'*' if v.current else ' '} {v.version}  {shown['finished_at']}  documents {shown['documents']}"
+            f"  score rows {shown['rows']}  exit {shown['exit']}"
+        )
 
 
-@cli.command("rollback", context_settings=CONTEXT, help=(
-    "Make the kept VERSION (see `dti versions`) the current CURATED in one atomic swap. "
-    "Exit 0: done; 2: no such version; 4: a run holds the lock."))
+@cli.command(
+    "rollback",
+    context_settings=CONTEXT,
+    help=(
+        "Make the kept VERSION (see `dti versions`) the current CURATED in one atomic swap. "
+        "Exit 0: done; 2: no such version; 4: a run holds the lock."
+    ),
+)
 @click.argument("version")
 @_curated_option
 @_json_option
@@ -352,16 +481,27 @@ def rollback_command(version: str, curated: Path, as_json: bool) -> None:
         click.echo(f"{curated}/ is now version {version} (was {before or 'none'})")
 
 
-@cli.command(context_settings=CONTEXT, help="Create the working folders: RAW for the documents and the officer's REGISTRY from the packaged defaults.")
+@cli.command(
+    context_settings=CONTEXT,
+    help="Create the working folders: RAW for the documents and the officer's REGISTRY from the packaged defaults.",
+)
 @click.option("--raw", "raw", type=click.Path(path_type=Path, file_okay=False), default=Path("raw"), show_default=True)
-@click.option("--registry", "registry_dir", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_REGISTRY, show_default=True)
+@click.option(
+    "--registry",
+    "registry_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DEFAULT_REGISTRY,
+    show_default=True,
+)
 def init(raw: Path, registry_dir: Path) -> None:
     from normalizers.unit_files import ensure_registry_folder
 
     raw.mkdir(parents=True, exist_ok=True)
     created = ensure_registry_folder(registry_dir)
     click.echo(f"{raw}/: put decision files here")
-    click.echo(f"{registry_dir}/: {'created from the packaged defaults' if created else 'exists, left as it is'}; edit units/<province>.yaml there")
+    click.echo(
+        f"{registry_dir}/: {'created from the packaged defaults' if created else 'exists, left as it is'}; edit units/<province>.yaml there"
+    )
 
 
 cli.add_command(units)

@@ -48,11 +48,14 @@ class RawFolderError(RuntimeError):
 def check_raw_folder(raw: Path) -> None:
     """Raise RawFolderError unless raw/ is a folder this process can list."""
     if not raw.exists() and not raw.is_symlink():
-        raise RawFolderError(f"the raw folder {raw} does not exist (a mistyped path or an unmounted share?); "
-                             "create it and put decision files in it")
+        raise RawFolderError(
+            f"the raw folder {raw} does not exist (a mistyped path or an unmounted share?); "
+            "create it and put decision files in it"
+        )
     if not raw.is_dir():
-        raise RawFolderError(f"{raw} is not a folder (or is a link to nothing); "
-                             "pass the folder holding the decision files")
+        raise RawFolderError(
+            f"{raw} is not a folder (or is a link to nothing); pass the folder holding the decision files"
+        )
     try:
         with os.scandir(raw):
             pass
@@ -60,8 +63,12 @@ def check_raw_folder(raw: Path) -> None:
         raise RawFolderError(f"the raw folder {raw} cannot be read ({exc.strerror}); check its permissions") from exc
 
 
-_SPECIAL = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
-            (stat.S_ISBLK, "a block device"))
+_SPECIAL = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
 
 
 def _skip_reason(path: Path, rel: Path) -> str | None:
@@ -136,5 +143,3 @@ def _nfc(name: str) -> str:
 def discover(raw: Path) -> list[Found]:
     """Every file under raw/ that is read, sorted by path (see survey for what is skipped)."""
     return survey(raw)[0]
-
-

@@ -20,20 +20,58 @@ from pipeline.report import read_curated
 SHEETS = ("scores", "components", "issues", "documents", "units")
 
 VIETNAMESE = {
-    "doc_id": "Mã văn bản", "file_name": "Tên tệp", "sha256": "Mã băm SHA-256", "status": "Trạng thái", "error": "Lỗi",
-    "duplicate_of": "Trùng với tệp", "source_kind": "Loại nguồn", "province": "Tỉnh", "issuer": "Cơ quan ban hành",
-    "decision_number": "Số quyết định", "decision_date": "Ngày ký", "assessment_year": "Năm đánh giá",
-    "framework": "Bộ chỉ số", "pages": "Số trang", "text_source": "Cách đọc chữ", "group_code": "Mã nhóm",
-    "group_title": "Tên nhóm (như in)", "rank": "Xếp hạng", "unit_name_raw": "Tên đơn vị (như in)", "unit_id": "Mã đơn vị",
-    "unit_name": "Tên đơn vị hiện hành", "evaluated": "Được đánh giá", "total_score": "Tổng điểm", "max_score": "Điểm tối đa",
-    "score_pct": "% điểm tối đa (tính)", "score_pct_printed": "% điểm tối đa (như in)", "tier": "Mức (mã)",
-    "tier_printed": "Mức (như in)", "tier_source": "Nguồn mức", "source_page": "Trang", "confidence": "Độ tin cậy",
-    "value_source": "Nguồn giá trị", "component_code": "Mã chỉ số thành phần", "component_name": "Chỉ số thành phần",
-    "component_max": "Điểm tối đa thành phần", "score": "Điểm", "field": "Trường", "code": "Loại vấn đề",
-    "severity": "Mức độ", "message": "Giải thích", "printed": "Giá trị như in", "expected": "Giá trị mong đợi",
-    "issue_id": "Mã vấn đề", "corrected_value": "Giá trị đã sửa", "reviewed_by": "Người xem xét",
-    "reviewed_at": "Thời điểm xem xét", "review_reason": "Lý do", "name": "Tên đơn vị", "unit_type": "Loại đơn vị",
-    "valid_from_year": "Hiệu lực từ năm", "valid_to_year": "Hiệu lực đến năm", "aliases": "Tên gọi khác",
+    "doc_id": "Mã văn bản",
+    "file_name": "Tên tệp",
+    "sha256": "Mã băm SHA-256",
+    "status": "Trạng thái",
+    "error": "Lỗi",
+    "duplicate_of": "Trùng với tệp",
+    "source_kind": "Loại nguồn",
+    "province": "Tỉnh",
+    "issuer": "Cơ quan ban hành",
+    "decision_number": "Số quyết định",
+    "decision_date": "Ngày ký",
+    "assessment_year": "Năm đánh giá",
+    "framework": "Bộ chỉ số",
+    "pages": "Số trang",
+    "text_source": "Cách đọc chữ",
+    "group_code": "Mã nhóm",
+    "group_title": "Tên nhóm (như in)",
+    "rank": "Xếp hạng",
+    "unit_name_raw": "Tên đơn vị (như in)",
+    "unit_id": "Mã đơn vị",
+    "unit_name": "Tên đơn vị hiện hành",
+    "evaluated": "Được đánh giá",
+    "total_score": "Tổng điểm",
+    "max_score": "Điểm tối đa",
+    "score_pct": "% điểm tối đa (tính)",
+    "score_pct_printed": "% điểm tối đa (như in)",
+    "tier": "Mức (mã)",
+    "tier_printed": "Mức (như in)",
+    "tier_source": "Nguồn mức",
+    "source_page": "Trang",
+    "confidence": "Độ tin cậy",
+    "value_source": "Nguồn giá trị",
+    "component_code": "Mã chỉ số thành phần",
+    "component_name": "Chỉ số thành phần",
+    "component_max": "Điểm tối đa thành phần",
+    "score": "Điểm",
+    "field": "Trường",
+    "code": "Loại vấn đề",
+    "severity": "Mức độ",
+    "message": "Giải thích",
+    "printed": "Giá trị như in",
+    "expected": "Giá trị mong đợi",
+    "issue_id": "Mã vấn đề",
+    "corrected_value": "Giá trị đã sửa",
+    "reviewed_by": "Người xem xét",
+    "reviewed_at": "Thời điểm xem xét",
+    "review_reason": "Lý do",
+    "name": "Tên đơn vị",
+    "unit_type": "Loại đơn vị",
+    "valid_from_year": "Hiệu lực từ năm",
+    "valid_to_year": "Hiệu lực đến năm",
+    "aliases": "Tên gọi khác",
 }
 _INTEGER = {"rank", "assessment_year", "pages", "source_page", "valid_from_year", "valid_to_year"}
 _PERCENT = {"score_pct", "score_pct_printed", "confidence"}
@@ -94,7 +132,11 @@ def write_xlsx(frames: dict[str, pd.DataFrame], path: Path) -> Path:
             if fmt:
                 for (cell,) in sheet.iter_rows(min_row=3, min_col=j, max_col=j):
                     cell.number_format = fmt
-            texts = [VIETNAMESE.get(column, column), column, *("" if v is None else str(_cell_value(v)) for v in frame[column].head(500))]
+            texts = [
+                VIETNAMESE.get(column, column),
+                column,
+                *("" if v is None else str(_cell_value(v)) for v in frame[column].head(500)),
+            ]
             sheet.column_dimensions[letter].width = min(60, max(8, max(len(t) for t in texts) + 2))
         sheet.freeze_panes = "A3"
         if columns:
@@ -111,7 +153,8 @@ def write_csv(frames: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
     for name, frame in frames.items():
         target = folder / f"{name}.csv"
         frame.map(lambda v: _cell_value(v) if isinstance(v, (list, tuple, np.ndarray)) else v).to_csv(
-            target, index=False, encoding="utf-8-sig")
+            target, index=False, encoding="utf-8-sig"
+        )
         out.append(target)
     return out
 

@@ -29,8 +29,17 @@ def _hash_packages(include) -> str:
 
 
 _UNIT_MATCHING = {
-    "units.py", "unit_model.py", "unit_files.py", "national_units.py", "admin_units.py", "units_commands.py",
-    "abbreviations.yaml", "confusables.yaml", "unit_matching.yaml", "unit_types.yaml", "province_codes.yaml",
+    "units.py",
+    "unit_model.py",
+    "unit_files.py",
+    "national_units.py",
+    "admin_units.py",
+    "units_commands.py",
+    "abbreviations.yaml",
+    "confusables.yaml",
+    "unit_matching.yaml",
+    "unit_types.yaml",
+    "province_codes.yaml",
 }
 
 
@@ -62,8 +71,6 @@ def _changes_extraction(package: str, rel: Path) -> bool:
     if package == "pipeline":
         return rel.name in _PIPELINE_EXTRACTION
     return rel.name not in _AFTER_EXTRACTION and not _only_for_units(rel)
-
-
 
 
 @functools.cache

@@ -14,7 +14,9 @@ from normalizers.text import clean_printed
 from schemas.issue_codes import IssueCode
 from schemas.issues import Issue, issues_frame
 
-CONFIDENCE_CODES = frozenset({IssueCode.LOW_CONFIDENCE, IssueCode.OCR_CORRECTED, IssueCode.OCR_READ, IssueCode.SECONDARY_SOURCE})
+CONFIDENCE_CODES = frozenset(
+    {IssueCode.LOW_CONFIDENCE, IssueCode.OCR_CORRECTED, IssueCode.OCR_READ, IssueCode.SECONDARY_SOURCE}
+)
 SCORE_FIELDS = ("total_score", "rank", "score_pct_printed", "tier", "tier_printed", "unit_id", "unit_name_raw")
 
 
@@ -23,7 +25,9 @@ def row_key(value) -> str:
 
 
 def _row_keys(frame: pd.DataFrame) -> list[tuple[str, str, str]]:
-    return [(d, row_key(g), row_key(u)) for d, g, u in zip(frame["doc_id"], frame["group_code"], frame["unit_name_raw"])]
+    return [
+        (d, row_key(g), row_key(u)) for d, g, u in zip(frame["doc_id"], frame["group_code"], frame["unit_name_raw"])
+    ]
 
 
 def confidence_explanations(scores: pd.DataFrame, documents: pd.DataFrame, issues: pd.DataFrame) -> list[Issue]:
@@ -38,19 +42,46 @@ def confidence_explanations(scores: pd.DataFrame, documents: pd.DataFrame, issue
         kind = doc["source_kind"] if doc is not None else None
         source = doc["text_source"] if doc is not None else None
         if kind == "news_article":
-            out.append(Issue(doc_id=row.doc_id, code=IssueCode.SECONDARY_SOURCE, severity="info",
-                             message=f"{row.unit_name_raw} is read from a news article, a secondary source (confidence {row.confidence:g}); "
-                             "the ranking decision itself is the primary source.",
-                             group_code=row.group_code, unit_name_raw=row.unit_name_raw, field="confidence", printed=f"{row.confidence:g}"))
+            out.append(
+                Issue(
+                    doc_id=row.doc_id,
+                    code=IssueCode.SECONDARY_SOURCE,
+                    severity="info",
+                    message=f"{row.unit_name_raw} is read from a news article, a secondary source (confidence {row.confidence:g}); "
+                    "the ranking decision itself is the primary source.",
+                    group_code=row.group_code,
+                    unit_name_raw=row.unit_name_raw,
+                    field="confidence",
+                    printed=f"{row.confidence:g}",
+                )
+            )
         elif source in ("ocr", "mixed"):
-            out.append(Issue(doc_id=row.doc_id, code=IssueCode.OCR_READ, severity="info",
-                             message=f"{row.unit_name_raw} was read by OCR (lowest cell confidence {row.confidence:.2f}); "
-                             "no check doubted its values.",
-                             group_code=row.group_code, unit_name_raw=row.unit_name_raw, field="confidence", printed=f"{row.confidence:g}"))
+            out.append(
+                Issue(
+                    doc_id=row.doc_id,
+                    code=IssueCode.OCR_READ,
+                    severity="info",
+                    message=f"{row.unit_name_raw} was read by OCR (lowest cell confidence {row.confidence:.2f}); "
+                    "no check doubted its values.",
+                    group_code=row.group_code,
+                    unit_name_raw=row.unit_name_raw,
+                    field="confidence",
+                    printed=f"{row.confidence:g}",
+                )
+            )
         else:
-            out.append(Issue(doc_id=row.doc_id, code=IssueCode.LOW_CONFIDENCE, severity="info",
-                             message=f"{row.unit_name_raw} has confidence {row.confidence:g} with no check against it.",
-                             group_code=row.group_code, unit_name_raw=row.unit_name_raw, field="confidence", printed=f"{row.confidence:g}"))
+            out.append(
+                Issue(
+                    doc_id=row.doc_id,
+                    code=IssueCode.LOW_CONFIDENCE,
+                    severity="info",
+                    message=f"{row.unit_name_raw} has confidence {row.confidence:g} with no check against it.",
+                    group_code=row.group_code,
+                    unit_name_raw=row.unit_name_raw,
+                    field="confidence",
+                    printed=f"{row.confidence:g}",
+                )
+            )
         explained.add(key)
     return out
 
@@ -62,14 +93,18 @@ def issue_ids(issues: pd.DataFrame, documents: pd.DataFrame) -> list[str]:
     seen: dict[str, int] = {}
     out = []
     for r in issues.itertuples():
-        base = "|".join([sha.get(r.doc_id, r.doc_id), r.code, row_key(r.group_code), row_key(r.unit_name_raw), row_key(r.field)])
+        base = "|".join(
+            [sha.get(r.doc_id, r.doc_id), r.code, row_key(r.group_code), row_key(r.unit_name_raw), row_key(r.field)]
+        )
         n = seen.get(base, 0)
         seen[base] = n + 1
         out.append(hashlib.sha256((base if n == 0 else f"{base}|{n}").encode()).hexdigest()[:12])
     return out
 
 
-def locate_issues(issues: pd.DataFrame, documents: pd.DataFrame, scores: pd.DataFrame, tables: pd.DataFrame) -> pd.DataFrame:
+def locate_issues(
+    issues: pd.DataFrame, documents: pd.DataFrame, scores: pd.DataFrame, tables: pd.DataFrame
+) -> pd.DataFrame:
     """Issues with file_name, source_page (the unit's row, else the table's first page), issue_id
     and status `open` (reviews may change it later). Does not change its inputs."""
     out = issues.copy()
@@ -96,7 +131,10 @@ def value_sources(frame: pd.DataFrame, issues: pd.DataFrame) -> list[str]:
     """`ocr_corrected` for rows an `ocr_corrected` issue names, else what the row says."""
     fixed = {k for k, code in zip(_row_keys(issues), issues["code"]) if code == IssueCode.OCR_CORRECTED}
     current = frame["value_source"] if "value_source" in frame else pd.Series(["printed"] * len(frame))
-    return ["ocr_corrected" if key in fixed and src == "printed" else src for key, src in zip(_row_keys(frame), current.fillna("printed"))]
+    return [
+        "ocr_corrected" if key in fixed and src == "printed" else src
+        for key, src in zip(_row_keys(frame), current.fillna("printed"))
+    ]
 
 
 def with_explanations(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -117,8 +155,13 @@ def with_explanations(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame
     return frames
 
 
-def filter_issues(issues: pd.DataFrame, file: str | None = None, severity: str | None = None,
-                  code: str | None = None, status: str | None = None) -> pd.DataFrame:
+def filter_issues(
+    issues: pd.DataFrame,
+    file: str | None = None,
+    severity: str | None = None,
+    code: str | None = None,
+    status: str | None = None,
+) -> pd.DataFrame:
     """The issues matching every given filter; `file` matches a part of the file name."""
     keep = pd.Series(True, index=issues.index)
     if file:

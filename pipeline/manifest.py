@@ -30,11 +30,17 @@ def _folder_digest(folder: Path | None) -> str:
     return digest.hexdigest()
 
 
-def run_manifest(found: list[Found], registry_dir: Path | None, reviews_dir: Path | None,
-                 timeout_s: float, memory_mb: int) -> str:
+def run_manifest(
+    found: list[Found], registry_dir: Path | None, reviews_dir: Path | None, timeout_s: float, memory_mb: int
+) -> str:
     digest = hashlib.sha256()
-    for part in (code_fingerprint(), _folder_digest(registry_dir), _folder_digest(reviews_dir),
-                 f"{float(timeout_s):g}", str(int(memory_mb))):
+    for part in (
+        code_fingerprint(),
+        _folder_digest(registry_dir),
+        _folder_digest(reviews_dir),
+        f"{float(timeout_s):g}",
+        str(int(memory_mb)),
+    ):
         digest.update(part.encode() + b"\0")
     for f in found:
         digest.update(f"{f.file_name}\0{f.sha256}\n".encode())
@@ -49,8 +55,9 @@ class Unchanged:
     run_json: dict
 
 
-def unchanged_since_last_run(raw: Path, curated: Path, registry_dir: Path | None, reviews_dir: Path | None,
-                             timeout_s: float, memory_mb: int) -> Unchanged | None:
+def unchanged_since_last_run(
+    raw: Path, curated: Path, registry_dir: Path | None, reviews_dir: Path | None, timeout_s: float, memory_mb: int
+) -> Unchanged | None:
     """The current version if nothing it was made from has changed, else None (run as usual).
 
     A missing raw folder, a registry folder not yet created, a version without a manifest or a

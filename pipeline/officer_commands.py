@@ -18,11 +18,35 @@ if TYPE_CHECKING:
 
 # pandas and the report/export/review modules load inside the commands: `dti -h` stays light.
 
-_CURATED = click.option("--curated", "curated", type=click.Path(path_type=Path), default=Path("curated"), show_default=True)
-_REVIEWS = click.option("--reviews", "reviews_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("reviews"),
-                        show_default=True, help="the officers' reviews folder (reviews.yaml, kept under version control)")
-ISSUE_FIELDS = ["issue_id", "file_name", "source_page", "severity", "code", "status", "group_code", "unit_name_raw",
-                "field", "message", "printed", "expected", "corrected_value", "reviewed_by", "reviewed_at", "review_reason"]
+_CURATED = click.option(
+    "--curated", "curated", type=click.Path(path_type=Path), default=Path("curated"), show_default=True
+)
+_REVIEWS = click.option(
+    "--reviews",
+    "reviews_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("reviews"),
+    show_default=True,
+    help="the officers' reviews folder (reviews.yaml, kept under version control)",
+)
+ISSUE_FIELDS = [
+    "issue_id",
+    "file_name",
+    "source_page",
+    "severity",
+    "code",
+    "status",
+    "group_code",
+    "unit_name_raw",
+    "field",
+    "message",
+    "printed",
+    "expected",
+    "corrected_value",
+    "reviewed_by",
+    "reviewed_at",
+    "review_reason",
+]
 
 
 def _issues(curated: Path) -> pd.DataFrame:
@@ -45,7 +69,14 @@ def _plain(value):
 
 @click.command(help="Write the self-contained HTML report of CURATED (default <curated>/report.html; opens offline).")
 @_CURATED
-@click.option("-o", "--output", "output", type=click.Path(path_type=Path, dir_okay=False), default=None, help="the HTML file to write")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="the HTML file to write",
+)
 def report(curated: Path, output: Path | None) -> None:
     from pipeline.report import write_report
 
@@ -57,8 +88,16 @@ def report(curated: Path, output: Path | None) -> None:
 
 @click.command(help="Export CURATED as an Excel workbook (--xlsx FILE) and/or CSV files (--csv DIR).")
 @_CURATED
-@click.option("--xlsx", "xlsx", type=click.Path(path_type=Path, dir_okay=False), default=None, help="the workbook to write")
-@click.option("--csv", "csv", type=click.Path(path_type=Path, file_okay=False), default=None, help="a folder for one CSV per table")
+@click.option(
+    "--xlsx", "xlsx", type=click.Path(path_type=Path, dir_okay=False), default=None, help="the workbook to write"
+)
+@click.option(
+    "--csv",
+    "csv",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="a folder for one CSV per table",
+)
 def export(curated: Path, xlsx: Path | None, csv: Path | None) -> None:
     from pipeline.export import ExportError, export_curated
 
@@ -81,7 +120,15 @@ def export(curated: Path, xlsx: Path | None, csv: Path | None) -> None:
 @click.option("--status", type=click.Choice(["open", "reviewed", "corrected"]), default=None)
 @click.option("--json", "as_json", is_flag=True, help="print a JSON list of objects")
 @click.option("--csv", "as_csv", is_flag=True, help="print CSV")
-def issues(curated: Path, file: str | None, severity: str | None, code: str | None, status: str | None, as_json: bool, as_csv: bool) -> None:
+def issues(
+    curated: Path,
+    file: str | None,
+    severity: str | None,
+    code: str | None,
+    status: str | None,
+    as_json: bool,
+    as_csv: bool,
+) -> None:
     import pandas as pd
 
     from pipeline.issue_list import filter_issues
@@ -99,8 +146,10 @@ def issues(curated: Path, file: str | None, severity: str | None, code: str | No
         click.echo(f"{len(shown)} issues")
 
 
-@click.command(help="Record an officer's review of one issue: --ok (checked, value right) or --set VALUE (the value the "
-                    "document really prints). Applied on every later `dti run`.")
+@click.command(
+    help="Record an officer's review of one issue: --ok (checked, value right) or --set VALUE (the value the "
+    "document really prints). Applied on every later `dti run`."
+)
 @click.argument("issue_id")
 @click.option("--ok", "ok", is_flag=True, help="the published value is right as it is")
 @click.option("--set", "value", default=None, help="the corrected value (numbers with a decimal comma or point)")
@@ -108,7 +157,9 @@ def issues(curated: Path, file: str | None, severity: str | None, code: str | No
 @click.option("--by", "by", default=None, help="who reviewed (default: $DTI_REVIEWER or the login name)")
 @_CURATED
 @_REVIEWS
-def review(issue_id: str, ok: bool, value: str | None, reason: str, by: str | None, curated: Path, reviews_dir: Path) -> None:
+def review(
+    issue_id: str, ok: bool, value: str | None, reason: str, by: str | None, curated: Path, reviews_dir: Path
+) -> None:
     from pipeline.review import ReviewError, record_review, reviews_path
 
     if ok == (value is not None):
@@ -125,7 +176,9 @@ def review(issue_id: str, ok: bool, value: str | None, reason: str, by: str | No
         click.echo(f"dti: {exc}", err=True)
         sys.exit(2)
     what = "reviewed" if ok else f"corrected to {value!r} (printed {issue.get('printed')!r})"
-    click.echo(f"{issue_id} {what} by {done.by}; recorded in {reviews_path(reviews_dir)}, applied by the next `dti run`")
+    click.echo(
+        f"{issue_id} {what} by {done.by}; recorded in {reviews_path(reviews_dir)}, applied by the next `dti run`"
+    )
 
 
 COMMANDS = (report, export, issues, review)

@@ -13,8 +13,17 @@ from normalizers.scores import Normalized
 from schemas.raw import RawDocument, RawTable
 
 TABLE_COLUMNS = [
-    "doc_id", "page", "table_index", "group_code", "group_title", "layout", "rows", "columns",
-    "checks_run", "checks_passed", "mean_confidence",
+    "doc_id",
+    "page",
+    "table_index",
+    "group_code",
+    "group_title",
+    "layout",
+    "rows",
+    "columns",
+    "checks_run",
+    "checks_passed",
+    "mean_confidence",
 ]
 
 
@@ -30,8 +39,11 @@ def table_layout(raw: RawDocument, table: RawTable) -> str:
 def _columns(table: RawTable) -> int:
     """Columns recognised: name, then rank, total, percent, tier where printed, then components."""
     present = [
-        True, table.has_rank_column, any(r.total for r in table.rows),
-        any(r.percent for r in table.rows), any(r.tier for r in table.rows),
+        True,
+        table.has_rank_column,
+        any(r.total for r in table.rows),
+        any(r.percent for r in table.rows),
+        any(r.tier for r in table.rows),
     ]
     return sum(present) + len(table.components)
 
@@ -50,11 +62,19 @@ def table_report(raw: RawDocument, norm: Normalized, tally: CheckTally, doc_id: 
         group = part["group_code"].iloc[0] if len(part) else table.group_code
         first = group not in seen_groups  # checks are counted per group: report them once
         seen_groups.add(group)
-        rows.append({
-            "doc_id": doc_id, "page": table.page, "table_index": index, "group_code": group,
-            "group_title": table.group_title, "layout": table_layout(raw, table), "rows": len(table.rows),
-            "columns": _columns(table), "checks_run": tally.ran[group] if first else 0,
-            "checks_passed": tally.passed(group) if first else 0,
-            "mean_confidence": round(float(part["confidence"].mean()), 4) if len(part) else None,
-        })
+        rows.append(
+            {
+                "doc_id": doc_id,
+                "page": table.page,
+                "table_index": index,
+                "group_code": group,
+                "group_title": table.group_title,
+                "layout": table_layout(raw, table),
+                "rows": len(table.rows),
+                "columns": _columns(table),
+                "checks_run": tally.ran[group] if first else 0,
+                "checks_passed": tally.passed(group) if first else 0,
+                "mean_confidence": round(float(part["confidence"].mean()), 4) if len(part) else None,
+            }
+        )
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)

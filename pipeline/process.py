@@ -91,8 +91,6 @@ class DocumentResult:
     tables: pd.DataFrame | None = None  # the parsing report per ranking table (pipeline.parsing_report)
 
 
-
-
 _OTHER_KINDS = (
     (b"\xff\xd8\xff", "a JPEG image"),
     (b"\x89PNG", "a PNG image"),
@@ -128,16 +126,30 @@ def sniff(path: Path) -> str:
     )
 
 
-_DAMAGED = (PdfminerException, PSException, PDFSyntaxError, ValueError, KeyError, TypeError, AttributeError, IndexError, EOFError)
+_DAMAGED = (
+    PdfminerException,
+    PSException,
+    PDFSyntaxError,
+    ValueError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    EOFError,
+)
 
 
 def _unreadable(exc: Exception, what: str) -> UnreadablePdfError:
     """pdfplumber wraps pdfminer's errors; the cause decides the message."""
-    cause = exc.args[0] if isinstance(exc, PdfminerException) and exc.args and isinstance(exc.args[0], Exception) else exc
+    cause = (
+        exc.args[0] if isinstance(exc, PdfminerException) and exc.args and isinstance(exc.args[0], Exception) else exc
+    )
     if isinstance(cause, PDFPasswordIncorrect):
         return UnreadablePdfError("the PDF is password-protected; ask the sender for an unprotected copy")
     if isinstance(cause, PDFEncryptionError):
-        return UnreadablePdfError(f"the PDF is encrypted in a way that cannot be read ({' '.join(str(cause).split())[:80] or type(cause).__name__}); ask the sender for an unprotected copy")
+        return UnreadablePdfError(
+            f"the PDF is encrypted in a way that cannot be read ({' '.join(str(cause).split())[:80] or type(cause).__name__}); ask the sender for an unprotected copy"
+        )
     detail = " ".join(str(cause).split())[:80] or type(cause).__name__
     return UnreadablePdfError(f"the PDF is damaged or truncated and {what} ({detail}); get a fresh copy")
 
@@ -169,8 +181,9 @@ def die_with_parent(parent_pid: int) -> None:
 def _read_scan_pages(path: Path, indexes: list[int], workers: int, on_page=None) -> list[PageContent | None]:
     from extractors.scanned import read_scanned_pages  # OpenCV and tesseract load only for scans
 
-    return read_scanned_pages(path, indexes, workers, skip_blank=True, initializer=die_with_parent,
-                              initargs=(os.getpid(),), on_page=on_page)
+    return read_scanned_pages(
+        path, indexes, workers, skip_blank=True, initializer=die_with_parent, initargs=(os.getpid(),), on_page=on_page
+    )
 
 
 def _read_pages(path: Path, ocr_workers: int) -> tuple[list[PageContent], int]:
@@ -248,8 +261,10 @@ def listable_pdf(path: Path) -> Iterator[Path]:
             with open(copy, "wb") as fh:
                 writer.write(fh)
         except Exception as exc:
-            raise UnreadablePdfError(f"pypdf finds {counted} pages but pdfminer cannot read the page tree, and re-saving "
-                                     f"it failed ({type(exc).__name__}); re-save the PDF from its source") from exc
+            raise UnreadablePdfError(
+                f"pypdf finds {counted} pages but pdfminer cannot read the page tree, and re-saving "
+                f"it failed ({type(exc).__name__}); re-save the PDF from its source"
+            ) from exc
         yield copy
 
 
@@ -267,8 +282,9 @@ def read_pdf_pages(path: Path, ocr_workers: int = 1) -> tuple[list[PageContent],
     with listable_pdf(path) as readable:
         pages, n_pages = _read_pages(readable, ocr_workers)
     if not n_pages:
-        raise UnreadablePdfError("pypdf finds pages but pdfminer cannot list them, even re-saved; "
-                                 "re-save the PDF from its source")
+        raise UnreadablePdfError(
+            "pypdf finds pages but pdfminer cannot list them, even re-saved; re-save the PDF from its source"
+        )
     return pages, n_pages
 
 
@@ -298,13 +314,17 @@ def no_text_reason(path: Path) -> str:
             details.append("some fonts cannot be decoded to letters")
         if upright and len(details) < 2:
             details.append(f"{'the other' if upright < chars else 'its'} {upright} are too few to hold a ranking table")
-        return (f"the PDF has a text layer ({chars} characters on {n_pages} pages) but no ranking in it: "
-                f"{'; '.join(details)}; it is not a ranking decision (if it is, export it again as PDF from its source)")
+        return (
+            f"the PDF has a text layer ({chars} characters on {n_pages} pages) but no ranking in it: "
+            f"{'; '.join(details)}; it is not a ranking decision (if it is, export it again as PDF from its source)"
+        )
     if images:
         return "no text could be read on any page (blank pages or an unreadable scan); rescan at 300 dpi"
     if drawn:
-        return ("the PDF's pages hold drawings but no text and no images (text drawn as outlines cannot be read); "
-                "get a copy with a text layer, or a scan")
+        return (
+            "the PDF's pages hold drawings but no text and no images (text drawn as outlines cannot be read); "
+            "get a copy with a text layer, or a scan"
+        )
     if n_pages == 1:
         return "the PDF's only page is blank (nothing is drawn on it); get a complete copy of the document"
     return f"all {n_pages} pages of the PDF are blank (nothing is drawn on them); get a complete copy of the document"
@@ -326,18 +346,30 @@ def raw_decision(pages: list[PageContent], knowledge: Knowledge) -> RawDocument:
     except LayoutError as exc:
         if not is_vietnamese(" ".join(lines)):
             opening = " ".join(" ".join(lines).split()[:8])
-            raise NoRankingTableError(f"not a ranking decision: no table of unit names and scores, and its text is not "
-                                      f"Vietnamese (it begins {opening!r})") from exc
+            raise NoRankingTableError(
+                f"not a ranking decision: no table of unit names and scores, and its text is not "
+                f"Vietnamese (it begins {opening!r})"
+            ) from exc
         raise NoRankingTableError(
             f"no ranking table found: its text ({len(lines)} lines) holds no table of unit names with scores, ruled or "
-            "unruled; it is not a ranking decision (if it is, get the copy with the results appendix)") from exc
+            "unruled; it is not a ranking decision (if it is, get the copy with the results appendix)"
+        ) from exc
     text = " ".join(lines)
     return RawDocument(
-        source_kind="decision", province=meta.province, issuer=meta.issuer,
-        decision_number=meta.decision_number, decision_date=meta.decision_date,
-        assessment_year=meta.assessment_year, framework=meta.framework,
-        pages=len(pages), text_source=text_source(pages), text_encoding=document_encoding(pages), tables=tables,
-        group_maxima=stated_maxima(text, knowledge), tier_rules=stated_tier_rules(text), text=text,
+        source_kind="decision",
+        province=meta.province,
+        issuer=meta.issuer,
+        decision_number=meta.decision_number,
+        decision_date=meta.decision_date,
+        assessment_year=meta.assessment_year,
+        framework=meta.framework,
+        pages=len(pages),
+        text_source=text_source(pages),
+        text_encoding=document_encoding(pages),
+        tables=tables,
+        group_maxima=stated_maxima(text, knowledge),
+        tier_rules=stated_tier_rules(text),
+        text=text,
     )
 
 
@@ -364,14 +396,17 @@ def raw_web_page(data: bytes, knowledge: Knowledge) -> RawDocument:
         try:
             raw = raw_decision([content], knowledge)
         except NoRankingTableError:
-            table_reason = f"its {len(content.grids)} table(s) are not ranking tables (no column of unit names with scores)"
+            table_reason = (
+                f"its {len(content.grids)} table(s) are not ranking tables (no column of unit names with scores)"
+            )
         else:
             raw = dataclasses.replace(raw, tables=[t for t in raw.tables if _ranks_public_units(t)])
         if content.grids and table_reason is None and not raw.tables:
             table_reason = f"its {len(content.grids)} table(s) are not ranking tables (their rows are not public units)"
         if table_reason is None:
-            raw = dataclasses.replace(raw, pages=None, text_source="html",
-                                      group_maxima={**raw.group_maxima, **prose_maxima(page.text)})  # web prose words maxima more freely
+            raw = dataclasses.replace(
+                raw, pages=None, text_source="html", group_maxima={**raw.group_maxima, **prose_maxima(page.text)}
+            )  # web prose words maxima more freely
             raw = as_national(raw, knowledge, "web_table") or raw
             raw = dataclasses.replace(raw, doubts=raw.doubts + [(IssueCode.TABLE_CUT, cut) for cut in page.cut_tables])
             return dataclasses.replace(raw, notes=raw.notes + second_reading(page, raw))
@@ -379,16 +414,24 @@ def raw_web_page(data: bytes, knowledge: Knowledge) -> RawDocument:
         return read_news_page(page)
     except NewsFormatError as exc:
         if table_reason:
-            raise NoRankingTableError(f"the HTML page holds no ranking: {table_reason} and its text states no unit's score") from exc
+            raise NoRankingTableError(
+                f"the HTML page holds no ranking: {table_reason} and its text states no unit's score"
+            ) from exc
         raise NoRankingTableError(f"the HTML page holds no ranking table or ranking news article ({exc})") from exc
 
 
 def document_row(raw: RawDocument) -> dict:
     return {
-        "source_kind": raw.source_kind, "province": raw.province, "issuer": raw.issuer,
-        "decision_number": raw.decision_number, "decision_date": raw.decision_date,
-        "assessment_year": raw.assessment_year, "framework": raw.framework,
-        "pages": raw.pages, "text_source": raw.text_source, "text_encoding": raw.text_encoding,
+        "source_kind": raw.source_kind,
+        "province": raw.province,
+        "issuer": raw.issuer,
+        "decision_number": raw.decision_number,
+        "decision_date": raw.decision_date,
+        "assessment_year": raw.assessment_year,
+        "framework": raw.framework,
+        "pages": raw.pages,
+        "text_source": raw.text_source,
+        "text_encoding": raw.text_encoding,
     }
 
 
@@ -407,17 +450,30 @@ def ranking_result(raw: RawDocument, doc_id: str, knowledge: Knowledge) -> Docum
     norm = dataclasses.replace(norm, scores=scores_province(norm.scores, raw))
     tally = CheckTally()
     issues = norm.issues + run_checks(doc_id, norm, knowledge, tally)
-    issues += [Issue(doc_id=doc_id, code=IssueCode.SOURCE_CONTRADICTION, severity="warning", message=note) for note in raw.notes]
+    issues += [
+        Issue(doc_id=doc_id, code=IssueCode.SOURCE_CONTRADICTION, severity="warning", message=note)
+        for note in raw.notes
+    ]
     issues += [Issue(doc_id=doc_id, code=code, severity="warning", message=message) for code, message in raw.doubts]
     row = document_row(raw) | {"table_evidence": evidence}
     if row["framework"] is None and len(norm.scores):
         row["framework"] = norm.scores["framework"].iloc[0]
     # every value is as printed until assembly marks OCR repairs and officers' corrections
     scores, components = norm.scores.assign(value_source="printed"), norm.components.assign(value_source="printed")
-    return DocumentResult(row, scores, components, norm.averages, None, issues, table_report(dataclasses.replace(raw, tables=norm.tables), norm, tally, doc_id))
+    return DocumentResult(
+        row,
+        scores,
+        components,
+        norm.averages,
+        None,
+        issues,
+        table_report(dataclasses.replace(raw, tables=norm.tables), norm, tally, doc_id),
+    )
 
 
-def process_file(path: Path, doc_id: str | None = None, knowledge: Knowledge | None = None, ocr_workers: int = 1) -> DocumentResult:
+def process_file(
+    path: Path, doc_id: str | None = None, knowledge: Knowledge | None = None, ocr_workers: int = 1
+) -> DocumentResult:
     """Extract, normalize and check one file. Raises DocumentError for bad input."""
     knowledge = knowledge or load_knowledge()
     doc_id = doc_id or sha256_file(path)[:16]
@@ -477,15 +533,29 @@ def weekly_result(pages: list[PageContent], n_pages: int | None, doc_id: str) ->
     frame.insert(2, "period_start", report.period_start)
     frame.insert(3, "period_end", report.period_end)
     row = {
-        "source_kind": "weekly_report", "province": report.province, "issuer": report.issuer,
-        "decision_number": None, "decision_date": None, "assessment_year": report.assessment_year,
-        "framework": None, "pages": n_pages, "text_source": text_source(pages),
+        "source_kind": "weekly_report",
+        "province": report.province,
+        "issuer": report.issuer,
+        "decision_number": None,
+        "decision_date": None,
+        "assessment_year": report.assessment_year,
+        "framework": None,
+        "pages": n_pages,
+        "text_source": text_source(pages),
         "text_encoding": document_encoding(pages),
     }
     # skipped tables and doubtful OCR cells: the weekly table has no confidence column
     issues = [
-        Issue(doc_id=doc_id, code=doubt.code, severity=doubt.severity, message=doubt.message, group_code=doubt.table_code or None, unit_name_raw=doubt.row_label,
-              field=doubt.column_label, printed=doubt.printed)
+        Issue(
+            doc_id=doc_id,
+            code=doubt.code,
+            severity=doubt.severity,
+            message=doubt.message,
+            group_code=doubt.table_code or None,
+            unit_name_raw=doubt.row_label,
+            field=doubt.column_label,
+            printed=doubt.printed,
+        )
         for doubt in report.issues
     ]
     return DocumentResult(row, weekly=frame, issues=issues)

@@ -73,7 +73,9 @@ def run_lock(curated: Path) -> Iterator[None]:
                 raise
             fh.seek(0)
             holder = fh.read().strip() or "unknown"
-            raise RunLockedError(f"another dti run is already writing {curated} ({holder}); wait for it to finish and run again") from exc
+            raise RunLockedError(
+                f"another dti run is already writing {curated} ({holder}); wait for it to finish and run again"
+            ) from exc
         _held_lock_fds.add(fh.fileno())
         try:
             fh.seek(0)
@@ -227,11 +229,17 @@ def list_versions(curated: Path) -> list[VersionInfo]:
             continue
         run = read_run_json(path) or {}
         docs = run.get("documents_by_status")
-        out.append(VersionInfo(
-            version=path.name, content=run.get("version"), finished_at=run.get("finished_at"),
-            documents=sum(docs.values()) if isinstance(docs, dict) else None,
-            rows=(run.get("rows") or {}).get("scores"), exit=run.get("exit"), current=path.name == live,
-        ))
+        out.append(
+            VersionInfo(
+                version=path.name,
+                content=run.get("version"),
+                finished_at=run.get("finished_at"),
+                documents=sum(docs.values()) if isinstance(docs, dict) else None,
+                rows=(run.get("rows") or {}).get("scores"),
+                exit=run.get("exit"),
+                current=path.name == live,
+            )
+        )
     return sorted(out, key=lambda v: (v.finished_at or "", v.version))
 
 
@@ -244,8 +252,9 @@ def rollback(curated: Path, version: str) -> Path:
     target = versions_dir(curated) / version
     if "/" in version or version.endswith(".partial") or version in ("", ".", "..") or not target.is_dir():
         known = ", ".join(v.version for v in list_versions(curated)) or "none"
-        raise UnknownVersionError(f"there is no kept version {version!r} of {curated} (kept: {known}); "
-                                  "see `dti versions`")
+        raise UnknownVersionError(
+            f"there is no kept version {version!r} of {curated} (kept: {known}); see `dti versions`"
+        )
     with run_lock(curated):
         _adopt_plain_folder(curated)
         _swap_link(curated, target)

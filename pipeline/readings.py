@@ -128,14 +128,21 @@ def choose_readings(documents: pd.DataFrame, scores: pd.DataFrame, components: p
     Nothing passed in is changed.
     """
     if scores.empty:
-        return Readings(scores.copy(), components.copy(), scores.assign(chosen=pd.Series(dtype=bool)),
-                        components.assign(chosen=pd.Series(dtype=bool)), [])
+        return Readings(
+            scores.copy(),
+            components.copy(),
+            scores.assign(chosen=pd.Series(dtype=bool)),
+            components.assign(chosen=pd.Series(dtype=bool)),
+            [],
+        )
     docs = documents[documents["doc_id"].isin(set(scores["doc_id"]))].drop_duplicates("doc_id").copy()
     names = dict(zip(docs["doc_id"], docs["file_name"]))
     kinds = dict(zip(docs["doc_id"], docs["source_kind"]))
     confidence = scores.groupby("doc_id")["confidence"].mean()
-    order = {r.doc_id: (source_rank(r.source_kind, r.text_source), -round(float(confidence[r.doc_id]), 6), r.file_name)
-             for r in docs.itertuples()}
+    order = {
+        r.doc_id: (source_rank(r.source_kind, r.text_source), -round(float(confidence[r.doc_id]), 6), r.file_name)
+        for r in docs.itertuples()
+    }
     cluster = _decision_clusters(docs, scores)
     for doc_id in set(scores["doc_id"]) - set(order):  # rows no document row describes: a reading of their own
         order[doc_id] = (_UNKNOWN_RANK + 1, 0.0, str(doc_id))
@@ -151,7 +158,9 @@ def choose_readings(documents: pd.DataFrame, scores: pd.DataFrame, components: p
     candidate = rows["doc_id"].map(lambda d: best_of_cluster.get(cluster[d]) == d or kinds.get(d) == "news_article")
     winner: dict[tuple, str] = {}
     for key, group in rows[candidate].groupby(_FACT, sort=False, dropna=False):
-        winner[_fact_key(key)] = min(group["doc_id"].unique(), key=order.__getitem__)  # every scored doc_id has an order
+        winner[_fact_key(key)] = min(
+            group["doc_id"].unique(), key=order.__getitem__
+        )  # every scored doc_id has an order
     fact_keys = [_fact_key(k) for k in rows[_FACT].itertuples(index=False)]
     chosen = pd.Series([winner.get(k) == d for k, d in zip(fact_keys, rows["doc_id"])], index=rows.index, dtype=bool)
 
@@ -163,8 +172,11 @@ def choose_readings(documents: pd.DataFrame, scores: pd.DataFrame, components: p
     comp_readings = components.assign(chosen=component_chosen)
     issues += _component_disagreements(rows, chosen, fact_keys, winner, components, names)
     return Readings(
-        scores[chosen.to_numpy()].reset_index(drop=True), components[component_chosen].reset_index(drop=True),
-        readings.reset_index(drop=True), comp_readings.reset_index(drop=True), issues,
+        scores[chosen.to_numpy()].reset_index(drop=True),
+        components[component_chosen].reset_index(drop=True),
+        readings.reset_index(drop=True),
+        comp_readings.reset_index(drop=True),
+        issues,
     )
 
 
@@ -173,8 +185,9 @@ def _component_flags(chosen_rows: pd.DataFrame, components: pd.DataFrame) -> lis
     return [k in keys for k in zip(components["doc_id"], components["group_code"], components["unit_name_raw"])]
 
 
-def _same_decision_gaps(rows: pd.DataFrame, cluster: dict[str, str], best: dict[str, str],
-                        names: dict[str, str]) -> list[Issue]:
+def _same_decision_gaps(
+    rows: pd.DataFrame, cluster: dict[str, str], best: dict[str, str], names: dict[str, str]
+) -> list[Issue]:
     """Units one reading of a decision has and another reading of the same decision lacks."""
     issues: list[Issue] = []
     pairs = [tuple(k) for k in rows[["group_code", "unit_key"]].itertuples(index=False)]
@@ -189,16 +202,26 @@ def _same_decision_gaps(rows: pd.DataFrame, cluster: dict[str, str], best: dict[
         for has, lacks in ((chosen, doc_id), (doc_id, chosen)):
             for group, unit in sorted(keyed[has] - keyed[lacks]):
                 name = label[(group, unit)]
-                issues.append(Issue(
-                    doc_id=doc_id, code=IssueCode.READING_UNIT_MISSING, severity="warning",
-                    message=f"{name!r} ({group}) is in {names[has]} but not in {names[lacks]}, "
-                    "another reading of the same decision.",
-                    group_code=group, unit_name_raw=name, field="unit_name_raw", printed=names[has], expected=names[lacks]))
+                issues.append(
+                    Issue(
+                        doc_id=doc_id,
+                        code=IssueCode.READING_UNIT_MISSING,
+                        severity="warning",
+                        message=f"{name!r} ({group}) is in {names[has]} but not in {names[lacks]}, "
+                        "another reading of the same decision.",
+                        group_code=group,
+                        unit_name_raw=name,
+                        field="unit_name_raw",
+                        printed=names[has],
+                        expected=names[lacks],
+                    )
+                )
     return issues
 
 
-def _disagreements(rows: pd.DataFrame, chosen: pd.Series, fact_keys: list[tuple], winner: dict,
-                   names: dict) -> list[Issue]:
+def _disagreements(
+    rows: pd.DataFrame, chosen: pd.Series, fact_keys: list[tuple], winner: dict, names: dict
+) -> list[Issue]:
     published = {(k, d): i for i, (k, d) in enumerate(zip(fact_keys, rows["doc_id"])) if chosen.iloc[i]}
     issues: list[Issue] = []
     for i, (key, doc_id) in enumerate(zip(fact_keys, rows["doc_id"])):
@@ -207,12 +230,21 @@ def _disagreements(rows: pd.DataFrame, chosen: pd.Series, fact_keys: list[tuple]
         other, mine = rows.iloc[published[(key, winner[key])]], rows.iloc[i]
         for field in _COMPARED:
             if _differs(field, mine[field], other[field]):
-                issues.append(Issue(
-                    doc_id=doc_id, code=IssueCode.READING_DISAGREES, severity="warning",
-                    message=f"{names[doc_id]} reads {field} of {mine['unit_name_raw']!r} ({mine['group_code']}) "
-                    f"as {_shown(mine[field])}; "
-                    f"{names[winner[key]]}, the reading published, has {_shown(other[field])}.",
-                    group_code=mine["group_code"], unit_name_raw=mine["unit_name_raw"], field=field, printed=_shown(mine[field]), expected=_shown(other[field])))
+                issues.append(
+                    Issue(
+                        doc_id=doc_id,
+                        code=IssueCode.READING_DISAGREES,
+                        severity="warning",
+                        message=f"{names[doc_id]} reads {field} of {mine['unit_name_raw']!r} ({mine['group_code']}) "
+                        f"as {_shown(mine[field])}; "
+                        f"{names[winner[key]]}, the reading published, has {_shown(other[field])}.",
+                        group_code=mine["group_code"],
+                        unit_name_raw=mine["unit_name_raw"],
+                        field=field,
+                        printed=_shown(mine[field]),
+                        expected=_shown(other[field]),
+                    )
+                )
     return issues
 
 
@@ -224,17 +256,27 @@ def _news_units_not_in_decision(rows: pd.DataFrame, chosen: pd.Series, kinds: di
     for i, row in rows[chosen & rows["doc_id"].map(lambda d: kinds.get(d) == "news_article")].iterrows():
         decision = tables.get(_fact_key(row[_FACT[:4]]))
         if decision is not None:
-            issues.append(Issue(
-                doc_id=row["doc_id"], code=IssueCode.READING_UNIT_MISSING, severity="warning",
-                message=f"{row['unit_name_raw']!r} ({row['group_code']}) is in {names[row['doc_id']]} "
-                f"but not in {names[decision]}, "
-                "the decision it reports on.", group_code=row["group_code"], unit_name_raw=row["unit_name_raw"], field="unit_name_raw",
-                printed=names[row["doc_id"]], expected=names[decision]))
+            issues.append(
+                Issue(
+                    doc_id=row["doc_id"],
+                    code=IssueCode.READING_UNIT_MISSING,
+                    severity="warning",
+                    message=f"{row['unit_name_raw']!r} ({row['group_code']}) is in {names[row['doc_id']]} "
+                    f"but not in {names[decision]}, "
+                    "the decision it reports on.",
+                    group_code=row["group_code"],
+                    unit_name_raw=row["unit_name_raw"],
+                    field="unit_name_raw",
+                    printed=names[row["doc_id"]],
+                    expected=names[decision],
+                )
+            )
     return issues
 
 
-def _component_disagreements(rows: pd.DataFrame, chosen: pd.Series, fact_keys: list[tuple], winner: dict,
-                             components: pd.DataFrame, names: dict) -> list[Issue]:
+def _component_disagreements(
+    rows: pd.DataFrame, chosen: pd.Series, fact_keys: list[tuple], winner: dict, components: pd.DataFrame, names: dict
+) -> list[Issue]:
     if components.empty:
         return []
     key_of = {(d, g, n): k for k, d, g, n in zip(fact_keys, rows["doc_id"], rows["group_code"], rows["unit_name_raw"])}
@@ -253,9 +295,18 @@ def _component_disagreements(rows: pd.DataFrame, chosen: pd.Series, fact_keys: l
         for code in sorted(set(mine) & set(theirs)):
             a, b = mine[code], theirs[code]
             if not (_missing(a) or _missing(b)) and _numbers_differ(a, b):
-                issues.append(Issue(
-                    doc_id=doc_id, code=IssueCode.READING_DISAGREES, severity="warning",
-                    message=f"{names[doc_id]} reads component {code} of {name!r} ({group}) as {_shown(a)}; "
-                    f"{names[winner[key]]}, the reading published, has {_shown(b)}.",
-                    group_code=group, unit_name_raw=name, field=code, printed=_shown(a), expected=_shown(b)))
+                issues.append(
+                    Issue(
+                        doc_id=doc_id,
+                        code=IssueCode.READING_DISAGREES,
+                        severity="warning",
+                        message=f"{names[doc_id]} reads component {code} of {name!r} ({group}) as {_shown(a)}; "
+                        f"{names[winner[key]]}, the reading published, has {_shown(b)}.",
+                        group_code=group,
+                        unit_name_raw=name,
+                        field=code,
+                        printed=_shown(a),
+                        expected=_shown(b),
+                    )
+                )
     return issues

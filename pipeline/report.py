@@ -22,11 +22,27 @@ from pipeline.issue_list import row_key
 
 REPORT_FILE = "report.html"
 TIER_COLOURS = {
-    "dan_dat": "#1a9850", "tot": "#1a9850", "nang_cao": "#91cf60", "kha": "#91cf60",
-    "hinh_thanh": "#fee08b", "trung_binh": "#fee08b", "khoi_dong": "#fc8d59", "yeu": "#fc8d59",
+    "dan_dat": "#1a9850",
+    "tot": "#1a9850",
+    "nang_cao": "#91cf60",
+    "kha": "#91cf60",
+    "hinh_thanh": "#fee08b",
+    "trung_binh": "#fee08b",
+    "khoi_dong": "#fc8d59",
+    "yeu": "#fc8d59",
 }
-TABLE_NAMES = ("documents", "scores", "components", "issues", "units", "unit_lineage", "weekly_indicators", "tables",
-               "readings", "component_readings")
+TABLE_NAMES = (
+    "documents",
+    "scores",
+    "components",
+    "issues",
+    "units",
+    "unit_lineage",
+    "weekly_indicators",
+    "tables",
+    "readings",
+    "component_readings",
+)
 
 _CSS = """
 body { font-family: 'DejaVu Sans', 'Noto Sans', Arial, sans-serif; margin: 1.5em; color: #222; font-size: 14px; }
@@ -48,7 +64,11 @@ tr.sev-info td:first-child { border-left: 4px solid #91bfdb; }
 
 def read_curated(curated: Path) -> tuple[dict[str, pd.DataFrame], dict]:
     """The curated tables the report and exports use, and run.json."""
-    frames = {name: pd.read_parquet(curated / f"{name}.parquet") for name in TABLE_NAMES if (curated / f"{name}.parquet").exists()}
+    frames = {
+        name: pd.read_parquet(curated / f"{name}.parquet")
+        for name in TABLE_NAMES
+        if (curated / f"{name}.parquet").exists()
+    }
     run_path = curated / "run.json"
     run = json.loads(run_path.read_text(encoding="utf-8")) if run_path.exists() else {}
     return frames, run
@@ -78,8 +98,11 @@ def _tier_span(code, printed=None) -> str:
 def group_chart(rows: pd.DataFrame, thresholds: list[tuple[str, float]]) -> str:
     """Bars of score percent per unit in rank order, coloured by tier, with the tier thresholds."""
     ordered = rows.sort_values(["rank", "score_pct"], ascending=[True, False], na_position="last", kind="stable")
-    bars = [(r.unit_name_raw, float(r.score_pct), r.tier if isinstance(r.tier, str) else "")
-            for r in ordered.itertuples() if pd.notna(r.score_pct)]
+    bars = [
+        (r.unit_name_raw, float(r.score_pct), r.tier if isinstance(r.tier, str) else "")
+        for r in ordered.itertuples()
+        if pd.notna(r.score_pct)
+    ]
     return bar_chart(bars, TIER_COLOURS, thresholds, "% điểm tối đa / % of maximum") if bars else ""
 
 
@@ -101,8 +124,15 @@ def _thresholds(framework: str) -> list[tuple[str, float]]:
 
 def _doubts(issues: pd.DataFrame) -> dict[tuple, list[pd.Series]]:
     """Issues by (doc, group, unit, column shown), so each doubted cell carries its issues."""
-    columns = {"total_score": "total_score", "score_pct_printed": "score_pct", "tier": "tier", "rank": "rank",
-               "unit_id": "unit", "unit_name_raw": "unit", "confidence": "confidence"}
+    columns = {
+        "total_score": "total_score",
+        "score_pct_printed": "score_pct",
+        "tier": "tier",
+        "rank": "rank",
+        "unit_id": "unit",
+        "unit_name_raw": "unit",
+        "confidence": "confidence",
+    }
     out: dict[tuple, list[pd.Series]] = {}
     for _, issue in issues.iterrows():
         field = issue["field"] if pd.notna(issue["field"]) else ""
@@ -119,7 +149,10 @@ def _cell(content: str, doubts: list[pd.Series] | None, num: bool = False) -> st
     cls = f' class="{" ".join(classes)}"' if classes else ""
     if not doubts:
         return f"<td{cls}>{content}</td>"
-    marks = " ".join(f'<a href="#issue-{_e(i["issue_id"])}" title="{_e(i["code"])}: {_e(i["message"])}">[{_e(i["code"])}]</a>' for i in doubts)
+    marks = " ".join(
+        f'<a href="#issue-{_e(i["issue_id"])}" title="{_e(i["code"])}: {_e(i["message"])}">[{_e(i["code"])}]</a>'
+        for i in doubts
+    )
     return f"<td{cls}>{content} {marks}</td>"
 
 
@@ -129,7 +162,14 @@ def _ranking_table(doc_id: str, group: str, rows: pd.DataFrame, comps: pd.DataFr
     head = ["Hạng / rank", "Đơn vị (như in) / unit as printed", "Mã đơn vị / unit_id"]
     comp_max = dict(zip(comps["component_code"], comps["component_max"])) if len(comps) else {}
     head += [f"{_e(comp_names.get(c, c))} <span class=muted>({vn_number(comp_max.get(c))})</span>" for c in comp_codes]
-    head += ["Tổng điểm / total", "Tối đa / max", "% tối đa / %", "Mức / tier", "Độ tin cậy / confidence", "Nguồn giá trị / value source"]
+    head += [
+        "Tổng điểm / total",
+        "Tối đa / max",
+        "% tối đa / %",
+        "Mức / tier",
+        "Độ tin cậy / confidence",
+        "Nguồn giá trị / value source",
+    ]
     out = ['<table class="ranking"><thead><tr>' + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead><tbody>"]
     by_unit = {u: g for u, g in comps.groupby("unit_name_raw", sort=False)} if len(comps) else {}
     for r in rows.itertuples():
@@ -179,9 +219,16 @@ def _summary(run: dict) -> str:
     if not run:
         return "<p class=muted>No run.json in this folder.</p>"
     items = [
-        ("Phiên bản / version", run.get("version")), ("Hoàn thành lúc / finished at", run.get("finished_at")),
-        ("Văn bản theo trạng thái / documents by status", ", ".join(f"{k}: {v}" for k, v in run.get("documents_by_status", {}).items())),
-        ("Vấn đề theo mức độ / issues by severity", ", ".join(f"{k}: {v}" for k, v in run.get("issues_by_severity", {}).items())),
+        ("Phiên bản / version", run.get("version")),
+        ("Hoàn thành lúc / finished at", run.get("finished_at")),
+        (
+            "Văn bản theo trạng thái / documents by status",
+            ", ".join(f"{k}: {v}" for k, v in run.get("documents_by_status", {}).items()),
+        ),
+        (
+            "Vấn đề theo mức độ / issues by severity",
+            ", ".join(f"{k}: {v}" for k, v in run.get("issues_by_severity", {}).items()),
+        ),
         ("Tên chưa xác định / unresolved names", run.get("unresolved_units")),
         ("Trích xuất / extracted, từ bộ nhớ đệm / from cache", f"{run.get('extracted')}, {run.get('from_cache')}"),
         ("Đánh giá đã áp dụng / reviews applied", run.get("reviews_applied")),
@@ -189,8 +236,11 @@ def _summary(run: dict) -> str:
     ]
     out = "<table>" + "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in items) + "</table>"
     if run.get("quarantined"):
-        out += "<h3>Tệp bị cách ly / quarantined files</h3><ul>" + "".join(
-            f"<li><b>{_e(q['file_name'])}</b>: {_e(q['error'])}</li>" for q in run["quarantined"]) + "</ul>"
+        out += (
+            "<h3>Tệp bị cách ly / quarantined files</h3><ul>"
+            + "".join(f"<li><b>{_e(q['file_name'])}</b>: {_e(q['error'])}</li>" for q in run["quarantined"])
+            + "</ul>"
+        )
     return out
 
 
@@ -200,7 +250,11 @@ def unit_history(scores: pd.DataFrame, units: pd.DataFrame, lineage: pd.DataFram
     rows = scores.dropna(subset=["unit_id"]).merge(current, on="unit_id", how="left")
     rows["current_unit_id"] = rows["current_unit_id"].fillna(rows["unit_id"])
     rows["current_unit_name"] = rows["current_unit_name"].fillna(rows["unit_name"])
-    rows = rows.sort_values(["current_unit_id", "assessment_year", "framework", "confidence"], ascending=[True, True, True, False], kind="stable")
+    rows = rows.sort_values(
+        ["current_unit_id", "assessment_year", "framework", "confidence"],
+        ascending=[True, True, True, False],
+        kind="stable",
+    )
     return rows.drop_duplicates(["unit_id", "assessment_year", "framework"]).reset_index(drop=True)
 
 
@@ -218,30 +272,39 @@ def render_report(frames: dict[str, pd.DataFrame], run: dict) -> str:
         f"<h1>Báo cáo xếp hạng chuyển đổi số / dti report</h1><p class=muted>Phiên bản / version {_e(run.get('version', ''))}</p>",
         "<nav><a href='#summary'>Tóm tắt / summary</a><a href='#documents'>Văn bản / documents</a>"
         "<a href='#history'>Lịch sử / history</a><a href='#issues'>Vấn đề / issues</a><a href='#tables'>Bảng / parsing report</a></nav>",
-        "<h2 id=summary>Tóm tắt lần chạy / run summary</h2>", _summary(run),
+        "<h2 id=summary>Tóm tắt lần chạy / run summary</h2>",
+        _summary(run),
         "<h2 id=documents>Văn bản và bảng xếp hạng / documents and rankings</h2>",
     ]
     for doc in docs[docs["status"] == "ok"].itertuples():
         rows = read[read["doc_id"] == doc.doc_id]
         if rows.empty:
             continue
-        parts.append(f"<h3 id='doc-{_e(doc.doc_id)}'>{_e(doc.file_name)}</h3><p>{_e(doc.province)} · {_e(doc.issuer)} · "
-                     f"{_e(doc.decision_number)} · {_e(doc.decision_date)} · năm đánh giá / assessment year {_e(doc.assessment_year)} · "
-                     f"{_e(doc.framework)} · {_e(doc.source_kind)} ({_e(doc.text_source)})</p>")
+        parts.append(
+            f"<h3 id='doc-{_e(doc.doc_id)}'>{_e(doc.file_name)}</h3><p>{_e(doc.province)} · {_e(doc.issuer)} · "
+            f"{_e(doc.decision_number)} · {_e(doc.decision_date)} · năm đánh giá / assessment year {_e(doc.assessment_year)} · "
+            f"{_e(doc.framework)} · {_e(doc.source_kind)} ({_e(doc.text_source)})</p>"
+        )
         for group, grows in rows.groupby("group_code", sort=False):
             title = grows["group_title"].iloc[0]
-            parts.append(f"<h4>{_e(title) or _e(group)} <span class=muted>({_e(group)}, tối đa / max {vn_number(grows['max_score'].iloc[0])})</span></h4>")
+            parts.append(
+                f"<h4>{_e(title) or _e(group)} <span class=muted>({_e(group)}, tối đa / max {vn_number(grows['max_score'].iloc[0])})</span></h4>"
+            )
             thresholds = _thresholds(grows["framework"].iloc[0])
             chart = group_chart(grows, thresholds)
             if chart:
                 parts.append(f"<div class=chart>{chart}</div>")
                 if not thresholds:
-                    parts.append("<p class=muted>Ngưỡng mức của bộ chỉ số này không được công bố; mức như in. / "
-                                 "This framework's tier thresholds are not known; tiers as printed.</p>")
+                    parts.append(
+                        "<p class=muted>Ngưỡng mức của bộ chỉ số này không được công bố; mức như in. / "
+                        "This framework's tier thresholds are not known; tiers as printed.</p>"
+                    )
             gcomps = read_comps[(read_comps["doc_id"] == doc.doc_id) & (read_comps["group_code"] == group)]
             if "chosen" in grows and not grows["chosen"].all():
-                parts.append("<p class=muted>Một văn bản khác đọc quyết định này tốt hơn; bảng dưới là cách đọc của văn bản này / "
-                             "another document reads this decision better; below is this document's own reading</p>")
+                parts.append(
+                    "<p class=muted>Một văn bản khác đọc quyết định này tốt hơn; bảng dưới là cách đọc của văn bản này / "
+                    "another document reads this decision better; below is this document's own reading</p>"
+                )
             parts.append(_ranking_table(doc.doc_id, group, grows, gcomps, doubts))
     parts.append("<h2 id=history>Lịch sử theo đơn vị (qua sáp nhập, đổi tên) / unit history through lineage</h2>")
     history = unit_history(scores, frames["units"], frames["unit_lineage"])
@@ -251,26 +314,65 @@ def render_report(frames: dict[str, pd.DataFrame], run: dict) -> str:
         chart = unit_history_chart(prows[several])
         if chart:
             parts.append(f"<div class=chart>{chart}</div>")
-        parts.append(_frame_table(prows, [
-            ("current_unit_name", "Đơn vị hiện nay / current unit"), ("assessment_year", "Năm / year"),
-            ("framework", "Bộ chỉ số / framework"), ("unit_name_raw", "Tên như in / as printed"),
-            ("score_pct", "% tối đa / score %"), ("rank", "Hạng / rank"), ("tier", "Mức / tier")]))
+        parts.append(
+            _frame_table(
+                prows,
+                [
+                    ("current_unit_name", "Đơn vị hiện nay / current unit"),
+                    ("assessment_year", "Năm / year"),
+                    ("framework", "Bộ chỉ số / framework"),
+                    ("unit_name_raw", "Tên như in / as printed"),
+                    ("score_pct", "% tối đa / score %"),
+                    ("rank", "Hạng / rank"),
+                    ("tier", "Mức / tier"),
+                ],
+            )
+        )
     parts.append(f"<h2 id=issues>Vấn đề cần xem xét / issues ({len(issues)})</h2>")
-    ordered = issues.assign(_s=issues["severity"].map({"error": 0, "warning": 1, "info": 2})).sort_values(["_s", "file_name", "source_page"], kind="stable")
-    parts.append(_frame_table(ordered, [
-        ("issue_id", "Mã / issue_id"), ("file_name", "Tệp / file"), ("source_page", "Trang / page"), ("severity", "Mức độ / severity"),
-        ("code", "Loại / code"), ("status", "Trạng thái / status"), ("unit_name_raw", "Đơn vị / unit"), ("field", "Trường / field"),
-        ("message", "Giải thích / explanation"), ("printed", "Như in / printed"), ("expected", "Mong đợi / expected"),
-    ], row_class=lambda r: f"sev-{r['severity']}", row_id=lambda r: f"issue-{r['issue_id']}"))
+    ordered = issues.assign(_s=issues["severity"].map({"error": 0, "warning": 1, "info": 2})).sort_values(
+        ["_s", "file_name", "source_page"], kind="stable"
+    )
+    parts.append(
+        _frame_table(
+            ordered,
+            [
+                ("issue_id", "Mã / issue_id"),
+                ("file_name", "Tệp / file"),
+                ("source_page", "Trang / page"),
+                ("severity", "Mức độ / severity"),
+                ("code", "Loại / code"),
+                ("status", "Trạng thái / status"),
+                ("unit_name_raw", "Đơn vị / unit"),
+                ("field", "Trường / field"),
+                ("message", "Giải thích / explanation"),
+                ("printed", "Như in / printed"),
+                ("expected", "Mong đợi / expected"),
+            ],
+            row_class=lambda r: f"sev-{r['severity']}",
+            row_id=lambda r: f"issue-{r['issue_id']}",
+        )
+    )
     parts.append("<h2 id=tables>Báo cáo đọc bảng / parsing report per table</h2>")
     if len(tables):
         names = dict(zip(docs["doc_id"], docs["file_name"]))
         shown = tables.assign(file_name=tables["doc_id"].map(names))
-        parts.append(_frame_table(shown, [
-            ("file_name", "Tệp / file"), ("page", "Trang / page"), ("table_index", "Bảng / table"), ("group_code", "Nhóm / group"),
-            ("layout", "Bố cục / layout"), ("rows", "Dòng / rows"), ("columns", "Cột / columns"),
-            ("checks_run", "Kiểm tra đã chạy / checks run"), ("checks_passed", "Đạt / passed"), ("mean_confidence", "Độ tin cậy TB / mean confidence"),
-        ]))
+        parts.append(
+            _frame_table(
+                shown,
+                [
+                    ("file_name", "Tệp / file"),
+                    ("page", "Trang / page"),
+                    ("table_index", "Bảng / table"),
+                    ("group_code", "Nhóm / group"),
+                    ("layout", "Bố cục / layout"),
+                    ("rows", "Dòng / rows"),
+                    ("columns", "Cột / columns"),
+                    ("checks_run", "Kiểm tra đã chạy / checks run"),
+                    ("checks_passed", "Đạt / passed"),
+                    ("mean_confidence", "Độ tin cậy TB / mean confidence"),
+                ],
+            )
+        )
     parts.append("</body></html>")
     return "\n".join(parts)
 

@@ -62,18 +62,37 @@ def load_reviews(folder: Path | None) -> list[Review]:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise ReviewError(f"{path} is not valid YAML ({' '.join(str(exc).split())[:120]}); fix or restore it") from exc
-    if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION or not isinstance(data.get("reviews", []), list):
-        raise ReviewError(f"{path} is not a dti reviews file of format {FORMAT_VERSION}; restore it from version control")
+    if (
+        not isinstance(data, dict)
+        or data.get("format") != FORMAT_VERSION
+        or not isinstance(data.get("reviews", []), list)
+    ):
+        raise ReviewError(
+            f"{path} is not a dti reviews file of format {FORMAT_VERSION}; restore it from version control"
+        )
     reviews = []
     for n, entry in enumerate(data.get("reviews") or [], 1):
-        if not isinstance(entry, dict) or entry.get("action") not in ACTIONS or not entry.get("issue_id") or not entry.get("reason"):
+        if (
+            not isinstance(entry, dict)
+            or entry.get("action") not in ACTIONS
+            or not entry.get("issue_id")
+            or not entry.get("reason")
+        ):
             raise ReviewError(f"{path}: review {n} needs issue_id, action (ok or set) and reason")
         if entry["action"] == "set" and entry.get("value") in (None, ""):
             raise ReviewError(f"{path}: review {n} (issue {entry['issue_id']}) sets no value")
         known = {k: (None if entry.get(k) is None else str(entry.get(k))) for k in Review.__dataclass_fields__}
         notes = {k: v for k, v in known.items() if k not in ("issue_id", "action", "reason", "by", "at")}
-        reviews.append(Review(str(entry["issue_id"]), str(entry["action"]), str(entry["reason"]),
-                              known["by"] or "unknown", known["at"] or "", **notes))
+        reviews.append(
+            Review(
+                str(entry["issue_id"]),
+                str(entry["action"]),
+                str(entry["reason"]),
+                known["by"] or "unknown",
+                known["at"] or "",
+                **notes,
+            )
+        )
     return reviews
 
 
@@ -108,24 +127,41 @@ def settable(field: str | None) -> TypeGuard[str]:
     return field is not None and (field in SETTABLE or field.startswith("component:"))
 
 
-def record_review(folder: Path, issue: dict, action: str, reason: str, value: str | None = None,
-                  by: str | None = None, now: dt.datetime | None = None) -> Review:
+def record_review(
+    folder: Path,
+    issue: dict,
+    action: str,
+    reason: str,
+    value: str | None = None,
+    by: str | None = None,
+    now: dt.datetime | None = None,
+) -> Review:
     """Append one review of `issue` (a row of issues.parquet) to the reviews file."""
     if action not in ACTIONS:
         raise ReviewError(f"unknown review action {action!r}; use --ok or --set VALUE")
     if not reason or not reason.strip():
-        raise ReviewError("a review needs a reason (--reason \"...\"): the next officer must see why")
+        raise ReviewError('a review needs a reason (--reason "..."): the next officer must see why')
     field = issue.get("field")
     if action == "set":
         if not settable(field):
-            raise ReviewError(f"issue {issue['issue_id']} is about {field or 'the document'}, which has no value to set; use --ok")
+            raise ReviewError(
+                f"issue {issue['issue_id']} is about {field or 'the document'}, which has no value to set; use --ok"
+            )
         parse_value(value or "", field)
     at = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0).isoformat()
     printed = issue.get("printed")
     review = Review(
-        issue_id=issue["issue_id"], action=action, reason=reason.strip(), by=by or current_user(), at=at,
-        value=value if action == "set" else None, file_name=issue.get("file_name"), code=issue.get("code"),
-        unit_name_raw=issue.get("unit_name_raw"), field=field, original=None if printed is None or pd.isna(printed) else str(printed),
+        issue_id=issue["issue_id"],
+        action=action,
+        reason=reason.strip(),
+        by=by or current_user(),
+        at=at,
+        value=value if action == "set" else None,
+        file_name=issue.get("file_name"),
+        code=issue.get("code"),
+        unit_name_raw=issue.get("unit_name_raw"),
+        field=field,
+        original=None if printed is None or pd.isna(printed) else str(printed),
     )
     existing = load_reviews(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -145,8 +181,11 @@ class Applied:
 
 
 def _same_row(frame: pd.DataFrame, issue: pd.Series) -> pd.Series:
-    return (frame["doc_id"] == issue["doc_id"]) & (frame["group_code"].map(_key) == _key(issue["group_code"])) & (
-        frame["unit_name_raw"].map(_key) == _key(issue["unit_name_raw"]))
+    return (
+        (frame["doc_id"] == issue["doc_id"])
+        & (frame["group_code"].map(_key) == _key(issue["group_code"]))
+        & (frame["unit_name_raw"].map(_key) == _key(issue["unit_name_raw"]))
+    )
 
 
 def _correct(frames: dict[str, pd.DataFrame], issue: pd.Series, value: object) -> None:
@@ -167,7 +206,9 @@ def _correct(frames: dict[str, pd.DataFrame], issue: pd.Series, value: object) -
     else:
         scores.loc[rows, field] = value
         if field == "total_score":
-            scores.loc[rows, "score_pct"] = scores.loc[rows, "total_score"].astype(float) / scores.loc[rows, "max_score"].astype(float) * 100
+            scores.loc[rows, "score_pct"] = (
+                scores.loc[rows, "total_score"].astype(float) / scores.loc[rows, "max_score"].astype(float) * 100
+            )
     scores.loc[rows, "value_source"] = "officer_corrected"
 
 

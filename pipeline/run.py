@@ -57,7 +57,6 @@ from schemas.issue_codes import IssueCode
 log = logging.getLogger("dti")
 
 
-
 class RunError(RuntimeError):
     """The run could not produce a complete curated set; the previous one is kept."""
 
@@ -159,8 +158,17 @@ def run_pipeline(
         for f in found:
             unique.setdefault(f.sha256, f)
         fingerprint = pipeline_fingerprint()
-        outcomes = process_all(list(unique.values()), state_dir(curated) / "cache", fingerprint, workers, timeout_s,
-                               memory_mb, on_done, on_page, retry_quarantined)
+        outcomes = process_all(
+            list(unique.values()),
+            state_dir(curated) / "cache",
+            fingerprint,
+            workers,
+            timeout_s,
+            memory_mb,
+            on_done,
+            on_page,
+            retry_quarantined,
+        )
         registry = load_registry(registry_dir)
         try:
             reviews = load_reviews(reviews_dir)

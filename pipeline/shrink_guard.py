@@ -62,5 +62,7 @@ def shrink_problem(held: list[Held], documents: pd.DataFrame, max_shrink: float 
         return None
     shown = ", ".join(h.file_name for h in lost[:3]) + (f" and {len(lost) - 3} more" if len(lost) > 3 else "")
     limit = "all of them" if len(lost) == len(held) else f"more than the allowed {max_shrink:.0%}"
-    return (f"{len(lost)} of the {len(held)} documents the current version holds would be lost ({limit}: {shown}); "
-            "check that raw/ is complete, or pass --allow-shrink to publish the smaller set")
+    return (
+        f"{len(lost)} of the {len(held)} documents the current version holds would be lost ({limit}: {shown}); "
+        "check that raw/ is complete, or pass --allow-shrink to publish the smaller set"
+    )

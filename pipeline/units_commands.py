@@ -81,10 +81,17 @@ def review(curated_dir: Path, as_json: bool) -> None:
     queue = issues[issues["code"] == IssueCode.UNRESOLVED_UNIT]
     rows = queue[["unit_name_raw", "doc_id", "expected"]].drop_duplicates()
     if as_json:
-        unresolved = [{"unit_name_raw": n, "doc_id": d, "candidates": e if isinstance(e, str) and e else None}
-                      for n, d, e in rows.itertuples(index=False)]
-        click.echo(json.dumps({"unresolved": unresolved, "published_version": current_version(curated_dir)},
-                              ensure_ascii=False, indent=2))
+        unresolved = [
+            {"unit_name_raw": n, "doc_id": d, "candidates": e if isinstance(e, str) and e else None}
+            for n, d, e in rows.itertuples(index=False)
+        ]
+        click.echo(
+            json.dumps(
+                {"unresolved": unresolved, "published_version": current_version(curated_dir)},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         sys.exit(ACTION_NEEDED if unresolved else 0)
     if queue.empty:
         click.echo("No unresolved unit names.")
@@ -106,6 +113,7 @@ def review(curated_dir: Path, as_json: bool) -> None:
 def accept(name: str, unit_id: str, user: str | None, registry_dir: Path, as_json: bool) -> None:
     """Record NAME (as printed) as an alias of UNIT_ID in the registry. Exit 1 when refused."""
     from normalizers.units import RegistryError, UnknownUnitError
+
     try:
         registry = open_registry(registry_dir)
         added = registry.add_alias(unit_id, name, user)
@@ -118,8 +126,13 @@ def accept(name: str, unit_id: str, user: str | None, registry_dir: Path, as_jso
     unit = registry.unit(unit_id)
     where = f"{registry_dir}/units/{unit.source_file}"
     if as_json:
-        click.echo(json.dumps({"unit_id": unit_id, "unit_name": unit.name, "alias": name, "added": added,
-                               "file": where}, ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {"unit_id": unit_id, "unit_name": unit.name, "alias": name, "added": added, "file": where},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     elif added:
         click.echo(f"Recorded '{name}' as an alias of {unit_id} ({unit.name}) in {where}.")
     else:
@@ -164,6 +177,7 @@ def init_province(province: str, curated_dir: Path, registry_dir: Path) -> None:
     import pandas as pd
 
     from normalizers.units import RegistryError
+
     registry = open_registry(registry_dir)
     path = curated_dir / "scores.parquet"
     if not path.exists():

@@ -32,8 +32,12 @@ def _write(staged: Path, frames: dict[str, pd.DataFrame], run: dict) -> None:
 
 
 def write_companions(staged: Path, frames: dict[str, pd.DataFrame], run: dict) -> None:
-    child = multiprocessing.get_context("fork").Process(target=_write, args=(staged, frames, run), name="dti-companions")
+    child = multiprocessing.get_context("fork").Process(
+        target=_write, args=(staged, frames, run), name="dti-companions"
+    )
     child.start()
     child.join()
     if child.exitcode != 0:
-        raise CompanionError(f"the report, database or contract of {staged.name} could not be written (exit {child.exitcode}); see the log above")
+        raise CompanionError(
+            f"the report, database or contract of {staged.name} could not be written (exit {child.exitcode}); see the log above"
+        )

@@ -52,7 +52,12 @@ def contract_json() -> dict:
         "contract_version": CONTRACT_VERSION,
         "tables": {
             name: [
-                {"name": c.name, "type": c.kind, "nullable": c.nullable, "meaning": docs.get(name, {}).get(c.name, ("", ""))[1]}
+                {
+                    "name": c.name,
+                    "type": c.kind,
+                    "nullable": c.nullable,
+                    "meaning": docs.get(name, {}).get(c.name, ("", ""))[1],
+                }
                 for c in cols
             ]
             for name, cols in TABLES.items()

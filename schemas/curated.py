@@ -41,65 +41,126 @@ def _spec(*cols: Col) -> tuple[Col, ...]:
 
 TABLES: dict[str, tuple[Col, ...]] = {
     "documents": _spec(
-        Col("doc_id", "string", False, pattern=r"^[0-9a-f]{16}$"), Col("file_name", "string", False),
+        Col("doc_id", "string", False, pattern=r"^[0-9a-f]{16}$"),
+        Col("file_name", "string", False),
         Col("sha256", "string", False, pattern=r"^[0-9a-f]{64}$"),
         Col("status", "string", False, frozenset({"ok", "quarantined", "duplicate"})),
-        Col("error", "string"), Col("duplicate_of", "string"),
+        Col("error", "string"),
+        Col("duplicate_of", "string"),
         Col("source_kind", "string", isin=frozenset({"decision", "news_article", "weekly_report", "web_table"})),
-        Col("province", "string"), Col("issuer", "string"), Col("decision_number", "string"),
-        Col("decision_date", "date"), Col("assessment_year", "int16"),
-        Col("framework", "string", isin=FRAMEWORKS), Col("pages", "int16"),
-        Col("text_source", "string", isin=frozenset({"text_layer", "ocr", "mixed", "html", "docx", "doc", "xlsx", "xls"})),
+        Col("province", "string"),
+        Col("issuer", "string"),
+        Col("decision_number", "string"),
+        Col("decision_date", "date"),
+        Col("assessment_year", "int16"),
+        Col("framework", "string", isin=FRAMEWORKS),
+        Col("pages", "int16"),
+        Col(
+            "text_source",
+            "string",
+            isin=frozenset({"text_layer", "ocr", "mixed", "html", "docx", "doc", "xlsx", "xls"}),
+        ),
         Col("text_encoding", "string", isin=frozenset({"unicode", "tcvn3", "vni"})),
         Col("table_evidence", "string"),
     ),
     "scores": _spec(
-        Col("doc_id", "string", False), Col("province", "string"), Col("assessment_year", "int16", False),
-        Col("framework", "string", False, FRAMEWORKS), Col("group_code", "string", False, pattern=r"^[a-z0-9_]+$"),
-        Col("group_title", "string", False), Col("rank", "int16"), Col("unit_name_raw", "string", False),
-        Col("unit_id", "string"), Col("unit_name", "string"), Col("evaluated", "bool", False),
-        Col("total_score", "float64"), Col("max_score", "float64", False), Col("score_pct", "float64"),
-        Col("score_pct_printed", "float64"), Col("tier", "string", isin=frozenset(TIER_CODES)),
-        Col("tier_printed", "string"), Col("tier_source", "string", isin=frozenset({"printed", "derived"})),
-        Col("source_page", "int16"), Col("confidence", "float64", False),
+        Col("doc_id", "string", False),
+        Col("province", "string"),
+        Col("assessment_year", "int16", False),
+        Col("framework", "string", False, FRAMEWORKS),
+        Col("group_code", "string", False, pattern=r"^[a-z0-9_]+$"),
+        Col("group_title", "string", False),
+        Col("rank", "int16"),
+        Col("unit_name_raw", "string", False),
+        Col("unit_id", "string"),
+        Col("unit_name", "string"),
+        Col("evaluated", "bool", False),
+        Col("total_score", "float64"),
+        Col("max_score", "float64", False),
+        Col("score_pct", "float64"),
+        Col("score_pct_printed", "float64"),
+        Col("tier", "string", isin=frozenset(TIER_CODES)),
+        Col("tier_printed", "string"),
+        Col("tier_source", "string", isin=frozenset({"printed", "derived"})),
+        Col("source_page", "int16"),
+        Col("confidence", "float64", False),
         Col("value_source", "string", False, VALUE_SOURCES),
     ),
     "components": _spec(
-        Col("doc_id", "string", False), Col("group_code", "string", False), Col("unit_name_raw", "string", False),
-        Col("unit_id", "string"), Col("component_code", "string", False, pattern=r"^[a-z0-9_]+$"),
-        Col("component_name", "string", False), Col("component_max", "float64"), Col("score", "float64"),
+        Col("doc_id", "string", False),
+        Col("group_code", "string", False),
+        Col("unit_name_raw", "string", False),
+        Col("unit_id", "string"),
+        Col("component_code", "string", False, pattern=r"^[a-z0-9_]+$"),
+        Col("component_name", "string", False),
+        Col("component_max", "float64"),
+        Col("score", "float64"),
         Col("value_source", "string", False, VALUE_SOURCES),
     ),
     "issues": _spec(
-        Col("doc_id", "string", False), Col("group_code", "string"), Col("unit_name_raw", "string"),
-        Col("field", "string"), Col("code", "string", False, frozenset(str(c) for c in IssueCode)),
-        Col("severity", "string", False, frozenset(SEVERITIES)), Col("message", "string", False),
-        Col("printed", "string"), Col("expected", "string"),
-        Col("issue_id", "string", False, pattern=r"^[0-9a-f]{12}$"), Col("file_name", "string"), Col("source_page", "int16"),
-        Col("status", "string", False, ISSUE_STATUSES), Col("corrected_value", "string"),
-        Col("reviewed_by", "string"), Col("reviewed_at", "string"), Col("review_reason", "string"),
+        Col("doc_id", "string", False),
+        Col("group_code", "string"),
+        Col("unit_name_raw", "string"),
+        Col("field", "string"),
+        Col("code", "string", False, frozenset(str(c) for c in IssueCode)),
+        Col("severity", "string", False, frozenset(SEVERITIES)),
+        Col("message", "string", False),
+        Col("printed", "string"),
+        Col("expected", "string"),
+        Col("issue_id", "string", False, pattern=r"^[0-9a-f]{12}$"),
+        Col("file_name", "string"),
+        Col("source_page", "int16"),
+        Col("status", "string", False, ISSUE_STATUSES),
+        Col("corrected_value", "string"),
+        Col("reviewed_by", "string"),
+        Col("reviewed_at", "string"),
+        Col("review_reason", "string"),
     ),
     "tables": _spec(
-        Col("doc_id", "string", False), Col("page", "int16"), Col("table_index", "int16", False),
-        Col("group_code", "string"), Col("group_title", "string"), Col("layout", "string", False),
-        Col("rows", "int16", False), Col("columns", "int16", False), Col("checks_run", "int16", False),
-        Col("checks_passed", "int16", False), Col("mean_confidence", "float64"),
+        Col("doc_id", "string", False),
+        Col("page", "int16"),
+        Col("table_index", "int16", False),
+        Col("group_code", "string"),
+        Col("group_title", "string"),
+        Col("layout", "string", False),
+        Col("rows", "int16", False),
+        Col("columns", "int16", False),
+        Col("checks_run", "int16", False),
+        Col("checks_passed", "int16", False),
+        Col("mean_confidence", "float64"),
     ),
     "units": _spec(
-        Col("unit_id", "string", False), Col("province", "string", False), Col("name", "string", False),
-        Col("unit_type", "string", False, UNIT_TYPES), Col("unit_type_code", "string"),
-        Col("valid_from_year", "int16"), Col("valid_to_year", "int16"), Col("aliases", "list", False),
+        Col("unit_id", "string", False),
+        Col("province", "string", False),
+        Col("name", "string", False),
+        Col("unit_type", "string", False, UNIT_TYPES),
+        Col("unit_type_code", "string"),
+        Col("valid_from_year", "int16"),
+        Col("valid_to_year", "int16"),
+        Col("aliases", "list", False),
     ),
     "unit_lineage": _spec(
-        Col("from_unit_id", "string", False), Col("to_unit_id", "string", False),
-        Col("event", "string", False, frozenset({"rename", "merge", "split"})), Col("effective_year", "int16"),
-        Col("approximate", "bool", False), Col("legal_basis", "string"),
+        Col("from_unit_id", "string", False),
+        Col("to_unit_id", "string", False),
+        Col("event", "string", False, frozenset({"rename", "merge", "split"})),
+        Col("effective_year", "int16"),
+        Col("approximate", "bool", False),
+        Col("legal_basis", "string"),
     ),
     "weekly_indicators": _spec(
-        Col("doc_id", "string", False), Col("province", "string"), Col("period_start", "date"), Col("period_end", "date"),
-        Col("table_code", "string", False), Col("row_label", "string"), Col("unit_id", "string"),
-        Col("column_label", "string", False), Col("value_raw", "string"), Col("value", "float64"),
-        Col("numerator", "float64"), Col("denominator", "float64"), Col("unit_of_measure", "string"),
+        Col("doc_id", "string", False),
+        Col("province", "string"),
+        Col("period_start", "date"),
+        Col("period_end", "date"),
+        Col("table_code", "string", False),
+        Col("row_label", "string"),
+        Col("unit_id", "string"),
+        Col("column_label", "string", False),
+        Col("value_raw", "string"),
+        Col("value", "float64"),
+        Col("numerator", "float64"),
+        Col("denominator", "float64"),
+        Col("unit_of_measure", "string"),
     ),
 }
 
@@ -107,10 +168,21 @@ TABLES: dict[str, tuple[Col, ...]] = {
 TABLES["readings"] = TABLES["scores"] + (Col("chosen", "bool", False),)
 TABLES["component_readings"] = TABLES["components"] + (Col("chosen", "bool", False),)
 
-_PANDAS = {"string": "string", "int16": "Int16", "float64": "float64", "bool": "bool", "date": "object", "list": "object"}
+_PANDAS = {
+    "string": "string",
+    "int16": "Int16",
+    "float64": "float64",
+    "bool": "bool",
+    "date": "object",
+    "list": "object",
+}
 _ARROW = {
-    "string": arrow.string(), "int16": arrow.int16(), "float64": arrow.float64(), "bool": arrow.bool_(),
-    "date": arrow.date32(), "list": arrow.list_(arrow.string()),
+    "string": arrow.string(),
+    "int16": arrow.int16(),
+    "float64": arrow.float64(),
+    "bool": arrow.bool_(),
+    "date": arrow.date32(),
+    "list": arrow.list_(arrow.string()),
 }
 
 
@@ -125,7 +197,9 @@ def _checks(col: Col) -> list[pa.Check]:
     if col.pattern is not None:
         checks.append(pa.Check.str_matches(col.pattern))
     if col.kind == "date":
-        checks.append(pa.Check(lambda s: s.map(lambda v: v is None or isinstance(v, dt.date)), element_wise=False, name="is_date"))
+        checks.append(
+            pa.Check(lambda s: s.map(lambda v: v is None or isinstance(v, dt.date)), element_wise=False, name="is_date")
+        )
     if col.kind == "list":
         checks.append(pa.Check(lambda s: s.map(lambda v: isinstance(v, list)), element_wise=False, name="is_list"))
     return checks
@@ -135,7 +209,9 @@ def pandera_schema(table: str) -> pa.DataFrameSchema:
     cols = TABLES[table]
     return pa.DataFrameSchema(
         {c.name: pa.Column(_PANDAS[c.kind], checks=_checks(c), nullable=c.nullable) for c in cols},
-        strict=True, ordered=True, name=table,
+        strict=True,
+        ordered=True,
+        name=table,
     )
 
 
@@ -162,8 +238,9 @@ def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
         try:
             out[col.name] = _conform_column(series, col)
         except (OverflowError, ValueError, TypeError) as exc:  # a value the type cannot hold (rank 55108 in int16)
-            raise ContractError(f"{table}.{col.name}: a value cannot be stored as {col.kind} "
-                                f"({' '.join(str(exc).split())[:160]})") from exc
+            raise ContractError(
+                f"{table}.{col.name}: a value cannot be stored as {col.kind} ({' '.join(str(exc).split())[:160]})"
+            ) from exc
     return out
 
 

@@ -33,11 +33,15 @@ class Issue:
         code = issue_code(self.code)
         object.__setattr__(self, "code", code)
         if self.severity not in code.severities:
-            raise ValueError(f"issue {code} has severity {self.severity!r}; the catalogue allows {', '.join(code.severities)}")
+            raise ValueError(
+                f"issue {code} has severity {self.severity!r}; the catalogue allows {', '.join(code.severities)}"
+            )
 
 
 def issues_frame(issues: list[Issue]) -> pd.DataFrame:
     rows = [asdict(i) | {"code": str(i.code)} for i in issues]
-    return pd.DataFrame(rows, columns=ISSUE_COLUMNS).astype("string") if rows else pd.DataFrame(
-        {c: pd.Series(dtype="string") for c in ISSUE_COLUMNS}
+    return (
+        pd.DataFrame(rows, columns=ISSUE_COLUMNS).astype("string")
+        if rows
+        else pd.DataFrame({c: pd.Series(dtype="string") for c in ISSUE_COLUMNS})
     )

@@ -29,7 +29,9 @@ class RawRow:
     components: list[str | None] = field(default_factory=list)  # aligned with RawTable.components
     page: int | None = None
     confidence: float = 1.0
-    cell_confidence: dict[str, float] = field(default_factory=dict)  # rank/total/percent/tier/name/component:<i> -> OCR confidence
+    cell_confidence: dict[str, float] = field(
+        default_factory=dict
+    )  # rank/total/percent/tier/name/component:<i> -> OCR confidence
 
 
 @dataclass
@@ -95,4 +97,6 @@ class RawDocument:
     text: str = ""
     default_confidence: float = 1.0  # below 1 for secondary sources (news)
     notes: list[str] = field(default_factory=list)  # contradictions the extractor saw in prose
-    doubts: list[tuple[IssueCode, str]] = field(default_factory=list)  # (issue code, sentence): e.g. a table the page cuts off
+    doubts: list[tuple[IssueCode, str]] = field(
+        default_factory=list
+    )  # (issue code, sentence): e.g. a table the page cuts off

@@ -35,8 +35,10 @@ EXPECTED = {
     "protected.pdf": "the PDF is password-protected; ask the sender for an unprotected copy",
     "notes.pdf": "the file is neither a PDF, a Word or Excel file nor an HTML page (unknown content); check what was saved under this name",
     "photo.pdf": "the file is a JPEG image, not a PDF, Word, Excel or HTML document; save the original document under this name",
-    "cover-only.pdf": ("no ranking table found: its text (29 lines) holds no table of unit names with scores, ruled or "
-                       "unruled; it is not a ranking decision (if it is, get the copy with the results appendix)"),
+    "cover-only.pdf": (
+        "no ranking table found: its text (29 lines) holds no table of unit names with scores, ruled or "
+        "unruled; it is not a ranking decision (if it is, get the copy with the results appendix)"
+    ),
     "blank-scan.pdf": NO_TEXT,
     "blank-pages.pdf": "all 3 pages of the PDF are blank (nothing is drawn on them); get a complete copy of the document",
 }
@@ -116,7 +118,10 @@ def test_duplicate_points_to_the_first_file_and_adds_no_rows(damaged):
     original = cur.doc("laocai-2024-dti2023.pdf")
     assert dup["doc_id"] == original["doc_id"]
     scores = cur.table("scores")
-    assert score_mismatches(scores[scores["doc_id"] == original["doc_id"]].reset_index(drop=True), "laocai-2024-dti2023") == []
+    assert (
+        score_mismatches(scores[scores["doc_id"] == original["doc_id"]].reset_index(drop=True), "laocai-2024-dti2023")
+        == []
+    )
     assert (cur.table("documents")["status"] == "ok").sum() == 2
     assert set(scores["doc_id"]) == {cur.doc(n)["doc_id"] for n in GOOD}
 
@@ -132,7 +137,11 @@ def test_run_json_summarises_the_run(damaged):
     assert run["unresolved_names"] == sorted(set(unresolved["unit_name_raw"]))
     assert {q["file_name"]: q["error"] for q in run["quarantined"]} == EXPECTED
     files = {f["file_name"]: f["status"] for f in run["files"]}
-    assert files[DUPLICATE] == "duplicate" and files["empty.pdf"] == "quarantined" and files["laocai-2024-dti2023.pdf"] == "ok"
+    assert (
+        files[DUPLICATE] == "duplicate"
+        and files["empty.pdf"] == "quarantined"
+        and files["laocai-2024-dti2023.pdf"] == "ok"
+    )
     assert run["extracted"] == 2 + len(EXPECTED) and run["from_cache"] == 0
     assert run["rows"]["scores"] == len(cur.table("scores"))
     assert run["version"] and cur.path.resolve().name.endswith(run["version"])
@@ -196,7 +205,9 @@ def test_a_document_over_the_time_limit_is_quarantined_and_retried_when_raised(t
 
 def test_a_document_over_the_memory_limit_is_quarantined(tmp_path):
     raw = _scan_raw(tmp_path)
-    summary = run_pipeline(raw, tmp_path / "curated", memory_mb=80, timeout_s=60)  # 80 MB more than the fork starts with
+    summary = run_pipeline(
+        raw, tmp_path / "curated", memory_mb=80, timeout_s=60
+    )  # 80 MB more than the fork starts with
     reason = "processing needed more than 80 MB of memory and was stopped; the file may be damaged or unusually large — check it, or raise --memory-mb"
     assert summary.quarantined == [(SCAN.name, reason)]
 
@@ -225,7 +236,9 @@ def test_exit_codes_and_plain_progress_lines(tmp_path):
     assert all(dt.datetime.fromisoformat(stamp).tzinfo is not None for stamp, _ in stamped)
     lines = [message for _, message in stamped]
     assert "dti: 3 files found" in lines
-    assert any(ln.startswith(f"dti: empty.pdf: QUARANTINED: {EXPECTED['empty.pdf']} (") and ln.endswith("s)") for ln in lines)
+    assert any(
+        ln.startswith(f"dti: empty.pdf: QUARANTINED: {EXPECTED['empty.pdf']} (") and ln.endswith("s)") for ln in lines
+    )
     assert "dti: laocai-2024-dti2023.pdf: ok (cached)" in lines
     assert "documents: 2 ok, 1 quarantined" in bad.stdout
     assert "extracted 1, from cache 2" in bad.stdout

@@ -8,7 +8,12 @@ import pytest
 from tests.conftest import run_on
 from tests.truth import RAW, document_mismatches, score_mismatches, truth_csv
 
-FILES = ["laocai-2017-qd512-ict2016.pdf", "laocai-2024-dti2023.pdf", "laocai-2023-news-dti2022.html", "laocai-2025-w05-weekly.pdf"]
+FILES = [
+    "laocai-2017-qd512-ict2016.pdf",
+    "laocai-2024-dti2023.pdf",
+    "laocai-2023-news-dti2022.html",
+    "laocai-2025-w05-weekly.pdf",
+]
 
 
 @pytest.fixture(scope="module")

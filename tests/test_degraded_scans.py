@@ -49,7 +49,9 @@ def degraded_run(tmp_path_factory):
 
 
 def _misses(run, file_name, truth_id):
-    return score_mismatches(run.rows("scores", file_name), truth_id) + component_mismatches(run.rows("components", file_name), truth_id)
+    return score_mismatches(run.rows("scores", file_name), truth_id) + component_mismatches(
+        run.rows("components", file_name), truth_id
+    )
 
 
 @pytest.mark.parametrize("file_name,truth_id,_", SCANS)

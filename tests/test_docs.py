@@ -21,7 +21,14 @@ REPO = Path(__file__).resolve().parents[1]
 CONTRACT = CONTRACT_PATH.read_text(encoding="utf-8")
 README = (REPO / "README.md").read_text(encoding="utf-8")
 DOCUMENTED = documented_columns(CONTRACT)
-_TYPE_WORDS = {"string": "string", "int16": "int16", "float64": "float64", "bool": "bool", "date": "date", "list": "list of string"}
+_TYPE_WORDS = {
+    "string": "string",
+    "int16": "int16",
+    "float64": "float64",
+    "bool": "bool",
+    "date": "date",
+    "list": "list of string",
+}
 
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ("dti",)):
@@ -43,12 +50,19 @@ def _issue_codes_in_code() -> tuple[set[str], set[str]]:
     for package in ("extractors", "normalizers", "schemas", "pipeline"):
         for path in (REPO / package).rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "IssueCode":
+                if (
+                    isinstance(node, ast.Attribute)
+                    and isinstance(node.value, ast.Name)
+                    and node.value.id == "IssueCode"
+                ):
                     names.add(node.attr)
                 elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
                     if node.func.id == "Issue":
-                        literals |= {k.value.value for k in node.keywords
-                                     if k.arg == "code" and isinstance(k.value, ast.Constant)}
+                        literals |= {
+                            k.value.value
+                            for k in node.keywords
+                            if k.arg == "code" and isinstance(k.value, ast.Constant)
+                        }
                         if len(node.args) > 1 and isinstance(node.args[1], ast.Constant):
                             literals.add(node.args[1].value)
                     elif node.func.id == "WeeklyIssue" and node.args and isinstance(node.args[0], ast.Constant):
@@ -75,8 +89,12 @@ def test_every_column_is_documented_with_its_type(table):
         kind, meaning = DOCUMENTED[table][col.name]
         assert meaning, f"{table}.{col.name} is listed in CONTRACT.md without a meaning"
         words = [w.strip() for w in kind.split(",")]
-        assert words and words[0] == _TYPE_WORDS[col.kind], f"{table}.{col.name}: CONTRACT.md says {kind!r}, the schema {col.kind}"
-        assert ("null" in words) == col.nullable, f"{table}.{col.name}: nullability differs ({kind!r} vs nullable={col.nullable})"
+        assert words and words[0] == _TYPE_WORDS[col.kind], (
+            f"{table}.{col.name}: CONTRACT.md says {kind!r}, the schema {col.kind}"
+        )
+        assert ("null" in words) == col.nullable, (
+            f"{table}.{col.name}: nullability differs ({kind!r} vs nullable={col.nullable})"
+        )
     extra = set(DOCUMENTED[table]) - {c.name for c in TABLES[table]}
     assert not extra, f"CONTRACT.md documents {table} columns the schema does not have: {sorted(extra)}"
 
@@ -86,14 +104,20 @@ def test_every_issue_code_is_documented():
     for code in IssueCode:
         assert code.value in documented, f"issue code {code} is not in CONTRACT.md's issue-code table"
         assert documented[code.value] == ", ".join(code.severities), (
-            f"{code}: CONTRACT.md says severity {documented[code.value]!r}, the catalogue {code.severities}")
+            f"{code}: CONTRACT.md says severity {documented[code.value]!r}, the catalogue {code.severities}"
+        )
     extra = set(documented) - {c.value for c in IssueCode}
     assert not extra, f"CONTRACT.md documents issue codes the catalogue does not have: {sorted(extra)}"
 
 
 def test_every_issue_code_in_code_is_in_the_catalogue():
     names, literals = _issue_codes_in_code()
-    assert {"COMPONENT_SUM_MISMATCH", "UNRESOLVED_UNIT", "TABLE_SKIPPED", "SECONDARY_SOURCE"} <= names  # the scan finds them
+    assert {
+        "COMPONENT_SUM_MISMATCH",
+        "UNRESOLVED_UNIT",
+        "TABLE_SKIPPED",
+        "SECONDARY_SOURCE",
+    } <= names  # the scan finds them
     unknown = names - set(IssueCode.__members__)
     assert not unknown, f"IssueCode members used in code but not in the catalogue: {sorted(unknown)}"
     unknown = literals - {c.value for c in IssueCode}
@@ -125,7 +149,9 @@ def test_issue_is_keyword_only_and_checks_its_code():
 
 def test_contract_cites_no_missing_changelog():
     assert "## Changes" in CONTRACT
-    assert re.search(r"^- \*\*" + re.escape(__import__("schemas.curated", fromlist=["x"]).CONTRACT_VERSION) + r"\*\*", CONTRACT, re.M)
+    assert re.search(
+        r"^- \*\*" + re.escape(__import__("schemas.curated", fromlist=["x"]).CONTRACT_VERSION) + r"\*\*", CONTRACT, re.M
+    )
 
 
 @pytest.mark.parametrize("path,command", list(_commands(cli)), ids=lambda v: v if isinstance(v, str) else "")
@@ -135,7 +161,9 @@ def test_every_command_is_in_the_readme_with_its_options(path, command):
     shown = "\n".join(lines)
     for param in command.params:
         if isinstance(param, click.Option) and not param.hidden:
-            assert any(opt in shown for opt in param.opts), f"README.md shows `{path}` without its option {param.opts[-1]}"
+            assert any(opt in shown for opt in param.opts), (
+                f"README.md shows `{path}` without its option {param.opts[-1]}"
+            )
 
 
 @pytest.mark.parametrize("path,command", list(_commands(cli)), ids=lambda v: v if isinstance(v, str) else "")

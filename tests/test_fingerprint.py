@@ -31,16 +31,35 @@ def _touch(path: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
 
 
-@pytest.mark.parametrize("edited", ["pipeline/cli.py", "pipeline/publish.py", "pipeline/run.py", "schemas/curated.py",
-                                    "pipeline/report.py", "pipeline/review.py", "pipeline/database.py"])
+@pytest.mark.parametrize(
+    "edited",
+    [
+        "pipeline/cli.py",
+        "pipeline/publish.py",
+        "pipeline/run.py",
+        "schemas/curated.py",
+        "pipeline/report.py",
+        "pipeline/review.py",
+        "pipeline/database.py",
+    ],
+)
 def test_editing_what_runs_after_extraction_keeps_the_cache(tree, edited):
     before = _fingerprint()
     _touch(tree / edited)
     assert _fingerprint() == before
 
 
-@pytest.mark.parametrize("edited", ["pipeline/process.py", "pipeline/parsing_report.py", "extractors/grid.py", "normalizers/numbers.py",
-                                    "normalizers/data/frameworks.yaml", "schemas/issues.py"])
+@pytest.mark.parametrize(
+    "edited",
+    [
+        "pipeline/process.py",
+        "pipeline/parsing_report.py",
+        "extractors/grid.py",
+        "normalizers/numbers.py",
+        "normalizers/data/frameworks.yaml",
+        "schemas/issues.py",
+    ],
+)
 def test_editing_extraction_code_or_knowledge_re_extracts(tree, edited):
     before = _fingerprint()
     _touch(tree / edited)

@@ -4,7 +4,12 @@ from extractors.grid import Segment, Word, build_grids
 
 
 def _box(x0, y0, x1, y1):
-    return [Segment(True, y0, x0, x1), Segment(True, y1, x0, x1), Segment(False, x0, y0, y1), Segment(False, x1, y0, y1)]
+    return [
+        Segment(True, y0, x0, x1),
+        Segment(True, y1, x0, x1),
+        Segment(False, x0, y0, y1),
+        Segment(False, x1, y0, y1),
+    ]
 
 
 def test_merged_header_and_section_row():
@@ -14,9 +19,18 @@ def test_merged_header_and_section_row():
     segs += [Segment(False, 0, 0, 40), Segment(False, 150, 0, 40)]
     segs += [Segment(False, 50, 0, 20), Segment(False, 50, 30, 40)]  # no border in the section row
     segs += [Segment(False, 100, 10, 20), Segment(False, 100, 30, 40)]
-    words = [Word("Name", 5, 2, 30, 8), Word("Scores", 80, 2, 120, 8), Word("A", 70, 12, 75, 18),
-             Word("B", 120, 12, 125, 18), Word("MỨC", 5, 22, 25, 28), Word("TỐT", 27, 22, 45, 28),
-             Word("Sở", 5, 32, 15, 38), Word("Y", 16, 32, 20, 38), Word("12", 70, 32, 80, 38), Word("9", 120, 32, 125, 38)]
+    words = [
+        Word("Name", 5, 2, 30, 8),
+        Word("Scores", 80, 2, 120, 8),
+        Word("A", 70, 12, 75, 18),
+        Word("B", 120, 12, 125, 18),
+        Word("MỨC", 5, 22, 25, 28),
+        Word("TỐT", 27, 22, 45, 28),
+        Word("Sở", 5, 32, 15, 38),
+        Word("Y", 16, 32, 20, 38),
+        Word("12", 70, 32, 80, 38),
+        Word("9", 120, 32, 125, 38),
+    ]
     [grid] = build_grids(segs, words, page=1)
     assert (grid.n_rows, grid.n_cols) == (4, 3)
     assert grid.text_matrix() == [

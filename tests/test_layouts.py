@@ -29,14 +29,17 @@ def ruled_page(rows: list[list[str | None]], heading: str | None = None, number:
 
 
 def test_group_headings_printed_as_rows_inside_one_table():
-    page = ruled_page([
-        ["TT", "Tên cơ quan", "Tổng điểm", "Tỷ lệ", "Mức độ"],
-        ["2.1. Nhóm các cơ quan, đơn vị có thủ tục hành chính", None, None, None, None],
-        ["1", "Sở Y tế", "717,70", "71,77%", "Nâng cao"],
-        ["2", "Sở Tư pháp", "619,38", "61,93%", "Nâng cao"],
-        ["2.2. Nhóm các cơ quan, đơn vị không có thủ tục hành chính", None, None, None, None],
-        ["1", "Văn phòng Tỉnh uỷ", "494,41", "61,80%", "Nâng cao"],
-    ], heading="Phụ lục")
+    page = ruled_page(
+        [
+            ["TT", "Tên cơ quan", "Tổng điểm", "Tỷ lệ", "Mức độ"],
+            ["2.1. Nhóm các cơ quan, đơn vị có thủ tục hành chính", None, None, None, None],
+            ["1", "Sở Y tế", "717,70", "71,77%", "Nâng cao"],
+            ["2", "Sở Tư pháp", "619,38", "61,93%", "Nâng cao"],
+            ["2.2. Nhóm các cơ quan, đơn vị không có thủ tục hành chính", None, None, None, None],
+            ["1", "Văn phòng Tỉnh uỷ", "494,41", "61,80%", "Nâng cao"],
+        ],
+        heading="Phụ lục",
+    )
     tables = extract_tables([page], load_knowledge())
     assert [(t.group_code, len(t.rows)) for t in tables] == [("tthc", 2), ("khong_tthc", 1)]
     assert tables[1].group_title == "2.2. Nhóm các cơ quan, đơn vị không có thủ tục hành chính"
@@ -44,16 +47,23 @@ def test_group_headings_printed_as_rows_inside_one_table():
 
 
 def test_tier_section_rows_and_continuation_without_header():
-    first = ruled_page([
-        ["STT", "Tên đơn vị", "Tổng điểm"],
-        ["MỨC TỐT", None, None],
-        ["1", "Sở Tài chính", "95"],
-    ], heading="I. Các cơ quan, đơn vị cấp tỉnh:", number=2)
-    second = ruled_page([
-        ["2", "Sở Nội vụ", "91.5"],
-        ["MỨC KHÁ", None, None],
-        ["3", "Sở Y tế", "74.5"],
-    ], number=3)
+    first = ruled_page(
+        [
+            ["STT", "Tên đơn vị", "Tổng điểm"],
+            ["MỨC TỐT", None, None],
+            ["1", "Sở Tài chính", "95"],
+        ],
+        heading="I. Các cơ quan, đơn vị cấp tỉnh:",
+        number=2,
+    )
+    second = ruled_page(
+        [
+            ["2", "Sở Nội vụ", "91.5"],
+            ["MỨC KHÁ", None, None],
+            ["3", "Sở Y tế", "74.5"],
+        ],
+        number=3,
+    )
     [table] = extract_tables([first, second], load_knowledge())
     assert [(r.rank, r.name, r.total, r.tier, r.page) for r in table.rows] == [
         ("1", "Sở Tài chính", "95", "MỨC TỐT", 2),
@@ -63,26 +73,38 @@ def test_tier_section_rows_and_continuation_without_header():
 
 
 def test_not_evaluated_and_maxima_row():
-    page = ruled_page([
-        ["STT", "Tên đơn vị", "Xếp hạng", "Tổng điểm", "Nhận thức số", "Xã hội số"],
-        [None, None, None, "1000.0", "100.0", "150.0"],
-        ["1", "Thành phố Cao Bằng", "1", "678.8", "50.0", "67.5"],
-        ["2", "Huyện Quảng Hòa", "Không đánh giá", None, None, None],
-    ], heading="CHỈ SỐ CHUYỂN ĐỔI SỐ CỦA CÁC HUYỆN, THÀNH PHỐ NĂM 2022")
+    page = ruled_page(
+        [
+            ["STT", "Tên đơn vị", "Xếp hạng", "Tổng điểm", "Nhận thức số", "Xã hội số"],
+            [None, None, None, "1000.0", "100.0", "150.0"],
+            ["1", "Thành phố Cao Bằng", "1", "678.8", "50.0", "67.5"],
+            ["2", "Huyện Quảng Hòa", "Không đánh giá", None, None, None],
+        ],
+        heading="CHỈ SỐ CHUYỂN ĐỔI SỐ CỦA CÁC HUYỆN, THÀNH PHỐ NĂM 2022",
+    )
     [table] = extract_tables([page], load_knowledge())
     assert table.max_raw == "1000.0"
     assert [(c.name, c.max_raw) for c in table.components] == [("Nhận thức số", "100.0"), ("Xã hội số", "150.0")]
     qh = table.rows[1]
-    assert (qh.name, qh.evaluated, qh.rank, qh.total, qh.components) == ("Huyện Quảng Hòa", False, None, None, [None, None])
+    assert (qh.name, qh.evaluated, qh.rank, qh.total, qh.components) == (
+        "Huyện Quảng Hòa",
+        False,
+        None,
+        None,
+        [None, None],
+    )
     assert table.rows[0].rank == "1" and table.rows[0].components == ["50.0", "67.5"]
 
 
 def test_average_row_is_not_a_unit():
-    page = ruled_page([
-        ["TT", "Địa phương", "Tổng điểm", "Tỷ lệ", "Mức độ"],
-        ["1", "Thành phố Lào Cai", "760,39", "76,03%", "Dẫn dắt"],
-        ["Điểm trung bình", None, "760,39", "", ""],
-    ], heading="2.3. Nhóm các huyện, thị xã, thành phố")
+    page = ruled_page(
+        [
+            ["TT", "Địa phương", "Tổng điểm", "Tỷ lệ", "Mức độ"],
+            ["1", "Thành phố Lào Cai", "760,39", "76,03%", "Dẫn dắt"],
+            ["Điểm trung bình", None, "760,39", "", ""],
+        ],
+        heading="2.3. Nhóm các huyện, thị xã, thành phố",
+    )
     [table] = extract_tables([page], load_knowledge())
     assert [r.name for r in table.rows] == ["Thành phố Lào Cai"]
     assert [(a.label, a.total) for a in table.averages] == [("Điểm trung bình", "760,39")]

@@ -281,14 +281,27 @@ def test_each_2025_event_is_in_the_lineage(registry, from_id, to_id, event, basi
 def test_every_catalogue_event_reaches_the_lineage(registry):
     tags = {e.note.rsplit("[", 1)[1].rstrip("]") for e in registry.events if e.note and e.note.endswith("]")}
     assert tags == {
-        "nd45_khdt_into_tai_chinh", "nd45_gtvt_into_xay_dung", "nd45_tnmt_nnptnt_into_nnmt", "nd45_tttt_into_khcn",
-        "nd45_ldtbxh_into_noi_vu", "nd45_ban_dan_toc_into_so_dan_toc_ton_giao", "kl121_tuyen_giao_dan_van",
-        "nq176_bo_tttt_into_bo_khcn", "nq176_bo_khdt_into_bo_tai_chinh", "nq176_bo_gtvt_into_bo_xay_dung",
-        "nq176_bo_tnmt_bo_nnptnt_into_bo_nnmt", "nq176_bo_ldtbxh_into_bo_noi_vu",
+        "nd45_khdt_into_tai_chinh",
+        "nd45_gtvt_into_xay_dung",
+        "nd45_tnmt_nnptnt_into_nnmt",
+        "nd45_tttt_into_khcn",
+        "nd45_ldtbxh_into_noi_vu",
+        "nd45_ban_dan_toc_into_so_dan_toc_ton_giao",
+        "kl121_tuyen_giao_dan_van",
+        "nq176_bo_tttt_into_bo_khcn",
+        "nq176_bo_khdt_into_bo_tai_chinh",
+        "nq176_bo_gtvt_into_bo_xay_dung",
+        "nq176_bo_tnmt_bo_nnptnt_into_bo_nnmt",
+        "nq176_bo_ldtbxh_into_bo_noi_vu",
         "nq176_uy_ban_dan_toc_into_bo_dan_toc_ton_giao",
     }
-    provinces = [e for e in registry.events if e.to_ids[0].startswith("vn.") and e.to_ids[0].endswith("_2025")
-                 and all(f.count(".") == 1 and f.startswith("vn.") for f in e.from_ids)]
+    provinces = [
+        e
+        for e in registry.events
+        if e.to_ids[0].startswith("vn.")
+        and e.to_ids[0].endswith("_2025")
+        and all(f.count(".") == 1 and f.startswith("vn.") for f in e.from_ids)
+    ]
     assert len(provinces) == 34 - 11  # 11 provinces were left unchanged
 
 
@@ -301,9 +314,19 @@ def test_a_department_and_a_district_across_the_reorganisation(registry):
 
 
 def test_existing_unit_ids_do_not_change(registry):
-    for uid in ("lci.so_gtvt_xd", "lci.so_gtvt", "lci.so_xay_dung", "lci.tp_lao_cai", "lci.tx_sa_pa",
-                "lci.huyen_sa_pa", "lci.thanh_uy_lao_cai", "lci.huyen_uy_bao_yen", "cbg.huyen_quang_hoa",
-                "cbg.so_vhttdl", "cbg.tp_cao_bang"):
+    for uid in (
+        "lci.so_gtvt_xd",
+        "lci.so_gtvt",
+        "lci.so_xay_dung",
+        "lci.tp_lao_cai",
+        "lci.tx_sa_pa",
+        "lci.huyen_sa_pa",
+        "lci.thanh_uy_lao_cai",
+        "lci.huyen_uy_bao_yen",
+        "cbg.huyen_quang_hoa",
+        "cbg.so_vhttdl",
+        "cbg.tp_cao_bang",
+    ):
         assert registry.unit(uid).source_file.endswith(".yaml"), uid
 
 

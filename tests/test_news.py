@@ -97,14 +97,16 @@ def test_chrome_gives_no_rows_or_text(html, doc):
     assert "Đang online" not in doc.text and "24°" not in doc.text and "Đăng nhập" not in doc.text
     assert "Cơ quan chủ quản" not in doc.text and "Tỉnh Lào Cai tổ chức phát động" not in doc.text
     # A score-like sentence in the sidebar, the related box or the footer is not the article's.
-    noisy = html.replace(
-        "<li>Đang online: 13</li>".encode(),
-        "<li>Sở Y tế đứng đầu với 900,5 điểm</li>".encode(),
-    ).replace(
-        "Tỉnh Lào Cai tổ chức phát động".encode(),
-        "Đối với nhóm các huyện, thị xã, thành phố: huyện Sa Pa dẫn đầu với 999,9 điểm".encode(),
-    ).replace(
-        "Cơ quan chủ quản".encode(), "Sở Xây dựng đứng đầu với 800 điểm. Cơ quan chủ quản".encode()
+    noisy = (
+        html.replace(
+            "<li>Đang online: 13</li>".encode(),
+            "<li>Sở Y tế đứng đầu với 900,5 điểm</li>".encode(),
+        )
+        .replace(
+            "Tỉnh Lào Cai tổ chức phát động".encode(),
+            "Đối với nhóm các huyện, thị xã, thành phố: huyện Sa Pa dẫn đầu với 999,9 điểm".encode(),
+        )
+        .replace("Cơ quan chủ quản".encode(), "Sở Xây dựng đứng đầu với 800 điểm. Cơ quan chủ quản".encode())
     )
     assert noisy != html
     names = {row.name for t in read_news_html(noisy).tables for row in t.rows}
@@ -144,5 +146,8 @@ def test_more_phrasings_of_scores_ranks_and_tiers():
     doc = read_news_html(page)
     assert doc.framework == "ict_index" and doc.assessment_year == 2019
     rows = [(r.rank, r.name, r.total, r.percent, r.tier) for t in doc.tables for r in t.rows]
-    assert rows == [("1", "Sở Nội vụ", "91,5", None, "Tốt"), ("3", "Sở Tư pháp", "88", None, None),
-                    ("2", "Ban Dân tộc", "89,25", None, None)]
+    assert rows == [
+        ("1", "Sở Nội vụ", "91,5", None, "Tốt"),
+        ("3", "Sở Tư pháp", "88", None, None),
+        ("2", "Ban Dân tộc", "89,25", None, None),
+    ]

@@ -12,8 +12,18 @@ from tests.truth import RAW
 
 
 def _run(tmp: Path, *extra: str):
-    args = ["run", "--raw", str(tmp / "raw"), "--curated", str(tmp / "curated"), "--registry", str(tmp / "registry"),
-            "--reviews", str(tmp / "reviews"), *extra]
+    args = [
+        "run",
+        "--raw",
+        str(tmp / "raw"),
+        "--curated",
+        str(tmp / "curated"),
+        "--registry",
+        str(tmp / "registry"),
+        "--reviews",
+        str(tmp / "reviews"),
+        *extra,
+    ]
     return CliRunner().invoke(cli, args)
 
 

@@ -48,8 +48,13 @@ def test_convention_is_decided_from_the_whole_document():
 
 @pytest.mark.parametrize(
     "a,b",
-    [("Tỉnh uỷ", "Tỉnh ủy"), ("Văn hoá", "Văn hóa"), ("Sở Văn hoá, Thể thao", "SỞ VĂN HÓA THỂ THAO"), ("Thuỷ lợi", "Thủy lợi"),
-     ("Sở Lao động – Thương binh", "Sở Lao động - Thương binh")],
+    [
+        ("Tỉnh uỷ", "Tỉnh ủy"),
+        ("Văn hoá", "Văn hóa"),
+        ("Sở Văn hoá, Thể thao", "SỞ VĂN HÓA THỂ THAO"),
+        ("Thuỷ lợi", "Thủy lợi"),
+        ("Sở Lao động – Thương binh", "Sở Lao động - Thương binh"),
+    ],
 )
 def test_text_key_folds_spelling_variants(a, b):
     assert text_key(a) == text_key(b)

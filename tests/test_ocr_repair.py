@@ -84,7 +84,9 @@ def _truth_score(truth_id: str, group: str, unit: str, column: str) -> float:
 
 def _truth_comp(truth_id: str, group: str, unit: str, component: str) -> float:
     t = truth_csv(truth_id, "components")
-    return float(t[(t["group_code"] == group) & (t["unit_name"] == unit) & (t["component"] == component)]["score"].item())
+    return float(
+        t[(t["group_code"] == group) & (t["unit_name"] == unit) & (t["component"] == component)]["score"].item()
+    )
 
 
 def _codes(issues, code: str, unit: str | None = None) -> list:
@@ -104,11 +106,20 @@ def test_dropped_decimal_point_in_a_total_is_restored(raws):
     unit = "Sở Thông tin và Truyền thông"
     _doubt(_row(doc, "so_ban_nganh", unit), "total", "8063")
     norm, issues = _run(doc)
-    assert _score(norm, "so_ban_nganh", unit)["total_score"] == _truth_score("caobang-2023-qd943-dti2022", "so_ban_nganh", unit, "total_score") == 806.3
+    assert (
+        _score(norm, "so_ban_nganh", unit)["total_score"]
+        == _truth_score("caobang-2023-qd943-dti2022", "so_ban_nganh", unit, "total_score")
+        == 806.3
+    )
     assert norm.scores["max_score"].eq(1000.0).all()  # the misread total did not become a maximum
     fixed = _codes(issues, "ocr_corrected")
     assert len(fixed) == 1
-    assert (fixed[0].field, fixed[0].printed, fixed[0].expected, fixed[0].severity) == ("total_score", "8063", "806.3", "warning")
+    assert (fixed[0].field, fixed[0].printed, fixed[0].expected, fixed[0].severity) == (
+        "total_score",
+        "8063",
+        "806.3",
+        "warning",
+    )
     assert not _codes(issues, "component_sum_mismatch", unit) and not _codes(issues, "total_exceeds_max")
 
 
@@ -119,15 +130,24 @@ def test_pillar_digit_confusion_is_repaired_from_the_sum(raws):
     _doubt(_row(doc, "so_ban_nganh", unit), "components", "293.7", index=i)  # 8 read as 3
     norm, issues = _run(doc)
     code = load_knowledge().component_code("Chính quyền số")
-    assert _comp(norm, "so_ban_nganh", unit, code) == _truth_comp("caobang-2023-qd943-dti2022", "so_ban_nganh", unit, "Chính quyền số") == 298.7
+    assert (
+        _comp(norm, "so_ban_nganh", unit, code)
+        == _truth_comp("caobang-2023-qd943-dti2022", "so_ban_nganh", unit, "Chính quyền số")
+        == 298.7
+    )
     fixed = _codes(issues, "ocr_corrected")
-    assert [(f.unit_name_raw, f.field, f.printed, f.expected) for f in fixed] == [(unit, f"component:{code}", "293.7", "298.7")]
+    assert [(f.unit_name_raw, f.field, f.printed, f.expected) for f in fixed] == [
+        (unit, f"component:{code}", "293.7", "298.7")
+    ]
 
 
-@pytest.mark.parametrize("unit,component,misread", [
-    ("Sở Thông tin và Truyền thông", "Hạ tầng kỹ thuật CNTT", "l2"),
-    ("Sở Tài chính", "Nhân lực CNTT", "z"),
-])
+@pytest.mark.parametrize(
+    "unit,component,misread",
+    [
+        ("Sở Thông tin và Truyền thông", "Hạ tầng kỹ thuật CNTT", "l2"),
+        ("Sở Tài chính", "Nhân lực CNTT", "z"),
+    ],
+)
 def test_letters_read_for_digits_are_repaired(raws, unit, component, misread):
     doc = _doc(raws, "laocai")
     _doubt(_row(doc, "so_ban_nganh", unit), "components", misread, index=_component(doc, "so_ban_nganh", component))
@@ -150,7 +170,9 @@ def test_two_certainly_misread_cells_of_one_row_are_repaired_together(raws):
     assert _score(norm, "so_ban_nganh", unit)["total_score"] == 97.0
     assert _comp(norm, "so_ban_nganh", unit, load_knowledge().component_code("Hạ tầng kỹ thuật CNTT")) == 12.0
     assert sorted((f.field, f.expected) for f in _codes(issues, "ocr_corrected")) == [
-        (f"component:{load_knowledge().component_code('Hạ tầng kỹ thuật CNTT')}", "12"), ("total_score", "97")]
+        (f"component:{load_knowledge().component_code('Hạ tầng kỹ thuật CNTT')}", "12"),
+        ("total_score", "97"),
+    ]
 
 
 def test_a_search_cut_short_never_settles_a_row(raws, monkeypatch):
@@ -174,7 +196,11 @@ def test_lost_leading_digit_of_a_rank_comes_from_row_order(raws):
     unit = "Sở Giáo dục và Đào tạo"
     _doubt(_row(doc, "so_ban_nganh", unit), "rank", "1")
     norm, issues = _run(doc)
-    assert _score(norm, "so_ban_nganh", unit)["rank"] == int(_truth_score("laocai-2017-qd512-ict2016", "so_ban_nganh", unit, "rank")) == 11
+    assert (
+        _score(norm, "so_ban_nganh", unit)["rank"]
+        == int(_truth_score("laocai-2017-qd512-ict2016", "so_ban_nganh", unit, "rank"))
+        == 11
+    )
     fixed = _codes(issues, "ocr_corrected")
     assert [(f.field, f.printed, f.expected) for f in fixed] == [("rank", "1", "11")]
     assert not _codes(issues, "rank_order")
@@ -185,7 +211,11 @@ def test_printed_percent_is_repaired_against_total_and_maximum(raws):
     unit = "Sở Lao động - Thương binh và Xã hội"
     _doubt(_row(doc, "tthc", unit), "percent", "78,16%")  # 3 read as 8
     norm, issues = _run(doc)
-    assert _score(norm, "tthc", unit)["score_pct_printed"] == _truth_score("laocai-2024-dti2023", "tthc", unit, "score_pct") == 73.16
+    assert (
+        _score(norm, "tthc", unit)["score_pct_printed"]
+        == _truth_score("laocai-2024-dti2023", "tthc", unit, "score_pct")
+        == 73.16
+    )
     fixed = _codes(issues, "ocr_corrected")
     assert [(f.field, f.printed, f.expected) for f in fixed] == [("score_pct_printed", "78,16%", "73,16%")]
 
@@ -210,10 +240,14 @@ def test_two_doubtful_cells_with_several_passing_readings_are_not_guessed(raws):
 def test_a_misreading_no_candidate_explains_is_reported(raws):
     doc = _doc(raws, "caobang")
     unit = "Sở Công Thương"
-    _doubt(_row(doc, "so_ban_nganh", unit), "components", "92.4", index=_component(doc, "so_ban_nganh", "Nhân lực số"))  # 7 read as 2
+    _doubt(
+        _row(doc, "so_ban_nganh", unit), "components", "92.4", index=_component(doc, "so_ban_nganh", "Nhân lực số")
+    )  # 7 read as 2
     norm, issues = _run(doc)
     low = _codes(issues, "low_confidence", unit)
-    assert [(i.field, i.printed, i.expected) for i in low] == [(f"component:{load_knowledge().component_code('Nhân lực số')}", "92.4", None)]
+    assert [(i.field, i.printed, i.expected) for i in low] == [
+        (f"component:{load_knowledge().component_code('Nhân lực số')}", "92.4", None)
+    ]
     assert not _codes(issues, "ocr_corrected")
     assert _score(norm, "so_ban_nganh", unit)["confidence"] < LOW
 
@@ -223,14 +257,19 @@ def test_unparseable_cell_without_a_reading_stays_an_unparseable_value(raws):
     unit = "Sở Thông tin và Truyền thông"
     _doubt(_row(doc, "so_ban_nganh", unit), "components", "L#", index=0)
     norm, issues = _run(doc)
-    assert [(i.field, i.printed) for i in _codes(issues, "unparseable_value", unit)] == [(f"component:{load_knowledge().component_code('Hạ tầng kỹ thuật CNTT')}", "L#")]
+    assert [(i.field, i.printed) for i in _codes(issues, "unparseable_value", unit)] == [
+        (f"component:{load_knowledge().component_code('Hạ tầng kỹ thuật CNTT')}", "L#")
+    ]
     assert not _codes(issues, "ocr_corrected")
 
 
-@pytest.mark.parametrize("unit,component,printed,pillars", [
-    ("Sở Y tế", "Nhân lực số", 671.3, 671.8),
-    ("Văn phòng UBND tỉnh", "Xã hội số", 749.8, 749.1),
-])
+@pytest.mark.parametrize(
+    "unit,component,printed,pillars",
+    [
+        ("Sở Y tế", "Nhân lực số", 671.3, 671.8),
+        ("Văn phòng UBND tỉnh", "Xã hội số", 749.8, 749.1),
+    ],
+)
 def test_published_discrepancies_are_never_repaired(raws, unit, component, printed, pillars):
     """Both the total and a pillar doubtful: "671.8" is one 3/8 confusion away, yet the document prints 671.3."""
     doc = _doc(raws, "caobang")
@@ -240,11 +279,21 @@ def test_published_discrepancies_are_never_repaired(raws, unit, component, print
     _doubt(row, "total")
     _doubt(row, "components", index=i)
     norm, issues = _run(doc)
-    assert _score(norm, "so_ban_nganh", unit)["total_score"] == printed == _truth_score("caobang-2023-qd943-dti2022", "so_ban_nganh", unit, "total_score")
+    assert (
+        _score(norm, "so_ban_nganh", unit)["total_score"]
+        == printed
+        == _truth_score("caobang-2023-qd943-dti2022", "so_ban_nganh", unit, "total_score")
+    )
     code = load_knowledge().component_code(component)
-    assert _comp(norm, "so_ban_nganh", unit, code) == float(before) == _truth_comp("caobang-2023-qd943-dti2022", "so_ban_nganh", unit, component)
+    assert (
+        _comp(norm, "so_ban_nganh", unit, code)
+        == float(before)
+        == _truth_comp("caobang-2023-qd943-dti2022", "so_ban_nganh", unit, component)
+    )
     assert not _codes(issues, "ocr_corrected")
-    assert [(i.printed, i.expected) for i in _codes(issues, "component_sum_mismatch", unit)] == [(f"{printed:g}", f"{pillars:g}")]
+    assert [(i.printed, i.expected) for i in _codes(issues, "component_sum_mismatch", unit)] == [
+        (f"{printed:g}", f"{pillars:g}")
+    ]
     assert {i.field for i in _codes(issues, "low_confidence", unit)} <= {"total_score", f"component:{code}"}
     assert _codes(issues, "low_confidence", unit)
 
@@ -278,4 +327,11 @@ def test_untouched_ocr_document_reads_as_printed(raws):
     doc = _doc(raws, "caobang")
     norm, issues = _run(doc)
     assert not _codes(issues, "ocr_corrected") and not _codes(issues, "low_confidence")
-    assert norm.scores["total_score"].dropna().tolist() == truth_csv("caobang-2023-qd943-dti2022", "scores")["total_score"].replace("", None).dropna().astype(float).tolist()
+    assert (
+        norm.scores["total_score"].dropna().tolist()
+        == truth_csv("caobang-2023-qd943-dti2022", "scores")["total_score"]
+        .replace("", None)
+        .dropna()
+        .astype(float)
+        .tolist()
+    )

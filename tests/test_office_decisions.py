@@ -183,8 +183,10 @@ def test_macro_enabled_workbook_is_read_as_a_workbook(tmp_path):
             data = zin.read(info)
             if info.filename == "[Content_Types].xml":
                 data = data.replace(b"spreadsheetml.sheet.main+xml", b"MISSING")
-                data = data.replace(b"application/vnd.openxmlformats-officedocument.MISSING",
-                                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+                data = data.replace(
+                    b"application/vnd.openxmlformats-officedocument.MISSING",
+                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+                )
                 assert b"macroEnabled" in data
             zout.writestr(info, data)
     assert sniff(xlsm) == "xlsx"
@@ -200,13 +202,14 @@ def test_tables_boxed_inside_a_frame_table_are_still_tables(tmp_path):
     frame = document.add_table(rows=1, cols=1).cell(0, 0)
     frame.paragraphs[0].add_run("2.3. Nhóm các huyện, thị xã, thành phố")
     inner = frame.add_table(rows=3, cols=3)
-    for r, row in enumerate([("TT", "Địa phương", "Tổng điểm"), ("1", "Thành phố Lào Cai", "760,39"),
-                             ("2", "Huyện Bắc Hà", "722,52")]):
+    for r, row in enumerate(
+        [("TT", "Địa phương", "Tổng điểm"), ("1", "Thành phố Lào Cai", "760,39"), ("2", "Huyện Bắc Hà", "722,52")]
+    ):
         for c, text in enumerate(row):
             inner.cell(r, c).text = text
     document.save(tmp_path / "framed.docx")
     (page,) = read_docx_pages(tmp_path / "framed.docx")
     assert [ln.text for ln in page.lines] == ["2.3. Nhóm các huyện, thị xã, thành phố"]
-    assert [g.text_matrix() for g in page.grids] == [[["TT", "Địa phương", "Tổng điểm"],
-                                                      ["1", "Thành phố Lào Cai", "760,39"],
-                                                      ["2", "Huyện Bắc Hà", "722,52"]]]
+    assert [g.text_matrix() for g in page.grids] == [
+        [["TT", "Địa phương", "Tổng điểm"], ["1", "Thành phố Lào Cai", "760,39"], ["2", "Huyện Bắc Hà", "722,52"]]
+    ]

@@ -32,14 +32,27 @@ from tests.truth import RAW, truth_csv
 pytestmark = pytest.mark.ocr
 CHROMIUM = "/usr/bin/chromium"
 CAOBANG = "caobang-2023-qd943-dti2022-scan.pdf"
-CHECK_CODES = {"component_sum_mismatch", "pct_mismatch", "tier_inconsistent", "rank_order", "average_mismatch",
-               "total_exceeds_max", "component_exceeds_max"}
+CHECK_CODES = {
+    "component_sum_mismatch",
+    "pct_mismatch",
+    "tier_inconsistent",
+    "rank_order",
+    "average_mismatch",
+    "total_exceeds_max",
+    "component_exceeds_max",
+}
 
 
 # One document of each kind (text, scans, news, weekly), each decision read once; other forms and
 # readings of the same decisions have tests of their own (office, PDF forms, web, readings).
-FILES = ["caobang-2023-qd943-dti2022-scan.pdf", "laocai-2017-qd512-ict2016-scan.pdf", "laocai-2017-qd512-ict2016.pdf",
-         "laocai-2023-news-dti2022.html", "laocai-2024-dti2023.pdf", "laocai-2025-w05-weekly.pdf"]
+FILES = [
+    "caobang-2023-qd943-dti2022-scan.pdf",
+    "laocai-2017-qd512-ict2016-scan.pdf",
+    "laocai-2017-qd512-ict2016.pdf",
+    "laocai-2023-news-dti2022.html",
+    "laocai-2024-dti2023.pdf",
+    "laocai-2025-w05-weekly.pdf",
+]
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +72,7 @@ def _issue(curated: Curated, file_name: str, code: str, unit: str) -> pd.Series:
 
 
 # --- 3. issues an officer can act on -------------------------------------------------------
+
 
 def test_every_issue_names_its_file_and_the_page_of_its_row(full):
     issues, docs = full.table("issues"), full.table("documents")
@@ -86,8 +100,11 @@ def test_every_confidence_below_one_is_explained_by_an_issue_over_all_fixtures(f
     explained = {(r.doc_id, r.group_code, r.unit_name_raw) for r in issues.itertuples() if r.code in CONFIDENCE_CODES}
     doubted = scores[scores["confidence"] < 1]
     assert len(doubted) > 50  # scans and the news article
-    missing = [(r.doc_id, r.unit_name_raw, r.confidence) for r in doubted.itertuples()
-               if (r.doc_id, r.group_code, r.unit_name_raw) not in explained]
+    missing = [
+        (r.doc_id, r.unit_name_raw, r.confidence)
+        for r in doubted.itertuples()
+        if (r.doc_id, r.group_code, r.unit_name_raw) not in explained
+    ]
     assert missing == []
     news = docs[docs["source_kind"] == "news_article"]["doc_id"].iloc[0]
     news_rows = scores[scores["doc_id"] == news]
@@ -97,15 +114,21 @@ def test_every_confidence_below_one_is_explained_by_an_issue_over_all_fixtures(f
 
 def test_dti_issues_filters_and_prints_json_and_csv(full):
     runner = CliRunner()
-    out = runner.invoke(cli, ["issues", "--curated", str(full.path), "--file", "caobang", "--severity", "error", "--json"])
+    out = runner.invoke(
+        cli, ["issues", "--curated", str(full.path), "--file", "caobang", "--severity", "error", "--json"]
+    )
     assert out.exit_code == 0, out.output
     rows = json.loads(out.output)
     issues = full.table("issues")
     expected = issues[issues["file_name"].str.contains("caobang") & (issues["severity"] == "error")]
     assert sorted(r["issue_id"] for r in rows) == sorted(expected["issue_id"])
-    assert rows and all({"issue_id", "file_name", "source_page", "severity", "code", "status"} <= r.keys() for r in rows)
+    assert rows and all(
+        {"issue_id", "file_name", "source_page", "severity", "code", "status"} <= r.keys() for r in rows
+    )
     assert {r["file_name"] for r in rows} == {CAOBANG}
-    out = runner.invoke(cli, ["issues", "--curated", str(full.path), "--code", "ocr_corrected", "--status", "open", "--csv"])
+    out = runner.invoke(
+        cli, ["issues", "--curated", str(full.path), "--code", "ocr_corrected", "--status", "open", "--csv"]
+    )
     frame = pd.read_csv(pd.io.common.StringIO(out.output))
     assert sorted(frame["issue_id"]) == sorted(issues[issues["code"] == "ocr_corrected"]["issue_id"])
     out = runner.invoke(cli, ["issues", "--curated", str(full.path), "--status", "corrected"])
@@ -127,7 +150,9 @@ def test_review_and_correction_are_applied_on_the_next_run(full, tmp_path):
     common = ["--curated", str(curated), "--reviews", str(reviews), "--by", "Nguyễn Văn An"]
     out = runner.invoke(cli, ["review", ok["issue_id"], "--ok", "--reason", "Bản giấy in đúng 749,8"] + common)
     assert out.exit_code == 0, out.output
-    out = runner.invoke(cli, ["review", fix["issue_id"], "--set", "671,8", "--reason", "the components add up to 671,8"] + common)
+    out = runner.invoke(
+        cli, ["review", fix["issue_id"], "--set", "671,8", "--reason", "the components add up to 671,8"] + common
+    )
     assert out.exit_code == 0, out.output
     out = runner.invoke(cli, ["review", "000000000000", "--ok", "--reason", "x"] + common)
     assert out.exit_code == 2 and "no issue" in out.output
@@ -159,11 +184,14 @@ def test_review_and_correction_are_applied_on_the_next_run(full, tmp_path):
     open_ids = {r[0] for r in con.execute("SELECT issue_id FROM open_issues").fetchall()}
     assert ok["issue_id"] not in open_ids and fix["issue_id"] not in open_ids
     assert len(open_ids) == len(issues) - 2
-    panel = con.execute("SELECT total_score, value_source FROM panel WHERE unit_id = 'cbg.so_y_te' AND assessment_year = 2022").fetchall()
+    panel = con.execute(
+        "SELECT total_score, value_source FROM panel WHERE unit_id = 'cbg.so_y_te' AND assessment_year = 2022"
+    ).fetchall()
     assert panel == [(671.8, "officer_corrected")]
 
 
 # --- 4. the parsing report per table -------------------------------------------------------
+
 
 def test_tables_parquet_reports_shape_and_checks_of_each_table(full):
     tables, issues, scores = full.table("tables"), full.table("issues"), full.table("scores")
@@ -174,7 +202,9 @@ def test_tables_parquet_reports_shape_and_checks_of_each_table(full):
         t = tables[(tables["doc_id"] == doc_id) & (tables["group_code"] == group)]
         assert t["rows"].sum() == len(rows)
         assert math.isclose(t["mean_confidence"].iloc[0], rows["confidence"].mean(), abs_tol=1e-4)
-        failed = issues[(issues["doc_id"] == doc_id) & (issues["group_code"] == group) & issues["code"].isin(CHECK_CODES)]
+        failed = issues[
+            (issues["doc_id"] == doc_id) & (issues["group_code"] == group) & issues["code"].isin(CHECK_CODES)
+        ]
         assert t["checks_run"].sum() - t["checks_passed"].sum() == len(failed)
     text = tables[tables["doc_id"] == full.doc("laocai-2024-dti2023.pdf")["doc_id"]]
     truth = truth_csv("laocai-2024-dti2023", "scores")
@@ -182,7 +212,9 @@ def test_tables_parquet_reports_shape_and_checks_of_each_table(full):
     assert (text["checks_run"] > 0).all() and (text["checks_passed"] == text["checks_run"]).all()
     assert set(text["layout"]) == {"text_grid/tier_column"} and list(text["page"]) == [3, 4, 5]
     cb = tables[tables["doc_id"] == full.doc(CAOBANG)["doc_id"]].set_index("group_code")
-    assert cb.at["so_ban_nganh", "checks_run"] - cb.at["so_ban_nganh", "checks_passed"] == 2  # the two sums the decision gets wrong
+    assert (
+        cb.at["so_ban_nganh", "checks_run"] - cb.at["so_ban_nganh", "checks_passed"] == 2
+    )  # the two sums the decision gets wrong
     assert cb.at["so_ban_nganh", "layout"].startswith("ocr_grid")
 
 
@@ -203,9 +235,12 @@ def test_counting_checks_does_not_change_what_they_report(full):
 
 # --- 5. the DuckDB database ------------------------------------------------------------------
 
+
 def test_panel_is_one_row_per_unit_year_framework_through_lineage(full):
     con = duckdb.connect(str(full.path / "dti.duckdb"), read_only=True)
-    dupes = con.execute("SELECT unit_id, assessment_year, framework, COUNT(*) n FROM panel GROUP BY ALL HAVING n > 1").fetchall()
+    dupes = con.execute(
+        "SELECT unit_id, assessment_year, framework, COUNT(*) n FROM panel GROUP BY ALL HAVING n > 1"
+    ).fetchall()
     assert dupes == []
     scores = full.table("scores").dropna(subset=["unit_id"])
     n = con.execute("SELECT COUNT(*) FROM panel").fetchone()[0]
@@ -214,19 +249,24 @@ def test_panel_is_one_row_per_unit_year_framework_through_lineage(full):
     rows = con.execute("SELECT DISTINCT file_name, readings FROM panel WHERE assessment_year = 2016").fetchall()
     assert rows == [("laocai-2017-qd512-ict2016.pdf", 2)]
     # transport and construction merged into lci.so_gtvt_xd in 2018
-    history = con.execute("SELECT assessment_year, unit_id, score_pct, rank FROM unit_history "
-                      "WHERE current_unit_id = 'lci.so_gtvt_xd' ORDER BY assessment_year, unit_id").fetchall()
+    history = con.execute(
+        "SELECT assessment_year, unit_id, score_pct, rank FROM unit_history "
+        "WHERE current_unit_id = 'lci.so_gtvt_xd' ORDER BY assessment_year, unit_id"
+    ).fetchall()
     truth = truth_csv("laocai-2017-qd512-ict2016", "scores").set_index("unit_name")
     assert [(y, u) for y, u, _, _ in history[:2]] == [(2016, "lci.so_gtvt"), (2016, "lci.so_xay_dung")]
     assert history[0][2] == float(truth.at["Sở Giao thông Vận tải", "total_score"])  # out of 100
     assert history[0][3] == int(truth.at["Sở Giao thông Vận tải", "rank"])
     assert {y for y, *_ in history} >= {2016, 2023}
     # the 2022 DTI of Lào Cai is known only from the news article: the panel still has it, as a news reading
-    assert con.execute("SELECT DISTINCT source FROM panel WHERE province = 'Lào Cai' AND assessment_year = 2022").fetchall() == [("news_article",)]
+    assert con.execute(
+        "SELECT DISTINCT source FROM panel WHERE province = 'Lào Cai' AND assessment_year = 2022"
+    ).fetchall() == [("news_article",)]
     assert con.execute("SELECT COUNT(*) FROM open_issues").fetchone()[0] == len(full.table("issues"))
 
 
 # --- 6. the contract travels -------------------------------------------------------------------
+
 
 def test_every_version_carries_the_contract_and_its_version(full):
     repo = Path(__file__).resolve().parents[1]
@@ -241,6 +281,7 @@ def test_every_version_carries_the_contract_and_its_version(full):
 
 
 # --- 2. the workbook and CSV -------------------------------------------------------------------
+
 
 def _same(cell, value) -> bool:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
@@ -259,7 +300,10 @@ def _same(cell, value) -> bool:
 def test_workbook_reads_back_equal_to_the_parquet(full, tmp_path):
     from openpyxl import load_workbook
 
-    out = CliRunner().invoke(cli, ["export", "--curated", str(full.path), "--xlsx", str(tmp_path / "dti.xlsx"), "--csv", str(tmp_path / "csv")])
+    out = CliRunner().invoke(
+        cli,
+        ["export", "--curated", str(full.path), "--xlsx", str(tmp_path / "dti.xlsx"), "--csv", str(tmp_path / "csv")],
+    )
     assert out.exit_code == 0, out.output
     book = load_workbook(tmp_path / "dti.xlsx")
     assert book.sheetnames == ["scores", "components", "issues", "documents", "units"]
@@ -293,6 +337,7 @@ def rows_header(sheet) -> dict:
 
 # --- 1. the HTML report in a real browser ------------------------------------------------------
 
+
 class _Dom(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
@@ -313,9 +358,19 @@ class _Dom(HTMLParser):
 
 
 def _browser_dom(path: Path, tmp: Path) -> str:
-    args = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp / 'profile'}",
-            "--dump-dom", path.resolve().as_uri()]
+    args = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp / 'profile'}",
+        "--dump-dom",
+        path.resolve().as_uri(),
+    ]
     done = subprocess.run(args, capture_output=True, timeout=120, check=True)
     return done.stdout.decode("utf-8")
 
@@ -324,7 +379,9 @@ def test_report_opens_in_headless_chromium_with_charts_tables_and_vietnamese(ful
     out = CliRunner().invoke(cli, ["report", "--curated", str(full.path), "-o", str(tmp_path / "r.html")])
     assert out.exit_code == 0, out.output
     html_text = (tmp_path / "r.html").read_text(encoding="utf-8")
-    assert html_text == (full.path / "report.html").read_text(encoding="utf-8")  # the same report is written with the version
+    assert html_text == (full.path / "report.html").read_text(
+        encoding="utf-8"
+    )  # the same report is written with the version
     assert "<script" not in html_text and "http://" not in html_text.replace("http://www.w3.org", "")
     dom_text = _browser_dom(tmp_path / "r.html", tmp_path)
     dom = _Dom()
@@ -345,12 +402,28 @@ def test_report_opens_in_headless_chromium_with_charts_tables_and_vietnamese(ful
     doubted = issues[issues["severity"] != "info"]
     for r in doubted[doubted["unit_name_raw"].notna()].itertuples():
         assert f'href="#issue-{r.issue_id}"' in dom_text, r  # the doubted cell links its issue
-    assert dom_text.count('class="doubt"') + dom_text.count('class="num doubt"') >= len(doubted[doubted["unit_name_raw"].notna()]) // 2
+    assert (
+        dom_text.count('class="doubt"') + dom_text.count('class="num doubt"')
+        >= len(doubted[doubted["unit_name_raw"].notna()]) // 2
+    )
     assert f"{CAOBANG}</td><td>2</td>" in dom_text  # the parsing report / issues show file and page
     cb = tables[(tables["doc_id"] == full.doc(CAOBANG)["doc_id"]) & (tables["group_code"] == "so_ban_nganh")].iloc[0]
     assert cb["checks_run"] > 0 and f"<td>{cb['checks_run']}</td><td>{cb['checks_passed']}</td>" in dom_text
     shot = tmp_path / "shot.png"
-    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", f"--user-data-dir={tmp_path / 'p2'}",
-                    "--window-size=1200,1600", f"--screenshot={shot}", (tmp_path / "r.html").resolve().as_uri()],
-                   capture_output=True, timeout=120, check=True)
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'p2'}",
+            "--window-size=1200,1600",
+            f"--screenshot={shot}",
+            (tmp_path / "r.html").resolve().as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
     assert shot.stat().st_size > 20_000  # something was drawn

@@ -54,10 +54,13 @@ def _grid_rows(path: Path) -> Counter:
     return Counter(tuple(row) for page in pages for grid in page.grids for row in grid.text_matrix())
 
 
-@pytest.mark.parametrize("ruled,unruled", [
-    (RAW / "laocai-2017-qd512-ict2016.pdf", RAW / "laocai-2017-qd512-ict2016-unruled.pdf"),
-    (RAW / "laocai-2024-dti2023.pdf", VARIANTS / "laocai-2024-dti2023-unruled.pdf"),
-])
+@pytest.mark.parametrize(
+    "ruled,unruled",
+    [
+        (RAW / "laocai-2017-qd512-ict2016.pdf", RAW / "laocai-2017-qd512-ict2016-unruled.pdf"),
+        (RAW / "laocai-2024-dti2023.pdf", VARIANTS / "laocai-2024-dti2023-unruled.pdf"),
+    ],
+)
 def test_unruled_grids_have_the_spans_the_borders_give(ruled, unruled):
     """Row for row the same cells as the ruled copy: None marks a position a span covers, so the
     spanning "Điểm thành phần (điểm tối đa)", the two-row "STT" and the full-width "MỨC TỐT" agree."""
@@ -161,10 +164,12 @@ def test_detection_never_fires_on_unicode_or_foreign_text():
     assert detect_encoding([names]) == "unicode"
     pages, _ = read_pdf_pages(RAW / "laocai-2025-w05-weekly.pdf")
     assert detect_encoding([ln.text for p in pages for ln in p.lines]) == "unicode"
-    french = ("Le président a déclaré mercredi que le gouvernement où siègent les ministres présentera « un "
-              "projet » à l'Assemblée. La naïveté n'a pas sa place : le goût du café, la crème brûlée et "
-              "l'ambiguïté des élections régionales ont été évoqués; Noël approche, les musées où l'on "
-              "découvre des œuvres célèbres sont ouverts.")
+    french = (
+        "Le président a déclaré mercredi que le gouvernement où siègent les ministres présentera « un "
+        "projet » à l'Assemblée. La naïveté n'a pas sa place : le goût du café, la crème brûlée et "
+        "l'ambiguïté des élections régionales ont été évoqués; Noël approche, les musées où l'on "
+        "découvre des œuvres célèbres sont ouverts."
+    )
     german = "Die Straße führt über die Brücke zum Schloß; Mädchen und Jungen spielen Fußball am Öresund."
     english = "Scores ® and © are registered · page 3 · « quoted » 5 µm, ¼ inch, 45° ±2 — £100 or ¥200 §4."
     for text in (french, german, english):

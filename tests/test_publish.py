@@ -51,8 +51,12 @@ def snapshot(curated: Path) -> dict[str, bytes]:
 def dti_run(raw: Path, curated: Path) -> subprocess.Popen:
     code = "from pipeline.cli import main; main()"
     # in the run's own folder: `dti run` uses (and on first use creates) the working folder's registry/
-    return subprocess.Popen([sys.executable, "-c", code, "run", "--raw", str(raw), "--curated", str(curated)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=raw.parent)
+    return subprocess.Popen(
+        [sys.executable, "-c", code, "run", "--raw", str(raw), "--curated", str(curated)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=raw.parent,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -102,13 +106,19 @@ def test_kill_9_at_random_moments_leaves_a_complete_version(tmp_path, expected):
             time.sleep(delay)
         else:  # aim at the publishing window: kill as soon as a version is being staged
             deadline = time.monotonic() + 30
-            while not list(versions_dir(curated).glob("*.partial")) and proc.poll() is None and time.monotonic() < deadline:
+            while (
+                not list(versions_dir(curated).glob("*.partial"))
+                and proc.poll() is None
+                and time.monotonic() < deadline
+            ):
                 time.sleep(0.002)
             time.sleep(rng.uniform(0, 0.02))
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
         got = snapshot(curated)
-        assert got in (expected[current], expected[state]), f"attempt {attempt}: curated/ is neither the previous nor the new set"
+        assert got in (expected[current], expected[state]), (
+            f"attempt {attempt}: curated/ is neither the previous nor the new set"
+        )
         if got == expected[state] and state != current:
             seen["new published"] += 1
             current = state

@@ -31,6 +31,7 @@ def raws() -> dict[str, RawDocument]:
     def read(path: Path) -> RawDocument:
         pages, _ = read_pdf_pages(path)
         return raw_decision(pages, load_knowledge())
+
     return {"2017": read(LAOCAI_2017), "2024": read(LAOCAI_2024)}
 
 
@@ -70,11 +71,15 @@ def _truth(truth_id: str, group: str, unit: str, column: str) -> str:
 
 # --- consistent pairs of misreadings -------------------------------------------------------
 
+
 def test_consistent_pair_with_a_misread_rank_flags_every_involved_field(raws):
     """722.92 / 72.29 for 722.52 / 72.25 agree with each other; only the rank order speaks against them."""
     doc = _ocr(raws, "2024")
     unit, neighbour = "Huyện Bắc Hà", "Huyện Văn Bàn"
-    assert (_truth("laocai-2024-dti2023", "huyen", unit, "total_score"), _truth("laocai-2024-dti2023", "huyen", unit, "score_pct")) == ("722.52", "72.25")
+    assert (
+        _truth("laocai-2024-dti2023", "huyen", unit, "total_score"),
+        _truth("laocai-2024-dti2023", "huyen", unit, "score_pct"),
+    ) == ("722.52", "72.25")
     row = _row(doc, "huyen", unit)
     row.total, row.percent, row.rank = "722,92", "72,29%", "3"  # all three read with confidence
     result = ranking_result(doc, "t", load_knowledge())
@@ -92,7 +97,10 @@ def test_consistent_pair_above_the_rank_before_flags_total_percent_and_tier(raws
     doc = _ocr(raws, "2024")
     unit = "Huyện Bắc Hà"
     row = _row(doc, "huyen", unit)
-    row.total, row.percent = "782,52", "78,25%"  # 2 read as 8 in both; more than rank 1's 760.39, and Dẫn dắt by thresholds
+    row.total, row.percent = (
+        "782,52",
+        "78,25%",
+    )  # 2 read as 8 in both; more than rank 1's 760.39, and Dẫn dắt by thresholds
     result = ranking_result(doc, "t", load_knowledge())
     assert {"total_score", "score_pct_printed", "rank", "tier"} <= _fields(result.issues, unit)
     assert {"total_score", "score_pct_printed"} <= _fields(result.issues, unit, "low_confidence")
@@ -122,9 +130,16 @@ def test_untouched_confident_scan_raises_no_doubt(raws):
 
 # --- tier labels and stray marks -----------------------------------------------------------
 
-@pytest.mark.parametrize("printed,expected", [
-    ("Nầng cao", "Nâng cao"), ("Ñâng cao", "Nâng cao"), ("Hình thảnh", "Hình thành"), ("DẪN DẮC", "DẪN DẮT"),
-])
+
+@pytest.mark.parametrize(
+    "printed,expected",
+    [
+        ("Nầng cao", "Nâng cao"),
+        ("Ñâng cao", "Nâng cao"),
+        ("Hình thảnh", "Hình thành"),
+        ("DẪN DẮC", "DẪN DẮT"),
+    ],
+)
 def test_misread_tier_labels_snap_to_the_framework_words(printed, expected):
     assert snap_tier_label(printed, load_knowledge().frameworks["dti"]) == expected
 
@@ -136,11 +151,21 @@ def test_legible_or_foreign_tier_labels_are_not_snapped(printed):
 
 def test_tier_labels_of_a_scan_are_tidied_and_snapped(raws):
     doc = _ocr(raws, "2024")
-    planted = {"Huyện Bắc Hà": "Nầng cao", "Huyện Văn Bàn": "Ñâng cao", "Thành phố Lào Cai": "'Dẫn dắt", "Huyện Bảo Thắng": "Nâng cao."}
+    planted = {
+        "Huyện Bắc Hà": "Nầng cao",
+        "Huyện Văn Bàn": "Ñâng cao",
+        "Thành phố Lào Cai": "'Dẫn dắt",
+        "Huyện Bảo Thắng": "Nâng cao.",
+    }
     for unit, label in planted.items():
         _row(doc, "huyen", unit).tier = label
-    doc = dataclasses.replace(doc, tables=[dataclasses.replace(t, group_title="- " + t.group_title) if t.group_code == "huyen" else t
-                                           for t in doc.tables])
+    doc = dataclasses.replace(
+        doc,
+        tables=[
+            dataclasses.replace(t, group_title="- " + t.group_title) if t.group_code == "huyen" else t
+            for t in doc.tables
+        ],
+    )
     result = ranking_result(doc, "t", load_knowledge())
     for unit in planted:
         got = _score(result, "huyen", unit)
@@ -159,11 +184,16 @@ def test_tier_labels_of_a_text_layer_are_as_printed(raws):
     assert "tier" in _fields(result.issues, "Huyện Bắc Hà", "unknown_tier")
 
 
-@pytest.mark.parametrize("printed,expected", [
-    ("-Sở Kế hoạch và Đầu tư", "Sở Kế hoạch và Đầu tư"), ("Sở Kế hoạch và Đầu tư -", "Sở Kế hoạch và Đầu tư"),
-    ("“Sở Nội vụ.", "Sở Nội vụ"), ("Sở Lao động - Thương binh và Xã hội", "Sở Lao động - Thương binh và Xã hội"),
-    ("Hạ tầng kỹ thuật CNTT (12)", "Hạ tầng kỹ thuật CNTT (12)"),
-])
+@pytest.mark.parametrize(
+    "printed,expected",
+    [
+        ("-Sở Kế hoạch và Đầu tư", "Sở Kế hoạch và Đầu tư"),
+        ("Sở Kế hoạch và Đầu tư -", "Sở Kế hoạch và Đầu tư"),
+        ("“Sở Nội vụ.", "Sở Nội vụ"),
+        ("Sở Lao động - Thương binh và Xã hội", "Sở Lao động - Thương binh và Xã hội"),
+        ("Hạ tầng kỹ thuật CNTT (12)", "Hạ tầng kỹ thuật CNTT (12)"),
+    ],
+)
 def test_stray_marks_at_the_ends_of_an_ocr_name_are_dropped(printed, expected):
     assert ocr_tidy(printed) == expected
 
@@ -176,6 +206,7 @@ def test_heading_keeps_its_printed_colon():
 
 
 # --- component maxima from the framework's edition -----------------------------------------
+
 
 def _lose_maxima(doc: RawDocument, group: str, indexes: list[int]) -> RawTable:
     table = _table(doc, group)
@@ -199,7 +230,10 @@ def test_unreadable_maxima_come_from_the_edition_the_header_names(raws):
     comps = result.components[result.components["group_code"] == "so_ban_nganh"]
     assert comps["component_max"].notna().all() and len(comps) == len(truth)
     told = [i for i in result.issues if i.code == "max_from_framework"]
-    assert sorted((i.field, i.expected) for i in told) == [("component_max:nhan_luc", "7"), ("component_max:ung_dung_noi_bo", "40")]
+    assert sorted((i.field, i.expected) for i in told) == [
+        ("component_max:nhan_luc", "7"),
+        ("component_max:ung_dung_noi_bo", "40"),
+    ]
     assert all(i.unit_name_raw is None and i.group_code == "so_ban_nganh" for i in told)
     assert not [i for i in result.issues if i.code == "max_unreadable"]
 
@@ -210,7 +244,10 @@ def test_maxima_stay_unread_when_the_header_does_not_identify_an_edition(raws):
     table.components[2] = type(table.components[2])("Chỉ tiêu khác", table.components[2].max_raw)  # not this edition's
     result = ranking_result(doc, "t", load_knowledge())
     assert not [i for i in result.issues if i.code == "max_from_framework"]
-    assert {i.field for i in result.issues if i.code == "max_unreadable"} == {"component_max:ung_dung_noi_bo", "component_max:nhan_luc"}
+    assert {i.field for i in result.issues if i.code == "max_unreadable"} == {
+        "component_max:ung_dung_noi_bo",
+        "component_max:nhan_luc",
+    }
 
 
 def test_maxima_stay_unread_when_a_legible_maximum_disagrees_with_the_edition(raws):
@@ -229,7 +266,9 @@ def test_text_layer_maxima_are_never_filled_in(raws):
 
 
 def test_edition_maxima_must_add_up_to_the_group_maximum(tmp_path):
-    data = yaml.safe_load((Path(__file__).parents[1] / "normalizers" / "data" / "frameworks.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load(
+        (Path(__file__).parents[1] / "normalizers" / "data" / "frameworks.yaml").read_text(encoding="utf-8")
+    )
     data["frameworks"]["ict_index"]["editions"][0]["groups"]["huyen"]["components"]["ha_tang"] = 7
     bad = tmp_path / "frameworks.yaml"
     bad.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
@@ -238,19 +277,37 @@ def test_edition_maxima_must_add_up_to_the_group_maximum(tmp_path):
 
 
 def test_misread_heading_numeral_takes_its_place_in_the_sequence():
-    """"IL." is "II." or "I."; as the first of two numbered headings it is "I."."""
+    """ "IL." is "II." or "I."; as the first of two numbered headings it is "I."."""
     from extractors.layouts import _fix_ocr_numeral, _number_misread_headings
     from schemas.raw import Correction
 
     printed = "IL. Các cơ quan, đơn vị cấp tỉnh:"
-    first = RawTable(_fix_ocr_numeral(printed), "so_ban_nganh", None,
-                     corrections=[Correction("group_title", printed, _fix_ocr_numeral(printed), "OCR misread the heading's Roman numeral")])
+    first = RawTable(
+        _fix_ocr_numeral(printed),
+        "so_ban_nganh",
+        None,
+        corrections=[
+            Correction("group_title", printed, _fix_ocr_numeral(printed), "OCR misread the heading's Roman numeral")
+        ],
+    )
     second = RawTable("II. UBND các huyện, thành phố:", "huyen", None)
     assert first.group_title.startswith("II.")
     renumbered, kept = _number_misread_headings([first, second])
-    assert (renumbered.group_title, kept.group_title) == ("I. Các cơ quan, đơn vị cấp tỉnh:", "II. UBND các huyện, thành phố:")
-    assert renumbered.corrections[0].printed == printed and renumbered.corrections[0].corrected == renumbered.group_title
+    assert (renumbered.group_title, kept.group_title) == (
+        "I. Các cơ quan, đơn vị cấp tỉnh:",
+        "II. UBND các huyện, thành phố:",
+    )
+    assert (
+        renumbered.corrections[0].printed == printed and renumbered.corrections[0].corrected == renumbered.group_title
+    )
     assert first.group_title.startswith("II.") and kept is second  # new tables; the inputs are not changed
-    lone = RawTable("II. Khác", None, None, corrections=[Correction("group_title", "IL. Khác", "II. Khác", "OCR misread the heading's Roman numeral")])
-    tables = _number_misread_headings([lone, RawTable("III. Sau", None, None)])  # the other one out of place: left as read
+    lone = RawTable(
+        "II. Khác",
+        None,
+        None,
+        corrections=[Correction("group_title", "IL. Khác", "II. Khác", "OCR misread the heading's Roman numeral")],
+    )
+    tables = _number_misread_headings(
+        [lone, RawTable("III. Sau", None, None)]
+    )  # the other one out of place: left as read
     assert tables[0] is lone and lone.group_title == "II. Khác"

@@ -77,7 +77,9 @@ def test_an_empty_raw_folder_keeps_the_published_set(published):
     stamped = result.stderr.strip().splitlines()[-1]
     assert ISO_LINE.match(stamped), stamped
     line = stamped.split(" ", 1)[1]
-    assert line.startswith(f"dti: not published, the current {curated}/ is kept: 3 of the 3 documents the current version holds would be lost (all of them: ")
+    assert line.startswith(
+        f"dti: not published, the current {curated}/ is kept: 3 of the 3 documents the current version holds would be lost (all of them: "
+    )
     assert line.endswith("check that raw/ is complete, or pass --allow-shrink to publish the smaller set")
     assert files_of(curated) == before
     forced = cli_run("run", "--raw", str(raw), "--curated", str(curated), "--allow-shrink")
@@ -215,12 +217,28 @@ def test_status_exits_3_when_there_is_something_to_act_on(published):
 def test_units_review_exits_3_with_unresolved_names_and_reports_json(tmp_path, published):
     _, curated, _ = published
     clean = cli_run("units", "review", "--curated", str(curated), "--json")
-    assert clean.exit_code == EXIT_OK and json.loads(clean.stdout) == {"unresolved": [], "published_version": current_version(curated)}
+    assert clean.exit_code == EXIT_OK and json.loads(clean.stdout) == {
+        "unresolved": [],
+        "published_version": current_version(curated),
+    }
     issues = pd.read_parquet(curated / "issues.parquet")
     folder = tmp_path / "with-unresolved"
     folder.mkdir()
-    extra = pd.DataFrame([{"doc_id": "0" * 16, "group_code": "tthc", "unit_name_raw": "Sở Mới", "field": "unit_id",
-                           "code": "unresolved_unit", "severity": "warning", "message": "m", "printed": "Sở Mới", "expected": ""}])
+    extra = pd.DataFrame(
+        [
+            {
+                "doc_id": "0" * 16,
+                "group_code": "tthc",
+                "unit_name_raw": "Sở Mới",
+                "field": "unit_id",
+                "code": "unresolved_unit",
+                "severity": "warning",
+                "message": "m",
+                "printed": "Sở Mới",
+                "expected": "",
+            }
+        ]
+    )
     pd.concat([issues, extra.astype("string")]).to_parquet(folder / "issues.parquet")
     pending = cli_run("units", "review", "--curated", str(folder), "--json")
     assert pending.exit_code == 3
@@ -230,8 +248,20 @@ def test_units_review_exits_3_with_unresolved_names_and_reports_json(tmp_path, p
 
 
 def _dti(raw: Path, curated: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", "from pipeline.cli import main; main()", "run", "--raw", str(raw),
-                             "--curated", str(curated)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from pipeline.cli import main; main()",
+            "run",
+            "--raw",
+            str(raw),
+            "--curated",
+            str(curated),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _wait_for_line(proc: subprocess.Popen, text: str) -> list[bytes]:
@@ -258,7 +288,11 @@ def test_ctrl_c_exits_130_and_leaves_the_current_version(published):
             time.sleep(1.5)
         elif moment == "staging":
             deadline = time.monotonic() + 180
-            while not list(versions_dir(curated).glob("*.partial")) and proc.poll() is None and time.monotonic() < deadline:
+            while (
+                not list(versions_dir(curated).glob("*.partial"))
+                and proc.poll() is None
+                and time.monotonic() < deadline
+            ):
                 time.sleep(0.002)
         proc.send_signal(signal.SIGINT)
         _, rest = proc.communicate(timeout=180)
@@ -278,7 +312,10 @@ def test_ctrl_c_exits_130_and_leaves_the_current_version(published):
 
 def _mentions(proc_dir: Path, text: str) -> bool:
     try:
-        return text in (proc_dir / "cmdline").read_bytes().decode(errors="replace") and "zombie" not in (proc_dir / "status").read_text()
+        return (
+            text in (proc_dir / "cmdline").read_bytes().decode(errors="replace")
+            and "zombie" not in (proc_dir / "status").read_text()
+        )
     except OSError:
         return False
 
@@ -326,7 +363,10 @@ def test_every_skipped_entry_is_reported_and_names_are_nfc(tmp_path):
     cur = Curated(curated)
     names = list(cur.table("documents")["file_name"])
     assert unicodedata.normalize("NFC", decomposed) in names and decomposed not in names
-    assert score_mismatches(cur.rows("scores", unicodedata.normalize("NFC", decomposed)), "laocai-2017-qd512-ict2016") == []
+    assert (
+        score_mismatches(cur.rows("scores", unicodedata.normalize("NFC", decomposed)), "laocai-2017-qd512-ict2016")
+        == []
+    )
     status = cli_run("status", "--raw", str(raw), "--curated", str(curated), "--json")
     assert json.loads(status.stdout)["up_to_date"] and len(json.loads(status.stdout)["skipped"]) == 5
 
@@ -343,7 +383,9 @@ def test_an_unreadable_raw_folder_is_an_error(tmp_path, monkeypatch):
         raise PermissionError(13, "Permission denied", str(path))
 
     monkeypatch.setattr(batch.os, "scandir", denied)
-    with pytest.raises(RawFolderError, match=r"^the raw folder .* cannot be read \(Permission denied\); check its permissions$"):
+    with pytest.raises(
+        RawFolderError, match=r"^the raw folder .* cannot be read \(Permission denied\); check its permissions$"
+    ):
         check_raw_folder(raw)
 
 
@@ -373,7 +415,11 @@ def test_units_accept_reports_json_and_errors_as_json(tmp_path):
     ok = cli_run("units", "accept", "Sở TT-TT tỉnh LC", "lci.so_tttt", "--registry", str(registry), "--json")
     assert ok.exit_code == 0, ok.output
     assert {k: v for k, v in json.loads(ok.stdout).items() if k != "file"} == {
-        "unit_id": "lci.so_tttt", "unit_name": "Sở Thông tin và Truyền thông", "alias": "Sở TT-TT tỉnh LC", "added": True}
+        "unit_id": "lci.so_tttt",
+        "unit_name": "Sở Thông tin và Truyền thông",
+        "alias": "Sở TT-TT tỉnh LC",
+        "added": True,
+    }
     bad = CliRunner().invoke(cli, ["units", "accept", "X", "lci.no_such", "--registry", str(registry), "--json"])
     assert bad.exit_code == 1
     assert "lci.no_such" in json.loads(bad.stdout)["error"] and json.loads(bad.stdout)["exit"] == 1

@@ -28,7 +28,13 @@ def test_components_match_truth(text_run):
     rows = text_run.rows("components", "laocai-2017-qd512-ict2016.pdf")
     assert component_mismatches(rows, "laocai-2017-qd512-ict2016") == []
     assert set(rows["component_code"]) == {
-        "ha_tang", "ung_dung_noi_bo", "ung_dung_phuc_vu", "dam_bao_attt", "nhan_luc", "quy_dinh_noi_bo", "ung_dung_cap_xa",
+        "ha_tang",
+        "ung_dung_noi_bo",
+        "ung_dung_phuc_vu",
+        "dam_bao_attt",
+        "nhan_luc",
+        "quy_dinh_noi_bo",
+        "ung_dung_cap_xa",
     }
 
 

@@ -42,8 +42,10 @@ GOOD = "laocai-2024-dti2023.pdf"
 NO_PAGE_TYPE = "no-page-type.pdf"  # pages without /Type: pdfminer lists none, pypdf lists 2
 NO_MEDIABOX = "no-mediabox.pdf"  # pdfminer warns "MediaBox missing" while reading it
 
-FOREIGN_REASON = ("no ranking table found: 2 tables read, none is a ranking of units (e.g. 'Andhra Pradesh' is not a "
-                  "Vietnamese public body); see documents.table_evidence for each table's evidence")
+FOREIGN_REASON = (
+    "no ranking table found: 2 tables read, none is a ranking of units (e.g. 'Andhra Pradesh' is not a "
+    "Vietnamese public body); see documents.table_evidence for each table's evidence"
+)
 
 
 def _make_raw(raw: Path) -> None:
@@ -68,7 +70,9 @@ def trust_run(tmp_path_factory):
     _make_raw(tmp / "raw")
     args = ["run", "--raw", str(tmp / "raw"), "--curated", str(tmp / "curated"), "--registry", str(tmp / "registry")]
     first = CliRunner().invoke(cli, args, catch_exceptions=False)
-    again = CliRunner().invoke(cli, [*args, "--force"], catch_exceptions=False)  # nothing changed: served from the cache
+    again = CliRunner().invoke(
+        cli, [*args, "--force"], catch_exceptions=False
+    )  # nothing changed: served from the cache
     return first, again, Curated(tmp / "curated")
 
 
@@ -93,9 +97,11 @@ def test_a_real_decision_beside_them_keeps_its_truth_and_says_why_its_tables_wer
     assert score_mismatches(cur.rows("scores", GOOD), "laocai-2024-dti2023") == []
     assert (cur.rows("scores", GOOD)["confidence"] == 1.0).all()  # every unit resolves: no confidence lost
     lines = doc["table_evidence"].splitlines()
-    assert [ln.split(":")[0] for ln in lines] == ["table 1 (p.3, '2.1. Nhóm các cơ quan, đơn vị có thủ tục hành chính', 18 rows)",
-                                                  "table 2 (p.4, '2.2. Nhóm các cơ quan, đơn vị không có thủ tục hành chính', 21 rows)",
-                                                  "table 3 (p.5, '2.3. Nhóm các huyện, thị xã, thành phố', 9 rows)"]
+    assert [ln.split(":")[0] for ln in lines] == [
+        "table 1 (p.3, '2.1. Nhóm các cơ quan, đơn vị có thủ tục hành chính', 18 rows)",
+        "table 2 (p.4, '2.2. Nhóm các cơ quan, đơn vị không có thủ tục hành chính', 21 rows)",
+        "table 3 (p.5, '2.3. Nhóm các huyện, thị xã, thành phố', 9 rows)",
+    ]
     assert all(": taken, 5 points: names: " in ln for ln in lines)
     assert "names: 18/18 look like Vietnamese public bodies or provinces (+2)" in lines[0]
 
@@ -107,14 +113,21 @@ def test_out_of_range_cells_are_data_errors_naming_unit_and_field(trust_run):
     scores = cur.rows("scores", OUT_OF_RANGE).set_index("unit_name_raw")
     assert pd.isna(scores.at["Sở Tư pháp", "rank"]) and scores.at["Sở Tư pháp", "total_score"] == 640.5
     assert scores.at["Sở Nội vụ", "total_score"] == 5000.0 and scores.at["Sở Nội vụ", "rank"] == 2
-    assert scores.at["Sở Thông tin và Truyền thông", "rank"] == 1 and scores.at["Sở Thông tin và Truyền thông", "total_score"] == 708.42
+    assert (
+        scores.at["Sở Thông tin và Truyền thông", "rank"] == 1
+        and scores.at["Sở Thông tin và Truyền thông", "total_score"] == 708.42
+    )
     issues = cur.rows("issues", OUT_OF_RANGE)
     rank = issues[issues["code"] == "rank_out_of_range"]
-    assert list(zip(rank["unit_name_raw"], rank["field"], rank["printed"], rank["severity"])) == [("Sở Tư pháp", "rank", "55108", "error")]
+    assert list(zip(rank["unit_name_raw"], rank["field"], rank["printed"], rank["severity"])) == [
+        ("Sở Tư pháp", "rank", "55108", "error")
+    ]
     assert (scores["max_score"] == 1000.0).all()
     assert "max_unreadable" not in set(issues["code"])  # the stated 1.000 is read; the 5000 is the error
     total = issues[issues["code"] == "total_exceeds_max"]
-    assert list(zip(total["unit_name_raw"], total["field"], total["printed"], total["severity"])) == [("Sở Nội vụ", "total_score", "5000", "error")]
+    assert list(zip(total["unit_name_raw"], total["field"], total["printed"], total["severity"])) == [
+        ("Sở Nội vụ", "total_score", "5000", "error")
+    ]
 
 
 def test_a_text_layer_without_a_ranking_is_not_told_to_rescan(trust_run):
@@ -122,8 +135,10 @@ def test_a_text_layer_without_a_ranking_is_not_told_to_rescan(trust_run):
     error = cur.doc(NO_RANKING)["error"]
     # its sideways page is read in the frame where its text is upright (issue 16), so the text is read
     assert error.startswith("no ranking table found: its text (")
-    assert error.endswith("holds no table of unit names with scores, ruled or unruled; it is not a ranking decision "
-                          "(if it is, get the copy with the results appendix)")
+    assert error.endswith(
+        "holds no table of unit names with scores, ruled or unruled; it is not a ranking decision "
+        "(if it is, get the copy with the results appendix)"
+    )
     assert "rescan" not in error and "dpi" not in error
 
 
@@ -154,13 +169,17 @@ def test_every_warning_printed_names_its_file(trust_run):
 def test_final_status_in_the_progress_line_and_a_cached_run_behaves_the_same(trust_run):
     first, again, cur = trust_run
     lines = [_unstamped(ln) for ln in first.stderr.splitlines() if ": reading page " not in ln]  # progress lines
-    statuses = {name: next(ln for ln in lines if ln.startswith(f"dti: {name}: ")).split(": ")[2].split(" ")[0]
-                for name in (FOREIGN, OUT_OF_RANGE, NO_RANKING, GOOD, NO_PAGE_TYPE, NO_MEDIABOX)}
+    statuses = {
+        name: next(ln for ln in lines if ln.startswith(f"dti: {name}: ")).split(": ")[2].split(" ")[0]
+        for name in (FOREIGN, OUT_OF_RANGE, NO_RANKING, GOOD, NO_PAGE_TYPE, NO_MEDIABOX)
+    }
     docs = cur.table("documents").set_index("file_name")["status"]
     assert statuses == {name: "ok" if docs[name] == "ok" else "QUARANTINED" for name in statuses}
     assert again.exit_code == EXIT_QUARANTINED
     assert "extracted 0, from cache 6" in again.stdout
-    assert f"dti: {FOREIGN}: QUARANTINED: {FOREIGN_REASON} (cached)" in [_unstamped(ln) for ln in again.stderr.splitlines()]
+    assert f"dti: {FOREIGN}: QUARANTINED: {FOREIGN_REASON} (cached)" in [
+        _unstamped(ln) for ln in again.stderr.splitlines()
+    ]
     run = json.loads((cur.path / "run.json").read_text(encoding="utf-8"))
     assert {q["file_name"] for q in run["quarantined"]} == {FOREIGN, NO_RANKING, NO_MEDIABOX}
 
@@ -185,10 +204,14 @@ def test_a_value_no_column_can_hold_or_a_bug_quarantines_only_its_document(tmp_p
     curated = assemble(found, outcomes, load_registry())
     docs = curated.frames["documents"].set_index("file_name")
     assert docs.at["a-good.pdf", "status"] == "ok"
-    assert docs.at["b-wide.pdf", "error"] == ("its scores rows break the data contract (scores.rank: a value cannot be stored as int16 "
-                                              "(Python integer 55108 out of bounds for int16)); report this file")
-    assert docs.at["c-broken.pdf", "error"] == ("its rows could not be assembled (AttributeError: 'NoneType' object has no attribute "
-                                                "'code'); the rest of the run is published — report this file")
+    assert docs.at["b-wide.pdf", "error"] == (
+        "its scores rows break the data contract (scores.rank: a value cannot be stored as int16 "
+        "(Python integer 55108 out of bounds for int16)); report this file"
+    )
+    assert docs.at["c-broken.pdf", "error"] == (
+        "its rows could not be assembled (AttributeError: 'NoneType' object has no attribute "
+        "'code'); the rest of the run is published — report this file"
+    )
     scores = curated.frames["scores"]
     assert set(scores["doc_id"]) == set(good.scores["doc_id"]) and len(scores) == 5
     assert list(curated.frames["documents"]["status"]) == ["ok", "quarantined", "quarantined"]
@@ -198,16 +221,34 @@ def test_a_value_no_column_can_hold_or_a_bug_quarantines_only_its_document(tmp_p
 # --- the evidence, rule by rule ------------------------------------------------------------------
 
 
-def _doc(names: list[str], province: str | None = "Yên Bái", headers=("STT", "Tên cơ quan", "Tổng điểm"),
-         title: str = "1. Nhóm các cơ quan, đơn vị có thủ tục hành chính", totals: list[str] | None = None) -> RawDocument:
+def _doc(
+    names: list[str],
+    province: str | None = "Yên Bái",
+    headers=("STT", "Tên cơ quan", "Tổng điểm"),
+    title: str = "1. Nhóm các cơ quan, đơn vị có thủ tục hành chính",
+    totals: list[str] | None = None,
+) -> RawDocument:
     totals = totals or [f"{700 - 10 * i},5" for i in range(len(names))]
     rows = [RawRow(name, str(i), total) for i, (name, total) in enumerate(zip(names, totals), 1)]
     table = RawTable(title, None, "1.000", rows=rows, page=2, headers=list(headers))
-    return RawDocument("decision", province=province, assessment_year=2023, framework="dti", tables=[table],
-                       text="QUYẾT ĐỊNH Phê duyệt kết quả xếp hạng mức độ chuyển đổi số năm 2023")
+    return RawDocument(
+        "decision",
+        province=province,
+        assessment_year=2023,
+        framework="dti",
+        tables=[table],
+        text="QUYẾT ĐỊNH Phê duyệt kết quả xếp hạng mức độ chuyển đổi số năm 2023",
+    )
 
 
-YEN_BAI = ["Sở Nội vụ", "UBND huyện Lục Yên", "Huyện Văn Chấn", "Thị xã Nghĩa Lộ", "Văn phòng Tỉnh ủy", "Hội Nông dân tỉnh"]
+YEN_BAI = [
+    "Sở Nội vụ",
+    "UBND huyện Lục Yên",
+    "Huyện Văn Chấn",
+    "Thị xã Nghĩa Lộ",
+    "Văn phòng Tỉnh ủy",
+    "Hội Nông dân tỉnh",
+]
 
 
 def test_a_province_without_a_registry_file_is_judged_by_the_shape_of_its_names():
@@ -218,14 +259,17 @@ def test_a_province_without_a_registry_file_is_judged_by_the_shape_of_its_names(
 
 def test_a_national_table_of_provinces_is_a_ranking_of_units():
     provinces = ["Đà Nẵng", "Hà Nội", "Tỉnh Quảng Ninh", "TP. Hồ Chí Minh", "Bắc Giang"]
-    verdict = judge_document(_doc(provinces, None, ("STT", "Tỉnh, thành phố", "Điểm DTI"), "Bảng xếp hạng DTI cấp tỉnh"),
-                             load_knowledge())[0]
+    verdict = judge_document(
+        _doc(provinces, None, ("STT", "Tỉnh, thành phố", "Điểm DTI"), "Bảng xếp hạng DTI cấp tỉnh"), load_knowledge()
+    )[0]
     assert verdict.taken and verdict.names_points == 2
 
 
 def test_vietnamese_rows_that_are_not_units_are_not_a_ranking():
     criteria = ["Chuyển đổi nhận thức", "Kiến tạo thể chế", "Hạ tầng và nền tảng số", "Thông tin và dữ liệu số"]
-    verdict = judge_document(_doc(criteria, headers=("STT", "Chỉ tiêu", "Điểm"), title="Các chỉ số thành phần"), load_knowledge())[0]
+    verdict = judge_document(
+        _doc(criteria, headers=("STT", "Chỉ tiêu", "Điểm"), title="Các chỉ số thành phần"), load_knowledge()
+    )[0]
     assert not verdict.taken and verdict.names_points == 0
     assert verdict.not_a_body == "Chuyển đổi nhận thức"
 
@@ -242,33 +286,52 @@ def test_unit_names_with_no_ranking_word_anywhere_are_not_a_ranking():
 
 
 def _scores(names: list[str], resolved: list[str | None], province: str = "Lào Cai") -> pd.DataFrame:
-    return pd.DataFrame({
-        "doc_id": "d" * 16, "province": province, "group_code": "tthc", "group_title": "2.1. Nhóm có TTHC",
-        "unit_name_raw": names, "unit_id": resolved, "confidence": 1.0,
-    })
+    return pd.DataFrame(
+        {
+            "doc_id": "d" * 16,
+            "province": province,
+            "group_code": "tthc",
+            "group_title": "2.1. Nhóm có TTHC",
+            "unit_name_raw": names,
+            "unit_id": resolved,
+            "confidence": 1.0,
+        }
+    )
 
 
 def test_mostly_unknown_names_that_look_like_bodies_are_kept_with_lower_confidence():
     names = ["Sở Nội vụ", "Huyện Lục Yên", "Huyện Văn Chấn", "Thị xã Nghĩa Lộ"]
     scores, _, issues, lines = apply_registry_verdicts(
-        _scores(names, ["lci.so_noi_vu", None, None, None]), pd.DataFrame(columns=["group_code", "unit_name_raw"]), [],
-        {"doc_id": "d" * 16, "province": "Lào Cai"}, {"lào cai"})
+        _scores(names, ["lci.so_noi_vu", None, None, None]),
+        pd.DataFrame(columns=["group_code", "unit_name_raw"]),
+        [],
+        {"doc_id": "d" * 16, "province": "Lào Cai"},
+        {"lào cai"},
+    )
     assert list(scores["confidence"]) == [1.0, 0.8, 0.8, 0.8]
     assert [i.code for i in issues] == ["mostly_unresolved"]
-    assert lines == ["'2.1. Nhóm có TTHC': kept with lower confidence: 3 of 4 names match no registry unit of Lào Cai "
-                     "(e.g. 'Huyện Lục Yên'), but 4/4 look like Vietnamese public bodies; check the document's province "
-                     "or add the units to the registry"]
+    assert lines == [
+        "'2.1. Nhóm có TTHC': kept with lower confidence: 3 of 4 names match no registry unit of Lào Cai "
+        "(e.g. 'Huyện Lục Yên'), but 4/4 look like Vietnamese public bodies; check the document's province "
+        "or add the units to the registry"
+    ]
 
 
 def test_mostly_unknown_names_that_do_not_look_like_bodies_are_withheld():
     names = ["Sở Nội vụ", "Huyện Lục Yên", "Nghĩa Lộ", "Mù Cang Chải", "Trạm Tấu"]
     scores, _, issues, lines = apply_registry_verdicts(
-        _scores(names, ["lci.so_noi_vu", None, None, None, None]), pd.DataFrame(columns=["group_code", "unit_name_raw"]), [],
-        {"doc_id": "d" * 16, "province": "Lào Cai"}, {"lào cai"})
+        _scores(names, ["lci.so_noi_vu", None, None, None, None]),
+        pd.DataFrame(columns=["group_code", "unit_name_raw"]),
+        [],
+        {"doc_id": "d" * 16, "province": "Lào Cai"},
+        {"lào cai"},
+    )
     assert scores.empty
     assert [(i.code, i.severity, i.group_code) for i in issues] == [("table_withheld", "error", "tthc")]
-    assert lines[0].startswith("'2.1. Nhóm có TTHC': withheld: 4 of 5 names match no registry unit of Lào Cai (e.g. 'Huyện Lục Yên'), "
-                               "and only 2/5 look like Vietnamese public bodies")
+    assert lines[0].startswith(
+        "'2.1. Nhóm có TTHC': withheld: 4 of 5 names match no registry unit of Lào Cai (e.g. 'Huyện Lục Yên'), "
+        "and only 2/5 look like Vietnamese public bodies"
+    )
 
 
 def test_body_shapes_compare_by_key_and_loosely_for_ocr():
@@ -284,7 +347,9 @@ def test_the_evidence_data_is_validated_on_load():
 
     import yaml
 
-    data = yaml.safe_load(resources.files("normalizers").joinpath("data/ranking_evidence.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load(
+        resources.files("normalizers").joinpath("data/ranking_evidence.yaml").read_text(encoding="utf-8")
+    )
     parse_rules(data, "x.yaml")
     with pytest.raises(EvidenceDataError, match=r"x.yaml: scoring.body_share: expected a share between 0 and 1, got 5"):
         parse_rules(data | {"scoring": data["scoring"] | {"body_share": 5}}, "x.yaml")

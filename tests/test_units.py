@@ -282,7 +282,10 @@ def test_every_weekly_unit_row_resolves(registry):
 def test_resolved_fixture_names_report_canonical_names(registry):
     m = registry.match("Sở Lao động - TBXH", LCI, 2016)
     assert (m.unit_id, m.unit_name, m.method, m.score) == (
-        "lci.so_ldtbxh", "Sở Lao động - Thương binh và Xã hội", "alias", 100.0
+        "lci.so_ldtbxh",
+        "Sở Lao động - Thương binh và Xã hội",
+        "alias",
+        100.0,
     )
     assert registry.match("Sở Công thương", LCI, 2016).method == "exact"  # case is not spelling
     assert registry.match("UBND huyện Bắc Hà", LCI, 2025).method == "abbreviation"
@@ -301,7 +304,9 @@ def test_unit_ids_are_unique_and_prefixed(registry):
 def test_distinct_fixture_names_of_one_document_never_share_a_unit(registry):
     for doc, province, year, _ in DOCUMENTS:
         ids = {}
-        for group, name in pd.read_csv(TRUTH / f"{doc}.scores.csv")[["group_code", "unit_name"]].itertuples(index=False):
+        for group, name in pd.read_csv(TRUTH / f"{doc}.scores.csv")[["group_code", "unit_name"]].itertuples(
+            index=False
+        ):
             uid = registry.match(name, province, year).unit_id
             assert uid not in ids, f"{doc}: {name!r} and {ids.get(uid)!r} both resolve to {uid}"
             ids[uid] = name
@@ -310,15 +315,30 @@ def test_distinct_fixture_names_of_one_document_never_share_a_unit(registry):
 def test_units_frame_has_contract_columns(registry):
     frame = registry.units_frame()
     assert list(frame.columns) == [
-        "unit_id", "province", "name", "unit_type", "unit_type_code", "valid_from_year", "valid_to_year", "aliases"
+        "unit_id",
+        "province",
+        "name",
+        "unit_type",
+        "unit_type_code",
+        "valid_from_year",
+        "valid_to_year",
+        "aliases",
     ]
     row = frame.set_index("unit_id").loc["lci.so_gtvt_xd"]
     assert (row["name"], row["unit_type"], row["valid_from_year"], row["valid_to_year"]) == (
-        "Sở Giao thông vận tải - Xây dựng", "department_agency", 2018, 2023
+        "Sở Giao thông vận tải - Xây dựng",
+        "department_agency",
+        2018,
+        2023,
     )
     assert frame.set_index("unit_id").loc["lci.tp_lao_cai", "aliases"] == ["TP Lào Cai"]
     assert set(frame["unit_type"]) <= {
-        "department_agency", "party_mass_org", "district_locality", "province", "ministry", "other"
+        "department_agency",
+        "party_mass_org",
+        "district_locality",
+        "province",
+        "ministry",
+        "other",
     }
     # the merged department is Lào Cai's own, the 2024 Sở Giao thông vận tải an instance of the national type
     assert pd.isna(frame.set_index("unit_id").loc["lci.so_gtvt_xd", "unit_type_code"])
@@ -328,7 +348,12 @@ def test_units_frame_has_contract_columns(registry):
 def test_lineage_frame_one_row_per_pair(registry):
     frame = registry.lineage_frame()
     assert list(frame.columns) == [
-        "from_unit_id", "to_unit_id", "event", "effective_year", "approximate", "legal_basis"
+        "from_unit_id",
+        "to_unit_id",
+        "event",
+        "effective_year",
+        "approximate",
+        "legal_basis",
     ]
     merge = frame[frame["to_unit_id"] == "lci.so_gtvt_xd"]
     assert sorted(merge["from_unit_id"]) == ["lci.so_gtvt", "lci.so_xay_dung"]
@@ -438,7 +463,9 @@ def test_diacritics_lost_in_scans(registry):
     assert registry.match("Huyen Bao Yen", LCI, 2023).unit_id == "lci.huyen_bao_yen"
 
 
-@pytest.mark.parametrize("name", ["Sở Ngoai vụ", "Sở Ngoại vu", "So Ngoai vu", "Sở Ngọai vụ", "Sở Ngi vụ", "Sở Ngoại giao"])
+@pytest.mark.parametrize(
+    "name", ["Sở Ngoai vụ", "Sở Ngoại vu", "So Ngoai vu", "Sở Ngọai vụ", "Sở Ngi vụ", "Sở Ngoại giao"]
+)
 def test_foreign_affairs_never_becomes_home_affairs(registry, name):
     for year in (2016, 2023, None):
         m = registry.match(name, LCI, year)
@@ -565,7 +592,11 @@ def test_add_alias_only_changes_one_line(registry_copy):
     before = path.read_text(encoding="utf-8").splitlines()
     Registry.load(registry_copy).add_alias("cbg.so_y_te", "Sở Y tế Cao Bằng")
     after = path.read_text(encoding="utf-8").splitlines()
-    diff = [d for d in difflib.unified_diff(before, after, lineterm="", n=0) if d[:1] in "+-" and d[:3] not in ("+++", "---")]
+    diff = [
+        d
+        for d in difflib.unified_diff(before, after, lineterm="", n=0)
+        if d[:1] in "+-" and d[:3] not in ("+++", "---")
+    ]
     assert diff == ["-    aliases: []", "+    aliases:", "+      - Sở Y tế Cao Bằng"]
 
 
@@ -633,14 +664,32 @@ def test_2025_reorganisation_is_data_only(registry_copy):
             if u["unit_id"] in ("lci.so_tttt", "lci.so_gtvt_2024", "lci.so_xay_dung_2024"):
                 u["valid_to_year"] = 2025
         d["units"].append(
-            {"unit_id": "lci.so_xay_dung_2025", "name": "Sở Xây dựng", "unit_type": "department_agency",
-             "valid_from_year": 2025, "valid_to_year": None, "aliases": []}
+            {
+                "unit_id": "lci.so_xay_dung_2025",
+                "name": "Sở Xây dựng",
+                "unit_type": "department_agency",
+                "valid_from_year": 2025,
+                "valid_to_year": None,
+                "aliases": [],
+            }
         )
         d["events"] += [
-            {"event": "merge", "from": ["lci.so_tttt"], "to": ["lci.so_khcn"], "effective_year": 2025,
-             "approximate": False, "legal_basis": None},
-            {"event": "merge", "from": ["lci.so_gtvt_2024", "lci.so_xay_dung_2024", "ybi.so_xay_dung"],
-             "to": ["lci.so_xay_dung_2025"], "effective_year": 2025, "approximate": False, "legal_basis": None},
+            {
+                "event": "merge",
+                "from": ["lci.so_tttt"],
+                "to": ["lci.so_khcn"],
+                "effective_year": 2025,
+                "approximate": False,
+                "legal_basis": None,
+            },
+            {
+                "event": "merge",
+                "from": ["lci.so_gtvt_2024", "lci.so_xay_dung_2024", "ybi.so_xay_dung"],
+                "to": ["lci.so_xay_dung_2025"],
+                "effective_year": 2025,
+                "approximate": False,
+                "legal_basis": None,
+            },
         ]
 
     (registry_copy / "units" / "yen-bai.yaml").write_text(

@@ -27,15 +27,39 @@ def _issues(tmp_path: Path) -> Path:
     curated = tmp_path / "curated"
     curated.mkdir()
     rows = [
-        {"doc_id": "a1b2c3d4e5f60718", "group_code": "tthc", "unit_name_raw": "Sở TT-TT tỉnh LC", "field": "unit_id",
-         "code": "unresolved_unit", "severity": "warning", "message": "Unit name not resolved.",
-         "printed": "Sở TT-TT tỉnh LC", "expected": "lci.so_tttt Sở Thông tin và Truyền thông (80)"},
-        {"doc_id": "a1b2c3d4e5f60718", "group_code": "tthc", "unit_name_raw": "Sở Y tế", "field": "total_score",
-         "code": "pct_mismatch", "severity": "warning", "message": "Percentage differs.",
-         "printed": "70,1", "expected": "70,2"},
-        {"doc_id": "ffff000011112222", "group_code": "huyen", "unit_name_raw": "Huyện Bảo Lâm", "field": "unit_id",
-         "code": "unresolved_unit", "severity": "warning", "message": "Unit name not resolved.",
-         "printed": "Huyện Bảo Lâm", "expected": None},
+        {
+            "doc_id": "a1b2c3d4e5f60718",
+            "group_code": "tthc",
+            "unit_name_raw": "Sở TT-TT tỉnh LC",
+            "field": "unit_id",
+            "code": "unresolved_unit",
+            "severity": "warning",
+            "message": "Unit name not resolved.",
+            "printed": "Sở TT-TT tỉnh LC",
+            "expected": "lci.so_tttt Sở Thông tin và Truyền thông (80)",
+        },
+        {
+            "doc_id": "a1b2c3d4e5f60718",
+            "group_code": "tthc",
+            "unit_name_raw": "Sở Y tế",
+            "field": "total_score",
+            "code": "pct_mismatch",
+            "severity": "warning",
+            "message": "Percentage differs.",
+            "printed": "70,1",
+            "expected": "70,2",
+        },
+        {
+            "doc_id": "ffff000011112222",
+            "group_code": "huyen",
+            "unit_name_raw": "Huyện Bảo Lâm",
+            "field": "unit_id",
+            "code": "unresolved_unit",
+            "severity": "warning",
+            "message": "Unit name not resolved.",
+            "printed": "Huyện Bảo Lâm",
+            "expected": None,
+        },
     ]
     pd.DataFrame(rows).astype("string").to_parquet(curated / "issues.parquet", index=False)
     return curated
@@ -59,8 +83,17 @@ def test_review_without_issues_file_says_what_to_do(tmp_path):
 
 
 def test_match_json(registry_copy):
-    args = ["match", "Sở Giáo dục và Đào tao", "--province", "Lào Cai", "--year", "2023", "--json",
-            "--registry", str(registry_copy)]
+    args = [
+        "match",
+        "Sở Giáo dục và Đào tao",
+        "--province",
+        "Lào Cai",
+        "--year",
+        "2023",
+        "--json",
+        "--registry",
+        str(registry_copy),
+    ]
     result = CliRunner().invoke(units, args)
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
@@ -73,7 +106,17 @@ def test_match_json(registry_copy):
 
 
 def test_match_json_unresolved_has_null_unit(registry_copy):
-    args = ["match", "Sở Ngoại giao", "--province", "Lào Cai", "--year", "2023", "--json", "--registry", str(registry_copy)]
+    args = [
+        "match",
+        "Sở Ngoại giao",
+        "--province",
+        "Lào Cai",
+        "--year",
+        "2023",
+        "--json",
+        "--registry",
+        str(registry_copy),
+    ]
     data = json.loads(CliRunner().invoke(units, args).output)
     assert data["unit_id"] is None and data["unit_name"] is None and data["method"] == "unresolved"
     assert data["candidates"] and data["candidates"][0][0] == "lci.so_ngoai_vu"
@@ -95,7 +138,17 @@ def test_accept_records_an_alias_that_then_matches(registry_copy):
     assert "Recorded 'Sở TT-TT tỉnh LC' as an alias of lci.so_tttt" in result.output
     assert "Sở TT-TT tỉnh LC" in Registry.load(registry_copy).unit("lci.so_tttt").aliases
 
-    args = ["match", "Sở TT-TT tỉnh LC", "--province", "Lào Cai", "--year", "2023", "--json", "--registry", str(registry_copy)]
+    args = [
+        "match",
+        "Sở TT-TT tỉnh LC",
+        "--province",
+        "Lào Cai",
+        "--year",
+        "2023",
+        "--json",
+        "--registry",
+        str(registry_copy),
+    ]
     data = json.loads(runner.invoke(units, args).output)
     assert (data["unit_id"], data["method"]) == ("lci.so_tttt", "alias")
 
@@ -145,14 +198,20 @@ def test_accept_leaves_every_other_byte_of_the_file(registry_copy):
     comment = "  # checked against the 2016 decision – keep\n"
     text = text.replace("  - unit_id: lci.so_tttt\n", comment + "  - unit_id: lci.so_tttt\n")
     text = text.replace("    name: Sở Y tế\n", "    name: 'Sở Y tế'   # quoted on purpose\n")
-    text = text.replace("  - unit_id: lci.so_tu_phap\n    name: Sở Tư pháp\n    unit_type: department_agency\n"
-                        "    valid_from_year: null\n    valid_to_year: null\n    aliases: []\n",
-                        "  - {unit_id: lci.so_tu_phap, name: Sở Tư pháp, unit_type: department_agency,"
-                        " valid_from_year: null, valid_to_year: null, aliases: [Sở Tư Pháp tỉnh]}\n")
+    text = text.replace(
+        "  - unit_id: lci.so_tu_phap\n    name: Sở Tư pháp\n    unit_type: department_agency\n"
+        "    valid_from_year: null\n    valid_to_year: null\n    aliases: []\n",
+        "  - {unit_id: lci.so_tu_phap, name: Sở Tư pháp, unit_type: department_agency,"
+        " valid_from_year: null, valid_to_year: null, aliases: [Sở Tư Pháp tỉnh]}\n",
+    )
     path.write_text(text, encoding="utf-8")
     before = path.read_bytes().decode("utf-8")
     runner = CliRunner()
-    accepted = (("Sở TT-TT tỉnh LC", "lci.so_tttt"), ("STP Lào Cai", "lci.so_tu_phap"), ("T.P Lào Cai", "lci.tp_lao_cai"))
+    accepted = (
+        ("Sở TT-TT tỉnh LC", "lci.so_tttt"),
+        ("STP Lào Cai", "lci.so_tu_phap"),
+        ("T.P Lào Cai", "lci.tp_lao_cai"),
+    )
     for name, uid in accepted:
         result = runner.invoke(units, ["accept", name, uid, "--registry", str(registry_copy), "--user", "officer.a"])
         assert result.exit_code == 0, result.output
@@ -167,7 +226,8 @@ def test_accept_leaves_every_other_byte_of_the_file(registry_copy):
     log = pd.read_csv(registry_copy / "accept-log.csv")
     assert list(log.columns) == ["accepted_at", "user", "unit_id", "alias", "file"]
     assert list(zip(log["user"], log["unit_id"], log["alias"])) == [
-        ("officer.a", "lci.so_tttt", "Sở TT-TT tỉnh LC"), ("officer.a", "lci.so_tu_phap", "STP Lào Cai"),
+        ("officer.a", "lci.so_tttt", "Sở TT-TT tỉnh LC"),
+        ("officer.a", "lci.so_tu_phap", "STP Lào Cai"),
         ("officer.a", "lci.tp_lao_cai", "T.P Lào Cai"),
     ]
     assert set(log["file"]) == {"units/lao-cai.yaml"} and log["accepted_at"].str.match(r"^\d{4}-\d\d-\d\dT").all()
@@ -182,7 +242,10 @@ def test_accept_a_national_unit_writes_the_province_file(registry_copy):
     reg = Registry.load(registry_copy)
     unit = reg.unit("ybi.so_tttt")
     assert (unit.aliases, unit.source_file, unit.unit_type_code, unit.valid_to_year) == (
-        ("Sở TTTT tỉnh YB",), "yen-bai.yaml", "so_tttt", 2025
+        ("Sở TTTT tỉnh YB",),
+        "yen-bai.yaml",
+        "so_tttt",
+        2025,
     )
     assert reg.match("Sở TTTT tỉnh YB", "Yên Bái", 2023).method == "alias"
     assert reg.descendants("ybi.so_tttt") == ("ybi.so_khcn", "lci.so_khcn")  # the 2025 events still apply
@@ -232,7 +295,8 @@ def test_units_init_drafts_the_file_of_a_new_province(tmp_path, registry_copy):
     printed = ["Sở TT&TT", "Sở Y tế tỉnh Yên Bái", "Huyện Lục Yên", "Trung tâm Giám sát điều hành đô thị thông minh"]
     rows = [("Yên Bái", 2023, name) for name in printed] + [("Lào Cai", 2023, "Sở Y tế")]
     pd.DataFrame(rows, columns=["province", "assessment_year", "unit_name_raw"]).astype(
-        {"assessment_year": "Int16"}).to_parquet(curated / "scores.parquet", index=False)
+        {"assessment_year": "Int16"}
+    ).to_parquet(curated / "scores.parquet", index=False)
     args = ["init", "--province", "Yên Bái", "--curated", str(curated), "--registry", str(registry_copy)]
     result = CliRunner().invoke(units, args)
     assert result.exit_code == 0, result.output

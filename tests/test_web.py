@@ -233,9 +233,17 @@ def test_a_saved_table_fragment_is_a_web_page(tmp_path):
 
 @pytest.mark.parametrize(
     "printed,province",
-    [("TP. Đà Nẵng", "Đà Nẵng"), ("Thừa Thiên - Huế", "Thừa Thiên Huế"), ("TP.HCM", "Hồ Chí Minh"),
-     ("Tỉnh Lào Cai", "Lào Cai"), ("Hoà Bình", "Hòa Bình"), ("Bà Rịa-Vũng Tàu", "Bà Rịa - Vũng Tàu"),
-     ("TP. Huế", "Huế"), ("Sở Y tế", None), ("Bộ Tài chính", None)],
+    [
+        ("TP. Đà Nẵng", "Đà Nẵng"),
+        ("Thừa Thiên - Huế", "Thừa Thiên Huế"),
+        ("TP.HCM", "Hồ Chí Minh"),
+        ("Tỉnh Lào Cai", "Lào Cai"),
+        ("Hoà Bình", "Hòa Bình"),
+        ("Bà Rịa-Vũng Tàu", "Bà Rịa - Vũng Tàu"),
+        ("TP. Huế", "Huế"),
+        ("Sở Y tế", None),
+        ("Bộ Tài chính", None),
+    ],
 )
 def test_province_as_national_tables_print_it(printed, province):
     from extractors.national import province_of

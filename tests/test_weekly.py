@@ -74,8 +74,18 @@ def test_every_record_matches_truth(report, truth):
 def test_columns_and_types(report):
     frame = report.indicators
     assert list(frame.columns) == [
-        "table_code", "row_index", "row_no", "row_label", "column_label", "value_raw", "value",
-        "numerator", "denominator", "unit_of_measure", "is_unit_row", "page",
+        "table_code",
+        "row_index",
+        "row_no",
+        "row_label",
+        "column_label",
+        "value_raw",
+        "value",
+        "numerator",
+        "denominator",
+        "unit_of_measure",
+        "is_unit_row",
+        "page",
     ]
     assert frame["value"].dtype == "float64"
     assert frame["is_unit_row"].dtype == bool
@@ -114,8 +124,15 @@ def test_metadata(report, meta):
 
 def test_routing(pages):
     assert is_weekly_report(pages)
-    decision = [PageContent(1, 595, 842, "text_layer", [TextLine("QUYẾT ĐỊNH", 0, 0, 1, 1),
-                                                         TextLine("Về việc công bố chỉ số chuyển đổi số năm 2023", 0, 2, 1, 3)])]
+    decision = [
+        PageContent(
+            1,
+            595,
+            842,
+            "text_layer",
+            [TextLine("QUYẾT ĐỊNH", 0, 0, 1, 1), TextLine("Về việc công bố chỉ số chuyển đổi số năm 2023", 0, 2, 1, 3)],
+        )
+    ]
     assert not is_weekly_report(decision)
 
 
@@ -139,15 +156,30 @@ def test_parse_cell(raw, expected):
 
 
 def _grid(rows: list[list[str]], page: int) -> Grid:
-    cells = [Cell(r, c, 1, 1, c * 10, r * 10, c * 10 + 10, r * 10 + 10, text) for r, row in enumerate(rows) for c, text in enumerate(row)]
+    cells = [
+        Cell(r, c, 1, 1, c * 10, r * 10, c * 10 + 10, r * 10 + 10, text)
+        for r, row in enumerate(rows)
+        for c, text in enumerate(row)
+    ]
     return Grid(page, len(rows), len(rows[0]), cells, (0, 0, len(rows[0]) * 10, len(rows) * 10))
 
 
 def test_headerless_continuation_and_lone_trailing_value():
-    header = ["STT", "Tên cơ quan, đơn vị, địa phương", "Kết quả nhập liệu trên Hệ thống báo cáo hàng tuần",
-              "Số người có định danh điện tử mức độ 2", "Số lượng người CCVC được đào tạo tập huấn CĐS"]
-    first = PageContent(1, 842, 595, "ocr", [TextLine("SỐ LIỆU MỘT SỐ CHỈ TIÊU VỀ CHUYỂN ĐỔI SỐ CẤP TỈNH", 0, 0, 1, 1)],
-                        [_grid([header, ["(1)", "Ban Dân tộc", "Đã nhập", "", "100%"]], 1)])
+    header = [
+        "STT",
+        "Tên cơ quan, đơn vị, địa phương",
+        "Kết quả nhập liệu trên Hệ thống báo cáo hàng tuần",
+        "Số người có định danh điện tử mức độ 2",
+        "Số lượng người CCVC được đào tạo tập huấn CĐS",
+    ]
+    first = PageContent(
+        1,
+        842,
+        595,
+        "ocr",
+        [TextLine("SỐ LIỆU MỘT SỐ CHỈ TIÊU VỀ CHUYỂN ĐỔI SỐ CẤP TỈNH", 0, 0, 1, 1)],
+        [_grid([header, ["(1)", "Ban Dân tộc", "Đã nhập", "", "100%"]], 1)],
+    )
     second = PageContent(2, 842, 595, "ocr", [], [_grid([["(2)", "Sở Y tế", "Đã nhập", "", ""]], 2)])
     frame = extract_weekly([first, second]).indicators
     assert list(frame["row_index"].unique()) == [1, 2]

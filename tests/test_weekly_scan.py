@@ -95,7 +95,14 @@ def test_no_silent_value_errors(result, truth):
     """Every value that differs from the truth is named by an issue (row label + column)."""
     flagged = {(i.unit_name_raw, i.field) for i in result.issues if i.code in ("low_confidence", "unparseable_value")}
     silent = [
-        (want["table_code"], want["row_index"], want["row_label"], want["column_label"], want["value_raw"], _text(have["value_raw"]))
+        (
+            want["table_code"],
+            want["row_index"],
+            want["row_label"],
+            want["column_label"],
+            want["value_raw"],
+            _text(have["value_raw"]),
+        )
         for want, have in zip(truth.to_dict("records"), result.weekly.to_dict("records"))
         if _value_differs(want, have) and ((_text(have["row_label"]) or None), have["column_label"]) not in flagged
     ]
@@ -115,13 +122,21 @@ def test_issues_are_well_formed(result):
 
 # --- the rules behind the issues, on small made-up pages (no OCR) ---------------------------
 
-_HEADER = ["STT", "Tên cơ quan, đơn vị, địa phương", "Kết quả nhập liệu trên Hệ thống báo cáo hàng tuần",
-           "Số người có định danh điện tử mức độ 2", "Số lượng người CCVC được đào tạo tập huấn CĐS"]
+_HEADER = [
+    "STT",
+    "Tên cơ quan, đơn vị, địa phương",
+    "Kết quả nhập liệu trên Hệ thống báo cáo hàng tuần",
+    "Số người có định danh điện tử mức độ 2",
+    "Số lượng người CCVC được đào tạo tập huấn CĐS",
+]
 
 
 def _page(rows: list[list[tuple[str, float]]], source: str) -> PageContent:
-    cells = [Cell(r, c, 1, 1, c * 10, r * 10, c * 10 + 10, r * 10 + 10, text, conf)
-             for r, row in enumerate(rows) for c, (text, conf) in enumerate(row)]
+    cells = [
+        Cell(r, c, 1, 1, c * 10, r * 10, c * 10 + 10, r * 10 + 10, text, conf)
+        for r, row in enumerate(rows)
+        for c, (text, conf) in enumerate(row)
+    ]
     grid = Grid(1, len(rows), len(rows[0]), cells, (0, 0, len(rows[0]) * 10, len(rows) * 10))
     heading = TextLine("SỐ LIỆU MỘT SỐ CHỈ TIÊU VỀ CHUYỂN ĐỔI SỐ CẤP TỈNH", 0, -5, 1, -4)
     return PageContent(1, 842, 595, source, [heading], [grid])
@@ -183,7 +198,11 @@ def test_held_out_scan_cells_are_exact_and_wrong_values_flagged(held_out, truth)
             fields += 1
             same = want[col] == _text(have[col]) if col in CURATED_TEXT else _same_float(want[col], have[col])
             wrong += not same
-            if not same and (col in VALUE_COLUMNS or col in FLOAT_COLUMNS) and (_text(have["row_label"]) or None, have["column_label"]) not in flagged:
+            if (
+                not same
+                and (col in VALUE_COLUMNS or col in FLOAT_COLUMNS)
+                and (_text(have["row_label"]) or None, have["column_label"]) not in flagged
+            ):
                 silent.append((want["row_label"], want["column_label"], col, want[col], _text(have[col])))
     print(f"\nheld-out weekly scan: {1 - wrong / fields:.2%} of {fields} cells exact")
     assert 1 - wrong / fields >= 0.99
@@ -191,8 +210,9 @@ def test_held_out_scan_cells_are_exact_and_wrong_values_flagged(held_out, truth)
 
 
 def test_a_doubtful_row_label_or_unit_flags_every_value_of_its_row():
-    """"Thế thao" for "Thể thao" read at 0.60: each record of the row names the label, so each is in doubt."""
+    """ "Thế thao" for "Thể thao" read at 0.60: each record of the row names the label, so each is in doubt."""
     body = [[("(1)", 1.0), ("Sở Văn hóa và Thế thao", 0.60), ("Đã nhập", 0.95), ("1.217", 0.95), ("12", 0.95)]]
     report = extract_weekly([_page(_rows(body), "ocr")])
     assert {(i.code, i.row_label, i.column_label) for i in report.issues} == {
-        ("low_confidence", "Sở Văn hóa và Thế thao", label) for label in _HEADER[2:]}
+        ("low_confidence", "Sở Văn hóa và Thế thao", label) for label in _HEADER[2:]
+    }

@@ -172,7 +172,9 @@ def unflagged(mismatches: list[str], issues: pd.DataFrame) -> list[str]:
         if field == "group_title":
             ok = "group_title" in table_fields
         elif field == "component_max":
-            ok = any(str(f).startswith("component_max") for f in table_fields | set().union(*by_unit.values()) if by_unit)
+            ok = any(
+                str(f).startswith("component_max") for f in table_fields | set().union(*by_unit.values()) if by_unit
+            )
         elif "/" in subject:  # a component score
             unit = subject.split("/")[0]
             ok = any(f.startswith("component") for f in by_unit.get(unit, ()))
