@@ -22,6 +22,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -154,6 +155,38 @@ def _tsv_to_dict(tsv: str) -> dict[str, list]:
         data["conf"].append(float(parts[10]))
         data["text"].append(parts[11])
     return data
+
+
+class TsvWord(NamedTuple):
+    """One row of tesseract's TSV: a word (or an empty layout row) with its box and line numbers."""
+
+    text: str  # stripped
+    conf: float  # 0..100, -1 for rows that are not words
+    left: int
+    top: int
+    width: int
+    height: int
+    block: int
+    par: int
+    line: int
+
+
+def tsv_words(data: dict[str, list]) -> Iterator[TsvWord]:
+    """The columns :func:`image_to_data` returns, row by row: the one reader of tesseract's TSV."""
+    for text, conf, left, top, w, h, block, par, line in zip(
+        data["text"],
+        data["conf"],
+        data["left"],
+        data["top"],
+        data["width"],
+        data["height"],
+        data["block_num"],
+        data["par_num"],
+        data["line_num"],
+    ):
+        yield TsvWord(
+            str(text).strip(), float(conf), int(left), int(top), int(w), int(h), int(block), int(par), int(line)
+        )
 
 
 def image_to_data(image: np.ndarray, lang: str, config: str = "") -> dict[str, list]:

@@ -41,7 +41,7 @@ from extractors.image_cleanup import (
     to_gray,
     upscale_factor,
 )
-from extractors.ocr_engine import image_to_data, languages, orientation_rotation
+from extractors.ocr_engine import image_to_data, languages, orientation_rotation, tsv_words
 from extractors.page import PageContent, TextLine
 from normalizers.numbers import looks_numeric
 from normalizers.text import strip_diacritics
@@ -352,17 +352,7 @@ def _ocr_mosaic(crops: Sequence[_Crop], config: str, lang: str = LANG) -> None:
         y += h + _MOSAIC_GAP
     data = image_to_data(mosaic, lang, config)
     starts = [b[0] for b in bands]
-    for text, conf, left, top, w, h, block, par, line in zip(
-        data["text"],
-        data["conf"],
-        data["left"],
-        data["top"],
-        data["width"],
-        data["height"],
-        data["block_num"],
-        data["par_num"],
-        data["line_num"],
-    ):
+    for text, conf, left, top, w, h, block, par, line in tsv_words(data):
         text = text.strip()
         if not text or float(conf) < 0 or _is_noise(text, float(conf)):
             continue
@@ -379,17 +369,7 @@ def _ocr_mosaic(crops: Sequence[_Crop], config: str, lang: str = LANG) -> None:
 def _ocr_single(crop: _Crop, config: str, lang: str = LANG) -> None:
     padded = cv2.copyMakeBorder(crop.image, 30, 30, 30, 30, cv2.BORDER_CONSTANT, value=255)
     data = image_to_data(padded, lang, config)
-    for text, conf, left, top, w, h, block, par, line in zip(
-        data["text"],
-        data["conf"],
-        data["left"],
-        data["top"],
-        data["width"],
-        data["height"],
-        data["block_num"],
-        data["par_num"],
-        data["line_num"],
-    ):
+    for text, conf, left, top, w, h, block, par, line in tsv_words(data):
         if text.strip() and float(conf) >= 0 and not _is_noise(text.strip(), float(conf)):
             dx, dy = crop.x0 - 30, crop.top - 30
             crop.words.append(Word(text.strip(), left + dx, top + dy, left + w + dx, top + h + dy, float(conf) / 100))
@@ -629,17 +609,7 @@ def _is_junk_word(text: str, conf: float) -> bool:
 
 def _tesseract_words(data: dict, dx: int = 0, dy: int = 0) -> list[tuple[Word, tuple[int, ...]]]:
     out: list[tuple[Word, tuple[int, ...]]] = []
-    for text, conf, left, top, w, h, block, par, line in zip(
-        data["text"],
-        data["conf"],
-        data["left"],
-        data["top"],
-        data["width"],
-        data["height"],
-        data["block_num"],
-        data["par_num"],
-        data["line_num"],
-    ):
+    for text, conf, left, top, w, h, block, par, line in tsv_words(data):
         text, conf = text.strip(), float(conf)
         if not text or conf < 0 or _is_junk_word(text, conf / 100):
             continue
