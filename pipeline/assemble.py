@@ -21,22 +21,11 @@ from pipeline.parsing_report import TABLE_COLUMNS
 from pipeline.process import DocumentResult
 from pipeline.readings import Readings, choose_readings
 from pipeline.review import Review, apply_reviews
-from schemas.curated import ContractError, validate
+from schemas.curated import TABLES, ContractError, validate
 from schemas.issue_codes import IssueCode
 from schemas.issues import Issue, issues_frame
 
-CURATED_TABLES = (
-    "documents",
-    "scores",
-    "components",
-    "issues",
-    "units",
-    "unit_lineage",
-    "weekly_indicators",
-    "readings",
-    "component_readings",
-    "tables",
-)
+CURATED_TABLES = tuple(TABLES)  # the schema is the one list of curated tables
 
 
 @dataclass
@@ -259,7 +248,10 @@ def resolve_units(
 
 
 def contract_problem(result: DocumentResult) -> str | None:
-    """Why one document's rows cannot be published, in one line; None when they can."""
+    """Why one document cannot be published, from its metadata, in one line; None when it can.
+
+    Its rows are validated once, after their units are resolved (:func:`settle`), not here too.
+    """
     national = (
         getattr(load_knowledge().frameworks.get(result.document.get("framework") or ""), "scope", "") == "national"
     )
@@ -269,17 +261,6 @@ def contract_problem(result: DocumentResult) -> str | None:
     missing = [name for name in required if result.document.get(name) is None]
     if result.document.get("source_kind") != "weekly_report" and missing:
         return f"the {' and '.join(m.replace('_', ' ') for m in missing)} could not be read from the document's header and title; check the first page (a scan may need a cleaner copy)"
-    for table, frame in (
-        ("scores", result.scores),
-        ("components", result.components),
-        ("weekly_indicators", result.weekly),
-    ):
-        if frame is None or not len(frame):
-            continue
-        try:
-            validate(frame, table)
-        except ContractError as exc:
-            return f"its {table} rows break the data contract ({str(exc)[:200]}); report this file"
     return None
 
 

@@ -19,6 +19,7 @@ from normalizers.frameworks import load_knowledge
 from pipeline.charts import bar_chart, history_chart
 from pipeline.database import current_units
 from pipeline.issue_list import row_key
+from schemas.curated import TABLES
 
 REPORT_FILE = "report.html"
 TIER_COLOURS = {
@@ -31,18 +32,7 @@ TIER_COLOURS = {
     "khoi_dong": "#fc8d59",
     "yeu": "#fc8d59",
 }
-TABLE_NAMES = (
-    "documents",
-    "scores",
-    "components",
-    "issues",
-    "units",
-    "unit_lineage",
-    "weekly_indicators",
-    "tables",
-    "readings",
-    "component_readings",
-)
+TABLE_NAMES = tuple(TABLES)  # every curated table, as the schema names them
 
 _CSS = """
 body { font-family: 'DejaVu Sans', 'Noto Sans', Arial, sans-serif; margin: 1.5em; color: #222; font-size: 14px; }
