@@ -22,13 +22,11 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 
-import yaml
 
 from extractors.grid import Grid
 from extractors.page import PageContent
+from normalizers.knowledge import KnowledgeBundle, LegacyEncodingsFile, built, bundle_or_default
 
 UNICODE = "unicode"
 TCVN3 = "tcvn3"
@@ -48,7 +46,7 @@ _FRENCH_PAIRS = frozenset({"où", "aï", "oï", "uï", "oû", "aé", "eé", "Où
 
 
 class EncodingDataError(ValueError):
-    """legacy_encodings.yaml is malformed."""
+    """A text encoding this module has no code table for."""
 
 
 @dataclass(frozen=True)
@@ -62,32 +60,26 @@ class LegacyEncoding:
     marks: frozenset[str]  # VNI: the characters that modify the letter before them
 
 
-@lru_cache(maxsize=1)
-def load_encodings() -> dict[str, LegacyEncoding]:
-    """Read and check the code tables once: every letter NFC and Vietnamese, no code twice."""
-    source = "normalizers/data/legacy_encodings.yaml"
-    data = yaml.safe_load(resources.files("normalizers").joinpath("data/legacy_encodings.yaml").read_text("utf-8"))
-    if not isinstance(data, dict) or set(data) != {TCVN3, VNI}:
-        raise EncodingDataError(f"{source}: expected the sections tcvn3 and vni")
+def _compile(data: LegacyEncodingsFile) -> dict[str, LegacyEncoding]:
     tables: dict[str, LegacyEncoding] = {}
-    for code, entry in data.items():
-        try:
-            letters = {str(k): str(v) for k, v in entry["letters"].items()}
-            prefixes = tuple(str(p).lower() for p in entry["font_prefixes"])
-            lowercase_capitals = bool(entry["lowercase_capitals"])
-            signature = frozenset(str(entry.get("signature") or ""))
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise EncodingDataError(f"{source}: {code}: missing or malformed entry {exc}") from exc
-        for key, letter in letters.items():
-            if not key or len(letter) != 1 or unicodedata.normalize("NFC", letter) != letter:
-                raise EncodingDataError(f"{source}: {code}: {key!r} must map to one NFC letter, not {letter!r}")
-        if len(set(letters.values())) != len(letters):
-            raise EncodingDataError(f"{source}: {code}: two codes map to the same letter")
+    for code, entry in ((TCVN3, data.tcvn3), (VNI, data.vni)):
+        letters = dict(entry.letters)
         marks = frozenset(k[-1] for k in letters if len(k) > 1) if code == VNI else frozenset()
         tables[code] = LegacyEncoding(
-            code, prefixes, lowercase_capitals, signature, letters, max(len(k) for k in letters), marks
+            code,
+            tuple(p.lower() for p in entry.font_prefixes),
+            entry.lowercase_capitals,
+            frozenset(entry.signature),
+            letters,
+            max(len(k) for k in letters),
+            marks,
         )
     return tables
+
+
+def load_encodings(knowledge: KnowledgeBundle | None = None) -> dict[str, LegacyEncoding]:
+    """The code tables of legacy_encodings.yaml (the bundle's, checked at start: NFC letters, no code twice)."""
+    return built(bundle_or_default(knowledge).legacy_encodings, _compile)
 
 
 def font_encoding(font_name: str | None) -> str | None:
@@ -235,14 +227,18 @@ def decode(text: str, encoding: str, starts_sentence: bool = False) -> str:
     return capitalize_sentences(decoded, encoding, starts_sentence)
 
 
-@lru_cache(maxsize=4)
-def _lowercase_only(encoding: str) -> frozenset[str]:
+def _lowercase_tables(data: LegacyEncodingsFile) -> dict[str, frozenset[str]]:
+    out = {}
+    for code, enc in _compile(data).items():
+        letters = set(enc.letters.values())
+        lower = frozenset(ch for ch in letters if ch.islower() and ch.upper() not in letters)
+        out[code] = lower if enc.lowercase_capitals else frozenset()
+    return out
+
+
+def _lowercase_only(encoding: str, knowledge: KnowledgeBundle | None = None) -> frozenset[str]:
     """Letters whose capital the encoding has no code for (TCVN3: the tone-marked vowels)."""
-    enc = load_encodings()[encoding]
-    if not enc.lowercase_capitals:
-        return frozenset()
-    letters = set(enc.letters.values())
-    return frozenset(ch for ch in letters if ch.islower() and ch.upper() not in letters)
+    return built(bundle_or_default(knowledge).legacy_encodings, _lowercase_tables)[encoding]
 
 
 _SENTENCE_END = re.compile(r"(?:^|[.!?]\s+|(?:^|\n)[-+•]\s+)(\w)")

@@ -15,14 +15,10 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 
-import yaml
 
-from extractors.metadata import provinces
 from normalizers.frameworks import Knowledge
+from normalizers.knowledge import KnowledgeBundle, ProvincesFile, RankingEvidenceFile, built, bundle_or_default, validate_file
 from normalizers.numbers import Convention, NumberFormatError, parse_number, parse_rank
 from normalizers.scores import document_convention, read_maximum
 from normalizers.text import contains_words, strip_diacritics, text_key
@@ -31,10 +27,6 @@ from schemas.raw import RawDocument, RawTable
 _VIETNAMESE_LETTERS = frozenset("ăâđêôơưĂÂĐÊÔƠƯ")
 _TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
 _PROVINCE_PREFIXES = ("tỉnh ", "thành phố ", "tp ")
-
-
-class EvidenceDataError(ValueError):
-    """ranking_evidence.yaml is malformed; the message names the entry."""
 
 
 @dataclass(frozen=True)
@@ -54,80 +46,42 @@ class EvidenceRules:
     unresolved_confidence_factor: float
 
 
-def _words(value, where: str) -> tuple[tuple[str, ...], ...]:
-    if not isinstance(value, list) or not value:
-        raise EvidenceDataError(f"{where}: expected a non-empty list of word groups")
-    groups = []
-    for item in value:
-        group = item if isinstance(item, list) else [item]
-        if not group or not all(isinstance(w, str) and w.strip() for w in group):
-            raise EvidenceDataError(f"{where}: {item!r} is not a list of words")
-        groups.append(tuple(group))
-    return tuple(groups)
-
-
-def _share(section: dict, key: str, where: str) -> float:
-    value = section.get(key)
-    if not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        raise EvidenceDataError(f"{where}.{key}: expected a share between 0 and 1, got {value!r}")
-    return float(value)
-
-
-def parse_rules(data, source: str) -> EvidenceRules:
-    """Validate the evidence data; every problem is one line naming the entry."""
-    if not isinstance(data, dict):
-        raise EvidenceDataError(f"{source}: expected a mapping at the top level")
-    prefixes = data.get("body_prefixes")
-    if not isinstance(prefixes, list) or not prefixes or not all(isinstance(p, str) and p.strip() for p in prefixes):
-        raise EvidenceDataError(f"{source}: body_prefixes must be a non-empty list of words")
-    scoring, registry = data.get("scoring"), data.get("registry")
-    if not isinstance(scoring, dict) or not isinstance(registry, dict):
-        raise EvidenceDataError(f"{source}: the scoring and registry sections are required")
-    points = {}
-    for key in ("names_required", "accept_points"):
-        value = scoring.get(key)
-        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 5:
-            raise EvidenceDataError(f"{source}: scoring.{key} must be a whole number of points 0..5, got {value!r}")
-        points[key] = value
-    required = scoring.get("ranking_words_required")
-    if not isinstance(required, bool):
-        raise EvidenceDataError(f"{source}: scoring.ranking_words_required must be true or false, got {required!r}")
+def compile_rules(data: RankingEvidenceFile) -> EvidenceRules:
+    """The evidence rules of a validated ranking_evidence.yaml, its words keyed for comparison."""
     return EvidenceRules(
-        body_prefixes=tuple(text_key(p) for p in prefixes),
-        header_words=_words(data.get("ranking_header_words"), f"{source}: ranking_header_words"),
-        context_words=_words(data.get("ranking_context_words"), f"{source}: ranking_context_words"),
-        unit_column_words=_words(data.get("unit_column_words"), f"{source}: unit_column_words"),
-        body_share=_share(scoring, "body_share", f"{source}: scoring"),
-        vietnamese_share=_share(scoring, "names_vietnamese_share", f"{source}: scoring"),
-        numbers_in_range=_share(scoring, "numbers_in_range", f"{source}: scoring"),
-        names_required=points["names_required"],
-        ranking_words_required=required,
-        accept_points=points["accept_points"],
-        unresolved_share=_share(registry, "unresolved_share", f"{source}: registry"),
-        strong_body_share=_share(registry, "strong_body_share", f"{source}: registry"),
-        unresolved_confidence_factor=_share(registry, "unresolved_confidence_factor", f"{source}: registry"),
+        body_prefixes=tuple(text_key(p) for p in data.body_prefixes),
+        header_words=data.ranking_header_words,
+        context_words=data.ranking_context_words,
+        unit_column_words=data.unit_column_words,
+        body_share=data.scoring.body_share,
+        vietnamese_share=data.scoring.names_vietnamese_share,
+        numbers_in_range=data.scoring.numbers_in_range,
+        names_required=data.scoring.names_required,
+        ranking_words_required=data.scoring.ranking_words_required,
+        accept_points=data.scoring.accept_points,
+        unresolved_share=data.registry.unresolved_share,
+        strong_body_share=data.registry.strong_body_share,
+        unresolved_confidence_factor=data.registry.unresolved_confidence_factor,
     )
 
 
-@lru_cache(maxsize=4)
-def load_rules(path: str | None = None) -> EvidenceRules:
-    """Load and validate ranking_evidence.yaml once per process."""
-    if path is None:
-        text = resources.files("normalizers").joinpath("data/ranking_evidence.yaml").read_text(encoding="utf-8")
-        source = "normalizers/data/ranking_evidence.yaml"
-    else:
-        text, source = Path(path).read_text(encoding="utf-8"), path
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise EvidenceDataError(f"{source}: not valid YAML ({' '.join(str(exc).split())[:120]})") from exc
-    return parse_rules(data, source)
+def parse_rules(data: object, source: str) -> EvidenceRules:
+    """Validate evidence data (KnowledgeError, one line per problem naming ``source`` and the key)."""
+    return compile_rules(validate_file(RankingEvidenceFile, data, source))
 
 
-@lru_cache(maxsize=1)
-def _province_keys() -> tuple[frozenset[str], frozenset[str]]:
-    names = provinces()
+def load_rules(knowledge: KnowledgeBundle | None = None) -> EvidenceRules:
+    """The bundle's ranking_evidence.yaml (validated at start) as rules."""
+    return built(bundle_or_default(knowledge).ranking_evidence, compile_rules)
+
+
+def _keyed(data: ProvincesFile) -> tuple[frozenset[str], frozenset[str]]:
+    names = data.provinces
     return frozenset(text_key(n) for n in names), frozenset(strip_diacritics(text_key(n)) for n in names)
+
+
+def _province_keys(knowledge: KnowledgeBundle | None = None) -> tuple[frozenset[str], frozenset[str]]:
+    return built(bundle_or_default(knowledge).provinces, _keyed)
 
 
 def is_province_name(name: str, loose: bool = False) -> bool:

@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
 
 import lxml.html
-import yaml
 from lxml import etree
 
 from extractors.grid import Cell, Grid
 from extractors.page import PageContent, TextLine
+from normalizers.knowledge import KnowledgeBundle, PageChromeFile, built, bundle_or_default
 from normalizers.text import clean_printed, nfc
 
 _CLASS_SPLIT = re.compile(r"[\s_\-]+")
@@ -90,10 +88,6 @@ def decode_html(data: str | bytes) -> str:
         return nfc(data.decode("utf-8", errors="replace"))
 
 
-class PageChromeDataError(ValueError):
-    """normalizers/data/page_chrome.yaml is malformed."""
-
-
 @dataclass(frozen=True)
 class _Chrome:
     tags: frozenset[str]
@@ -101,17 +95,13 @@ class _Chrome:
     article_words: frozenset[str]
 
 
-@lru_cache(maxsize=1)
-def page_chrome() -> _Chrome:
-    """The chrome knowledge, loaded and validated once."""
-    data = yaml.safe_load(resources.files("normalizers").joinpath("data/page_chrome.yaml").read_text(encoding="utf-8"))
-    try:
-        lists = [data[k] for k in ("chrome_tags", "chrome_words", "article_words")]
-    except (KeyError, TypeError) as exc:
-        raise PageChromeDataError(f"normalizers/data/page_chrome.yaml: missing entry {exc}") from exc
-    if not all(isinstance(v, list) and all(isinstance(w, str) for w in v) for v in lists):
-        raise PageChromeDataError("normalizers/data/page_chrome.yaml: every entry must be a list of words")
-    return _Chrome(*(frozenset(w.lower() for w in v) for v in lists))
+def _compile(data: PageChromeFile) -> _Chrome:
+    return _Chrome(*(frozenset(w.lower() for w in v) for v in (data.chrome_tags, data.chrome_words, data.article_words)))
+
+
+def page_chrome(knowledge: KnowledgeBundle | None = None) -> _Chrome:
+    """The chrome knowledge of page_chrome.yaml (the bundle's, validated at start)."""
+    return built(bundle_or_default(knowledge).page_chrome, _compile)
 
 
 def _parser() -> lxml.html.HTMLParser:

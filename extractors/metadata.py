@@ -10,12 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
-
-import yaml
 
 from normalizers.frameworks import Knowledge
+from normalizers.knowledge import KnowledgeBundle, ProvincesFile, built, bundle_or_default
 from normalizers.text import clean_printed, strip_diacritics, text_key
 from schemas.raw import TierRule
 
@@ -50,15 +47,17 @@ class Metadata:
     title: str = ""
 
 
-@lru_cache(maxsize=1)
-def provinces() -> tuple[str, ...]:
-    data = yaml.safe_load(resources.files("normalizers").joinpath("data/provinces.yaml").read_text(encoding="utf-8"))
-    return tuple(data["provinces"])
+def provinces(knowledge: KnowledgeBundle | None = None) -> tuple[str, ...]:
+    """The province names of provinces.yaml (the bundle's, validated at start)."""
+    return bundle_or_default(knowledge).provinces.provinces
 
 
-@lru_cache(maxsize=1)
-def _province_keys() -> tuple[tuple[str, str, str], ...]:
-    return tuple((name, text_key(name), strip_diacritics(text_key(name))) for name in provinces())
+def _keyed(data: ProvincesFile) -> tuple[tuple[str, str, str], ...]:
+    return tuple((name, text_key(name), strip_diacritics(text_key(name))) for name in data.provinces)
+
+
+def _province_keys(knowledge: KnowledgeBundle | None = None) -> tuple[tuple[str, str, str], ...]:
+    return built(bundle_or_default(knowledge).provinces, _keyed)
 
 
 def find_province(text: str, loose: bool = False) -> str | None:

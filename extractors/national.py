@@ -11,20 +11,13 @@ ministry as issuer, `source_kind` `web_table` when it came as a web page, and it
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import lru_cache
-from importlib import resources
 
 import pandas as pd
-import yaml
 
-from extractors.metadata import provinces
 from normalizers.frameworks import Knowledge
+from normalizers.knowledge import KnowledgeBundle, NationalFile, ProvincesFile, built, bundle_or_default
 from normalizers.text import clean_printed, text_key
 from schemas.raw import RawDocument, RawTable
-
-
-class NationalDataError(ValueError):
-    """normalizers/data/national.yaml is malformed."""
 
 
 @dataclass(frozen=True)
@@ -38,26 +31,29 @@ class _National:
     province_aliases: dict[str, str]
 
 
-@lru_cache(maxsize=1)
-def _data() -> _National:
-    raw = yaml.safe_load(resources.files("normalizers").joinpath("data/national.yaml").read_text(encoding="utf-8"))
-    try:
-        return _National(
-            float(raw["min_share"]),
-            tuple(sorted((text_key(p) for p in raw["province_prefixes"]), key=len, reverse=True)),
-            tuple(text_key(p) for p in raw["ministry_prefixes"]),
-            frozenset(text_key(n) for n in raw["ministry_level"]),
-            tuple(raw["issuers"]),
-            raw.get("default_issuer"),
-            {text_key(k): str(v) for k, v in (raw.get("province_aliases") or {}).items()},
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise NationalDataError(f"normalizers/data/national.yaml: missing or malformed entry {exc}") from exc
+def _compile(raw: NationalFile) -> _National:
+    return _National(
+        raw.min_share,
+        tuple(sorted((text_key(p) for p in raw.province_prefixes), key=len, reverse=True)),
+        tuple(text_key(p) for p in raw.ministry_prefixes),
+        frozenset(text_key(n) for n in raw.ministry_level),
+        raw.issuers,
+        raw.default_issuer,
+        {text_key(k): str(v) for k, v in raw.province_aliases.items()},
+    )
 
 
-@lru_cache(maxsize=1)
-def _province_keys() -> dict[str, str]:
-    return {text_key(name): name for name in provinces()}
+def _data(knowledge: KnowledgeBundle | None = None) -> _National:
+    """national.yaml as this module applies it (the bundle's, validated at start)."""
+    return built(bundle_or_default(knowledge).national, _compile)
+
+
+def _keyed(data: ProvincesFile) -> dict[str, str]:
+    return {text_key(name): name for name in data.provinces}
+
+
+def _province_keys(knowledge: KnowledgeBundle | None = None) -> dict[str, str]:
+    return built(bundle_or_default(knowledge).provinces, _keyed)
 
 
 def province_of(name: str | None) -> str | None:

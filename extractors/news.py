@@ -20,14 +20,11 @@ import dataclasses
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
-
-import yaml
 
 from extractors.html_page import HtmlPage, read_html_page
 from extractors.metadata import find_province, parse_date, stated_tier_rules, years_in
 from normalizers.frameworks import load_knowledge, pct_in_band
+from normalizers.knowledge import KnowledgeBundle, NewsPhrasesFile, built, bundle_or_default
 from normalizers.numbers import NumberFormatError, detect_convention, parse_number
 from normalizers.text import clean_printed, nfc, text_key
 from schemas.raw import RawDocument, RawRow, RawTable, TierRule
@@ -54,10 +51,6 @@ _YEAR_AT = re.compile(r"\bnăm\s+(\d{4})\b", re.IGNORECASE)
 
 class NewsFormatError(ValueError):
     """The page is not a readable news article about a ranking."""
-
-
-class NewsPhrasesError(ValueError):
-    """normalizers/data/news_phrases.yaml is malformed."""
 
 
 # --------------------------------------------------------------------------- knowledge
@@ -96,78 +89,52 @@ class _Phrases:
     national_index: re.Pattern
 
 
-_REQUIRED = (
-    "groups",
-    "unit_prefixes",
-    "name_stops",
-    "tier_words",
-    "tier_lead",
-    "ordinals",
-    "first_place",
-    "last_place",
-    "rank_word",
-    "respectively",
-    "not_a_section",
-    "year_context",
-    "year_not",
-    "group_size",
-    "top_n",
-    "total",
-    "percent",
-    "no_unit_at",
-    "national_rank",
-    "national_index",
-)
+def _phrases(knowledge: KnowledgeBundle | None = None) -> _Phrases:
+    """news_phrases.yaml as this module applies it (the bundle's, validated at start)."""
+    return built(bundle_or_default(knowledge).news_phrases, _compile)
 
 
-@lru_cache(maxsize=1)
-def _phrases() -> _Phrases:
-    data = yaml.safe_load(resources.files("normalizers").joinpath("data/news_phrases.yaml").read_text(encoding="utf-8"))
-    missing = [k for k in _REQUIRED if not isinstance(data, dict) or k not in data]
-    if missing:
-        raise NewsPhrasesError(f"normalizers/data/news_phrases.yaml: missing {', '.join(missing)}")
+def _compile(model: NewsPhrasesFile) -> _Phrases:
+    data = model.model_dump()
     flags = re.IGNORECASE
-    try:
-        groups = [
-            _Group(g["code"], re.compile(g["phrase"], flags), re.compile(g["mention"], flags)) for g in data["groups"]
-        ]
-        prefixes = sorted(data["unit_prefixes"], key=len, reverse=True)
-        either_case = "|".join(f"[{p[0].upper()}{p[0].lower()}]{re.escape(p[1:])}" for p in prefixes)
-        # the word after the prefix is a proper name (capitalised, or a number: "phường 1") or "tỉnh" ("Thanh tra tỉnh")
-        tail = r"(?=\s+(?:[A-ZĐÀ-Ỹ0-9]|tỉnh\b))"
-        tiers = "|".join(re.escape(t) for t in data["tier_words"])
-        lead = data["tier_lead"]
-        ordinals = {nfc(k): int(v) for k, v in data["ordinals"].items()}
-        return _Phrases(
-            groups=groups,
-            unit_start=re.compile(rf"(?<![\w.])(?:{either_case}){tail}"),
-            name_stop=re.compile(data["name_stops"]),
-            known_tier=re.compile(rf"{lead}\s+({tiers})\b", flags),
-            printed_tier=re.compile(r"(?<!\w)mức(?:\s+xếp\s+hạng)?\s+(\w+\s+\w+)", flags),
-            rank_number=re.compile(
-                # "xếp thứ 3/18": after a rank word N/M is a rank of M ("có 17/18 đơn vị" has none: a count)
-                r"(?:v[iị]\s+tr[ií]|hạng|thứ)\s+(?:thứ\s+|số\s+)?(\d{1,3})\b(?!\s*(?:điểm|[.,]\d|%))",
-                flags,
-            ),
-            rank_ordinal=re.compile(rf"thứ\s+({'|'.join(ordinals)})\b", flags),
-            rank_word=re.compile(data["rank_word"], flags),
-            ordinals=ordinals,
-            first_place=re.compile(data["first_place"], flags),
-            last_place=re.compile(data["last_place"], flags),
-            respectively=re.compile(data["respectively"], flags),
-            group_size=re.compile(data["group_size"], flags),
-            top_n=re.compile(rf"{data['top_n']}({tiers})\b", flags),
-            no_unit_at=re.compile(rf"{data['no_unit_at']}(?:mức\s+)?({tiers})\b", flags),
-            not_a_section=re.compile(data["not_a_section"], flags),
-            year_context=re.compile(data["year_context"], flags),
-            year_not=re.compile(data["year_not"], flags),
-            total=re.compile(data["total"], flags),
-            percent=re.compile(data["percent"], flags),
-            national_rank=re.compile(data["national_rank"], flags),
-            national_index=re.compile(data["national_index"], flags),
-        )
-    except (KeyError, TypeError, re.error) as exc:
-        raise NewsPhrasesError(f"normalizers/data/news_phrases.yaml: malformed entry ({exc})") from exc
+    groups = [
+        _Group(g["code"], re.compile(g["phrase"], flags), re.compile(g["mention"], flags)) for g in data["groups"]
+    ]
+    prefixes = sorted(data["unit_prefixes"], key=len, reverse=True)
+    either_case = "|".join(f"[{p[0].upper()}{p[0].lower()}]{re.escape(p[1:])}" for p in prefixes)
+    # the word after the prefix is a proper name (capitalised, or a number: "phường 1") or "tỉnh" ("Thanh tra tỉnh")
+    tail = r"(?=\s+(?:[A-ZĐÀ-Ỹ0-9]|tỉnh\b))"
+    tiers = "|".join(re.escape(t) for t in data["tier_words"])
+    lead = data["tier_lead"]
+    ordinals = {nfc(k): int(v) for k, v in data["ordinals"].items()}
+    return _Phrases(
+        groups=groups,
+        unit_start=re.compile(rf"(?<![\w.])(?:{either_case}){tail}"),
+        name_stop=re.compile(data["name_stops"]),
+        known_tier=re.compile(rf"{lead}\s+({tiers})\b", flags),
+        printed_tier=re.compile(r"(?<!\w)mức(?:\s+xếp\s+hạng)?\s+(\w+\s+\w+)", flags),
+        rank_number=re.compile(
+            # "xếp thứ 3/18": after a rank word N/M is a rank of M ("có 17/18 đơn vị" has none: a count)
+            r"(?:v[iị]\s+tr[ií]|hạng|thứ)\s+(?:thứ\s+|số\s+)?(\d{1,3})\b(?!\s*(?:điểm|[.,]\d|%))",
+            flags,
+        ),
+        rank_ordinal=re.compile(rf"thứ\s+({'|'.join(ordinals)})\b", flags),
+        rank_word=re.compile(data["rank_word"], flags),
+        ordinals=ordinals,
+        first_place=re.compile(data["first_place"], flags),
+        last_place=re.compile(data["last_place"], flags),
+        respectively=re.compile(data["respectively"], flags),
+        group_size=re.compile(data["group_size"], flags),
+        top_n=re.compile(rf"{data['top_n']}({tiers})\b", flags),
+        no_unit_at=re.compile(rf"{data['no_unit_at']}(?:mức\s+)?({tiers})\b", flags),
+        not_a_section=re.compile(data["not_a_section"], flags),
+        year_context=re.compile(data["year_context"], flags),
+        year_not=re.compile(data["year_not"], flags),
+        total=re.compile(data["total"], flags),
+        percent=re.compile(data["percent"], flags),
+        national_rank=re.compile(data["national_rank"], flags),
+        national_index=re.compile(data["national_index"], flags),
+    )
 
 
 def is_news_html(data: bytes) -> bool:

@@ -14,16 +14,14 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from functools import lru_cache
-from importlib import resources
 from typing import NamedTuple
 
 import pandas as pd
-import yaml
 
 from extractors.grid import Grid
 from extractors.metadata import find_province, parse_date
 from extractors.page import PageContent, TextLine
+from normalizers.knowledge import KnowledgeBundle, WeeklyTablesFile, built, bundle_or_default
 from normalizers.numbers import Convention, NumberFormatError, is_missing, looks_numeric, parse_number, parse_ratio
 from normalizers.text import clean_printed, strip_diacritics, text_key
 from schemas.issue_codes import IssueCode
@@ -137,29 +135,30 @@ def _has_phrase(haystack_key: str, phrase: str) -> bool:
     )
 
 
-@lru_cache(maxsize=1)
-def _knowledge() -> _Knowledge:
-    data = yaml.safe_load(
-        resources.files("normalizers").joinpath("data/weekly_tables.yaml").read_text(encoding="utf-8")
-    )
+def _compile(data: WeeklyTablesFile) -> _Knowledge:
     specs = [
         _TableSpec(
             code=code,
-            headings=list(spec.get("headings", [])),
-            header_words=list(spec.get("header_words", [])),
-            unit_rows=bool(spec.get("unit_rows", False)),
-            columns=list(spec.get("columns", [])),
-            lone_trailing_value_to=spec.get("lone_trailing_value_to"),
+            headings=list(spec.headings),
+            header_words=list(spec.header_words),
+            unit_rows=spec.unit_rows,
+            columns=list(spec.columns),
+            lone_trailing_value_to=spec.lone_trailing_value_to,
         )
-        for code, spec in data["tables"].items()
+        for code, spec in data.tables.items()
     ]
     return _Knowledge(
         tables=specs,
-        row_no_headers={_key(h) for h in data["row_no_headers"]},
-        unit_headers={_key(h) for h in data["unit_of_measure_headers"]},
-        entered_marks={_key(m) for m in data["entered_marks"]},
-        issuers=list(data.get("issuers", [])),
+        row_no_headers={_key(h) for h in data.row_no_headers},
+        unit_headers={_key(h) for h in data.unit_of_measure_headers},
+        entered_marks={_key(m) for m in data.entered_marks},
+        issuers=list(data.issuers),
     )
+
+
+def _knowledge(knowledge: KnowledgeBundle | None = None) -> _Knowledge:
+    """weekly_tables.yaml as this module applies it (the bundle's, validated at start)."""
+    return built(bundle_or_default(knowledge).weekly_tables, _compile)
 
 
 # --------------------------------------------------------------------------- routing

@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import yaml
 from rapidfuzz import fuzz, process
 
 from normalizers.text import contains_words, strip_diacritics, text_key
 
-
-class FrameworkDataError(ValueError):
-    """The framework data file is malformed."""
+if TYPE_CHECKING:
+    from normalizers.knowledge import FrameworksFile
 
 
 def pct_in_band(pct: float, pct_gt: float | None, pct_le: float | None) -> bool:
@@ -187,80 +184,43 @@ class Knowledge:
         return best if best is not None and votes[best.code] else None
 
 
-def _edition(data: dict, framework: str, source: str) -> Edition:
-    """An edition's maxima, checked: numbers that add up to each group's maximum."""
-    groups = {}
-    for group, g in data["groups"].items():
-        components = tuple((str(code), float(m)) for code, m in g["components"].items())
-        total = sum(m for _, m in components)
-        if abs(total - float(g["max"])) > 1e-9 or any(m <= 0 for _, m in components):
-            raise FrameworkDataError(
-                f"{source}: edition {data['name']!r} of {framework}, group {group}: component maxima "
-                f"add up to {total:g}, not the group maximum {float(g['max']):g}"
-            )
-        groups[str(group)] = EditionGroup(float(g["max"]), components)
-    return Edition(str(data["name"]), groups)
-
-
-def _tuple_words(alternatives) -> tuple[tuple[str, ...], ...]:
-    return tuple(tuple(words) for words in alternatives)
-
-
-def _parse(data: dict, source: str) -> Knowledge:
-    try:
-        frameworks = {
-            code: Framework(
-                code=code,
-                description=fw["description"],
-                title_words=tuple(fw["title_words"]),
-                default_max=float(fw["default_max"]),
-                tiers=tuple(Tier(t["code"], tuple(t["labels"]), t.get("pct_gt"), t.get("pct_le")) for t in fw["tiers"]),
-                thresholds_known=bool(fw["thresholds_known"]),
-                editions=tuple(_edition(e, code, source) for e in fw.get("editions", [])),
-                scope=str(fw.get("scope", "provincial")),
-                unit_kind=fw.get("unit_kind"),
-            )
-            for code, fw in data["frameworks"].items()
-        }
-        groups = tuple((g["code"], _tuple_words(g["any_of"])) for g in data["groups"])
-        components = tuple((c["code"], _tuple_words(c["patterns"])) for c in data["components"])
-        columns = {role: _tuple_words(alts) for role, alts in data["columns"].items()}
-        names = tuple(name for c in data["components"] for name in c.get("names", []))
-        known = {code for code, _ in components}
-        for fw in frameworks.values():
-            for edition in fw.editions:
-                unknown = {c for g in edition.groups.values() for c, _ in g.components} - known
-                if unknown:
-                    raise FrameworkDataError(
-                        f"{source}: edition {edition.name!r} names unknown component codes {sorted(unknown)}"
-                    )
-        for code, fw in frameworks.items():
-            if fw.scope not in ("provincial", "national") or (fw.scope == "national") != (fw.unit_kind is not None):
-                raise FrameworkDataError(
-                    f"{source}: framework {code} needs scope provincial, or national with a unit_kind"
-                )
-        return Knowledge(
-            frameworks,
-            groups,
-            components,
-            columns,
-            tuple(data["average_labels"]),
-            tuple(data["not_evaluated_labels"]),
-            names,
+def knowledge_from_model(data: FrameworksFile) -> Knowledge:
+    """The frameworks object from frameworks.yaml as validated by :mod:`normalizers.knowledge`."""
+    frameworks = {
+        code: Framework(
+            code=code,
+            description=fw.description,
+            title_words=fw.title_words,
+            default_max=fw.default_max,
+            tiers=tuple(Tier(t.code, t.labels, t.pct_gt, t.pct_le) for t in fw.tiers),
+            thresholds_known=fw.thresholds_known,
+            editions=tuple(
+                Edition(e.name, {g: EditionGroup(eg.max, tuple(eg.components.items())) for g, eg in e.groups.items()})
+                for e in fw.editions
+            ),
+            scope=fw.scope,
+            unit_kind=fw.unit_kind,
         )
-    except (KeyError, TypeError) as exc:
-        raise FrameworkDataError(
-            f"{source}: missing or malformed entry {exc}; compare with the shipped frameworks.yaml"
-        ) from exc
+        for code, fw in data.frameworks.items()
+    }
+    return Knowledge(
+        frameworks,
+        tuple((g.code, g.any_of) for g in data.groups),
+        tuple((c.code, c.patterns) for c in data.components),
+        dict(data.columns),
+        data.average_labels,
+        data.not_evaluated_labels,
+        tuple(name for c in data.components for name in c.names),
+    )
 
 
-@lru_cache(maxsize=4)
 def load_knowledge(path: str | None = None) -> Knowledge:
-    """Load and validate frameworks.yaml once per process."""
+    """The frameworks object of the default knowledge bundle (or of the frameworks.yaml at ``path``).
+
+    Kept for notebooks; a run passes its bundle's ``frameworks`` explicitly.
+    """
+    from normalizers.knowledge import FrameworksFile, default_knowledge_bundle, read_yaml_file, validate_file
+
     if path is None:
-        text = resources.files("normalizers").joinpath("data/frameworks.yaml").read_text(encoding="utf-8")
-        source = "normalizers/data/frameworks.yaml"
-    else:
-        text = Path(path).read_text(encoding="utf-8")
-        source = path
-    return _parse(yaml.safe_load(text), source)
+        return default_knowledge_bundle().frameworks
+    return knowledge_from_model(validate_file(FrameworksFile, read_yaml_file(Path(path), Path(path).name), Path(path).name))

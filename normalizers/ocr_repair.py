@@ -17,14 +17,12 @@ import dataclasses
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from itertools import combinations, product
 from typing import NamedTuple
 
-import yaml
 
 from normalizers.frameworks import Tier, load_knowledge, tier_for_pct, tier_index
+from normalizers.knowledge import KnowledgeBundle, OcrConfusionsFile, built, bundle_or_default
 from normalizers.numbers import (
     EPS,
     Convention,
@@ -47,10 +45,6 @@ MAX_COMBINATIONS = 5000  # pairs of candidate readings tried per row
 MAX_CHAR_VARIANTS = 64
 
 
-class ConfusionDataError(ValueError):
-    """The OCR confusion data file is malformed."""
-
-
 @dataclass(frozen=True)
 class Confusions:
     characters: dict[str, tuple[str, ...]]  # a non-digit -> the digits it may stand for ("" = stray mark)
@@ -59,25 +53,22 @@ class Confusions:
     rank_leading_digit: bool
 
 
-@cache
-def load_confusions() -> Confusions:
-    """The confusion table, read once: data a reviewer can extend without touching code."""
-    text = resources.files("normalizers").joinpath("data/ocr_confusions.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
-    try:
-        characters = {str(k): tuple(str(v) for v in vals) for k, vals in data["characters"].items()}
-        digits: dict[str, set[str]] = {}
-        for a, b in data["digits"]:
-            digits.setdefault(str(a), set()).add(str(b))
-            digits.setdefault(str(b), set()).add(str(a))
-        return Confusions(
-            characters,
-            {k: tuple(sorted(v)) for k, v in digits.items()},
-            bool(data["decimal_point"]),
-            bool(data["rank_leading_digit"]),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ConfusionDataError(f"ocr_confusions.yaml: missing or malformed entry {exc}") from exc
+def _compile(data: OcrConfusionsFile) -> Confusions:
+    digits: dict[str, set[str]] = {}
+    for a, b in data.digits:
+        digits.setdefault(a, set()).add(b)
+        digits.setdefault(b, set()).add(a)
+    return Confusions(
+        dict(data.characters),
+        {k: tuple(sorted(v)) for k, v in digits.items()},
+        data.decimal_point,
+        data.rank_leading_digit,
+    )
+
+
+def load_confusions(knowledge: KnowledgeBundle | None = None) -> Confusions:
+    """The confusion table of ocr_confusions.yaml (the bundle's, validated at start)."""
+    return built(bundle_or_default(knowledge).ocr_confusions, _compile)
 
 
 # --- reading cells -------------------------------------------------------------------------

@@ -14,7 +14,8 @@ import pytest
 import yaml
 
 from extractors.layouts import ocr_tidy
-from normalizers.frameworks import FrameworkDataError, load_knowledge
+from normalizers.frameworks import load_knowledge
+from normalizers.knowledge import KnowledgeError
 from normalizers.ocr_labels import snap_tier_label, tidy_ocr_labels
 from pipeline.process import ranking_result, raw_decision, read_pdf_pages
 from schemas.raw import RawDocument, RawRow, RawTable
@@ -272,7 +273,7 @@ def test_edition_maxima_must_add_up_to_the_group_maximum(tmp_path):
     data["frameworks"]["ict_index"]["editions"][0]["groups"]["huyen"]["components"]["ha_tang"] = 7
     bad = tmp_path / "frameworks.yaml"
     bad.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(FrameworkDataError, match="add up to 101"):
+    with pytest.raises(KnowledgeError, match="add up to 101"):
         load_knowledge(str(bad))
 
 

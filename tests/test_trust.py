@@ -17,7 +17,6 @@ import pytest
 from click.testing import CliRunner
 
 from extractors.evidence import (
-    EvidenceDataError,
     judge_document,
     judge_resolution,
     load_rules,
@@ -25,6 +24,7 @@ from extractors.evidence import (
     parse_rules,
 )
 from normalizers.frameworks import load_knowledge
+from normalizers.knowledge import KnowledgeError
 from pipeline.assemble import apply_registry_verdicts, assemble
 from pipeline.batch import Found, Outcome, discover
 from pipeline.cli import cli
@@ -351,7 +351,9 @@ def test_the_evidence_data_is_validated_on_load():
         resources.files("normalizers").joinpath("data/ranking_evidence.yaml").read_text(encoding="utf-8")
     )
     parse_rules(data, "x.yaml")
-    with pytest.raises(EvidenceDataError, match=r"x.yaml: scoring.body_share: expected a share between 0 and 1, got 5"):
+    with pytest.raises(KnowledgeError) as bad_share:
         parse_rules(data | {"scoring": data["scoring"] | {"body_share": 5}}, "x.yaml")
-    with pytest.raises(EvidenceDataError, match="x.yaml: body_prefixes must be a non-empty list of words"):
+    assert str(bad_share.value) == "x.yaml: scoring.body_share: must be less than or equal to 1, not 5"
+    with pytest.raises(KnowledgeError) as empty:
         parse_rules(data | {"body_prefixes": []}, "x.yaml")
+    assert str(empty.value) == "x.yaml: body_prefixes: must not be empty"
