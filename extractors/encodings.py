@@ -23,7 +23,6 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-
 from extractors.grid import Grid
 from extractors.page import PageContent
 from normalizers.knowledge import KnowledgeBundle, LegacyEncodingsFile, built, bundle_or_default

@@ -16,9 +16,15 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-
 from normalizers.frameworks import Knowledge
-from normalizers.knowledge import KnowledgeBundle, ProvincesFile, RankingEvidenceFile, built, bundle_or_default, validate_file
+from normalizers.knowledge import (
+    KnowledgeBundle,
+    ProvincesFile,
+    RankingEvidenceFile,
+    built,
+    bundle_or_default,
+    validate_file,
+)
 from normalizers.numbers import Convention, NumberFormatError, parse_number, parse_rank
 from normalizers.scores import document_convention, read_maximum
 from normalizers.text import contains_words, strip_diacritics, text_key

@@ -96,7 +96,9 @@ class _Chrome:
 
 
 def _compile(data: PageChromeFile) -> _Chrome:
-    return _Chrome(*(frozenset(w.lower() for w in v) for v in (data.chrome_tags, data.chrome_words, data.article_words)))
+    return _Chrome(
+        *(frozenset(w.lower() for w in v) for v in (data.chrome_tags, data.chrome_words, data.article_words))
+    )
 
 
 def page_chrome(knowledge: KnowledgeBundle | None = None) -> _Chrome:
@@ -253,7 +255,7 @@ def _closed_rows(source: str) -> list[int | None]:
     return out
 
 
-def read_html_page(data: str | bytes, page: int = 1) -> HtmlPage:
+def read_html_page(data: str | bytes, page: int = 1, knowledge: KnowledgeBundle | None = None) -> HtmlPage:
     """The page's own content (chrome dropped) as a PageContent: blocks of text and tables in reading order."""
     source = decode_html(data)
     if not source.strip():
@@ -262,7 +264,7 @@ def read_html_page(data: str | bytes, page: int = 1) -> HtmlPage:
         root = lxml.html.document_fromstring(source, parser=_parser())
     except (etree.ParserError, ValueError) as exc:
         raise HtmlPageError(f"the HTML cannot be parsed ({' '.join(str(exc).split())[:80]})") from exc
-    chrome = page_chrome()
+    chrome = page_chrome(knowledge)
     tags, words = chrome.tags, chrome.words
     title_el = root.find(".//title")
     page_title = clean_printed(title_el.text_content()) if title_el is not None else ""

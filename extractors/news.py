@@ -535,9 +535,9 @@ def _maxima_from_rows(doc: RawDocument, convention) -> dict[str, str]:
     return maxima
 
 
-def read_prose(title: str, body: str) -> RawDocument:
+def read_prose(title: str, body: str, knowledge: KnowledgeBundle | None = None) -> RawDocument:
     """An article's title and text (chrome already dropped) as a RawDocument of the units it states."""
-    phrases = _phrases()
+    phrases = _phrases(knowledge)
     if not body.strip():
         raise NewsFormatError("the page has no article text (only menus, widgets or an empty body)")
     sections = _sections(body, phrases)
@@ -549,7 +549,7 @@ def read_prose(title: str, body: str) -> RawDocument:
         decision_number=number,
         decision_date=date,
         assessment_year=_assessment_year(title, body, phrases),
-        framework=load_knowledge().framework_from_text(f"{title}\n{body}"),
+        framework=bundle_or_default(knowledge).frameworks.framework_from_text(f"{title}\n{body}"),
         pages=None,
         text_source="html",
         text=f"{title}\n{body}" if title else body,
@@ -639,12 +639,12 @@ def _national_place(title: str, body: str, phrases: _Phrases) -> RawDocument | N
     return national
 
 
-def read_news_page(page: HtmlPage) -> RawDocument:
+def read_news_page(page: HtmlPage, knowledge: KnowledgeBundle | None = None) -> RawDocument:
     """A read web page as a news article: its headline and the text after it."""
     lines = [ln.text for ln in page.content.lines]
     if lines and page.title and lines[0] == page.title:
         lines = lines[1:]
-    return read_prose(page.title, "\n".join(lines))
+    return read_prose(page.title, "\n".join(lines), knowledge)
 
 
 def read_news_html(html: str | bytes) -> RawDocument:

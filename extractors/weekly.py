@@ -611,9 +611,9 @@ def _move_lone_trailing(
 # --------------------------------------------------------------------------- entry point
 
 
-def extract_weekly(pages: list[PageContent]) -> WeeklyReport:
+def extract_weekly(pages: list[PageContent], knowledge: KnowledgeBundle | None = None) -> WeeklyReport:
     """Read a weekly report's metadata and every table cell as one long-form record."""
-    know = _knowledge()
+    know = _knowledge(knowledge)
     warnings: list[str] = []
     tables = _collect_tables(pages, know, warnings)
     if not tables:

@@ -223,4 +223,6 @@ def load_knowledge(path: str | None = None) -> Knowledge:
 
     if path is None:
         return default_knowledge_bundle().frameworks
-    return knowledge_from_model(validate_file(FrameworksFile, read_yaml_file(Path(path), Path(path).name), Path(path).name))
+    return knowledge_from_model(
+        validate_file(FrameworksFile, read_yaml_file(Path(path), Path(path).name), Path(path).name)
+    )

@@ -27,10 +27,10 @@ and the shipped-file test (``tests/test_knowledge.py`` walks :func:`knowledge_fi
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import typing
 from collections.abc import Callable, Iterator
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -266,7 +266,9 @@ class NewsPhrasesFile(Strict):
             if isinstance(value, str):
                 patterns: list[tuple[Loc, str]] = [((name,), value)]
             elif name == "groups":
-                patterns = [(("groups", i, k), getattr(g, k)) for i, g in enumerate(value) for k in ("phrase", "mention")]
+                patterns = [
+                    (("groups", i, k), getattr(g, k)) for i, g in enumerate(value) for k in ("phrase", "mention")
+                ]
             else:
                 continue
             for loc, pattern in patterns:
@@ -407,29 +409,33 @@ P = TypeVar("P")
 R = TypeVar("R")
 
 
-def _file(name: str) -> Any:
-    return dataclasses.field(metadata={"file": name})
-
-
 @dataclasses.dataclass(frozen=True, eq=False)
 class KnowledgeBundle:
     """Every knowledge file, validated; ``frameworks`` is the frameworks object the stages use."""
 
-    frameworks_file: FrameworksFile = _file("frameworks.yaml")
-    ranking_evidence: RankingEvidenceFile = _file("ranking_evidence.yaml")
-    legacy_encodings: LegacyEncodingsFile = _file("legacy_encodings.yaml")
-    weekly_tables: WeeklyTablesFile = _file("weekly_tables.yaml")
-    page_chrome: PageChromeFile = _file("page_chrome.yaml")
-    news_phrases: NewsPhrasesFile = _file("news_phrases.yaml")
-    provinces: ProvincesFile = _file("provinces.yaml")
-    national: NationalFile = _file("national.yaml")
-    ocr_confusions: OcrConfusionsFile = _file("ocr_confusions.yaml")
+    frameworks_file: FrameworksFile = dataclasses.field(metadata={"file": "frameworks.yaml"})
+    ranking_evidence: RankingEvidenceFile = dataclasses.field(metadata={"file": "ranking_evidence.yaml"})
+    legacy_encodings: LegacyEncodingsFile = dataclasses.field(metadata={"file": "legacy_encodings.yaml"})
+    weekly_tables: WeeklyTablesFile = dataclasses.field(metadata={"file": "weekly_tables.yaml"})
+    page_chrome: PageChromeFile = dataclasses.field(metadata={"file": "page_chrome.yaml"})
+    news_phrases: NewsPhrasesFile = dataclasses.field(metadata={"file": "news_phrases.yaml"})
+    provinces: ProvincesFile = dataclasses.field(metadata={"file": "provinces.yaml"})
+    national: NationalFile = dataclasses.field(metadata={"file": "national.yaml"})
+    ocr_confusions: OcrConfusionsFile = dataclasses.field(metadata={"file": "ocr_confusions.yaml"})
     frameworks: Knowledge = dataclasses.field(init=False)
     registry: Registry | None = None  # the unit registry, when loaded with one (``dti run`` does)
     data_dir: Path = DATA_DIR
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "frameworks", knowledge_from_model(self.frameworks_file))
+
+    def digest(self) -> str:
+        """A hash of every file's validated content: cached extractions made with other knowledge differ."""
+        h = hashlib.sha256()
+        for f in dataclasses.fields(self):
+            if "file" in f.metadata:
+                h.update(f.metadata["file"].encode() + getattr(self, f.name).model_dump_json().encode())
+        return h.hexdigest()[:16]
 
 
 def knowledge_files() -> dict[str, type[Strict]]:
@@ -605,10 +611,20 @@ def load_knowledge_bundle(
     return KnowledgeBundle(**parsed, registry=registry, data_dir=directory)
 
 
-@lru_cache(maxsize=1)
+_DEFAULT: list[KnowledgeBundle] = []
+
+
 def default_knowledge_bundle() -> KnowledgeBundle:
     """The one cached bundle of the packaged (or $DTI_KNOWLEDGE_DIR) files, for a stage called without one."""
-    return load_knowledge_bundle()
+    if not _DEFAULT:
+        _DEFAULT.append(load_knowledge_bundle())
+    return _DEFAULT[0]
+
+
+def use_as_default(bundle: KnowledgeBundle) -> None:
+    """Make ``bundle`` this process's default: a document worker does, so a stage it reaches without the
+    bundle passed down (a helper deep inside an extractor) reads the run's files, not the packaged ones."""
+    _DEFAULT[:] = [bundle]
 
 
 def bundle_or_default(knowledge: KnowledgeBundle | None) -> KnowledgeBundle:

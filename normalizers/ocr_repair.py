@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from itertools import combinations, product
 from typing import NamedTuple
 
-
 from normalizers.frameworks import Tier, load_knowledge, tier_for_pct, tier_index
 from normalizers.knowledge import KnowledgeBundle, OcrConfusionsFile, built, bundle_or_default
 from normalizers.numbers import (

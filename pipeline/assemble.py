@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from extractors.evidence import judge_resolution, load_rules
-from normalizers.frameworks import load_knowledge
+from normalizers.knowledge import KnowledgeBundle, bundle_or_default
 from normalizers.scores import COMPONENT_COLUMNS, SCORE_COLUMNS
 from normalizers.text import strip_diacritics, text_key
 from normalizers.units import NATION, Registry, UnitMatch
@@ -204,12 +204,17 @@ def _match_row(registry: Registry, row: pd.Series, national: set[str]) -> UnitMa
 
 
 def resolve_units(
-    scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.DataFrame, registry: Registry
+    scores: pd.DataFrame,
+    components: pd.DataFrame,
+    weekly: pd.DataFrame,
+    registry: Registry,
+    knowledge: KnowledgeBundle | None = None,
 ) -> list[Issue]:
     """Fill unit_id/unit_name from the registry; a name that does not resolve is not guessed."""
     issues: list[Issue] = []
     flagged: set[tuple] = set()
-    national = {code for code, fw in load_knowledge().frameworks.items() if fw.scope == "national"}
+    frameworks = bundle_or_default(knowledge).frameworks.frameworks
+    national = {code for code, fw in frameworks.items() if fw.scope == "national"}
     for i, row in scores.iterrows():
         m = _match_row(registry, row, national)
         scores.at[i, "unit_id"] = m.unit_id
@@ -247,13 +252,16 @@ def resolve_units(
     return issues
 
 
-def contract_problem(result: DocumentResult) -> str | None:
+def contract_problem(result: DocumentResult, knowledge: KnowledgeBundle | None = None) -> str | None:
     """Why one document cannot be published, from its metadata, in one line; None when it can.
 
     Its rows are validated once, after their units are resolved (:func:`settle`), not here too.
     """
     national = (
-        getattr(load_knowledge().frameworks.get(result.document.get("framework") or ""), "scope", "") == "national"
+        getattr(
+            bundle_or_default(knowledge).frameworks.frameworks.get(result.document.get("framework") or ""), "scope", ""
+        )
+        == "national"
     )
     required = (
         ("assessment_year",) if national else ("province", "assessment_year")
@@ -308,14 +316,19 @@ def _covered_provinces(registry: Registry) -> set[str]:
 
 
 def apply_registry_verdicts(
-    scores: pd.DataFrame, components: pd.DataFrame, issues: list[Issue], document: dict, covered: set[str]
+    scores: pd.DataFrame,
+    components: pd.DataFrame,
+    issues: list[Issue],
+    document: dict,
+    covered: set[str],
+    knowledge: KnowledgeBundle | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[Issue], list[str]]:
     """Tables most of whose names the registry does not know: kept and flagged, or withheld (dropped).
 
     Rows whose name resolves to no unit carry lower confidence either way. Returns the rows, the
     issues and one evidence line per table the rule touched.
     """
-    rules = load_rules()
+    rules = load_rules(knowledge)
     if not len(scores):
         return scores, components, issues, []
     scores = scores.copy()
@@ -380,12 +393,18 @@ def apply_registry_verdicts(
     return scores, components, issues, lines
 
 
-def settle(found: Found, result: DocumentResult, registry: Registry, covered: set[str]) -> Settled:
+def settle(
+    found: Found,
+    result: DocumentResult,
+    registry: Registry,
+    covered: set[str],
+    knowledge: KnowledgeBundle | None = None,
+) -> Settled:
     """One document's rows ready to publish, or AssemblyError saying why they cannot be.
 
     Works on copies: the cached result is never changed, so a later run judges it afresh.
     """
-    problem = contract_problem(result)
+    problem = contract_problem(result, knowledge)
     if problem:
         raise AssemblyError(problem, result.document.get("table_evidence"))
     scores, components = result.scores.copy(), result.components.copy()
@@ -396,10 +415,12 @@ def settle(found: Found, result: DocumentResult, registry: Registry, covered: se
     issues = list(result.issues)
     if result.document.get("text_source") in ("ocr", "mixed"):
         issues.extend(snap_ocr_names(scores, components, weekly_frame, {found.doc_id}, registry))
-    issues.extend(resolve_units(scores, components, weekly_frame, registry))
+    issues.extend(resolve_units(scores, components, weekly_frame, registry, knowledge))
     issues = [i for i in issues if not _name_confirmed(i, scores, registry)]
     document = dict(result.document, doc_id=found.doc_id)
-    scores, components, issues, lines = apply_registry_verdicts(scores, components, issues, document, covered)
+    scores, components, issues, lines = apply_registry_verdicts(
+        scores, components, issues, document, covered, knowledge
+    )
     evidence = "\n".join(filter(None, [result.document.get("table_evidence"), *lines])) or None
     if len(result.scores) and not len(scores):
         raise AssemblyError(f"no ranking table found: {lines[0] if lines else 'no table kept'}", evidence)
@@ -423,7 +444,11 @@ def assembly_failure(exc: Exception) -> str:
 
 
 def assemble(
-    found: list[Found], outcomes: dict[str, Outcome], registry: Registry, reviews: list[Review] | None = None
+    found: list[Found],
+    outcomes: dict[str, Outcome],
+    registry: Registry,
+    reviews: list[Review] | None = None,
+    knowledge: KnowledgeBundle | None = None,
 ) -> Curated:
     """The curated tables from every file's outcome, in file order, with officers' reviews applied, validated.
 
@@ -445,7 +470,7 @@ def assemble(
             documents.append(_doc_row(f, "quarantined", error=outcome.error, fields=evidence))
             continue
         try:
-            settled = settle(f, outcome.result, registry, covered)
+            settled = settle(f, outcome.result, registry, covered, knowledge)
         except AssemblyError as exc:
             documents.append(_doc_row(f, "quarantined", error=str(exc), fields={"table_evidence": exc.table_evidence}))
             continue

@@ -24,6 +24,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
+from normalizers.knowledge import KnowledgeBundle, use_as_default
 from pipeline import progress
 from pipeline.discovery import (  # noqa: F401 - re-exported: the batch's view of raw/
     Found,
@@ -154,7 +155,15 @@ def _capture_stderr(log: Path) -> None:
 
 
 def _worker(
-    path: str, doc_id: str, out: str, memory_mb: int, ocr_workers: int, parent_pid: int, log: str, pages=None
+    path: str,
+    doc_id: str,
+    out: str,
+    memory_mb: int,
+    ocr_workers: int,
+    parent_pid: int,
+    log: str,
+    pages=None,
+    knowledge: KnowledgeBundle | None = None,
 ) -> None:
     os.setpgrp()  # its own process group, so a timeout kills OCR helpers too
     die_with_parent(parent_pid)
@@ -162,8 +171,10 @@ def _worker(
     _limit_memory(memory_mb)
     if pages is not None:
         progress.report_pages_to(pages.send)
+    if knowledge is not None:
+        use_as_default(knowledge)
     try:
-        payload: tuple = ("ok", process_file(Path(path), doc_id, ocr_workers=ocr_workers), {})
+        payload: tuple = ("ok", process_file(Path(path), doc_id, knowledge, ocr_workers=ocr_workers), {})
     except DocumentError as exc:
         payload = ("error", str(exc), {}, {"table_evidence": exc.table_evidence})
     except Exception as exc:
@@ -231,11 +242,13 @@ def process_all(
     on_done: Callable[[Outcome], None] | None = None,
     on_page: Callable[[Found, int, int], None] | None = None,
     retry_quarantined: bool = False,
+    knowledge: KnowledgeBundle | None = None,
 ) -> dict[str, Outcome]:
     """Process files not in the cache, `workers` at a time; every file gets an Outcome.
 
     `on_page(found, pages_done, pages_total)` hears from a worker as it reads each page;
     `retry_quarantined` gives every file whose cached verdict is a failure a new attempt.
+    `knowledge` is the run's validated bundle, handed to each (forked) worker as an argument.
     """
     cache.mkdir(parents=True, exist_ok=True)
     outcomes: dict[str, Outcome] = {}
@@ -261,7 +274,17 @@ def process_all(
                 # process (PDEATHSIG) and is killed with its group on timeout.
                 reader, writer = ctx.Pipe(duplex=False)
                 log = log_path(out)
-                args = (str(found.path), found.doc_id, str(out), memory_mb, ocr_workers, os.getpid(), str(log), writer)
+                args = (
+                    str(found.path),
+                    found.doc_id,
+                    str(out),
+                    memory_mb,
+                    ocr_workers,
+                    os.getpid(),
+                    str(log),
+                    writer,
+                    knowledge,
+                )
                 proc: BaseProcess = ctx.Process(target=_worker, args=args, daemon=False)
                 proc.start()
                 assert proc.pid is not None  # a started process has one

@@ -32,7 +32,7 @@ from pipeline.run_settings import (
     EXIT_REFUSED,
     EXIT_USAGE,
 )
-from pipeline.units_commands import units
+from pipeline.units_commands import fail_on_knowledge, units
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -90,6 +90,12 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("dti: interrupted", err=True)
             ctx.exit(EXIT_INTERRUPTED)
+        except ValueError as exc:  # any command: a knowledge file found broken where it was first needed
+            from normalizers.knowledge import KnowledgeError
+
+            if not isinstance(exc, KnowledgeError):
+                raise
+            fail_on_knowledge(exc)
 
 
 @click.group(
@@ -223,8 +229,8 @@ _json_option = click.option("--json", "as_json", is_flag=True, help="print the r
     help=(
         "Process every file under RAW into a new version of CURATED. Exit 0: all processed; 3: some quarantined; "
         "4: another run holds the lock; 5: refused, the new set would lose documents (current version kept); "
-        "1: the run failed, or RAW is missing (current version kept); 130: interrupted (current version kept); "
-        "2: wrong options."
+        "1: the run failed, RAW is missing, or a knowledge file is broken (current version kept); "
+        "130: interrupted (current version kept); 2: wrong options."
     ),
 )
 @_raw_option
@@ -279,6 +285,13 @@ _json_option = click.option("--json", "as_json", is_flag=True, help="print the r
 @click.option(
     "--force", is_flag=True, help="assemble and publish a new version even when nothing changed since the current one"
 )
+@click.option(
+    "--knowledge-dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    envvar="DTI_KNOWLEDGE_DIR",
+    default=None,
+    help="a folder of edited copies of knowledge files (frameworks.yaml, ...); a file it lacks is the packaged one",
+)
 @_json_option
 def run(
     raw: Path,
@@ -292,10 +305,17 @@ def run(
     max_shrink: float,
     allow_shrink: bool,
     force: bool,
+    knowledge_dir: Path | None,
     as_json: bool,
 ) -> None:
     _log_to_stderr()
-    if not (retry_quarantined or force):
+    from normalizers.knowledge import KnowledgeError, load_knowledge_bundle
+
+    try:  # first: a broken knowledge file stops the run before anything is read, cached or published
+        knowledge = load_knowledge_bundle(knowledge_dir)
+    except KnowledgeError as exc:
+        fail_on_knowledge(exc, as_json)
+    if not (retry_quarantined or force or knowledge_dir):  # edited copies are not among what "unchanged" hashes
         _exit_if_unchanged(raw, curated, registry_dir, reviews_dir, timeout_s, memory_mb, as_json)
     from normalizers.unit_files import ensure_registry_folder
     from pipeline.publish import PublishError, RunLockedError, current_version
@@ -322,7 +342,11 @@ def run(
             retry_quarantined=retry_quarantined,
             max_shrink=max_shrink,
             allow_shrink=allow_shrink,
+            knowledge=knowledge,
         )
+    except KnowledgeError as exc:  # the registry's files, checked before anything else is done
+        reporter.close()
+        fail_on_knowledge(exc, as_json)
     except KeyboardInterrupt:
         reporter.close()
         now = current_version(curated)

@@ -39,7 +39,8 @@ from extractors.page import PageContent
 from extractors.text_pdf import MIN_GOOD_RATIO, has_text_layer, read_text_page, text_layer_quality
 from extractors.weekly import WeeklyReportError, extract_weekly, is_weekly_report
 from normalizers.checks import CheckTally, run_checks
-from normalizers.frameworks import Knowledge, load_knowledge
+from normalizers.frameworks import Knowledge
+from normalizers.knowledge import KnowledgeBundle, bundle_or_default
 from normalizers.scores import AVERAGE_COLUMNS, COMPONENT_COLUMNS, SCORE_COLUMNS, normalize_ranking
 from pipeline.discovery import sha256_file
 from pipeline.fingerprint import PIPELINE_VERSION  # noqa: F401 - re-exported
@@ -380,14 +381,14 @@ def _ranks_public_units(table) -> bool:
     return bool(names) and units * 2 > len(names)
 
 
-def raw_web_page(data: bytes, knowledge: Knowledge) -> RawDocument:
+def raw_web_page(data: bytes, knowledge: Knowledge, bundle: KnowledgeBundle | None = None) -> RawDocument:
     """A web page's raw frames: its ranking tables where it has any (the prose a second reading), else its prose.
 
     Tables go through the same layouts, checks and metadata as a PDF's (:func:`raw_decision`);
     a table of provinces or ministries is a national ranking (`web_table`).
     """
     try:
-        page = read_html_page(data)
+        page = read_html_page(data, knowledge=bundle)
     except HtmlPageError as exc:
         raise NoRankingTableError(str(exc)) from exc
     content = page.content
@@ -411,7 +412,7 @@ def raw_web_page(data: bytes, knowledge: Knowledge) -> RawDocument:
             raw = dataclasses.replace(raw, doubts=raw.doubts + [(IssueCode.TABLE_CUT, cut) for cut in page.cut_tables])
             return dataclasses.replace(raw, notes=raw.notes + second_reading(page, raw))
     try:
-        return read_news_page(page)
+        return read_news_page(page, bundle)
     except NewsFormatError as exc:
         if table_reason:
             raise NoRankingTableError(
@@ -472,21 +473,34 @@ def ranking_result(raw: RawDocument, doc_id: str, knowledge: Knowledge) -> Docum
 
 
 def process_file(
-    path: Path, doc_id: str | None = None, knowledge: Knowledge | None = None, ocr_workers: int = 1
+    path: Path,
+    doc_id: str | None = None,
+    knowledge: KnowledgeBundle | Knowledge | None = None,
+    ocr_workers: int = 1,
 ) -> DocumentResult:
-    """Extract, normalize and check one file. Raises DocumentError for bad input."""
-    knowledge = knowledge or load_knowledge()
-    doc_id = doc_id or sha256_file(path)[:16]
+    """Extract, normalize and check one file. Raises DocumentError for bad input.
+
+    ``knowledge`` is the run's validated bundle (None: the default one; a bare frameworks
+    object, as notebooks pass, is used with the default bundle's other files).
+    """
+    bundle = knowledge if isinstance(knowledge, KnowledgeBundle) else bundle_or_default(None)
+    frameworks = knowledge if isinstance(knowledge, Knowledge) else bundle.frameworks
+    return _process(path, doc_id or sha256_file(path)[:16], frameworks, bundle, ocr_workers)
+
+
+def _process(
+    path: Path, doc_id: str, knowledge: Knowledge, bundle: KnowledgeBundle, ocr_workers: int
+) -> DocumentResult:
     kind = sniff(path)
     if kind == "html":
-        return ranking_result(raw_web_page(path.read_bytes(), knowledge), doc_id, knowledge)
+        return ranking_result(raw_web_page(path.read_bytes(), knowledge, bundle), doc_id, knowledge)
     if kind in OFFICE_KINDS:
         return office_result(path, kind, doc_id, knowledge)
     pages, n_pages = read_pdf_pages(path, ocr_workers)
     if not any(p.lines or p.grids for p in pages):
         raise NoRankingTableError(no_text_reason(path))
     if is_weekly_report(pages):
-        return weekly_result(pages, n_pages, doc_id)
+        return weekly_result(pages, n_pages, doc_id, bundle)
     raw = raw_decision(pages, knowledge)
     return ranking_result(raw, doc_id, knowledge)
 
@@ -522,9 +536,11 @@ def office_result(path: Path, kind: str, doc_id: str, knowledge: Knowledge) -> D
     return ranking_result(dataclasses.replace(raw, pages=None), doc_id, knowledge)
 
 
-def weekly_result(pages: list[PageContent], n_pages: int | None, doc_id: str) -> DocumentResult:
+def weekly_result(
+    pages: list[PageContent], n_pages: int | None, doc_id: str, bundle: KnowledgeBundle | None = None
+) -> DocumentResult:
     try:
-        report = extract_weekly(pages)
+        report = extract_weekly(pages, bundle)
     except WeeklyReportError as exc:
         raise NoRankingTableError(f"it reads as a weekly report but none of its tables is known ({exc})") from exc
     frame = report.indicators.copy()

@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from extractors.ocr_engine import engine_name
+from normalizers.knowledge import DATA_DIR, KnowledgeBundle, load_knowledge_bundle, load_registry_checked
 from normalizers.units import Registry, RegistryError
 from pipeline.assemble import CURATED_TABLES, assemble
 from pipeline.batch import (
@@ -41,6 +42,7 @@ from pipeline.publish import new_version, publish, run_lock, state_dir
 from pipeline.review import ReviewError, load_reviews
 from pipeline.run_settings import (  # noqa: F401 - the exit statuses are part of this module's interface
     DEFAULT_WORKERS,
+    EXIT_BROKEN_KNOWLEDGE,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_LOCKED,
@@ -134,6 +136,8 @@ def run_pipeline(
     max_shrink: float = DEFAULT_MAX_SHRINK,
     allow_shrink: bool = False,
     on_settled: Callable[[Outcome, str, str | None], None] | None = None,
+    knowledge: KnowledgeBundle | None = None,
+    knowledge_dir: Path | None = None,
 ) -> RunSummary:
     """Process raw/ into a new complete curated set, or raise RunError and keep the old one.
 
@@ -142,8 +146,15 @@ def run_pipeline(
 
     `on_done` hears of each file as its extraction ends (a progress bar); `on_settled` hears
     each file's final status and reason once assembly has judged it (the log line).
+
+    The knowledge files (``knowledge``, else read from ``knowledge_dir`` / the packaged data) and
+    the registry are validated first: a broken one raises KnowledgeError before anything is
+    surveyed, extracted, cached or published.
     """
     started = time.monotonic()
+    if knowledge is None:
+        knowledge = load_knowledge_bundle(knowledge_dir)
+    registry = knowledge.registry if knowledge.registry is not None else load_registry_checked(registry_dir)
     try:
         check_raw_folder(raw)
     except RawFolderError as exc:
@@ -158,6 +169,8 @@ def run_pipeline(
         for f in found:
             unique.setdefault(f.sha256, f)
         fingerprint = pipeline_fingerprint()
+        if knowledge.data_dir != DATA_DIR:  # an officer's copies of the knowledge files: their own cache entries
+            fingerprint = hashlib.sha256(f"{fingerprint}:{knowledge.digest()}".encode()).hexdigest()[: len(fingerprint)]
         outcomes = process_all(
             list(unique.values()),
             state_dir(curated) / "cache",
@@ -168,14 +181,14 @@ def run_pipeline(
             on_done,
             on_page,
             retry_quarantined,
+            knowledge,
         )
-        registry = load_registry(registry_dir)
         try:
             reviews = load_reviews(reviews_dir)
         except ReviewError as exc:
             raise RunError(f"the officers' reviews cannot be read: {exc}") from exc
         try:
-            result = assemble(found, outcomes, registry, reviews)
+            result = assemble(found, outcomes, registry, reviews, knowledge)
         except ContractError as exc:
             raise RunError(f"the curated tables would break the contract: {exc}") from exc
         problem = shrink_problem(held_documents(curated), result.frames["documents"], max_shrink)

@@ -18,6 +18,7 @@ DEFAULT_REVIEWS = Path("reviews")
 
 EXIT_OK = 0
 EXIT_FAILED = 1
+EXIT_BROKEN_KNOWLEDGE = 1  # a knowledge file (normalizers/data, the registry) breaks its schema: nothing was done
 EXIT_USAGE = 2
 EXIT_QUARANTINED = 3
 EXIT_ACTION_NEEDED = 3  # status / units review: something for an officer to act on

@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from pipeline.run_settings import DEFAULT_REGISTRY
+from pipeline.run_settings import DEFAULT_REGISTRY, EXIT_BROKEN_KNOWLEDGE
 from schemas.issue_codes import IssueCode
 
 if TYPE_CHECKING:
@@ -32,14 +32,27 @@ registry_option = click.option(
 )
 
 
+def fail_on_knowledge(exc: Exception, as_json: bool = False) -> NoReturn:
+    """A broken knowledge file: its problems, one ``file: key.path: reason`` line each, on stderr; exit 1."""
+    problems = list(getattr(exc, "problems", [str(exc)]))
+    for line in problems:
+        click.echo(line, err=True)
+    if as_json:
+        click.echo(json.dumps({"error": problems, "exit": EXIT_BROKEN_KNOWLEDGE}, ensure_ascii=False, indent=2))
+    sys.exit(EXIT_BROKEN_KNOWLEDGE)
+
+
 def open_registry(registry_dir: Path) -> Registry:
     """The officer's registry, created from the packaged defaults on first use."""
-    from normalizers.units import Registry, RegistryError, ensure_registry_folder
+    from normalizers.knowledge import KnowledgeError, load_registry_checked
+    from normalizers.units import RegistryError, ensure_registry_folder
 
     try:
         if ensure_registry_folder(registry_dir):
             click.echo(f"dti: created the registry folder {registry_dir}/ from the packaged defaults", err=True)
-        return Registry.load(registry_dir)
+        return load_registry_checked(registry_dir)
+    except KnowledgeError as exc:
+        fail_on_knowledge(exc)
     except (RegistryError, OSError) as exc:
         raise click.ClickException(f"the unit registry is invalid: {exc}") from exc
 

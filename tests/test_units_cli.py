@@ -168,8 +168,8 @@ def test_accept_refuses_unknown_unit_and_conflicts(registry_copy):
 def test_invalid_registry_is_a_clear_error(registry_copy):
     (registry_copy / "units" / "cao-bang.yaml").write_text("province: Cao Bằng\ncode: CBG\n", encoding="utf-8")
     result = CliRunner().invoke(units, ["match", "Sở Y tế", "--province", "Cao Bằng", "--registry", str(registry_copy)])
-    assert result.exit_code != 0
-    assert "the unit registry is invalid: cao-bang.yaml" in result.output
+    assert result.exit_code == 1
+    assert "cao-bang.yaml: 'code' must be a short lowercase ASCII prefix like 'lci', not 'CBG'" in result.output
 
 
 # --- the officer's registry folder -----------------------------------------------------------------
