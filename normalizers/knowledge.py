@@ -514,7 +514,7 @@ def read_yaml_file(path: Path, label: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
         problem = getattr(exc, "problem", None) or " ".join(str(exc).split())[:120]
-        raise KnowledgeError([f"{label}: {where}not valid YAML ({problem})"]) from exc
+        raise KnowledgeError([f"{label}: not valid YAML ({where}{problem})"]) from exc
     except OSError as exc:
         raise KnowledgeError([f"{label}: cannot be read ({exc.strerror})"]) from exc
 

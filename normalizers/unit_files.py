@@ -30,6 +30,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError as RuamelError
 
+from normalizers.knowledge import KnowledgeError, read_yaml_file
 from normalizers.text import clean_printed, strip_diacritics, text_key
 from normalizers.unit_model import EVENTS, UNIT_TYPES, LineageEvent, RegistryError, Unit
 
@@ -46,7 +47,6 @@ ACCEPT_LOG = "accept-log.csv"
 ACCEPT_LOG_FIELDS = ("accepted_at", "user", "unit_id", "alias", "file")
 
 UNIT_ID = re.compile(r"^[a-z][a-z0-9]*\.[a-z0-9_]+$")
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _UNIT_FIELDS = ("unit_id", "name", "unit_type", "unit_type_code", "valid_from_year", "valid_to_year", "aliases", "note")
 _EVENT_FIELDS = ("event", "from", "to", "effective_year", "approximate", "legal_basis", "note")
 _FILE_FIELDS = ("province", "code", "skip_events", "units", "events")
@@ -132,13 +132,11 @@ def ensure_registry_folder(directory: Path) -> bool:
 
 
 def read_yaml(path: Path) -> Any:
+    """A registry file's data, read the one way every knowledge file is (:mod:`normalizers.knowledge`)."""
     try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_YAML_LOADER)
-    except yaml.YAMLError as exc:
-        raise RegistryError(f"{path.name}: not valid YAML ({exc})") from exc
-    except OSError as exc:
-        raise RegistryError(f"{path}: cannot be read ({exc.strerror})") from exc
+        return read_yaml_file(path, path.name)
+    except KnowledgeError as exc:
+        raise RegistryError(str(exc)) from exc
 
 
 def _header(path: Path) -> str:
