@@ -611,20 +611,25 @@ def load_knowledge_bundle(
     return KnowledgeBundle(**parsed, registry=registry, data_dir=directory)
 
 
-_DEFAULT: list[KnowledgeBundle] = []
+_DEFAULTS: dict[Path, KnowledgeBundle] = {}
+_INSTALLED: list[KnowledgeBundle] = []
 
 
 def default_knowledge_bundle() -> KnowledgeBundle:
-    """The one cached bundle of the packaged (or $DTI_KNOWLEDGE_DIR) files, for a stage called without one."""
-    if not _DEFAULT:
-        _DEFAULT.append(load_knowledge_bundle())
-    return _DEFAULT[0]
+    """The cached bundle of the packaged (or $DTI_KNOWLEDGE_DIR) files, for a stage called without one."""
+    if _INSTALLED:
+        return _INSTALLED[0]
+    directory = knowledge_dir()
+    bundle = _DEFAULTS.get(directory)
+    if bundle is None:
+        bundle = _DEFAULTS[directory] = load_knowledge_bundle(directory)
+    return bundle
 
 
 def use_as_default(bundle: KnowledgeBundle) -> None:
     """Make ``bundle`` this process's default: a document worker does, so a stage it reaches without the
     bundle passed down (a helper deep inside an extractor) reads the run's files, not the packaged ones."""
-    _DEFAULT[:] = [bundle]
+    _INSTALLED[:] = [bundle]
 
 
 def bundle_or_default(knowledge: KnowledgeBundle | None) -> KnowledgeBundle:

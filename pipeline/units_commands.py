@@ -38,7 +38,8 @@ def fail_on_knowledge(exc: Exception, as_json: bool = False) -> NoReturn:
     for line in problems:
         click.echo(line, err=True)
     if as_json:
-        click.echo(json.dumps({"error": problems, "exit": EXIT_BROKEN_KNOWLEDGE}, ensure_ascii=False, indent=2))
+        message = "\n".join(problems)
+        click.echo(json.dumps({"error": message, "exit": EXIT_BROKEN_KNOWLEDGE}, ensure_ascii=False, indent=2))
     sys.exit(EXIT_BROKEN_KNOWLEDGE)
 
 

@@ -9,6 +9,7 @@ name it should have had); a removed required key fails with ``file: key.path: re
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -267,6 +268,18 @@ def test_dti_run_with_a_broken_knowledge_file_exits_1_and_leaves_curated_alone(t
         assert broken.stderr == "frameworks.yaml: frameworks.dti.tiers.0.pct_gtt: unknown field\n"
         assert broken.stdout == ""
         assert _tree(curated) == before
+    as_json = CliRunner().invoke(cli, common + ["--knowledge-dir", str(knowledge), "--json"], catch_exceptions=False)
+    assert as_json.exit_code == 1
+    assert json.loads(as_json.stdout) == {
+        "error": "frameworks.yaml: frameworks.dti.tiers.0.pct_gtt: unknown field",
+        "exit": 1,
+    }
+    # another command that needs the frameworks (the report's tier thresholds) stops the same way
+    report = CliRunner().invoke(
+        cli, ["report", "--curated", str(curated)], env={"DTI_KNOWLEDGE_DIR": str(knowledge)}, catch_exceptions=False
+    )
+    assert (report.exit_code, report.stderr) == (1, "frameworks.yaml: frameworks.dti.tiers.0.pct_gtt: unknown field\n")
+    assert _tree(curated) == before
 
 
 def test_dti_run_with_a_broken_registry_file_exits_1_before_any_work(tmp_path):
@@ -281,3 +294,27 @@ def test_dti_run_with_a_broken_registry_file_exits_1_before_any_work(tmp_path):
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == "unit_matching.yaml: min_score: required field missing"
     assert not curated.exists() or _tree(curated) == {}
+
+
+# the one reader of knowledge files; the registry's writer (`dti units accept`, a byte-preserving round trip)
+# and the officers' review records (pipeline/review.py, not knowledge) parse YAML of their own
+_YAML_READERS_ALLOWED = {"normalizers/knowledge.py", "normalizers/unit_files.py", "pipeline/review.py"}
+
+
+def test_no_module_reads_yaml_but_the_knowledge_module():
+    import ast
+
+    root = Path(__file__).resolve().parents[1]
+    readers = set()
+    for package in ("extractors", "normalizers", "pipeline", "schemas"):
+        for path in (root / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (
+                    isinstance(node, ast.Attribute)
+                    and isinstance(node.value, ast.Name)
+                    and node.value.id == "yaml"
+                    and node.attr in ("load", "safe_load", "safe_load_all", "load_all", "full_load")
+                ) or (isinstance(node, ast.Name) and node.id == "YAML"):
+                    readers.add(str(path.relative_to(root)))
+    assert readers - _YAML_READERS_ALLOWED == set()
+    assert "normalizers/knowledge.py" in readers  # the rule sees a reader
