@@ -31,6 +31,7 @@ import hashlib
 import os
 import typing
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -624,6 +625,17 @@ def default_knowledge_bundle() -> KnowledgeBundle:
     if bundle is None:
         bundle = _DEFAULTS[directory] = load_knowledge_bundle(directory)
     return bundle
+
+
+@contextmanager
+def knowledge_as_default(bundle: KnowledgeBundle) -> Iterator[None]:
+    """``bundle`` as this process's default while a run uses it (assembly's helpers), the previous one after."""
+    saved = list(_INSTALLED)
+    _INSTALLED[:] = [bundle]
+    try:
+        yield
+    finally:
+        _INSTALLED[:] = saved
 
 
 def use_as_default(bundle: KnowledgeBundle) -> None:

@@ -40,7 +40,7 @@ from extractors.text_pdf import MIN_GOOD_RATIO, has_text_layer, read_text_page, 
 from extractors.weekly import WeeklyReportError, extract_weekly, is_weekly_report
 from normalizers.checks import CheckTally, run_checks
 from normalizers.frameworks import Knowledge
-from normalizers.knowledge import KnowledgeBundle, bundle_or_default
+from normalizers.knowledge import KnowledgeBundle, bundle_or_default, knowledge_as_default
 from normalizers.scores import AVERAGE_COLUMNS, COMPONENT_COLUMNS, SCORE_COLUMNS, normalize_ranking
 from pipeline.discovery import sha256_file
 from pipeline.fingerprint import PIPELINE_VERSION  # noqa: F401 - re-exported
@@ -485,7 +485,8 @@ def process_file(
     """
     bundle = knowledge if isinstance(knowledge, KnowledgeBundle) else bundle_or_default(None)
     frameworks = knowledge if isinstance(knowledge, Knowledge) else bundle.frameworks
-    return _process(path, doc_id or sha256_file(path)[:16], frameworks, bundle, ocr_workers)
+    with knowledge_as_default(bundle):  # helpers the bundle is not passed down to read the same files
+        return _process(path, doc_id or sha256_file(path)[:16], frameworks, bundle, ocr_workers)
 
 
 def _process(

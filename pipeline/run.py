@@ -21,7 +21,13 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from extractors.ocr_engine import engine_name
-from normalizers.knowledge import DATA_DIR, KnowledgeBundle, load_knowledge_bundle, load_registry_checked
+from normalizers.knowledge import (
+    DATA_DIR,
+    KnowledgeBundle,
+    knowledge_as_default,
+    load_knowledge_bundle,
+    load_registry_checked,
+)
 from normalizers.units import Registry, RegistryError
 from pipeline.assemble import CURATED_TABLES, assemble
 from pipeline.batch import (
@@ -155,6 +161,48 @@ def run_pipeline(
     if knowledge is None:
         knowledge = load_knowledge_bundle(knowledge_dir)
     registry = knowledge.registry if knowledge.registry is not None else load_registry_checked(registry_dir)
+    with knowledge_as_default(knowledge):  # a helper deep in assembly reads the run's files too
+        return _run(
+            raw,
+            curated,
+            workers,
+            timeout_s,
+            memory_mb,
+            registry_dir,
+            reviews_dir,
+            on_found,
+            on_done,
+            on_page,
+            retry_quarantined,
+            max_shrink,
+            allow_shrink,
+            on_settled,
+            knowledge,
+            registry,
+            started,
+        )
+
+
+def _run(
+    raw: Path,
+    curated: Path,
+    workers: int,
+    timeout_s: float,
+    memory_mb: int,
+    registry_dir: Path | None,
+    reviews_dir: Path | None,
+    on_found: Callable[[int], None] | None,
+    on_done: Callable[[Outcome], None] | None,
+    on_page: Callable[[Found, int, int], None] | None,
+    retry_quarantined: bool,
+    max_shrink: float,
+    allow_shrink: bool,
+    on_settled: Callable[[Outcome, str, str | None], None] | None,
+    knowledge: KnowledgeBundle,
+    registry: Registry,
+    started: float,
+) -> RunSummary:
+    """The run itself, once its knowledge and registry are known good."""
     try:
         check_raw_folder(raw)
     except RawFolderError as exc:

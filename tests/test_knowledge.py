@@ -318,3 +318,16 @@ def test_no_module_reads_yaml_but_the_knowledge_module():
                     readers.add(str(path.relative_to(root)))
     assert readers - _YAML_READERS_ALLOWED == set()
     assert "normalizers/knowledge.py" in readers  # the rule sees a reader
+
+
+def test_a_stage_reads_the_bundle_it_is_given_not_the_packaged_files(tmp_path):
+    """The news article names "tỉnh Lào Cai"; with a provinces.yaml that lacks it, the province is not found."""
+    from pipeline.process import process_file
+
+    article = RAW / "laocai-2024-news-dti2023.html"
+    assert process_file(article).document["province"] == "Lào Cai"
+    _broken_copy(tmp_path, "provinces.yaml", lambda d: d["provinces"].remove("Lào Cai"))
+    edited = load_knowledge_bundle(tmp_path)
+    assert "Lào Cai" not in edited.provinces.provinces
+    assert process_file(article, knowledge=edited).document["province"] is None
+    assert process_file(article).document["province"] == "Lào Cai"  # the default is back after the call
