@@ -29,7 +29,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import re
 import typing
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -191,8 +193,6 @@ class LegacyEncodingModel(Strict):
     letters: dict[Text, str]
 
     def problems(self) -> list[tuple[Loc, str]]:
-        import unicodedata
-
         found: list[tuple[Loc, str]] = []
         for key, letter in self.letters.items():
             if len(letter) != 1 or unicodedata.normalize("NFC", letter) != letter:
@@ -260,8 +260,6 @@ class NewsPhrasesFile(Strict):
     national_index: Text
 
     def problems(self) -> list[tuple[Loc, str]]:
-        import re
-
         found: list[tuple[Loc, str]] = []
         for name, value in self:
             if isinstance(value, str):
@@ -339,7 +337,7 @@ class ProvinceCodeModel(Strict):
 
 class ProvinceCodesFile(Strict):
     provinces: tuple[ProvinceCodeModel, ...]
-    extra_names: dict[str, Any] | tuple[Any, ...] | None = None
+    extra_names: dict[Text, tuple[Text, ...]] = Field(default_factory=dict)
 
 
 class EventModel(Strict):
@@ -368,11 +366,16 @@ class UnitTypeModel(Strict):
     level: str | None = None
 
 
+class ReformModel(Strict):
+    effective_year: Year
+    legal_basis: Text
+
+
 class UnitTypesFile(Strict):
     types: tuple[UnitTypeModel, ...]
     events: tuple[CatalogueEventModel, ...] = ()
-    province_merger: Any = None
-    district_level_end: Any = None
+    province_merger: ReformModel
+    district_level_end: ReformModel
 
 
 class UnitModel(Strict):

@@ -122,6 +122,8 @@ REGISTRY_CASES = [
      ["unit_types.yaml: types.0.aliase: unknown field"]),
     ("unit_types.yaml", delete(("types", 0, "name")),
      ["unit_types.yaml: types.0.name: required field missing"]),
+    ("unit_types.yaml", delete(("district_level_end",)),
+     ["unit_types.yaml: district_level_end: required field missing"]),
     ("province_codes.yaml", rename(("provinces", 0, "gso_code"), "gso_cod"),
      ["province_codes.yaml: provinces.0.gso_code: required field missing",
       "province_codes.yaml: provinces.0.gso_cod: unknown field"]),
