@@ -20,8 +20,9 @@ file, else the packaged ``normalizers/data/``; the registry files from the regis
 
 Adding a knowledge file is one change here: write its model (a :class:`Strict` subclass, with a
 ``problems()`` method for checks across keys if it needs any) and add one field to
-:class:`KnowledgeBundle` with ``metadata={"file": "<name>.yaml"}``; the loader, the messages
-and the shipped-file test (``tests/test_knowledge.py`` walks :func:`knowledge_files`) follow.
+:class:`KnowledgeBundle` with ``metadata={"file": "<name>.yaml"}``; the loader, the override
+folder and the messages follow. ``tests/test_knowledge.py`` compares :func:`knowledge_files` with its
+cases, so it fails until the new file has its typo and removed-key cases there.
 """
 
 from __future__ import annotations
