@@ -408,8 +408,10 @@ def raw_web_page(data: bytes, knowledge: Knowledge) -> RawDocument:
                 raw, pages=None, text_source="html", group_maxima={**raw.group_maxima, **prose_maxima(page.text)}
             )  # web prose words maxima more freely
             raw = as_national(raw, knowledge, "web_table") or raw
-            raw = dataclasses.replace(raw, doubts=raw.doubts + [(IssueCode.TABLE_CUT, cut) for cut in page.cut_tables])
-            return dataclasses.replace(raw, notes=raw.notes + second_reading(page, raw))
+            raw = dataclasses.replace(
+                raw, doubts=[*raw.doubts, *((IssueCode.TABLE_CUT, cut) for cut in page.cut_tables)]
+            )
+            return dataclasses.replace(raw, notes=[*raw.notes, *second_reading(page, raw)])
     try:
         return read_news_page(page)
     except NewsFormatError as exc:

@@ -22,6 +22,7 @@ from normalizers.ocr_repair import LOW_CONFIDENCE_FACTOR, repair_ocr_table
 from normalizers.scores import document_convention, normalize_ranking
 from pipeline.process import raw_decision, read_pdf_pages
 from schemas.raw import RawDocument, RawRow, RawTable
+from tests.raw_edits import doubted, replace_row
 from tests.truth import FIXTURES
 
 CAOBANG = FIXTURES / "variants" / "caobang-2023-qd943-dti2022-text.pdf"
@@ -34,14 +35,12 @@ UNIT = "Sở Tài chính"
 def doubtful() -> RawDocument:
     """The decision as an OCR reading whose row for Sở Tài chính no reading settles."""
     pages, _ = read_pdf_pages(CAOBANG)
-    doc = copy.deepcopy(raw_decision(pages, load_knowledge()))
-    doc = dataclasses.replace(doc, text_source="ocr")
-    table = _table(doc)
-    row = next(r for r in table.rows if r.name == UNIT)
-    index = next(i for i, c in enumerate(table.components) if c.name == "Nhân lực số")
-    row.total, row.confidence = "820.8", LOW  # 3 read as 8; the pillar 112.3 -> 112.8 would explain it as well
-    row.cell_confidence.update({"total": LOW, f"component:{index}": LOW})
-    return doc
+    doc = dataclasses.replace(raw_decision(pages, load_knowledge()), text_source="ocr")
+    index = next(i for i, c in enumerate(_table(doc).components) if c.name == "Nhân lực số")
+    doc = replace_row(doc, GROUP, UNIT, lambda r: doubted(r, "total", "820.8", None, LOW))  # 3 read as 8
+    return replace_row(
+        doc, GROUP, UNIT, lambda r: doubted(r, "components", None, index, LOW)
+    )  # 112.3 -> 112.8 fits too
 
 
 def _table(doc: RawDocument) -> RawTable:
