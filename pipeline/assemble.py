@@ -7,6 +7,7 @@ without extracting any document again.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -115,14 +116,25 @@ def _known_spelling(name: str, province: str, year, registry: Registry) -> tuple
     return None
 
 
+class UnitRows(NamedTuple):
+    """The rows a step on unit names returns: new frames (its inputs are never changed) and its issues."""
+
+    scores: pd.DataFrame
+    components: pd.DataFrame
+    weekly: pd.DataFrame
+    issues: list[Issue]
+
+
 def snap_ocr_names(
     scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.DataFrame, ocr_docs: set[str], registry: Registry
-) -> list[Issue]:
+) -> UnitRows:
     """On a scan, a name that resolves by fuzzy match is read as that unit's known printed spelling.
 
     "Huyện Sỉ Ma Cai" resolving to Huyện Si Ma Cai is an OCR slip of the diacritics, not a new
-    spelling; the printed form the registry knows is used and the change recorded.
+    spelling; the printed form the registry knows is used and the change recorded. The frames
+    returned are new ones: the inputs are left as they were.
     """
+    scores, components, weekly = scores.copy(), components.copy(), weekly.copy()
     issues: list[Issue] = []
     for i, row in scores[scores["doc_id"].isin(ocr_docs)].iterrows():
         found = _known_spelling(row["unit_name_raw"], row["province"], row["assessment_year"], registry)
@@ -178,7 +190,7 @@ def snap_ocr_names(
                     expected=best,
                 )
             )
-    return issues
+    return UnitRows(scores, components, weekly, issues)
 
 
 def _name_confirmed(issue: Issue, scores: pd.DataFrame, registry: Registry) -> bool:
@@ -203,10 +215,9 @@ def _match_row(registry: Registry, row: pd.Series, national: set[str]) -> UnitMa
     return registry.match(row["unit_name_raw"], row["province"], row["assessment_year"])
 
 
-def resolve_units(
-    scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.DataFrame, registry: Registry
-) -> list[Issue]:
-    """Fill unit_id/unit_name from the registry; a name that does not resolve is not guessed."""
+def resolve_units(scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.DataFrame, registry: Registry) -> UnitRows:
+    """The rows with unit_id/unit_name from the registry, as new frames; a name that does not resolve is not guessed."""
+    scores, components, weekly = scores.copy(), components.copy(), weekly.copy()
     issues: list[Issue] = []
     flagged: set[tuple] = set()
     national = {code for code, fw in load_knowledge().frameworks.items() if fw.scope == "national"}
@@ -244,7 +255,7 @@ def resolve_units(
                 weekly.at[i, "row_label"], weekly.at[i, "province"], _report_year(weekly.at[i, "period_end"])
             )
             weekly.at[i, "unit_id"] = m.unit_id
-    return issues
+    return UnitRows(scores, components, weekly, issues)
 
 
 def contract_problem(result: DocumentResult) -> str | None:
@@ -312,10 +323,11 @@ def apply_registry_verdicts(
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[Issue], list[str]]:
     """Tables most of whose names the registry does not know: kept and flagged, or withheld (dropped).
 
-    Rows whose name resolves to no unit carry lower confidence either way. Returns the rows, the
-    issues and one evidence line per table the rule touched.
+    Rows whose name resolves to no unit carry lower confidence either way. Returns new rows, the
+    issues and one evidence line per table the rule touched; the inputs are left as they were.
     """
     rules = load_rules()
+    issues = list(issues)
     if not len(scores):
         return scores, components, issues, []
     scores = scores.copy()
@@ -383,26 +395,27 @@ def apply_registry_verdicts(
 def settle(found: Found, result: DocumentResult, registry: Registry, covered: set[str]) -> Settled:
     """One document's rows ready to publish, or AssemblyError saying why they cannot be.
 
-    Works on copies: the cached result is never changed, so a later run judges it afresh.
+    Every step returns new frames: the cached result is never changed, so a later run judges it afresh.
     """
     problem = contract_problem(result)
     if problem:
         raise AssemblyError(problem, result.document.get("table_evidence"))
-    scores, components = result.scores.copy(), result.components.copy()
-    weekly = result.weekly.copy() if result.weekly is not None else None
-    weekly_frame = weekly if weekly is not None else pd.DataFrame(columns=["is_unit_row", "unit_id"])
+    weekly_frame = result.weekly if result.weekly is not None else pd.DataFrame(columns=["is_unit_row", "unit_id"])
     if "unit_id" not in weekly_frame.columns:
-        weekly_frame["unit_id"] = None
-    issues = list(result.issues)
+        weekly_frame = weekly_frame.assign(unit_id=None)
+    rows = UnitRows(result.scores, result.components, weekly_frame, list(result.issues))
     if result.document.get("text_source") in ("ocr", "mixed"):
-        issues.extend(snap_ocr_names(scores, components, weekly_frame, {found.doc_id}, registry))
-    issues.extend(resolve_units(scores, components, weekly_frame, registry))
-    issues = [i for i in issues if not _name_confirmed(i, scores, registry)]
+        snapped = snap_ocr_names(rows.scores, rows.components, rows.weekly, {found.doc_id}, registry)
+        rows = snapped._replace(issues=rows.issues + snapped.issues)
+    resolved = resolve_units(rows.scores, rows.components, rows.weekly, registry)
+    scores, components, weekly_frame = resolved.scores, resolved.components, resolved.weekly
+    issues = [i for i in rows.issues + resolved.issues if not _name_confirmed(i, scores, registry)]
     document = dict(result.document, doc_id=found.doc_id)
     scores, components, issues, lines = apply_registry_verdicts(scores, components, issues, document, covered)
     evidence = "\n".join(filter(None, [result.document.get("table_evidence"), *lines])) or None
     if len(result.scores) and not len(scores):
         raise AssemblyError(f"no ranking table found: {lines[0] if lines else 'no table kept'}", evidence)
+    weekly = None if result.weekly is None else weekly_frame
     for table, frame in (("scores", scores), ("components", components), ("weekly_indicators", weekly)):
         if frame is not None and len(frame):
             try:
@@ -411,7 +424,7 @@ def settle(found: Found, result: DocumentResult, registry: Registry, covered: se
                 reason = f"its {table} rows break the data contract ({str(exc)[:200]}); report this file"
                 raise AssemblyError(reason, evidence) from exc
     document = dict(result.document, table_evidence=evidence)
-    return Settled(document, scores, components, weekly if weekly is None else weekly_frame, issues)
+    return Settled(document, scores, components, weekly, issues)
 
 
 def assembly_failure(exc: Exception) -> str:
