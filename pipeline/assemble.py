@@ -14,7 +14,8 @@ import pandas as pd
 from extractors.evidence import judge_resolution, load_rules
 from normalizers.frameworks import load_knowledge
 from normalizers.scores import COMPONENT_COLUMNS, SCORE_COLUMNS
-from normalizers.text import strip_diacritics, text_key
+from normalizers.text import text_key
+from normalizers.unit_snapping import snapped_spelling
 from normalizers.units import NATION, Registry, UnitMatch
 from pipeline.batch import Found, Outcome
 from pipeline.issue_list import with_explanations
@@ -58,62 +59,9 @@ def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     return pd.concat([f.astype("object") for f in frames], ignore_index=True)
 
 
-def _respell(name: str, spelling: str) -> str | None:
-    """The OCR'd name with the diacritics of the registry's spelling, where its words line up.
-
-    "UBND huyện Sỉ Ma Cai" against "Huyện Si Ma Cai" gives "UBND huyện Si Ma Cai": only words that
-    differ by their marks alone are changed, and each keeps its own capitalisation.
-    """
-    words, known = name.split(), spelling.split()
-    bare = [strip_diacritics(w).casefold() for w in words]
-    target = [strip_diacritics(w).casefold() for w in known]
-    for start in range(len(words) - len(known) + 1):
-        if bare[start : start + len(known)] != target:
-            continue
-        out = list(words)
-        for k, word in enumerate(known):
-            mine = out[start + k]
-            fixed = word.lower() if mine[:1].islower() else word[:1].upper() + word[1:]
-            if mine.casefold() != word.casefold():
-                out[start + k] = fixed
-        return " ".join(out)
-    return None
-
-
-def _keep_printed_forms(name: str, spelling: str) -> str:
-    """The registry's spelling, except words printed differently only by convention.
-
-    The registry writes "Tỉnh ủy"; a document printing "Tỉnh uỷ" (old tone placement), or
-    another capitalisation, keeps its own form: only OCR slips are corrected.
-    """
-    words, known = name.split(), spelling.split()
-    if len(words) != len(known):
-        return spelling
-    return " ".join(w if text_key(w) == text_key(k) else k for w, k in zip(words, known))
-
-
 def _report_year(period_end) -> int | None:
     """A weekly report's units are those valid in the year its period ends."""
     return pd.Timestamp(period_end).year if pd.notna(period_end) else None
-
-
-def _known_spelling(name: str, province: str, year, registry: Registry) -> tuple[str, UnitMatch] | None:
-    """The registry's printed spelling that an OCR'd name is a slip of, with its match."""
-    from rapidfuzz import fuzz
-
-    m = registry.match(name, province, year)
-    if m.unit_id is None or m.method != "fuzzy":
-        return None
-    unit = registry.unit(m.unit_id)
-    spellings = (unit.name, *unit.aliases)
-    best = max(spellings, key=lambda s: fuzz.ratio(s, name))
-    if fuzz.ratio(best, name) >= 85:
-        return best, m
-    for spelling in spellings:
-        respelled = _respell(name, spelling)
-        if respelled is not None and respelled != name:
-            return respelled, m
-    return None
 
 
 class UnitRows(NamedTuple):
@@ -137,13 +85,10 @@ def snap_ocr_names(
     scores, components, weekly = scores.copy(), components.copy(), weekly.copy()
     issues: list[Issue] = []
     for i, row in scores[scores["doc_id"].isin(ocr_docs)].iterrows():
-        found = _known_spelling(row["unit_name_raw"], row["province"], row["assessment_year"], registry)
+        found = snapped_spelling(row["unit_name_raw"], row["province"], row["assessment_year"], registry)
         if found is None:
             continue
         (best, m), old = found, row["unit_name_raw"]
-        best = _keep_printed_forms(old, best)
-        if best == old:
-            continue
         scores.at[i, "unit_name_raw"] = best
         same = (
             (components["doc_id"] == row["doc_id"])
@@ -167,15 +112,12 @@ def snap_ocr_names(
     if len(weekly) and "is_unit_row" in weekly:
         rows = weekly[weekly["doc_id"].isin(ocr_docs) & weekly["is_unit_row"].fillna(False).astype(bool)]
         for (doc_id, table, label), group in rows.groupby(["doc_id", "table_code", "row_label"], sort=False):
-            found = _known_spelling(
+            found = snapped_spelling(
                 label, group["province"].iloc[0], _report_year(group["period_end"].iloc[0]), registry
             )
             if found is None:
                 continue
             best, m = found
-            best = _keep_printed_forms(label, best)
-            if best == label:
-                continue
             weekly.loc[group.index, "row_label"] = best
             issues.append(
                 Issue(
