@@ -30,7 +30,7 @@ from schemas.issues import Issue, issues_frame
 CURATED_TABLES = tuple(TABLES)  # the schema is the one list of curated tables
 
 
-@dataclass
+@dataclass(frozen=True)
 class Curated:
     frames: dict[str, pd.DataFrame]
     reviews_applied: int = 0
@@ -244,7 +244,7 @@ class AssemblyError(ValueError):
         self.table_evidence = table_evidence
 
 
-@dataclass
+@dataclass(frozen=True)
 class Settled:
     """One document's rows with units resolved and the registry's verdict applied."""
 

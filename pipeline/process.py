@@ -78,7 +78,7 @@ class UnreadableOfficeError(DocumentError):
     """A Word or Excel file that is damaged, protected, hostile or cannot be converted."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class DocumentResult:
     """Everything one document contributes to curated/."""
 

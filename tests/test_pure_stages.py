@@ -263,3 +263,41 @@ def test_choosing_readings_twice_gives_the_same_facts_and_leaves_the_rows(slippe
     assert first.issues == second.issues == []  # one document: nothing disagrees
     assert len(first.scores) == len(settled.scores) == len(truth_csv(TRUTH, "scores"))
     assert first.readings["chosen"].all()
+
+
+def test_reading_the_tables_twice_gives_the_same_document_and_leaves_the_pages():
+    pages, _ = read_pdf_pages(CAOBANG)
+    before = copy.deepcopy(pages)
+    first, second = raw_decision(pages, load_knowledge()), raw_decision(pages, load_knowledge())
+    assert pages == before
+    assert first == second
+    truth = truth_csv(TRUTH, "scores")
+    assert [r.name for t in first.tables for r in t.rows] == list(truth["unit_name"])
+
+
+def test_raw_frames_cannot_be_changed_in_place(doubtful):
+    """What the stages share is frozen all the way down: lists become tuples, dicts frozendicts."""
+    table = _table(doubtful)
+    row = _row(table)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        row.total = "820.3"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        row.cell_confidence["total"] = 1.0  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        table.rows.append(row)  # type: ignore[attr-defined]
+    built = RawRow("Sở Nội vụ", components=["1", "2"], cell_confidence={"total": 0.5})
+    assert (built.components, dict(built.cell_confidence)) == (("1", "2"), {"total": 0.5})
+    assert isinstance(RawTable("t", GROUP, rows=[built]).rows, tuple)
+
+
+def test_a_ranking_result_twice_is_the_same_and_leaves_the_document(doubtful):
+    """normalize, repair, checks and the parsing report together, as a document's worker runs them."""
+    knowledge = load_knowledge()
+    before = copy.deepcopy(doubtful)
+    first, second = ranking_result(doubtful, "t", knowledge), ranking_result(doubtful, "t", knowledge)
+    assert doubtful == before
+    for name in ("scores", "components", "averages", "tables"):
+        pd.testing.assert_frame_equal(getattr(first, name), getattr(second, name))
+    assert (first.document, first.issues) == (second.document, second.issues)
+    row = first.scores[(first.scores["group_code"] == GROUP) & (first.scores["unit_name_raw"] == UNIT)].iloc[0]
+    assert (row["total_score"], row["confidence"]) == (820.8, 0.275)
