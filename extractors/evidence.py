@@ -14,6 +14,7 @@ It is pure: raw tables in, verdicts out.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from normalizers.frameworks import Knowledge
@@ -149,7 +150,7 @@ class TableEvidence:
         return f"table {self.number} ({where}{title}{self.rows} rows): {verdict}, {self.points} points: {reasons}"
 
 
-def _has_words(texts: list[str], groups: tuple[tuple[str, ...], ...], loose: bool) -> str | None:
+def _has_words(texts: Sequence[str], groups: tuple[tuple[str, ...], ...], loose: bool) -> str | None:
     for text in texts:
         if text and any(contains_words(text, *words, loose=loose) for words in groups):
             return text

@@ -352,30 +352,29 @@ def _fill(
             group = None if _is_tier_label(text, knowledge) else knowledge.group_code(text)
             if group is not None:  # a group heading printed as a row inside the table
                 if table.rows:
+                    _put(open_, tables, table)
                     table = RawTable(
                         text,
                         group,
                         table.max_raw,
-                        list(table.components),
+                        table.components,
                         page=grid.page,
                         has_rank_column=table.has_rank_column,
-                        headers=list(table.headers),
+                        headers=table.headers,
                     )
                     tables.append(table)
                     open_.table = table
                 else:
-                    named = dataclasses.replace(table, group_title=text, group_code=group)
-                    tables[:] = [named if t is table else t for t in tables]
-                    table = open_.table = named
+                    table = dataclasses.replace(table, group_title=text, group_code=group)
+                    _put(open_, tables, table)
                 open_.tier = None
                 continue
             open_.tier = text
             continue
         if kind == "average":
             label = next(_flat(c.text) for c in _anchored_cells(grid, r) if knowledge.is_average_label(_flat(c.text)))
-            table.averages.append(
-                RawAverage(label, _cell_text(grid, r, cols.total), _cell_text(grid, r, cols.percent), grid.page)
-            )
+            average = RawAverage(label, _cell_text(grid, r, cols.total), _cell_text(grid, r, cols.percent), grid.page)
+            table = dataclasses.replace(table, averages=(*table.averages, average))
             continue
         if kind != "data":
             continue
@@ -412,7 +411,14 @@ def _fill(
             confidence=min(confidences.values()) if confidences else 1.0,
             cell_confidence=confidences,
         )
-        table.rows.append(row)
+        table = dataclasses.replace(table, rows=(*table.rows, row))
+    _put(open_, tables, table)
+
+
+def _put(open_: _Open, tables: list[RawTable], table: RawTable) -> None:
+    """The open table replaced by its extended copy, in the document's list of tables too."""
+    tables[:] = [table if t is open_.table else t for t in tables]
+    open_.table = table
 
 
 def _same_header(a: tuple, b: tuple) -> bool:
@@ -423,7 +429,11 @@ def _same_header(a: tuple, b: tuple) -> bool:
 
 
 def extract_tables(pages: list[PageContent], knowledge: Knowledge) -> list[RawTable]:
-    """All ranking tables of a document, in order, page breaks joined."""
+    """All ranking tables of a document, in order, page breaks joined.
+
+    The tables are frozen: a table continued on the next page, or by more rows of the same grid,
+    is replaced in `tables` by an extended copy (`_put`).
+    """
     tables: list[RawTable] = []
     current: _Open | None = None
     pending: list[TextLine] = []

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from extractors.html_page import HtmlPage, read_html_page
@@ -363,13 +364,19 @@ def _read_section(body: str, section: _Section, size: int | None, phrases: _Phra
                     confidence=NEWS_CONFIDENCE,
                 )
                 continue
-            row.rank = row.rank or (None if rank is None else str(rank))
-            row.total, row.percent, row.tier = row.total or total, row.percent or percent, row.tier or tier
+            rows[key] = dataclasses.replace(
+                row,
+                rank=row.rank or (None if rank is None else str(rank)),
+                total=row.total or total,
+                percent=row.percent or percent,
+                tier=row.tier or tier,
+            )
     if top:
         n, tier = int(top.group(1)), clean_printed(top.group(2))
-        for row in rows.values():
-            if row.tier is None and row.rank is not None and int(row.rank) <= n:
-                row.tier = tier
+        return [
+            dataclasses.replace(r, tier=tier) if r.tier is None and r.rank is not None and int(r.rank) <= n else r
+            for r in rows.values()
+        ]
     return list(rows.values())
 
 
@@ -453,7 +460,7 @@ def prose_maxima(text: str) -> dict[str, str]:
     return _maxima(text, [], _phrases())
 
 
-def _derived(pct: float, rules: list[TierRule]) -> TierRule | None:
+def _derived(pct: float, rules: Sequence[TierRule]) -> TierRule | None:
     return next((rule for rule in rules if pct_in_band(pct, rule.pct_gt, rule.pct_le)), None)
 
 
@@ -565,22 +572,32 @@ def read_prose(title: str, body: str, knowledge: KnowledgeBundle | None = None) 
     tables: dict[str, RawTable] = {}
     for section in sections:
         rows = _read_section(body, section, sizes.get(section.group.code), phrases)
-        table = tables.get(section.group.code)
-        if table is None:
-            table = RawTable(group_title=section.title, group_code=section.group.code)
-            tables[section.group.code] = table
+        table = tables.get(section.group.code) or RawTable(group_title=section.title, group_code=section.group.code)
         known = {text_key(r.name): r for r in table.rows}
         for row in rows:
-            if text_key(row.name) in known:
-                old = known[text_key(row.name)]
-                old.rank, old.total = old.rank or row.rank, old.total or row.total
-                old.percent, old.tier = old.percent or row.percent, old.tier or row.tier
-            else:
-                table.rows.append(row)
-    for table in tables.values():
-        for row in table.rows:
-            if row.rank is None and text_key(row.name) in leaders:
-                row.rank = "1"
+            old = known.get(text_key(row.name))
+            known[text_key(row.name)] = (
+                row
+                if old is None
+                else dataclasses.replace(
+                    old,
+                    rank=old.rank or row.rank,
+                    total=old.total or row.total,
+                    percent=old.percent or row.percent,
+                    tier=old.tier or row.tier,
+                )
+            )
+        tables[section.group.code] = dataclasses.replace(table, rows=tuple(known.values()))
+    tables = {
+        code: dataclasses.replace(
+            table,
+            rows=[
+                dataclasses.replace(r, rank="1") if r.rank is None and text_key(r.name) in leaders else r
+                for r in table.rows
+            ],
+        )
+        for code, table in tables.items()
+    }
     doc = dataclasses.replace(doc, tables=[t for t in tables.values() if t.rows])
     if not doc.tables and (national := _national_place(title, body, phrases)) is not None:
         return national
@@ -620,9 +637,12 @@ def _national_place(title: str, body: str, phrases: _Phrases) -> RawDocument | N
             following = [p for p, _ in mentions if p > m.start()]
             window = sentence[pos : following[0] if following else len(sentence)]
             index = phrases.national_index.search(window)
-            row = rows.setdefault(text_key(province), RawRow(name=province, confidence=NEWS_CONFIDENCE))
-            row.rank = row.rank or m.group(1).lstrip("0") or "0"
-            row.total = row.total or (index.group(1) if index else None)
+            row = rows.get(text_key(province)) or RawRow(name=province, confidence=NEWS_CONFIDENCE)
+            rows[text_key(province)] = dataclasses.replace(
+                row,
+                rank=row.rank or m.group(1).lstrip("0") or "0",
+                total=row.total or (index.group(1) if index else None),
+            )
     if not rows:
         return None
     doc = RawDocument(

@@ -18,7 +18,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import combinations, product
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from normalizers.frameworks import Tier, load_knowledge, tier_for_pct, tier_index
 from normalizers.knowledge import KnowledgeBundle, OcrConfusionsFile, built, bundle_or_default
@@ -100,11 +100,23 @@ def _get(row: RawRow, key: str) -> str | None:
     return getattr(row, key)
 
 
-def _set(row: RawRow, key: str, text: str) -> None:
+def _with(row: RawRow, key: str, text: str) -> RawRow:
+    """The row with one cell read differently."""
     if key.startswith("component:"):
-        row.components[int(key.split(":")[1])] = text
-    else:
-        setattr(row, key, text)
+        i = int(key.split(":")[1])
+        return dataclasses.replace(row, components=(*row.components[:i], text, *row.components[i + 1 :]))
+    cells: dict[str, Any] = {key: text}  # rank, total or percent
+    return dataclasses.replace(row, **cells)
+
+
+def _distrusted(row: RawRow) -> RawRow:
+    """The row worth at most half its least confident cell: lowered once, however often it is repaired.
+
+    A ceiling, not a product, so the repair of a repaired table leaves the confidence where the
+    first repair put it (halving it again was the bug: 0.275, then 0.1375).
+    """
+    ceiling = LOW_CONFIDENCE_FACTOR * min(row.cell_confidence.values(), default=1.0)
+    return dataclasses.replace(row, confidence=min(row.confidence, ceiling))
 
 
 def cell_confidence(row: RawRow, key: str) -> float:
@@ -212,6 +224,7 @@ class _Table:
         tiers: tuple[Tier, ...] | None,
     ):
         self.table, self.convention, self.max_score = table, convention, max_score
+        self.rows = list(table.rows)  # the repair's working rows: a repaired row replaces its original here
         self.component_max = component_max
         self.tiers = tiers or ()
         self.thresholds = any(t.pct_gt is not None or t.pct_le is not None for t in self.tiers)
@@ -301,7 +314,7 @@ class _Table:
         self, index: int, override: dict[str, str] | None = None, strict: bool = False, local_only: bool = False
     ) -> dict[str, set[str]]:
         """Failing checks of one row -> the cells each involves (`local_only`: the row's own arithmetic)."""
-        row = self.table.rows[index]
+        row = self.rows[index]
         r = self.read(row, override)
         comp_keys = [k for k in self.keys if k.startswith("component:")]
         fails: dict[str, set[str]] = {}
@@ -338,9 +351,7 @@ class _Table:
         """Other rows whose own arithmetic holds: evidence for rank and tier order."""
         if self._trusted is None:
             self._trusted = [
-                (j, self.read(row))
-                for j, row in enumerate(self.table.rows)
-                if row.evaluated and not self.failures_local(j)
+                (j, self.read(row)) for j, row in enumerate(self.rows) if row.evaluated and not self.failures_local(j)
             ]
         return [(j, reading) for j, reading in self._trusted if j != index]
 
@@ -378,7 +389,7 @@ class _Table:
             admitting = tier_for_pct(total / self.max_score * 100, self.tiers)
             return admitting is None or admitting is self.tiers[mine]
         for j, other in self._references(index):
-            theirs = tier_index(self.table.rows[j].tier, self.tiers)
+            theirs = tier_index(self.rows[j].tier, self.tiers)
             if theirs is None or other.total is None:
                 continue
             if other.total < total - EPS and theirs < mine or other.total > total + EPS and theirs > mine:
@@ -437,7 +448,7 @@ def _repair_row(ctx: _Table, index: int, doc_id: str, group: str) -> list[Issue]
     A total changes only when a check independent of the pillars fails too (its maximum, the
     percent, the rank order, the tier) or it is not a number.
     """
-    row = ctx.table.rows[index]
+    row = ctx.rows[index]
     fails = ctx.failures(index)
     implicated = set().union(*fails.values()) if fails else set()
     over_max = fails.get("max", set())  # an OCR'd value above its maximum is misread whatever tesseract's confidence
@@ -456,7 +467,7 @@ def _repair_row(ctx: _Table, index: int, doc_id: str, group: str) -> list[Issue]
         issues = []
         for key, reading in passing[0].items():
             printed = _get(row, key) or ""
-            _set(row, key, reading)
+            row = ctx.rows[index] = _with(row, key, reading)
             issues.append(
                 Issue(
                     doc_id=doc_id,
@@ -473,7 +484,7 @@ def _repair_row(ctx: _Table, index: int, doc_id: str, group: str) -> list[Issue]
             )
         ctx.changed()
         return issues
-    row.confidence *= LOW_CONFIDENCE_FACTOR
+    row = ctx.rows[index] = _distrusted(row)
     involved = _flag_involved(ctx, index, fails, doubtful, doc_id, group, lower=False)
     if not passing and set(doubtful) <= fails.get("unparseable", set()):
         return involved  # the unparseable_value error that parsing records says it all
@@ -513,7 +524,7 @@ def involved_cells(ctx: _Table, index: int, fails: dict[str, set[str]]) -> list[
     when the total is in doubt a percent that agrees with it is in the same doubt. Cells
     taken from a text layer (confidence 1.0) are what the document prints and stay unflagged.
     """
-    row = ctx.table.rows[index]
+    row = ctx.rows[index]
     keys = set().union(*fails.values())
     if "total" in keys and not is_missing(row.percent):
         keys.add("percent")
@@ -533,13 +544,13 @@ def _flag_involved(
     every value they involve may be the wrong one, so none of them enters the data unflagged.
     The tier label a tier check doubts is one of them.
     """
-    row = ctx.table.rows[index]
+    row = ctx.rows[index]
     cells = [k for k in involved_cells(ctx, index, fails) if k not in already]
     tier_doubted = "tier" in fails and row.tier is not None and cell_confidence(row, "tier") < 1.0
     if not cells and not tier_doubted:
         return []
     if lower:
-        row.confidence *= LOW_CONFIDENCE_FACTOR
+        row = ctx.rows[index] = _distrusted(row)
     checks = ", ".join(sorted(fails))
     issues = [
         Issue(
@@ -579,15 +590,6 @@ class Repaired(NamedTuple):
     issues: list[Issue]
 
 
-def working_copy(table: RawTable) -> RawTable:
-    """A copy of the table whose rows (their cells and confidences) the repair may rewrite."""
-    rows = [
-        dataclasses.replace(r, components=list(r.components), cell_confidence=dict(r.cell_confidence))
-        for r in table.rows
-    ]
-    return dataclasses.replace(table, rows=rows)
-
-
 def repair_ocr_table(
     table: RawTable,
     convention: Convention,
@@ -599,17 +601,16 @@ def repair_ocr_table(
 ) -> Repaired:
     """The OCR'd table with its misread cells repaired where the evidence allows exactly one reading.
 
-    Pure: the repair works on a copy, so `table` is unchanged and a second call gives the same
-    answer (a row's confidence is lowered once). Called before the numbers are parsed, so the
+    Pure: the table is frozen and the repair builds new rows, so `table` is unchanged and a second
+    call gives the same answer (a row's confidence is lowered once). Called before the numbers are parsed, so the
     corrected strings flow through the usual parsing and checks. Rows whose own arithmetic
     fails are settled first: their repaired values are then trusted evidence for the rank and
     tier order of the others.
     """
-    table = working_copy(table)
     ctx = _Table(table, convention, max_score, component_max, tiers)
     failing = [i for i, row in enumerate(table.rows) if row.evaluated and ctx.failures(i)]
     failing.sort(key=lambda i: (not ctx.failures_local(i), i))
     issues: list[Issue] = []
     for index in failing:
         issues.extend(_repair_row(ctx, index, doc_id, group))
-    return Repaired(table, issues)
+    return Repaired(dataclasses.replace(table, rows=tuple(ctx.rows)), issues)

@@ -59,7 +59,7 @@ RANK_LIMIT = 32767  # the contract's int16 rank
 AVERAGE_COLUMNS = ["doc_id", "group_code", "row_label", "average", "average_pct_printed"]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Normalized:
     scores: pd.DataFrame
     components: pd.DataFrame

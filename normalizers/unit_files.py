@@ -398,6 +398,24 @@ def render_unit(u: Unit) -> list[str]:
     return out
 
 
+# the comment block a new province file starts with (`dti units init`, the first accepted alias)
+FILE_HEADER = """\
+# Unit registry: {province}. One entry per organisation; edit this file, not code.
+# Units not listed here come from the national catalogue (unit_types.yaml) and the map of
+# districts (vietnamadminunits); a unit listed here replaces the national one of its type.
+#   unit_id          stable ASCII id "<code>.<slug>"; never reuse or change one that curated data holds
+#   name             canonical name (the current official spelling, without "tỉnh {province}")
+#   unit_type        department_agency | party_mass_org | district_locality | other
+#   unit_type_code   the catalogue type (unit_types.yaml) when the id's slug is not the type code
+#   valid_from_year  first year the unit existed (null = before the registry's first document)
+#   valid_to_year    last year the unit existed (null = still exists)
+#   aliases          other spellings as printed in documents (case and tone-mark variants need no alias)
+#   note             optional: sources, doubts
+# events: how units became other units (rename | merge | split, effective_year, approximate,
+# legal_basis); the catalogue's 2025 events apply unless listed under skip_events.
+# `dti units accept` appends aliases and leaves every other byte of this file as it is."""
+
+
 def render_province_file(
     province: str, code: str, units: Sequence[Unit], events: Sequence[LineageEvent], header: str = ""
 ) -> str:

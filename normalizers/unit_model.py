@@ -1,7 +1,8 @@
 """The registry's shapes: units, lineage events, match results and the registry's errors.
 
 Shared by the registry files (:mod:`normalizers.unit_files`), the national knowledge
-(:mod:`normalizers.national_units`) and matching (:mod:`normalizers.units`).
+(:mod:`normalizers.national_units`), the registry (:mod:`normalizers.unit_registry`) and matching
+(:mod:`normalizers.unit_matching`).
 """
 
 from __future__ import annotations

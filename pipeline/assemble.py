@@ -7,13 +7,15 @@ without extracting any document again.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import pandas as pd
 
 from extractors.evidence import judge_resolution, load_rules
 from normalizers.knowledge import KnowledgeBundle, bundle_or_default
 from normalizers.scores import COMPONENT_COLUMNS, SCORE_COLUMNS
-from normalizers.text import strip_diacritics, text_key
+from normalizers.text import text_key
+from normalizers.unit_snapping import snapped_spelling
 from normalizers.units import NATION, Registry, UnitMatch
 from pipeline.batch import Found, Outcome
 from pipeline.issue_list import with_explanations
@@ -28,7 +30,7 @@ from schemas.issues import Issue, issues_frame
 CURATED_TABLES = tuple(TABLES)  # the schema is the one list of curated tables
 
 
-@dataclass
+@dataclass(frozen=True)
 class Curated:
     frames: dict[str, pd.DataFrame]
     reviews_applied: int = 0
@@ -57,81 +59,36 @@ def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     return pd.concat([f.astype("object") for f in frames], ignore_index=True)
 
 
-def _respell(name: str, spelling: str) -> str | None:
-    """The OCR'd name with the diacritics of the registry's spelling, where its words line up.
-
-    "UBND huyện Sỉ Ma Cai" against "Huyện Si Ma Cai" gives "UBND huyện Si Ma Cai": only words that
-    differ by their marks alone are changed, and each keeps its own capitalisation.
-    """
-    words, known = name.split(), spelling.split()
-    bare = [strip_diacritics(w).casefold() for w in words]
-    target = [strip_diacritics(w).casefold() for w in known]
-    for start in range(len(words) - len(known) + 1):
-        if bare[start : start + len(known)] != target:
-            continue
-        out = list(words)
-        for k, word in enumerate(known):
-            mine = out[start + k]
-            fixed = word.lower() if mine[:1].islower() else word[:1].upper() + word[1:]
-            if mine.casefold() != word.casefold():
-                out[start + k] = fixed
-        return " ".join(out)
-    return None
-
-
-def _keep_printed_forms(name: str, spelling: str) -> str:
-    """The registry's spelling, except words printed differently only by convention.
-
-    The registry writes "Tỉnh ủy"; a document printing "Tỉnh uỷ" (old tone placement), or
-    another capitalisation, keeps its own form: only OCR slips are corrected.
-    """
-    words, known = name.split(), spelling.split()
-    if len(words) != len(known):
-        return spelling
-    return " ".join(w if text_key(w) == text_key(k) else k for w, k in zip(words, known))
-
-
 def _report_year(period_end) -> int | None:
     """A weekly report's units are those valid in the year its period ends."""
     return pd.Timestamp(period_end).year if pd.notna(period_end) else None
 
 
-def _known_spelling(name: str, province: str, year, registry: Registry) -> tuple[str, UnitMatch] | None:
-    """The registry's printed spelling that an OCR'd name is a slip of, with its match."""
-    from rapidfuzz import fuzz
+class UnitRows(NamedTuple):
+    """The rows a step on unit names returns: new frames (its inputs are never changed) and its issues."""
 
-    m = registry.match(name, province, year)
-    if m.unit_id is None or m.method != "fuzzy":
-        return None
-    unit = registry.unit(m.unit_id)
-    spellings = (unit.name, *unit.aliases)
-    best = max(spellings, key=lambda s: fuzz.ratio(s, name))
-    if fuzz.ratio(best, name) >= 85:
-        return best, m
-    for spelling in spellings:
-        respelled = _respell(name, spelling)
-        if respelled is not None and respelled != name:
-            return respelled, m
-    return None
+    scores: pd.DataFrame
+    components: pd.DataFrame
+    weekly: pd.DataFrame
+    issues: list[Issue]
 
 
 def snap_ocr_names(
     scores: pd.DataFrame, components: pd.DataFrame, weekly: pd.DataFrame, ocr_docs: set[str], registry: Registry
-) -> list[Issue]:
+) -> UnitRows:
     """On a scan, a name that resolves by fuzzy match is read as that unit's known printed spelling.
 
     "Huyện Sỉ Ma Cai" resolving to Huyện Si Ma Cai is an OCR slip of the diacritics, not a new
-    spelling; the printed form the registry knows is used and the change recorded.
+    spelling; the printed form the registry knows is used and the change recorded. The frames
+    returned are new ones: the inputs are left as they were.
     """
+    scores, components, weekly = scores.copy(), components.copy(), weekly.copy()
     issues: list[Issue] = []
     for i, row in scores[scores["doc_id"].isin(ocr_docs)].iterrows():
-        found = _known_spelling(row["unit_name_raw"], row["province"], row["assessment_year"], registry)
+        found = snapped_spelling(row["unit_name_raw"], row["province"], row["assessment_year"], registry)
         if found is None:
             continue
         (best, m), old = found, row["unit_name_raw"]
-        best = _keep_printed_forms(old, best)
-        if best == old:
-            continue
         scores.at[i, "unit_name_raw"] = best
         same = (
             (components["doc_id"] == row["doc_id"])
@@ -155,15 +112,12 @@ def snap_ocr_names(
     if len(weekly) and "is_unit_row" in weekly:
         rows = weekly[weekly["doc_id"].isin(ocr_docs) & weekly["is_unit_row"].fillna(False).astype(bool)]
         for (doc_id, table, label), group in rows.groupby(["doc_id", "table_code", "row_label"], sort=False):
-            found = _known_spelling(
+            found = snapped_spelling(
                 label, group["province"].iloc[0], _report_year(group["period_end"].iloc[0]), registry
             )
             if found is None:
                 continue
             best, m = found
-            best = _keep_printed_forms(label, best)
-            if best == label:
-                continue
             weekly.loc[group.index, "row_label"] = best
             issues.append(
                 Issue(
@@ -178,7 +132,7 @@ def snap_ocr_names(
                     expected=best,
                 )
             )
-    return issues
+    return UnitRows(scores, components, weekly, issues)
 
 
 def _name_confirmed(issue: Issue, scores: pd.DataFrame, registry: Registry) -> bool:
@@ -209,8 +163,9 @@ def resolve_units(
     weekly: pd.DataFrame,
     registry: Registry,
     knowledge: KnowledgeBundle | None = None,
-) -> list[Issue]:
-    """Fill unit_id/unit_name from the registry; a name that does not resolve is not guessed."""
+) -> UnitRows:
+    """The rows with unit_id/unit_name from the registry, as new frames; a name that does not resolve is not guessed."""
+    scores, components, weekly = scores.copy(), components.copy(), weekly.copy()
     issues: list[Issue] = []
     flagged: set[tuple] = set()
     frameworks = bundle_or_default(knowledge).frameworks.frameworks
@@ -249,7 +204,7 @@ def resolve_units(
                 weekly.at[i, "row_label"], weekly.at[i, "province"], _report_year(weekly.at[i, "period_end"])
             )
             weekly.at[i, "unit_id"] = m.unit_id
-    return issues
+    return UnitRows(scores, components, weekly, issues)
 
 
 def contract_problem(result: DocumentResult, knowledge: KnowledgeBundle | None = None) -> str | None:
@@ -299,7 +254,7 @@ class AssemblyError(ValueError):
         self.table_evidence = table_evidence
 
 
-@dataclass
+@dataclass(frozen=True)
 class Settled:
     """One document's rows with units resolved and the registry's verdict applied."""
 
@@ -325,10 +280,11 @@ def apply_registry_verdicts(
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[Issue], list[str]]:
     """Tables most of whose names the registry does not know: kept and flagged, or withheld (dropped).
 
-    Rows whose name resolves to no unit carry lower confidence either way. Returns the rows, the
-    issues and one evidence line per table the rule touched.
+    Rows whose name resolves to no unit carry lower confidence either way. Returns new rows, the
+    issues and one evidence line per table the rule touched; the inputs are left as they were.
     """
     rules = load_rules(knowledge)
+    issues = list(issues)
     if not len(scores):
         return scores, components, issues, []
     scores = scores.copy()
@@ -402,21 +358,21 @@ def settle(
 ) -> Settled:
     """One document's rows ready to publish, or AssemblyError saying why they cannot be.
 
-    Works on copies: the cached result is never changed, so a later run judges it afresh.
+    Every step returns new frames: the cached result is never changed, so a later run judges it afresh.
     """
     problem = contract_problem(result, knowledge)
     if problem:
         raise AssemblyError(problem, result.document.get("table_evidence"))
-    scores, components = result.scores.copy(), result.components.copy()
-    weekly = result.weekly.copy() if result.weekly is not None else None
-    weekly_frame = weekly if weekly is not None else pd.DataFrame(columns=["is_unit_row", "unit_id"])
+    weekly_frame = result.weekly if result.weekly is not None else pd.DataFrame(columns=["is_unit_row", "unit_id"])
     if "unit_id" not in weekly_frame.columns:
-        weekly_frame["unit_id"] = None
-    issues = list(result.issues)
+        weekly_frame = weekly_frame.assign(unit_id=None)
+    rows = UnitRows(result.scores, result.components, weekly_frame, list(result.issues))
     if result.document.get("text_source") in ("ocr", "mixed"):
-        issues.extend(snap_ocr_names(scores, components, weekly_frame, {found.doc_id}, registry))
-    issues.extend(resolve_units(scores, components, weekly_frame, registry, knowledge))
-    issues = [i for i in issues if not _name_confirmed(i, scores, registry)]
+        snapped = snap_ocr_names(rows.scores, rows.components, rows.weekly, {found.doc_id}, registry)
+        rows = snapped._replace(issues=rows.issues + snapped.issues)
+    resolved = resolve_units(rows.scores, rows.components, rows.weekly, registry, knowledge)
+    scores, components, weekly_frame = resolved.scores, resolved.components, resolved.weekly
+    issues = [i for i in rows.issues + resolved.issues if not _name_confirmed(i, scores, registry)]
     document = dict(result.document, doc_id=found.doc_id)
     scores, components, issues, lines = apply_registry_verdicts(
         scores, components, issues, document, covered, knowledge
@@ -424,6 +380,7 @@ def settle(
     evidence = "\n".join(filter(None, [result.document.get("table_evidence"), *lines])) or None
     if len(result.scores) and not len(scores):
         raise AssemblyError(f"no ranking table found: {lines[0] if lines else 'no table kept'}", evidence)
+    weekly = None if result.weekly is None else weekly_frame
     for table, frame in (("scores", scores), ("components", components), ("weekly_indicators", weekly)):
         if frame is not None and len(frame):
             try:
@@ -432,7 +389,7 @@ def settle(
                 reason = f"its {table} rows break the data contract ({str(exc)[:200]}); report this file"
                 raise AssemblyError(reason, evidence) from exc
     document = dict(result.document, table_evidence=evidence)
-    return Settled(document, scores, components, weekly if weekly is None else weekly_frame, issues)
+    return Settled(document, scores, components, weekly, issues)
 
 
 def assembly_failure(exc: Exception) -> str:

@@ -30,6 +30,9 @@ def _hash_packages(include) -> str:
 
 _UNIT_MATCHING = {
     "units.py",
+    "unit_registry.py",
+    "unit_matching.py",
+    "unit_snapping.py",
     "unit_model.py",
     "unit_files.py",
     "national_units.py",

@@ -79,7 +79,7 @@ class UnreadableOfficeError(DocumentError):
     """A Word or Excel file that is damaged, protected, hostile or cannot be converted."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class DocumentResult:
     """Everything one document contributes to curated/."""
 
@@ -409,8 +409,10 @@ def raw_web_page(data: bytes, knowledge: Knowledge, bundle: KnowledgeBundle | No
                 raw, pages=None, text_source="html", group_maxima={**raw.group_maxima, **prose_maxima(page.text)}
             )  # web prose words maxima more freely
             raw = as_national(raw, knowledge, "web_table") or raw
-            raw = dataclasses.replace(raw, doubts=raw.doubts + [(IssueCode.TABLE_CUT, cut) for cut in page.cut_tables])
-            return dataclasses.replace(raw, notes=raw.notes + second_reading(page, raw))
+            raw = dataclasses.replace(
+                raw, doubts=[*raw.doubts, *((IssueCode.TABLE_CUT, cut) for cut in page.cut_tables)]
+            )
+            return dataclasses.replace(raw, notes=[*raw.notes, *second_reading(page, raw)])
     try:
         return read_news_page(page, bundle)
     except NewsFormatError as exc:

@@ -30,7 +30,7 @@ _FACT = ["province", "framework", "assessment_year", "group_code", "unit_key"]
 _COMPARED = ("rank", "evaluated", "total_score", "score_pct_printed", "tier")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Readings:
     scores: pd.DataFrame  # one row per fact, from the chosen reading
     components: pd.DataFrame

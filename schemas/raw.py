@@ -3,47 +3,76 @@
 Typing happens once, later, in the normalizers, with the document's number convention
 decided from the whole document. Extractors of every kind (text PDF, scan, HTML) produce
 these objects, so everything downstream is shared.
+
+Every shape is frozen, its sequences tuples and its mappings frozendicts (lists and dicts given
+to a constructor are converted), so a stage cannot change the frames it was given: it builds
+new ones with `dataclasses.replace`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from frozendict import frozendict
 
 from schemas.issue_codes import IssueCode
 
 
-@dataclass
-class RawComponent:
+def _freeze(value: Any) -> Any:
+    """Lists to tuples, dicts to frozendicts, all the way down; anything else as it is."""
+    if isinstance(value, (list, tuple)):
+        items = tuple(_freeze(v) for v in value)
+        return value if isinstance(value, tuple) and all(a is b for a, b in zip(items, value)) else items
+    if isinstance(value, dict) and not isinstance(value, frozendict):
+        return frozendict({k: _freeze(v) for k, v in value.items()})
+    return value
+
+
+class _Frozen:
+    """Converts the mutable containers a frozen dataclass was built with, so nobody mutates through them."""
+
+    def __post_init__(self) -> None:
+        for f in fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            frozen = _freeze(value)
+            if frozen is not value:
+                object.__setattr__(self, f.name, frozen)
+
+
+@dataclass(frozen=True)
+class RawComponent(_Frozen):
     name: str  # header text as printed, without its maximum
     max_raw: str | None  # the maximum as printed ("12", "150.0")
 
 
-@dataclass
-class RawRow:
+@dataclass(frozen=True)
+class RawRow(_Frozen):
     name: str
     rank: str | None = None
     total: str | None = None
     percent: str | None = None
     tier: str | None = None  # as printed: a tier column, or the "MỨC TỐT" section row above
     evaluated: bool = True
-    components: list[str | None] = field(default_factory=list)  # aligned with RawTable.components
+    components: Sequence[str | None] = ()  # aligned with RawTable.components
     page: int | None = None
     confidence: float = 1.0
-    cell_confidence: dict[str, float] = field(
-        default_factory=dict
+    cell_confidence: Mapping[str, float] = field(
+        default_factory=frozendict
     )  # rank/total/percent/tier/name/component:<i> -> OCR confidence
 
 
-@dataclass
-class RawAverage:
+@dataclass(frozen=True)
+class RawAverage(_Frozen):
     label: str
     total: str | None
     percent: str | None = None
     page: int | None = None
 
 
-@dataclass
-class Correction:
+@dataclass(frozen=True)
+class Correction(_Frozen):
     """An OCR reading replaced by the only reading the document's own evidence allows."""
 
     field: str
@@ -54,22 +83,22 @@ class Correction:
 
 
 @dataclass(frozen=True)
-class RawTable:
+class RawTable(_Frozen):
     group_title: str
     group_code: str | None
     max_raw: str | None = None  # the group's maximum as printed, where the table prints it
-    components: list[RawComponent] = field(default_factory=list)
-    rows: list[RawRow] = field(default_factory=list)
-    averages: list[RawAverage] = field(default_factory=list)
+    components: Sequence[RawComponent] = ()
+    rows: Sequence[RawRow] = ()
+    averages: Sequence[RawAverage] = ()
     page: int | None = None
     has_rank_column: bool = True
-    corrections: list[Correction] = field(default_factory=list)
+    corrections: Sequence[Correction] = ()
     title_confidence: float = 1.0  # OCR confidence of the heading's words (1.0 on a text layer)
-    headers: list[str] = field(default_factory=list)  # header cells as printed, spanning parents too (evidence)
+    headers: Sequence[str] = ()  # header cells as printed, spanning parents too (evidence)
 
 
-@dataclass
-class TierRule:
+@dataclass(frozen=True)
+class TierRule(_Frozen):
     """A printed threshold, in percent of the group's maximum."""
 
     label: str  # as printed, e.g. "dẫn dắt"
@@ -78,7 +107,7 @@ class TierRule:
 
 
 @dataclass(frozen=True)
-class RawDocument:
+class RawDocument(_Frozen):
     """What one file says, as printed. `text` keeps the running text for evidence."""
 
     source_kind: str  # decision, news_article, weekly_report
@@ -91,12 +120,10 @@ class RawDocument:
     pages: int | None = None
     text_source: str | None = None  # text_layer, ocr, mixed, html
     text_encoding: str = "unicode"  # unicode, tcvn3, vni: what the source was typed in (text is decoded)
-    tables: list[RawTable] = field(default_factory=list)
-    group_maxima: dict[str, str] = field(default_factory=dict)  # group_code -> max as printed in text
-    tier_rules: list[TierRule] = field(default_factory=list)
+    tables: Sequence[RawTable] = ()
+    group_maxima: Mapping[str, str] = field(default_factory=frozendict)  # group_code -> max as printed in text
+    tier_rules: Sequence[TierRule] = ()
     text: str = ""
     default_confidence: float = 1.0  # below 1 for secondary sources (news)
-    notes: list[str] = field(default_factory=list)  # contradictions the extractor saw in prose
-    doubts: list[tuple[IssueCode, str]] = field(
-        default_factory=list
-    )  # (issue code, sentence): e.g. a table the page cuts off
+    notes: Sequence[str] = ()  # contradictions the extractor saw in prose
+    doubts: Sequence[tuple[IssueCode, str]] = ()  # (issue code, sentence): e.g. a table the page cuts off

@@ -91,9 +91,9 @@ def test_not_evaluated_and_maxima_row():
         False,
         None,
         None,
-        [None, None],
+        (None, None),
     )
-    assert table.rows[0].rank == "1" and table.rows[0].components == ["50.0", "67.5"]
+    assert table.rows[0].rank == "1" and table.rows[0].components == ("50.0", "67.5")
 
 
 def test_average_row_is_not_a_unit():

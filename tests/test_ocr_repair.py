@@ -16,6 +16,7 @@ from normalizers.numbers import Convention
 from normalizers.ocr_repair import candidate_readings
 from pipeline.process import ranking_result, raw_decision, read_pdf_pages
 from schemas.raw import RawDocument, RawRow
+from tests.raw_edits import doubted, replace_row
 from tests.truth import FIXTURES, RAW, truth_csv
 
 LAOCAI = RAW / "laocai-2017-qd512-ict2016.pdf"
@@ -49,17 +50,11 @@ def _component(doc: RawDocument, group: str, name: str) -> int:
     return next(i for i, c in enumerate(table.components) if c.name == name)
 
 
-def _doubt(row: RawRow, field: str, text: str | None = None, index: int | None = None) -> None:
-    """Give a cell an OCR reading (unchanged when text is None) read with low confidence."""
-    row.confidence = min(row.confidence, LOW)  # as the layout sets it: its least confident cell
-    if index is None:
-        if text is not None:
-            setattr(row, field, text)
-        row.cell_confidence[field] = LOW
-        return
-    if text is not None:
-        row.components[index] = text
-    row.cell_confidence[f"component:{index}"] = LOW
+def _doubt(
+    doc: RawDocument, group: str, unit: str, field: str, text: str | None = None, index: int | None = None
+) -> RawDocument:
+    """The document with one cell of a row given an OCR reading (as printed when text is None) read with low confidence."""
+    return replace_row(doc, group, unit, lambda row: doubted(row, field, text, index, LOW))
 
 
 def _run(doc: RawDocument):
@@ -104,7 +99,7 @@ def test_candidates_come_from_the_confusion_table():
 def test_dropped_decimal_point_in_a_total_is_restored(raws):
     doc = _doc(raws, "caobang")
     unit = "Sở Thông tin và Truyền thông"
-    _doubt(_row(doc, "so_ban_nganh", unit), "total", "8063")
+    doc = _doubt(doc, "so_ban_nganh", unit, "total", "8063")
     norm, issues = _run(doc)
     assert (
         _score(norm, "so_ban_nganh", unit)["total_score"]
@@ -127,7 +122,7 @@ def test_pillar_digit_confusion_is_repaired_from_the_sum(raws):
     doc = _doc(raws, "caobang")
     unit = "Sở Công Thương"
     i = _component(doc, "so_ban_nganh", "Chính quyền số")
-    _doubt(_row(doc, "so_ban_nganh", unit), "components", "293.7", index=i)  # 8 read as 3
+    doc = _doubt(doc, "so_ban_nganh", unit, "components", "293.7", index=i)  # 8 read as 3
     norm, issues = _run(doc)
     code = load_knowledge().component_code("Chính quyền số")
     assert (
@@ -150,7 +145,7 @@ def test_pillar_digit_confusion_is_repaired_from_the_sum(raws):
 )
 def test_letters_read_for_digits_are_repaired(raws, unit, component, misread):
     doc = _doc(raws, "laocai")
-    _doubt(_row(doc, "so_ban_nganh", unit), "components", misread, index=_component(doc, "so_ban_nganh", component))
+    doc = _doubt(doc, "so_ban_nganh", unit, "components", misread, index=_component(doc, "so_ban_nganh", component))
     norm, issues = _run(doc)
     code = load_knowledge().component_code(component)
     truth = _truth_comp("laocai-2017-qd512-ict2016", "so_ban_nganh", unit, component)
@@ -163,9 +158,10 @@ def test_letters_read_for_digits_are_repaired(raws, unit, component, misread):
 def test_two_certainly_misread_cells_of_one_row_are_repaired_together(raws):
     doc = _doc(raws, "laocai")
     unit = "Sở Thông tin và Truyền thông"
-    row = _row(doc, "so_ban_nganh", unit)
-    _doubt(row, "components", "l2", index=_component(doc, "so_ban_nganh", "Hạ tầng kỹ thuật CNTT"))
-    _doubt(row, "total", "9T")  # T may be a 7 or a 4: only 97 adds up once the 12 is read
+    doc = _doubt(
+        doc, "so_ban_nganh", unit, "components", "l2", index=_component(doc, "so_ban_nganh", "Hạ tầng kỹ thuật CNTT")
+    )
+    doc = _doubt(doc, "so_ban_nganh", unit, "total", "9T")  # T may be a 7 or a 4: only 97 adds up once the 12 is read
     norm, issues = _run(doc)
     assert _score(norm, "so_ban_nganh", unit)["total_score"] == 97.0
     assert _comp(norm, "so_ban_nganh", unit, load_knowledge().component_code("Hạ tầng kỹ thuật CNTT")) == 12.0
@@ -182,9 +178,10 @@ def test_a_search_cut_short_never_settles_a_row(raws, monkeypatch):
     monkeypatch.setattr(repair, "MAX_COMBINATIONS", 1)
     doc = _doc(raws, "laocai")
     unit = "Sở Thông tin và Truyền thông"
-    row = _row(doc, "so_ban_nganh", unit)
-    _doubt(row, "components", "l2", index=_component(doc, "so_ban_nganh", "Hạ tầng kỹ thuật CNTT"))
-    _doubt(row, "total", "9T")
+    doc = _doubt(
+        doc, "so_ban_nganh", unit, "components", "l2", index=_component(doc, "so_ban_nganh", "Hạ tầng kỹ thuật CNTT")
+    )
+    doc = _doubt(doc, "so_ban_nganh", unit, "total", "9T")
     norm, issues = _run(doc)
     assert _codes(issues, "ocr_corrected", unit) == []
     assert {i.field for i in _codes(issues, "low_confidence", unit)} >= {"total_score"}
@@ -194,7 +191,7 @@ def test_a_search_cut_short_never_settles_a_row(raws, monkeypatch):
 def test_lost_leading_digit_of_a_rank_comes_from_row_order(raws):
     doc = _doc(raws, "laocai")
     unit = "Sở Giáo dục và Đào tạo"
-    _doubt(_row(doc, "so_ban_nganh", unit), "rank", "1")
+    doc = _doubt(doc, "so_ban_nganh", unit, "rank", "1")
     norm, issues = _run(doc)
     assert (
         _score(norm, "so_ban_nganh", unit)["rank"]
@@ -209,7 +206,7 @@ def test_lost_leading_digit_of_a_rank_comes_from_row_order(raws):
 def test_printed_percent_is_repaired_against_total_and_maximum(raws):
     doc = _doc(raws, "laocai2024")
     unit = "Sở Lao động - Thương binh và Xã hội"
-    _doubt(_row(doc, "tthc", unit), "percent", "78,16%")  # 3 read as 8
+    doc = _doubt(doc, "tthc", unit, "percent", "78,16%")  # 3 read as 8
     norm, issues = _run(doc)
     assert (
         _score(norm, "tthc", unit)["score_pct_printed"]
@@ -223,9 +220,10 @@ def test_printed_percent_is_repaired_against_total_and_maximum(raws):
 def test_two_doubtful_cells_with_several_passing_readings_are_not_guessed(raws):
     doc = _doc(raws, "caobang")
     unit = "Sở Tài chính"
-    row = _row(doc, "so_ban_nganh", unit)
-    _doubt(row, "total", "820.8")  # 3 read as 8; the pillar 112.3 -> 112.8 would explain it as well
-    _doubt(row, "components", index=_component(doc, "so_ban_nganh", "Nhân lực số"))
+    doc = _doubt(
+        doc, "so_ban_nganh", unit, "total", "820.8"
+    )  # 3 read as 8; the pillar 112.3 -> 112.8 would explain it as well
+    doc = _doubt(doc, "so_ban_nganh", unit, "components", index=_component(doc, "so_ban_nganh", "Nhân lực số"))
     norm, issues = _run(doc)
     low = _codes(issues, "low_confidence", unit)
     assert {i.field for i in low} == {"total_score", f"component:{load_knowledge().component_code('Nhân lực số')}"}
@@ -240,8 +238,8 @@ def test_two_doubtful_cells_with_several_passing_readings_are_not_guessed(raws):
 def test_a_misreading_no_candidate_explains_is_reported(raws):
     doc = _doc(raws, "caobang")
     unit = "Sở Công Thương"
-    _doubt(
-        _row(doc, "so_ban_nganh", unit), "components", "92.4", index=_component(doc, "so_ban_nganh", "Nhân lực số")
+    doc = _doubt(
+        doc, "so_ban_nganh", unit, "components", "92.4", index=_component(doc, "so_ban_nganh", "Nhân lực số")
     )  # 7 read as 2
     norm, issues = _run(doc)
     low = _codes(issues, "low_confidence", unit)
@@ -255,7 +253,7 @@ def test_a_misreading_no_candidate_explains_is_reported(raws):
 def test_unparseable_cell_without_a_reading_stays_an_unparseable_value(raws):
     doc = _doc(raws, "laocai")
     unit = "Sở Thông tin và Truyền thông"
-    _doubt(_row(doc, "so_ban_nganh", unit), "components", "L#", index=0)
+    doc = _doubt(doc, "so_ban_nganh", unit, "components", "L#", index=0)
     norm, issues = _run(doc)
     assert [(i.field, i.printed) for i in _codes(issues, "unparseable_value", unit)] == [
         (f"component:{load_knowledge().component_code('Hạ tầng kỹ thuật CNTT')}", "L#")
@@ -276,8 +274,8 @@ def test_published_discrepancies_are_never_repaired(raws, unit, component, print
     row = _row(doc, "so_ban_nganh", unit)
     i = _component(doc, "so_ban_nganh", component)
     before = row.components[i]
-    _doubt(row, "total")
-    _doubt(row, "components", index=i)
+    doc = _doubt(doc, "so_ban_nganh", unit, "total")
+    doc = _doubt(doc, "so_ban_nganh", unit, "components", index=i)
     norm, issues = _run(doc)
     assert (
         _score(norm, "so_ban_nganh", unit)["total_score"]
@@ -302,7 +300,7 @@ def test_published_discrepancy_with_confident_total_is_left_to_the_checks(raws):
     doc = _doc(raws, "caobang")
     for unit in ("Sở Y tế", "Văn phòng UBND tỉnh"):
         for i in range(len(_row(doc, "so_ban_nganh", unit).components)):
-            _doubt(_row(doc, "so_ban_nganh", unit), "components", index=i)
+            doc = _doubt(doc, "so_ban_nganh", unit, "components", index=i)
     norm, issues = _run(doc)
     assert not _codes(issues, "ocr_corrected")
     assert {i.unit_name_raw for i in _codes(issues, "component_sum_mismatch")} == {"Sở Y tế", "Văn phòng UBND tỉnh"}
@@ -315,8 +313,8 @@ def test_published_discrepancy_with_confident_total_is_left_to_the_checks(raws):
 def test_text_layer_documents_are_never_repaired(raws):
     doc = _doc(raws, "caobang", text_source="text_layer")
     unit = "Sở Thông tin và Truyền thông"
-    _doubt(_row(doc, "so_ban_nganh", unit), "total", "8063")
-    _doubt(_row(doc, "so_ban_nganh", "Sở Công Thương"), "components", "293.7", index=4)
+    doc = _doubt(doc, "so_ban_nganh", unit, "total", "8063")
+    doc = _doubt(doc, "so_ban_nganh", "Sở Công Thương", "components", "293.7", index=4)
     norm, issues = _run(doc)
     assert not _codes(issues, "ocr_corrected") and not _codes(issues, "low_confidence")
     assert _score(norm, "so_ban_nganh", unit)["total_score"] == 8063

@@ -18,7 +18,8 @@ from normalizers.frameworks import load_knowledge
 from normalizers.knowledge import KnowledgeError
 from normalizers.ocr_labels import snap_tier_label, tidy_ocr_labels
 from pipeline.process import ranking_result, raw_decision, read_pdf_pages
-from schemas.raw import RawDocument, RawRow, RawTable
+from schemas.raw import RawComponent, RawDocument, RawRow, RawTable
+from tests.raw_edits import replace_row, replace_rows, replace_table
 from tests.truth import RAW, truth_csv
 
 LAOCAI_2017 = RAW / "laocai-2017-qd512-ict2016.pdf"
@@ -40,16 +41,17 @@ def _ocr(raws, name: str) -> RawDocument:
     """The text-layer document as a scan whose every cell tesseract read with confidence."""
     doc = copy.deepcopy(raws[name])
     doc = dataclasses.replace(doc, text_source="ocr")
-    for table in doc.tables:
-        for row in table.rows:
-            keys = ["rank", "total", "percent", "tier", "name"] + [f"component:{i}" for i in range(len(row.components))]
-            row.cell_confidence = {k: CONFIDENT for k in keys}
-            row.confidence = CONFIDENT
-    return doc
+
+    def confident(row: RawRow) -> RawRow:
+        keys = ["rank", "total", "percent", "tier", "name"] + [f"component:{i}" for i in range(len(row.components))]
+        return dataclasses.replace(row, cell_confidence={k: CONFIDENT for k in keys}, confidence=CONFIDENT)
+
+    return replace_rows(doc, confident)
 
 
-def _row(doc: RawDocument, group: str, unit: str) -> RawRow:
-    return next(r for t in doc.tables if t.group_code == group for r in t.rows if r.name == unit)
+def _misread(doc: RawDocument, unit: str, **cells: str) -> RawDocument:
+    """The document with cells of a district's row read as given."""
+    return replace_row(doc, "huyen", unit, lambda r: dataclasses.replace(r, **cells))
 
 
 def _table(doc: RawDocument, group: str) -> RawTable:
@@ -81,8 +83,7 @@ def test_consistent_pair_with_a_misread_rank_flags_every_involved_field(raws):
         _truth("laocai-2024-dti2023", "huyen", unit, "total_score"),
         _truth("laocai-2024-dti2023", "huyen", unit, "score_pct"),
     ) == ("722.52", "72.25")
-    row = _row(doc, "huyen", unit)
-    row.total, row.percent, row.rank = "722,92", "72,29%", "3"  # all three read with confidence
+    doc = _misread(doc, unit, total="722,92", percent="72,29%", rank="3")  # all three read with confidence
     result = ranking_result(doc, "t", load_knowledge())
     issues = result.issues
     assert {"total_score", "score_pct_printed", "rank"} <= _fields(issues, unit, "low_confidence")
@@ -97,11 +98,8 @@ def test_consistent_pair_with_a_misread_rank_flags_every_involved_field(raws):
 def test_consistent_pair_above_the_rank_before_flags_total_percent_and_tier(raws):
     doc = _ocr(raws, "2024")
     unit = "Huyện Bắc Hà"
-    row = _row(doc, "huyen", unit)
-    row.total, row.percent = (
-        "782,52",
-        "78,25%",
-    )  # 2 read as 8 in both; more than rank 1's 760.39, and Dẫn dắt by thresholds
+    doc = _misread(doc, unit, total="782,52", percent="78,25%")
+    # 2 read as 8 in both; more than rank 1's 760.39, and Dẫn dắt by thresholds
     result = ranking_result(doc, "t", load_knowledge())
     assert {"total_score", "score_pct_printed", "rank", "tier"} <= _fields(result.issues, unit)
     assert {"total_score", "score_pct_printed"} <= _fields(result.issues, unit, "low_confidence")
@@ -112,9 +110,10 @@ def test_doubtful_total_alone_flags_the_percent_that_agrees_with_it(raws):
     """Before: only the doubtful total was flagged; the percent read from the same misprint was not."""
     doc = _ocr(raws, "2024")
     unit = "Huyện Bắc Hà"
-    row = _row(doc, "huyen", unit)
-    row.total, row.percent, row.rank = "722,92", "72,29%", "3"
-    row.cell_confidence["total"] = LOW
+    doc = _misread(doc, unit, total="722,92", percent="72,29%", rank="3")
+    doc = replace_row(
+        doc, "huyen", unit, lambda r: dataclasses.replace(r, cell_confidence={**r.cell_confidence, "total": LOW})
+    )
     result = ranking_result(doc, "t", load_knowledge())
     low = [i for i in result.issues if i.unit_name_raw == unit and i.code == "low_confidence"]
     assert {"total_score", "score_pct_printed"} <= {i.field for i in low}
@@ -159,7 +158,7 @@ def test_tier_labels_of_a_scan_are_tidied_and_snapped(raws):
         "Huyện Bảo Thắng": "Nâng cao.",
     }
     for unit, label in planted.items():
-        _row(doc, "huyen", unit).tier = label
+        doc = _misread(doc, unit, tier=label)
     doc = dataclasses.replace(
         doc,
         tables=[
@@ -179,7 +178,7 @@ def test_tier_labels_of_a_scan_are_tidied_and_snapped(raws):
 
 def test_tier_labels_of_a_text_layer_are_as_printed(raws):
     doc = copy.deepcopy(raws["2024"])
-    _row(doc, "huyen", "Huyện Bắc Hà").tier = "Nầng cao"
+    doc = _misread(doc, "Huyện Bắc Hà", tier="Nầng cao")
     result = ranking_result(doc, "t", load_knowledge())
     assert _score(result, "huyen", "Huyện Bắc Hà")["tier_printed"] == "Nầng cao"
     assert "tier" in _fields(result.issues, "Huyện Bắc Hà", "unknown_tier")
@@ -209,11 +208,15 @@ def test_heading_keeps_its_printed_colon():
 # --- component maxima from the framework's edition -----------------------------------------
 
 
-def _lose_maxima(doc: RawDocument, group: str, indexes: list[int]) -> RawTable:
-    table = _table(doc, group)
-    for i in indexes:
-        table.components[i] = type(table.components[i])(table.components[i].name, None)  # "not printed legibly"
-    return table
+def _lose_maxima(doc: RawDocument, group: str, indexes: list[int], **named: RawComponent) -> RawDocument:
+    """The document with some component maxima not printed legibly, and components at `named` indexes replaced."""
+
+    def lose(table: RawTable) -> RawTable:
+        components = [RawComponent(c.name, None) if i in indexes else c for i, c in enumerate(table.components)]
+        components = [named.get(f"at_{i}", c) for i, c in enumerate(components)]
+        return dataclasses.replace(table, components=components)
+
+    return replace_table(doc, group, lose)
 
 
 def _maxima(result, group: str) -> dict[str, float]:
@@ -223,7 +226,7 @@ def _maxima(result, group: str) -> dict[str, float]:
 
 def test_unreadable_maxima_come_from_the_edition_the_header_names(raws):
     doc = _ocr(raws, "2017")
-    _lose_maxima(doc, "so_ban_nganh", [1, 4])  # two of six, as on the 150 dpi scan
+    doc = _lose_maxima(doc, "so_ban_nganh", [1, 4])  # two of six, as on the 150 dpi scan
     result = ranking_result(doc, "t", load_knowledge())
     truth = truth_csv("laocai-2017-qd512-ict2016", "components")
     truth = truth[truth["group_code"] == "so_ban_nganh"]
@@ -241,8 +244,8 @@ def test_unreadable_maxima_come_from_the_edition_the_header_names(raws):
 
 def test_maxima_stay_unread_when_the_header_does_not_identify_an_edition(raws):
     doc = _ocr(raws, "2017")
-    table = _lose_maxima(doc, "so_ban_nganh", [1, 4])
-    table.components[2] = type(table.components[2])("Chỉ tiêu khác", table.components[2].max_raw)  # not this edition's
+    other = RawComponent("Chỉ tiêu khác", _table(doc, "so_ban_nganh").components[2].max_raw)  # not this edition's
+    doc = _lose_maxima(doc, "so_ban_nganh", [1, 4], at_2=other)
     result = ranking_result(doc, "t", load_knowledge())
     assert not [i for i in result.issues if i.code == "max_from_framework"]
     assert {i.field for i in result.issues if i.code == "max_unreadable"} == {
@@ -253,15 +256,14 @@ def test_maxima_stay_unread_when_the_header_does_not_identify_an_edition(raws):
 
 def test_maxima_stay_unread_when_a_legible_maximum_disagrees_with_the_edition(raws):
     doc = _ocr(raws, "2017")
-    table = _lose_maxima(doc, "so_ban_nganh", [1, 4])
-    table.components[0] = type(table.components[0])(table.components[0].name, "15")  # another edition's 15
+    another = RawComponent(_table(doc, "so_ban_nganh").components[0].name, "15")  # another edition's 15
+    doc = _lose_maxima(doc, "so_ban_nganh", [1, 4], at_0=another)
     result = ranking_result(doc, "t", load_knowledge())
     assert not [i for i in result.issues if i.code == "max_from_framework"]
 
 
 def test_text_layer_maxima_are_never_filled_in(raws):
-    doc = copy.deepcopy(raws["2017"])
-    _lose_maxima(doc, "so_ban_nganh", [1, 4])
+    doc = _lose_maxima(raws["2017"], "so_ban_nganh", [1, 4])
     result = ranking_result(doc, "t", load_knowledge())
     assert not [i for i in result.issues if i.code == "max_from_framework"]
 
