@@ -16,13 +16,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-import pyarrow.parquet as pq
-
-from extractors.ocr_engine import engine_name
-from normalizers.units import Registry, RegistryError
-from pipeline.assemble import CURATED_TABLES, assemble
 from pipeline.batch import (
     DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT_S,
@@ -38,7 +33,6 @@ from pipeline.batch import (
 from pipeline.fingerprint import PIPELINE_VERSION
 from pipeline.manifest import run_manifest
 from pipeline.publish import new_version, publish, run_lock, state_dir
-from pipeline.review import ReviewError, load_reviews
 from pipeline.run_settings import (  # noqa: F401 - the exit statuses are part of this module's interface
     DEFAULT_WORKERS,
     EXIT_FAILED,
@@ -49,11 +43,14 @@ from pipeline.run_settings import (  # noqa: F401 - the exit statuses are part o
     EXIT_REFUSED,
     EXIT_USAGE,
 )
-from pipeline.shrink_guard import DEFAULT_MAX_SHRINK, ShrinkRefusedError, held_documents, shrink_problem
-from pipeline.version_files import CompanionError, write_companions
-from schemas.curated import ContractError, to_arrow
+from pipeline.shrink_guard import DEFAULT_MAX_SHRINK, ShrinkRefusedError
 from schemas.issue_codes import IssueCode
 
+if TYPE_CHECKING:
+    from normalizers.units import Registry
+
+# pandas, pandera, pyarrow and the registry load inside run_pipeline, while the first document
+# workers (forked before them) read their files: on two cores the reading and the loading overlap.
 log = logging.getLogger("dti")
 
 
@@ -86,6 +83,8 @@ class RunSummary:
         return EXIT_QUARANTINED if self.quarantined else EXIT_OK
 
     def as_dict(self) -> dict:
+        from extractors.ocr_engine import engine_name
+
         return {
             "pipeline_version": PIPELINE_VERSION,
             "ocr_engine": engine_name(),  # tesserocr in process, or the pytesseract fallback
@@ -106,14 +105,22 @@ class RunSummary:
 
 
 def load_registry(registry_dir: Path | None = None) -> Registry:
-    """The officer's unit registry folder (``dti run`` passes ``registry/``); None: the packaged defaults, read-only."""
+    """The officer's unit registry folder (``dti run`` passes ``registry/``); None: the packaged defaults, read-only.
+
+    Built once per content (pipeline.registry_cache keeps the built registry, keyed by its files' bytes).
+    """
+    from normalizers.units import RegistryError
+    from pipeline.registry_cache import load_registry_indexed
+
     try:
-        return Registry.load(registry_dir)
+        return load_registry_indexed(registry_dir)
     except RegistryError as exc:
         raise RunError(f"the unit registry cannot be read: {exc}") from exc
 
 
 def _parquet_bytes(table) -> bytes:
+    import pyarrow.parquet as pq
+
     sink = io.BytesIO()
     pq.write_table(table, sink, compression="zstd", write_statistics=True, store_schema=True)
     return sink.getvalue()
@@ -158,6 +165,21 @@ def run_pipeline(
         for f in found:
             unique.setdefault(f.sha256, f)
         fingerprint = pipeline_fingerprint()
+        loaded: dict[str, Any] = {}
+
+        def load_the_rest() -> None:
+            """Everything after extraction needs, loaded while the workers read (process_all calls it)."""
+            import pipeline.assemble  # pandas, pandera, pyarrow, the framework knowledge
+            import pipeline.version_files  # noqa: F401 - the DuckDB and report writers
+
+            loaded["registry"] = load_registry(registry_dir)
+            from pipeline.review import ReviewError, load_reviews
+
+            try:
+                loaded["reviews"] = load_reviews(reviews_dir)
+            except ReviewError as exc:
+                raise RunError(f"the officers' reviews cannot be read: {exc}") from exc
+
         outcomes = process_all(
             list(unique.values()),
             state_dir(curated) / "cache",
@@ -168,12 +190,17 @@ def run_pipeline(
             on_done,
             on_page,
             retry_quarantined,
+            meanwhile=load_the_rest,
         )
-        registry = load_registry(registry_dir)
-        try:
-            reviews = load_reviews(reviews_dir)
-        except ReviewError as exc:
-            raise RunError(f"the officers' reviews cannot be read: {exc}") from exc
+        import pandas as pd
+
+        from pipeline.assemble import CURATED_TABLES, assemble
+        from pipeline.registry_cache import registry_fingerprint
+        from pipeline.shrink_guard import held_documents, shrink_problem
+        from pipeline.version_files import CompanionError, write_companions
+        from schemas.curated import ContractError, to_arrow
+
+        registry, reviews = loaded["registry"], loaded["reviews"]
         try:
             result = assemble(found, outcomes, registry, reviews)
         except ContractError as exc:
@@ -203,7 +230,7 @@ def run_pipeline(
             "pipeline_fingerprint": fingerprint,
             "manifest": run_manifest(found, registry_dir, reviews_dir, timeout_s, memory_mb),
             "registry": str(registry.directory),
-            "registry_fingerprint": registry.fingerprint(),
+            "registry_fingerprint": registry_fingerprint(registry.directory),
             "seconds": summary.seconds,
             "reviews_applied": result.reviews_applied,
             "reviews_unmatched": list(result.reviews_unmatched),
