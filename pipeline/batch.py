@@ -39,7 +39,7 @@ from pipeline.fingerprint import PIPELINE_VERSION, pipeline_fingerprint  # noqa:
 from pipeline.run_settings import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S
 
 if TYPE_CHECKING:
-    from pipeline.process import DocumentResult
+    from pipeline.document_result import DocumentResult
 
 log = logging.getLogger("dti")
 

@@ -14,10 +14,8 @@ import os
 import signal
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
@@ -37,8 +35,9 @@ from extractors.text_pdf import MIN_GOOD_RATIO, has_text_layer, read_text_page, 
 from extractors.weekly import WeeklyReportError, extract_weekly, is_weekly_report
 from normalizers.checks import CheckTally, run_checks
 from normalizers.frameworks import Knowledge, load_knowledge
-from normalizers.scores import AVERAGE_COLUMNS, COMPONENT_COLUMNS, SCORE_COLUMNS, normalize_ranking
+from normalizers.scores import normalize_ranking
 from pipeline.discovery import sha256_file
+from pipeline.document_result import DocumentResult
 from pipeline.fingerprint import PIPELINE_VERSION  # noqa: F401 - re-exported
 from pipeline.parsing_report import table_report
 from pipeline.progress import page_read
@@ -73,19 +72,6 @@ class NoRankingTableError(DocumentError):
 
 class UnreadableOfficeError(DocumentError):
     """A Word or Excel file that is damaged, protected, hostile or cannot be converted."""
-
-
-@dataclass
-class DocumentResult:
-    """Everything one document contributes to curated/."""
-
-    document: dict
-    scores: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SCORE_COLUMNS))
-    components: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=COMPONENT_COLUMNS))
-    averages: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=AVERAGE_COLUMNS))
-    weekly: pd.DataFrame | None = None
-    issues: list[Issue] = field(default_factory=list)
-    tables: pd.DataFrame | None = None  # the parsing report per ranking table (pipeline.parsing_report)
 
 
 _OTHER_KINDS = (

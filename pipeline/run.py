@@ -197,7 +197,7 @@ def run_pipeline(
         from pipeline.assemble import CURATED_TABLES, assemble
         from pipeline.registry_cache import registry_fingerprint
         from pipeline.shrink_guard import held_documents, shrink_problem
-        from pipeline.version_files import CompanionError, write_companions
+        from pipeline.version_files import CompanionError, start_database, write_companions
         from schemas.curated import ContractError, to_arrow
 
         registry, reviews = loaded["registry"], loaded["reviews"]
@@ -215,6 +215,8 @@ def run_pipeline(
             final = {r.file_name: (r.status, None if pd.isna(r.error) else r.error) for r in docs.itertuples()}
             for f in unique.values():  # file order, as the documents table
                 on_settled(outcomes[f.file_name], *final[f.file_name])
+        # after the progress bar is closed: the child inherits no live terminal output
+        database = start_database(result.frames, state_dir(curated))  # built while the rest is written
         payloads = {f"{name}.parquet": _parquet_bytes(to_arrow(result.frames[name], name)) for name in CURATED_TABLES}
         digest = hashlib.sha256(b"".join(payloads[k] for k in sorted(payloads))).hexdigest()[:12]
         summary.version = digest
@@ -238,7 +240,7 @@ def run_pipeline(
         }
         (staged / "run.json").write_text(json.dumps(run_json, ensure_ascii=False, indent=2), encoding="utf-8")
         try:
-            write_companions(staged, result.frames, run_json)
+            write_companions(staged, result.frames, run_json, database)
         except CompanionError as exc:
             raise RunError(str(exc)) from exc
         publish(curated, staged)
