@@ -2,7 +2,10 @@
 
 Each line is a fresh interpreter that imports the CLI and then exactly the modules that
 command imports when it runs (the CLI imports them lazily), timed with `-X importtime`
-(the sum of the top-level imports, in seconds). Usage: python bench/bench_imports.py
+(the sum of the top-level imports, in seconds). `dti run` is three lines: what its process
+loads before it starts the document workers, what it loads while they read (the publishing
+stack: pandas, pandera, pyarrow, the registry code), and what a worker reading a text PDF
+loads (pdfplumber, the extractors, pandas). Usage: python bench/bench_imports.py
 """
 
 from __future__ import annotations
@@ -14,7 +17,15 @@ import sys
 
 COMMANDS = {
     "dti --help": [],
-    "dti run": ["pipeline.run", "normalizers.unit_files", "pipeline.shrink_guard"],
+    "dti run (until workers start)": ["pipeline.run", "normalizers.unit_files", "pipeline.shrink_guard"],
+    "dti run (while they read)": [
+        "pipeline.run",
+        "normalizers.unit_files",
+        "pipeline.assemble",
+        "pipeline.version_files",
+        "pipeline.registry_cache",
+    ],
+    "dti run (a text PDF's worker)": ["pipeline.process"],
     "dti run (nothing changed)": ["pipeline.manifest"],
     "dti status": ["pipeline.status"],
     "dti versions / rollback": ["pipeline.publish"],

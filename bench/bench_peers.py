@@ -9,13 +9,15 @@ Ratios are what to quote: absolute times move with the machine.
 
 Rows:
 - text: `dti run` on the 5-page 2024 decision alone, cold (empty curated and cache), against a
-  bare pdfplumber `extract_tables` script and bare camelot lattice on the same file;
+  bare pdfplumber `extract_tables` script and bare camelot lattice on the same file; then the
+  same run without the registry index either (the first run on a machine, see
+  pipeline/registry_cache.py) against pdfplumber;
 - process: `pipeline.process.process_file` on it (no CLI, no publish) against pdfplumber;
 - help: `dti --help` against `python -c "import click; click.echo('x')"`;
 - scan: `dti run` on the 4-page 300 dpi scan of the 2017 decision, cold, against `tesseract
   page.png - -l vie` on the same 4 pages rendered at 300 dpi, one after the other, one thread;
 - nochange: a no-change re-run of the shipped `raw/` samples against their cold run.
-Nothing is written outside a temporary folder.
+Nothing is written outside a temporary folder (the registry index goes to one too, DTI_CACHE_DIR).
 """
 
 from __future__ import annotations
@@ -83,13 +85,16 @@ def compare(title: str, ours: Callable[[], Measure], peers: dict[str, Callable[[
         )
 
 
-def _cold_run(files: list[Path], tmp: Path) -> Callable[[], Measure]:
+def _cold_run(files: list[Path], tmp: Path, no_index: bool = False) -> Callable[[], Measure]:
+    """`dti run` on `files` in a new folder; `no_index`: with an empty registry index too."""
+
     def once() -> Measure:
         work = Path(tempfile.mkdtemp(dir=tmp))
         (work / "raw").mkdir()
         for f in files:
             shutil.copy(f, work / "raw" / f.name)
-        measure = run([*DTI, "run", "--raw", str(work / "raw"), "--curated", str(work / "curated")])
+        env = os.environ | {"DTI_CACHE_DIR": str(work / "index")} if no_index else None
+        measure = run([*DTI, "run", "--raw", str(work / "raw"), "--curated", str(work / "curated")], env=env)
         shutil.rmtree(work)
         return measure
 
@@ -112,6 +117,14 @@ def row_text(n: int, tmp: Path) -> None:
         {
             "pdfplumber": lambda: run([PY, "-c", PDFPLUMBER, str(TEXT)]),
             "camelot": lambda: run([PY, "-c", CAMELOT, str(TEXT)]),
+        },
+        n,
+    )
+    compare(
+        "the same, and no registry index yet (the first run on a machine)",
+        _cold_run([TEXT], tmp, no_index=True),
+        {
+            "pdfplumber": lambda: run([PY, "-c", PDFPLUMBER, str(TEXT)]),
         },
         n,
     )
@@ -195,6 +208,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{os.cpu_count()} CPUs, python {sys.version.split()[0]}, medians of {args.n} runs")
     with tempfile.TemporaryDirectory() as tmp:
+        os.environ["DTI_CACHE_DIR"] = str(Path(tmp) / "registry-index")  # kept across runs, as a user's is
         for name in args.rows.split(","):
             ROWS[name](args.n, Path(tmp))
 

@@ -18,9 +18,9 @@ from normalizers.text import text_key
 from normalizers.unit_snapping import snapped_spelling
 from normalizers.units import NATION, Registry, UnitMatch
 from pipeline.batch import Found, Outcome
+from pipeline.document_result import DocumentResult
 from pipeline.issue_list import with_explanations
 from pipeline.parsing_report import TABLE_COLUMNS
-from pipeline.process import DocumentResult
 from pipeline.readings import Readings, choose_readings
 from pipeline.review import Review, apply_reviews
 from schemas.curated import TABLES, ContractError, validate
@@ -265,9 +265,9 @@ class Settled:
     issues: list[Issue]
 
 
-def _covered_provinces(registry: Registry) -> set[str]:
-    units = registry.units_frame()
-    return {text_key(p) for p in units["province"]} if len(units) else set()
+def _covered_provinces(units: pd.DataFrame) -> set[str]:
+    """The provinces the registry holds units of (text keys), from its units table."""
+    return {text_key(p) for p in set(units["province"])} if len(units) else set()
 
 
 def apply_registry_verdicts(
@@ -415,7 +415,8 @@ def assemble(
     first_of: dict[str, str] = {}
     documents, scores, components, weekly, tables = [], [], [], [], []
     issues: list[Issue] = []
-    covered = _covered_provinces(registry)
+    units = registry.units_frame()
+    covered = _covered_provinces(units)
     for f in found:
         if f.sha256 in first_of:
             documents.append(_doc_row(f, "duplicate", duplicate_of=first_of[f.sha256]))
@@ -455,7 +456,7 @@ def assemble(
         "scores": readings.scores,
         "components": readings.components,
         "issues": issues_frame(issues),
-        "units": registry.units_frame(),
+        "units": units,
         "unit_lineage": registry.lineage_frame(),
         "weekly_indicators": weekly_df,
         "readings": readings.readings,

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from normalizers.knowledge import KnowledgeBundle, use_as_default
 from pipeline import progress
@@ -36,8 +37,10 @@ from pipeline.discovery import (  # noqa: F401 - re-exported: the batch's view o
     survey,
 )
 from pipeline.fingerprint import PIPELINE_VERSION, pipeline_fingerprint  # noqa: F401 - re-exported
-from pipeline.process import DocumentError, DocumentResult, die_with_parent, process_file
 from pipeline.run_settings import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S
+
+if TYPE_CHECKING:
+    from pipeline.document_result import DocumentResult
 
 log = logging.getLogger("dti")
 
@@ -166,8 +169,13 @@ def _worker(
     knowledge: KnowledgeBundle | None = None,
 ) -> None:
     os.setpgrp()  # its own process group, so a timeout kills OCR helpers too
-    die_with_parent(parent_pid)
     _capture_stderr(Path(log))
+    # The parsers load here, not in the parent, when the parent forked before importing them
+    # (one document: its reading overlaps the parent's loading of the publishing stack). Before
+    # the memory limit: it bounds the document's reading, not the libraries' address space.
+    from pipeline.process import DocumentError, die_with_parent, process_file
+
+    die_with_parent(parent_pid)
     _limit_memory(memory_mb)
     if pages is not None:
         progress.report_pages_to(pages.send)
@@ -243,12 +251,16 @@ def process_all(
     on_page: Callable[[Found, int, int], None] | None = None,
     retry_quarantined: bool = False,
     knowledge: KnowledgeBundle | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> dict[str, Outcome]:
     """Process files not in the cache, `workers` at a time; every file gets an Outcome.
 
     `on_page(found, pages_done, pages_total)` hears from a worker as it reads each page;
     `retry_quarantined` gives every file whose cached verdict is a failure a new attempt.
     `knowledge` is the run's validated bundle, handed to each (forked) worker as an argument.
+    `meanwhile` is called once, in this process, as soon as the first workers are started
+    (the caller's own loading overlaps their reading); what it raises is raised once every
+    file has its Outcome, so a failing caller still leaves the cache complete.
     """
     cache.mkdir(parents=True, exist_ok=True)
     outcomes: dict[str, Outcome] = {}
@@ -264,9 +276,12 @@ def process_all(
     ctx = mp.get_context("fork")
     running: dict[int, tuple[BaseProcess, Found, float, Connection, Path]] = {}
     ocr_workers = 1 if len(pending) > 1 else max(1, workers)
+    if len(pending) > 1:
+        import pipeline.process  # noqa: F401 - loaded once here and inherited by every worker
     queue = list(pending)
+    failure: BaseException | None = None
     try:
-        while queue or running:
+        while queue or running or meanwhile:
             while queue and len(running) < max(1, workers):
                 found = queue.pop(0)
                 out = cache_path(cache, found, fingerprint)
@@ -290,6 +305,13 @@ def process_all(
                 assert proc.pid is not None  # a started process has one
                 writer.close()  # the worker holds the only writing end: its death ends the pipe
                 running[proc.pid] = (proc, found, time.monotonic(), reader, log)
+            if meanwhile:
+                call, meanwhile = meanwhile, None
+                try:
+                    call()
+                except Exception as exc:  # raised below, once the workers are done
+                    failure = exc
+                continue
             time.sleep(0.05)
             for pid, (proc, found, started, reader, log) in list(running.items()):
                 _drain_pages(reader, found, on_page)
@@ -343,6 +365,8 @@ def process_all(
             proc.join()
             reader.close()
             log.unlink(missing_ok=True)
+    if failure is not None:
+        raise failure
     return outcomes
 
 

@@ -66,7 +66,7 @@ def pipeline_fingerprint() -> str:
 # What runs inside a document's worker (pipeline.process and everything below it). The CLI,
 # the batch runner, assembly, publishing, reports and the curated schema work on its cached
 # result, so editing them must not re-OCR every scan.
-_PIPELINE_EXTRACTION = {"process.py", "parsing_report.py", "__init__.py"}
+_PIPELINE_EXTRACTION = {"process.py", "document_result.py", "parsing_report.py", "__init__.py"}
 _AFTER_EXTRACTION = {"curated.py"}
 
 

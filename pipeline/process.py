@@ -14,17 +14,13 @@ import os
 import signal
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
 from pdfplumber.utils.exceptions import PdfminerException
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import NameObject
 
 from extractors.encodings import decode_pages, document_encoding
 from extractors.evidence import evidence_text, is_vietnamese, judge_document, no_ranking_message
@@ -33,7 +29,6 @@ from extractors.layouts import LayoutError, extract_tables
 from extractors.metadata import read_metadata, stated_maxima, stated_tier_rules
 from extractors.national import as_national, is_ministry, province_of, scores_province
 from extractors.news import NewsFormatError, is_news_html, looks_like_unit, prose_maxima, read_news_page, second_reading
-from extractors.office import OFFICE_KINDS, WORD_KINDS, read_office_pages
 from extractors.office_container import OfficeFileError, is_office, office_kind
 from extractors.page import PageContent
 from extractors.text_pdf import MIN_GOOD_RATIO, has_text_layer, read_text_page, text_layer_quality
@@ -41,8 +36,9 @@ from extractors.weekly import WeeklyReportError, extract_weekly, is_weekly_repor
 from normalizers.checks import CheckTally, run_checks
 from normalizers.frameworks import Knowledge
 from normalizers.knowledge import KnowledgeBundle, bundle_or_default, knowledge_as_default
-from normalizers.scores import AVERAGE_COLUMNS, COMPONENT_COLUMNS, SCORE_COLUMNS, normalize_ranking
+from normalizers.scores import normalize_ranking
 from pipeline.discovery import sha256_file
+from pipeline.document_result import DocumentResult
 from pipeline.fingerprint import PIPELINE_VERSION  # noqa: F401 - re-exported
 from pipeline.parsing_report import table_report
 from pipeline.progress import page_read
@@ -77,19 +73,6 @@ class NoRankingTableError(DocumentError):
 
 class UnreadableOfficeError(DocumentError):
     """A Word or Excel file that is damaged, protected, hostile or cannot be converted."""
-
-
-@dataclass(frozen=True)
-class DocumentResult:
-    """Everything one document contributes to curated/."""
-
-    document: dict
-    scores: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SCORE_COLUMNS))
-    components: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=COMPONENT_COLUMNS))
-    averages: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=AVERAGE_COLUMNS))
-    weekly: pd.DataFrame | None = None
-    issues: list[Issue] = field(default_factory=list)
-    tables: pd.DataFrame | None = None  # the parsing report per ranking table (pipeline.parsing_report)
 
 
 _OTHER_KINDS = (
@@ -228,6 +211,8 @@ def _read_pages(path: Path, ocr_workers: int) -> tuple[list[PageContent], int]:
 
 def pypdf_page_count(path: Path) -> int:
     """Pages as pypdf counts them; it reads page trees pdfminer gives up on (a page without /Type)."""
+    from pypdf import PdfReader  # only for the rare PDF pdfminer lists no pages of
+
     try:
         return len(PdfReader(path, strict=False).pages)
     except Exception:
@@ -252,6 +237,9 @@ def listable_pdf(path: Path) -> Iterator[Path]:
     counted = pypdf_page_count(path)
     if not counted:
         raise UnreadablePdfError("the PDF has no pages (neither pdfminer nor pypdf finds one); get a fresh copy")
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject
+
     with tempfile.TemporaryDirectory(prefix="dti-") as tmp:
         copy = Path(tmp) / "resaved.pdf"
         try:
@@ -497,7 +485,7 @@ def _process(
     kind = sniff(path)
     if kind == "html":
         return ranking_result(raw_web_page(path.read_bytes(), knowledge, bundle), doc_id, knowledge)
-    if kind in OFFICE_KINDS:
+    if kind != "pdf":  # sniff's only other answers are the Office kinds
         return office_result(path, kind, doc_id, knowledge)
     pages, n_pages = read_pdf_pages(path, ocr_workers)
     if not any(p.lines or p.grids for p in pages):
@@ -511,6 +499,8 @@ def _process(
 def office_result(path: Path, kind: str, doc_id: str, knowledge: Knowledge) -> DocumentResult:
     """A Word or Excel file: its pages go the PDF's way. A Word file or workbook stores no
     pagination, so `pages` is null (rows' source_page is the stored-break page or the sheet)."""
+    from extractors.office import WORD_KINDS, read_office_pages  # openpyxl, xlrd, python-docx: Office files only
+
     app = "Word" if kind in WORD_KINDS else "Excel"
     try:
         pages = read_office_pages(path, kind)

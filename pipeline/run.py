@@ -16,11 +16,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-import pyarrow.parquet as pq
-
-from extractors.ocr_engine import engine_name
 from normalizers.knowledge import (
     DATA_DIR,
     KnowledgeBundle,
@@ -28,8 +25,6 @@ from normalizers.knowledge import (
     load_knowledge_bundle,
     load_registry_checked,
 )
-from normalizers.units import Registry, RegistryError
-from pipeline.assemble import CURATED_TABLES, assemble
 from pipeline.batch import (
     DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT_S,
@@ -45,7 +40,6 @@ from pipeline.batch import (
 from pipeline.fingerprint import PIPELINE_VERSION
 from pipeline.manifest import run_manifest
 from pipeline.publish import new_version, publish, run_lock, state_dir
-from pipeline.review import ReviewError, load_reviews
 from pipeline.run_settings import (  # noqa: F401 - the exit statuses are part of this module's interface
     DEFAULT_WORKERS,
     EXIT_BROKEN_KNOWLEDGE,
@@ -57,11 +51,14 @@ from pipeline.run_settings import (  # noqa: F401 - the exit statuses are part o
     EXIT_REFUSED,
     EXIT_USAGE,
 )
-from pipeline.shrink_guard import DEFAULT_MAX_SHRINK, ShrinkRefusedError, held_documents, shrink_problem
-from pipeline.version_files import CompanionError, write_companions
-from schemas.curated import ContractError, to_arrow
+from pipeline.shrink_guard import DEFAULT_MAX_SHRINK, ShrinkRefusedError
 from schemas.issue_codes import IssueCode
 
+if TYPE_CHECKING:
+    from normalizers.units import Registry
+
+# pandas, pandera, pyarrow and the registry load inside run_pipeline, while the first document
+# workers (forked before them) read their files: on two cores the reading and the loading overlap.
 log = logging.getLogger("dti")
 
 
@@ -94,6 +91,8 @@ class RunSummary:
         return EXIT_QUARANTINED if self.quarantined else EXIT_OK
 
     def as_dict(self) -> dict:
+        from extractors.ocr_engine import engine_name
+
         return {
             "pipeline_version": PIPELINE_VERSION,
             "ocr_engine": engine_name(),  # tesserocr in process, or the pytesseract fallback
@@ -114,14 +113,22 @@ class RunSummary:
 
 
 def load_registry(registry_dir: Path | None = None) -> Registry:
-    """The officer's unit registry folder (``dti run`` passes ``registry/``); None: the packaged defaults, read-only."""
+    """The officer's unit registry folder (``dti run`` passes ``registry/``); None: the packaged defaults, read-only.
+
+    Built once per content (pipeline.registry_cache keeps the built registry, keyed by its files' bytes).
+    """
+    from normalizers.units import RegistryError
+    from pipeline.registry_cache import load_registry_indexed
+
     try:
-        return Registry.load(registry_dir)
+        return load_registry_indexed(registry_dir)
     except RegistryError as exc:
         raise RunError(f"the unit registry cannot be read: {exc}") from exc
 
 
 def _parquet_bytes(table) -> bytes:
+    import pyarrow.parquet as pq
+
     sink = io.BytesIO()
     pq.write_table(table, sink, compression="zstd", write_statistics=True, store_schema=True)
     return sink.getvalue()
@@ -160,7 +167,12 @@ def run_pipeline(
     started = time.monotonic()
     if knowledge is None:
         knowledge = load_knowledge_bundle(knowledge_dir)
-    registry = knowledge.registry if knowledge.registry is not None else load_registry_checked(registry_dir)
+    if knowledge.registry is not None:
+        registry = knowledge.registry
+    else:
+        from pipeline.registry_cache import load_registry_indexed
+
+        registry = load_registry_indexed(registry_dir, build=load_registry_checked)
     with knowledge_as_default(knowledge):  # a helper deep in assembly reads the run's files too
         return _run(
             raw,
@@ -219,6 +231,19 @@ def _run(
         fingerprint = pipeline_fingerprint()
         if knowledge.data_dir != DATA_DIR:  # an officer's copies of the knowledge files: their own cache entries
             fingerprint = hashlib.sha256(f"{fingerprint}:{knowledge.digest()}".encode()).hexdigest()[: len(fingerprint)]
+        loaded: dict[str, Any] = {}
+
+        def load_the_rest() -> None:
+            """Everything after extraction needs, loaded while the workers read (process_all calls it)."""
+            import pipeline.assemble  # noqa: F401 - pandas, pandera, pyarrow, the framework knowledge
+            import pipeline.version_files  # noqa: F401 - the DuckDB and report writers
+            from pipeline.review import ReviewError, load_reviews
+
+            try:
+                loaded["reviews"] = load_reviews(reviews_dir)
+            except ReviewError as exc:
+                raise RunError(f"the officers' reviews cannot be read: {exc}") from exc
+
         outcomes = process_all(
             list(unique.values()),
             state_dir(curated) / "cache",
@@ -230,11 +255,17 @@ def _run(
             on_page,
             retry_quarantined,
             knowledge,
+            meanwhile=load_the_rest,
         )
-        try:
-            reviews = load_reviews(reviews_dir)
-        except ReviewError as exc:
-            raise RunError(f"the officers' reviews cannot be read: {exc}") from exc
+        import pandas as pd
+
+        from pipeline.assemble import CURATED_TABLES, assemble
+        from pipeline.registry_cache import registry_fingerprint
+        from pipeline.shrink_guard import held_documents, shrink_problem
+        from pipeline.version_files import CompanionError, start_database, write_companions
+        from schemas.curated import ContractError, to_arrow
+
+        reviews = loaded["reviews"]
         try:
             result = assemble(found, outcomes, registry, reviews, knowledge)
         except ContractError as exc:
@@ -249,6 +280,8 @@ def _run(
             final = {r.file_name: (r.status, None if pd.isna(r.error) else r.error) for r in docs.itertuples()}
             for f in unique.values():  # file order, as the documents table
                 on_settled(outcomes[f.file_name], *final[f.file_name])
+        # after the progress bar is closed: the child inherits no live terminal output
+        database = start_database(result.frames, state_dir(curated))  # built while the rest is written
         payloads = {f"{name}.parquet": _parquet_bytes(to_arrow(result.frames[name], name)) for name in CURATED_TABLES}
         digest = hashlib.sha256(b"".join(payloads[k] for k in sorted(payloads))).hexdigest()[:12]
         summary.version = digest
@@ -264,7 +297,7 @@ def _run(
             "pipeline_fingerprint": fingerprint,
             "manifest": run_manifest(found, registry_dir, reviews_dir, timeout_s, memory_mb),
             "registry": str(registry.directory),
-            "registry_fingerprint": registry.fingerprint(),
+            "registry_fingerprint": registry_fingerprint(registry.directory),
             "seconds": summary.seconds,
             "reviews_applied": result.reviews_applied,
             "reviews_unmatched": list(result.reviews_unmatched),
@@ -272,7 +305,7 @@ def _run(
         }
         (staged / "run.json").write_text(json.dumps(run_json, ensure_ascii=False, indent=2), encoding="utf-8")
         try:
-            write_companions(staged, result.frames, run_json)
+            write_companions(staged, result.frames, run_json, database)
         except CompanionError as exc:
             raise RunError(str(exc)) from exc
         publish(curated, staged)

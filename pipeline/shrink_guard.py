@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from pipeline.publish import read_run_json
 from pipeline.run_settings import DEFAULT_MAX_SHRINK
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class ShrinkRefusedError(RuntimeError):
@@ -34,6 +36,8 @@ def held_documents(curated: Path) -> list[Held]:
     run = read_run_json(curated)
     if run is not None and isinstance(run.get("files"), list):
         return [Held(f["file_name"], f["sha256"]) for f in run["files"] if f.get("status") == "ok"]
+    import pandas as pd  # only for a version without run.json; `dti run` imports this module early
+
     try:  # a version without run.json (a folder adopted as the first version)
         docs = pd.read_parquet(curated / "documents.parquet", columns=["file_name", "sha256", "status"])
     except (OSError, ValueError, KeyError):
