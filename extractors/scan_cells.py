@@ -16,7 +16,15 @@ from rapidfuzz.distance import Indel
 
 from extractors.grid import Cell, Grid, Word
 from extractors.scan_marks import dash_crop, drop_trailing_arrow, is_star
-from extractors.scan_mosaic import DISPUTED_CONFIDENCE, Crop, mean_confidence, numeric_lang, ocr_mosaic, ocr_single
+from extractors.scan_mosaic import (
+    DISPUTED_CONFIDENCE,
+    Crop,
+    is_doubtful,
+    mean_confidence,
+    numeric_lang,
+    ocr_mosaic,
+    ocr_single,
+)
 from normalizers.numbers import looks_numeric
 
 NUMERIC_CHARS = "0123456789.,%"
@@ -206,14 +214,20 @@ def _doubt_disputed_words(words: list[Word], other: Sequence[Word]) -> None:
             words[i] = dataclasses.replace(word, confidence=DISPUTED_CONFIDENCE)
 
 
-def ocr_cells(clean: np.ndarray, grids: Sequence[Grid], text_height: float, gray: np.ndarray | None = None) -> None:
+def ocr_cells(
+    clean: np.ndarray,
+    grids: Sequence[Grid],
+    text_height: float,
+    gray: np.ndarray | None = None,
+    reread_all: bool = True,
+) -> None:
     """Fill every non-empty cell's text and confidence, in passes.
 
     0. lone "-" marks from their shape (no OCR); 1. all other cells, `vie`, block mode;
     2. cells of numeric columns again with a digit whitelist (no "l2" for 12, "z" for 7),
     with "/" where the first pass saw a ratio; 3. row numbers in brackets again;
     4. text cells again from the grey page (`gray`, aligned with `clean`), keeping the
-    surer reading; 5. cells with ink that still read as nothing (one-digit ranks) one by
+    surer reading (only the doubtful ones unless `reread_all`: a low-resolution page); 5. cells with ink that still read as nothing (one-digit ranks) one by
     one in single-character mode; a lone star-shaped blob read as garbage is "*".
     """
     inset = max(3, int(text_height * 0.12))
@@ -258,7 +272,13 @@ def ocr_cells(clean: np.ndarray, grids: Sequence[Grid], text_height: float, gray
     numeric_ids = {id(c) for c in numeric}
     _paren_numbers([c for c in readable if id(c) not in numeric_ids])
     if gray is not None and gray.shape == clean.shape:
-        texts = [c for c in readable if id(c) not in numeric_ids and sum(ch.isalpha() for ch in _crop_text(c)) >= 3]
+        texts = [
+            c
+            for c in readable
+            if id(c) not in numeric_ids
+            and sum(ch.isalpha() for ch in _crop_text(c)) >= 3
+            and (reread_all or is_doubtful(c.words))
+        ]
         _reread_text_from_gray(texts, gray)
     for crop in crops.values():
         if crop.mark is None and not crop.words and id(crop) not in numeric_ids:

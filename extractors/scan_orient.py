@@ -7,6 +7,7 @@ pages by tesseract's orientation detection, confirmed by reading a strip both wa
 from __future__ import annotations
 
 import statistics
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -72,10 +73,29 @@ def prepare(image: np.ndarray) -> np.ndarray:
 
 
 def prepare_with_gray(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The OCR-ready page and the greyscale page it was thresholded from, pixel-aligned.
+    """The OCR-ready page and the greyscale page it was thresholded from, pixel-aligned."""
+    prepared = prepare_scan(image)
+    return prepared.page, prepared.gray
+
+
+class PreparedPage(NamedTuple):
+    """An OCR-ready page, the grey page it was thresholded from (pixel-aligned) and how it was enlarged.
 
     Thresholding a low-resolution scan merges a diacritic's hook with its letter ("ổ" reads
-    as "ố", "à" as "ả"); text cells are read from the grey pixels as well.
+    as "ố", "à" as "ả"); text is read from the grey pixels as well. `upscale` > 1 says the
+    scan was below the 300 dpi scale, where that happens to confident readings too.
+    """
+
+    page: np.ndarray
+    gray: np.ndarray
+    upscale: float
+
+
+def prepare_scan(image: np.ndarray, upside_down_test: bool = True) -> PreparedPage:
+    """Colour dropped, enlarged to the 300 dpi scale, turned upright, deskewed, binarised.
+
+    Without `upside_down_test` a page upside down stays so; the caller then tells it from
+    its reading (:func:`is_upside_down`) and turns it with :func:`turned_over`.
     """
     gray = to_gray(image)
     factor = upscale_factor(char_height(otsu_ink(gray)))
@@ -87,7 +107,17 @@ def prepare_with_gray(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         ink = cv2.rotate(ink, cv2.ROTATE_90_CLOCKWISE)
     gray = rotate(gray, estimate_skew(ink))
     page = binarise(gray, speck=int(4 * factor * factor))
-    if _upside_down(page):
-        page = cv2.rotate(page, cv2.ROTATE_180)
-        gray = cv2.rotate(gray, cv2.ROTATE_180)
-    return page, gray
+    prepared = PreparedPage(page, gray, factor)
+    return turned_over(prepared) if upside_down_test and _upside_down(page) else prepared
+
+
+def turned_over(prepared: PreparedPage) -> PreparedPage:
+    """The prepared page turned by 180°."""
+    return prepared._replace(
+        page=cv2.rotate(prepared.page, cv2.ROTATE_180), gray=cv2.rotate(prepared.gray, cv2.ROTATE_180)
+    )
+
+
+def is_upside_down(page: np.ndarray) -> bool:
+    """Is the (binarised, black-on-white) page upside down? See :func:`_upside_down`."""
+    return _upside_down(page)

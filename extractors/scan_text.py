@@ -12,7 +12,7 @@ from rapidfuzz.distance import Levenshtein
 from extractors.grid import Cell, Grid, Word
 from extractors.ocr_engine import image_to_data, tsv_words
 from extractors.page import TextLine
-from extractors.scan_mosaic import DISPUTED_CONFIDENCE, LANG, Crop, is_noise, ocr_mosaic
+from extractors.scan_mosaic import DISPUTED_CONFIDENCE, LANG, Crop, is_doubtful, is_noise, ocr_mosaic
 from normalizers.text import strip_diacritics
 
 _RULE_CHARS = set("_—–-~=")
@@ -129,7 +129,10 @@ def _reread_lines_from_gray(lines: list[list[Word]], gray: np.ndarray) -> list[l
     return out
 
 
-def free_text(clean: np.ndarray, grids: Sequence[Grid], margin: int, gray: np.ndarray | None = None) -> list[TextLine]:
+def free_text(
+    clean: np.ndarray, grids: Sequence[Grid], margin: int, gray: np.ndarray | None = None, reread_all: bool = True
+) -> list[TextLine]:
+    """The lines outside the grids; each line tesseract is not sure of (every line if `reread_all`) re-read from `gray`."""
     blanked = clean.copy()
     for grid in grids:
         x0, top, x1, bottom = (int(v) for v in grid.bbox)
@@ -137,7 +140,9 @@ def free_text(clean: np.ndarray, grids: Sequence[Grid], margin: int, gray: np.nd
     data = image_to_data(blanked, LANG, "--psm 3")
     rows = _group_lines(_tesseract_words(data))
     if gray is not None and gray.shape == clean.shape and rows:
-        rows = _reread_lines_from_gray(rows, gray)
+        doubtful = [i for i, row in enumerate(rows) if reread_all or is_doubtful(row)]
+        for i, row in zip(doubtful, _reread_lines_from_gray([rows[i] for i in doubtful], gray)):
+            rows[i] = row
     lines = []
     for row in rows:
         if not row:
