@@ -14,7 +14,8 @@ row (`group_title`), so this one misreading costs 30 of 594 fields. The headings
 import cv2
 import pytest
 
-from extractors.scanned import _strip_confidence, prepare_with_gray, render_page
+from extractors.scan_orient import _strip_confidence, prepare_with_gray
+from extractors.scan_render import render_page
 from tests.conftest import run_on
 from tests.truth import (
     FIXTURES,

@@ -197,6 +197,16 @@ def test_rotated_skewed_low_resolution_page_keeps_its_grid(laocai_pages: list[Pa
     assert page.width > page.height  # the landscape page turned back upright
 
 
+@pytest.mark.ocr
+def test_upside_down_page_is_told_by_its_reading_and_read_upright(laocai_pages: list[PageContent]) -> None:
+    """An upright page skips orientation detection; one upside down reads as garbage, is turned, and reads the same."""
+    page = ocr_page_image(cv2.rotate(render_page(_scan(LAOCAI), 1), cv2.ROTATE_180), 2)
+    assert [(g.n_rows, g.n_cols) for g in page.grids] == [(g.n_rows, g.n_cols) for g in laocai_pages[1].grids]
+    names = [text_key(g.cell_at(r, 1).text) for g in page.grids for r in range(3, g.n_rows)]
+    upright = [text_key(g.cell_at(r, 1).text) for g in laocai_pages[1].grids for r in range(3, g.n_rows)]
+    assert "sở tài chính" in names and names == upright
+
+
 def test_render_page_uses_the_scanner_image() -> None:
     image = render_page(_scan(LAOCAI), 1)
     assert image.shape[:2] == (2481, 3508)
