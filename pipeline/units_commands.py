@@ -58,7 +58,7 @@ def open_registry(registry_dir: Path) -> Registry:
         raise click.ClickException(f"the unit registry is invalid: {exc}") from exc
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})  # as under `dti`, also when invoked alone
 def units() -> None:
     """Review and resolve unit names against the unit registry."""
 

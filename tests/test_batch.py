@@ -88,6 +88,7 @@ def damaged(tmp_path_factory):
     return summary, Curated(tmp / "curated")
 
 
+@pytest.mark.slow
 def test_each_damaged_file_is_quarantined_with_its_reason(damaged):
     summary, cur = damaged
     docs = cur.table("documents").set_index("file_name")
@@ -102,6 +103,7 @@ def test_each_damaged_file_is_quarantined_with_its_reason(damaged):
     assert summary.exit_code == EXIT_QUARANTINED
 
 
+@pytest.mark.slow
 def test_good_documents_still_produce_their_truth_rows(damaged):
     _, cur = damaged
     for name, truth_id in GOOD.items():
@@ -109,6 +111,7 @@ def test_good_documents_still_produce_their_truth_rows(damaged):
         assert score_mismatches(cur.rows("scores", name), truth_id) == []
 
 
+@pytest.mark.slow
 def test_duplicate_points_to_the_first_file_and_adds_no_rows(damaged):
     _, cur = damaged
     dup = cur.doc(DUPLICATE)
@@ -126,6 +129,7 @@ def test_duplicate_points_to_the_first_file_and_adds_no_rows(damaged):
     assert set(scores["doc_id"]) == {cur.doc(n)["doc_id"] for n in GOOD}
 
 
+@pytest.mark.slow
 def test_run_json_summarises_the_run(damaged):
     _, cur = damaged
     run = json.loads((cur.path / "run.json").read_text(encoding="utf-8"))
@@ -148,6 +152,7 @@ def test_run_json_summarises_the_run(damaged):
     assert run["ocr_engine"] == "tesserocr"  # the binding is installed by the set-up commands
 
 
+@pytest.mark.slow
 def test_a_400_page_pdf_is_not_bad_input(tmp_path):
     """The decision's 5 pages then 395 blank pages: read without OCR, rows as from the short one."""
     reader = PdfReader(str(RAW / "laocai-2024-dti2023.pdf"))
@@ -191,6 +196,7 @@ def _scan_raw(tmp: Path) -> Path:
     return raw
 
 
+@pytest.mark.slow
 def test_a_document_over_the_time_limit_is_quarantined_and_retried_when_raised(tmp_path):
     raw = _scan_raw(tmp_path)
     summary = run_pipeline(raw, tmp_path / "curated", timeout_s=1)
@@ -203,6 +209,7 @@ def test_a_document_over_the_time_limit_is_quarantined_and_retried_when_raised(t
     assert raised.quarantined == [(SCAN.name, reason.replace("1 s", "1.5 s"))]
 
 
+@pytest.mark.slow
 def test_a_document_over_the_memory_limit_is_quarantined(tmp_path):
     raw = _scan_raw(tmp_path)
     summary = run_pipeline(
@@ -219,6 +226,7 @@ def _run_cli(*args: str):
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
+@pytest.mark.slow
 def test_exit_codes_and_plain_progress_lines(tmp_path):
     raw = tmp_path / "raw"
     copy_good(raw)
@@ -255,6 +263,7 @@ def test_missing_raw_folder_fails_with_exit_1(tmp_path):
     assert "does not exist" in result.stderr
 
 
+@pytest.mark.slow
 def test_status_lists_new_changed_removed_and_quarantined(tmp_path):
     raw, curated = tmp_path / "raw", tmp_path / "curated"
     copy_good(raw)
@@ -286,6 +295,7 @@ def test_status_lists_new_changed_removed_and_quarantined(tmp_path):
 # --- incremental runs --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_incremental_runs_extract_only_what_changed(tmp_path):
     raw, curated = tmp_path / "raw", tmp_path / "curated"
     copy_good(raw)
@@ -311,6 +321,7 @@ def test_incremental_runs_extract_only_what_changed(tmp_path):
         assert old_2017 not in set(cur.table(table)["doc_id"]), table
 
 
+@pytest.mark.slow
 def test_an_edited_registry_rederives_unit_ids_without_extraction(tmp_path):
     import normalizers
 

@@ -8,6 +8,8 @@ import pytest
 from tests.conftest import run_on
 from tests.truth import RAW, document_mismatches, score_mismatches, truth_csv
 
+pytestmark = pytest.mark.slow
+
 FILES = [
     "laocai-2017-qd512-ict2016.pdf",
     "laocai-2024-dti2023.pdf",

@@ -6,6 +6,8 @@ import pytest
 from tests.conftest import run_on
 from tests.truth import RAW, score_mismatches
 
+pytestmark = pytest.mark.slow
+
 PROVINCES = "national-2023-dti2022-provinces.html"
 MINISTRIES = "national-2020-ict2019-ministries-test.html"
 

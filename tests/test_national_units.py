@@ -341,6 +341,7 @@ def yen_bai_run(tmp_path_factory):
     return run_on(tmp_path_factory.mktemp("yenbai"), [FIXTURES / "variants" / "yenbai-2024-dti2023.pdf"])
 
 
+@pytest.mark.slow
 def test_new_province_decision_rows_are_exact(yen_bai_run):
     from tests.truth import score_mismatches
 
@@ -349,6 +350,7 @@ def test_new_province_decision_rows_are_exact(yen_bai_run):
     assert score_mismatches(yen_bai_run.rows("scores", "yenbai-2024-dti2023.pdf"), "yenbai-2024-dti2023") == []
 
 
+@pytest.mark.slow
 def test_new_province_decision_every_unit_resolves_right(yen_bai_run):
     from tests.truth import truth_csv
 

@@ -4,11 +4,14 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import cli
 from pipeline.publish import list_versions
 from tests.truth import RAW
+
+pytestmark = pytest.mark.slow
 
 
 def _run(tmp: Path, *extra: str):

@@ -117,6 +117,7 @@ def bad_run(tmp_path_factory, secret_file):
     return summary, Curated(tmp / "curated")
 
 
+@pytest.mark.slow
 def test_each_bad_office_file_is_quarantined_with_its_reason(bad_run):
     summary, cur = bad_run
     docs = cur.table("documents").set_index("file_name")
@@ -126,12 +127,14 @@ def test_each_bad_office_file_is_quarantined_with_its_reason(bad_run):
     assert all("\n" not in e and len(e) < 250 for e in EXPECTED.values())
 
 
+@pytest.mark.slow
 def test_the_rest_of_the_batch_goes_on(bad_run):
     _, cur = bad_run
     assert cur.doc("good.docx")["status"] == "ok"
     assert score_mismatches(cur.rows("scores", "good.docx"), "laocai-2024-dti2023") == []
 
 
+@pytest.mark.slow
 def test_no_secret_leaks_into_any_output(bad_run):
     _, cur = bad_run
     for name in ("documents", "scores", "issues"):

@@ -37,12 +37,14 @@ def office_run(tmp_path_factory):
 
 
 @pytest.mark.parametrize("path,truth_id,source", CASES, ids=IDS)
+@pytest.mark.slow
 def test_scores_and_components_match_truth(office_run, path, truth_id, source):
     assert score_mismatches(office_run.rows("scores", path.name), truth_id) == []
     assert component_mismatches(office_run.rows("components", path.name), truth_id) == []
 
 
 @pytest.mark.parametrize("path,truth_id,source", CASES, ids=IDS)
+@pytest.mark.slow
 def test_document_metadata_matches_truth(office_run, path, truth_id, source):
     doc = office_run.doc(path.name)
     assert doc["status"] == "ok"
@@ -56,6 +58,7 @@ def test_document_metadata_matches_truth(office_run, path, truth_id, source):
     [c for c in CASES if c[1] == "laocai-2024-dti2023"],
     ids=[c[0].name for c in CASES if c[1] == "laocai-2024-dti2023"],
 )
+@pytest.mark.slow
 def test_averages_are_not_units_and_checks_pass(office_run, path, truth_id, source):
     averages = process_file(path).averages  # averages are not a curated file: read them from the result
     truth = truth_csv(truth_id, "averages")
@@ -66,6 +69,7 @@ def test_averages_are_not_units_and_checks_pass(office_run, path, truth_id, sour
     assert set(issues["code"]) - {"unresolved_unit"} == set()  # sums, percents and tiers all agree
 
 
+@pytest.mark.slow
 def test_tiers_ranks_and_source_page(office_run):
     scores = office_run.rows("scores", "laocai-2024-dti2023.docx")
     row = scores[scores["unit_name_raw"] == "Thành phố Lào Cai"].iloc[0]
@@ -159,6 +163,7 @@ def test_numeric_cells_print_as_the_sheet_shows_them(value, number_format, decim
     assert printed_number(value, number_format, decimal_comma) == shown
 
 
+@pytest.mark.slow
 def test_xls_that_xlrd_cannot_read_goes_through_libreoffice(monkeypatch):
     xls = VARIANTS / "laocai-2017-qd512-ict2016-annex.xls"
     direct = read_xls_pages(xls)

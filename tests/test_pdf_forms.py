@@ -31,6 +31,7 @@ def forms_run(tmp_path_factory):
 
 
 @pytest.mark.parametrize("path,truth_id,encoding", FORMS, ids=[p.name for p, _, _ in FORMS])
+@pytest.mark.slow
 def test_every_form_matches_truth(forms_run, path, truth_id, encoding):
     doc = forms_run.doc(path.name)
     assert doc["status"] == "ok", doc["error"]

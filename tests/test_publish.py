@@ -72,6 +72,7 @@ def expected(tmp_path_factory) -> dict[str, dict[str, bytes]]:
     return out
 
 
+@pytest.mark.slow
 def test_runs_in_different_folders_and_reruns_are_byte_identical(tmp_path, expected):
     raw = tmp_path / "raw"
     put(raw, B)
@@ -85,6 +86,7 @@ def test_runs_in_different_folders_and_reruns_are_byte_identical(tmp_path, expec
     assert snapshot(tmp_path / "one") == expected["B"]
 
 
+@pytest.mark.slow
 def test_kill_9_at_random_moments_leaves_a_complete_version(tmp_path, expected):
     """After every kill curated/ is the previous complete set or the new one, and the next run completes."""
     raw, curated = tmp_path / "raw", tmp_path / "curated"
@@ -132,6 +134,7 @@ def test_kill_9_at_random_moments_leaves_a_complete_version(tmp_path, expected):
     print(f"kill -9 outcomes: {seen}")
 
 
+@pytest.mark.slow
 def test_kill_9_during_extraction_leaves_no_worker_and_no_lock(tmp_path):
     """A killed run's document workers (and their OCR helpers) die with it and do not keep the lock."""
     raw, curated = tmp_path / "raw", tmp_path / "curated"
@@ -167,6 +170,7 @@ def _processes_mentioning(text: str) -> list[int]:
     return pids
 
 
+@pytest.mark.slow
 def test_a_held_lock_makes_dti_run_exit_4_naming_the_other_run(tmp_path):
     raw, curated = tmp_path / "raw", tmp_path / "curated"
     put(raw, A)
@@ -180,6 +184,7 @@ def test_a_held_lock_makes_dti_run_exit_4_naming_the_other_run(tmp_path):
     assert after.exit_code == EXIT_OK, after.output
 
 
+@pytest.mark.slow
 def test_a_plain_curated_folder_is_adopted_and_old_versions_pruned(tmp_path, expected):
     raw, curated = tmp_path / "raw", tmp_path / "curated"
     put(raw, A)

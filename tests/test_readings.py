@@ -60,6 +60,7 @@ def twice(tmp_path_factory):
     return summary, Curated(tmp / "curated"), pages
 
 
+@pytest.mark.ocr
 def test_scores_hold_one_row_per_fact_from_the_text_layer(twice):
     _, cur, _ = twice
     scores = cur.table("scores")
@@ -74,6 +75,7 @@ def test_scores_hold_one_row_per_fact_from_the_text_layer(twice):
     assert len(components[components["doc_id"] == text_id]) == len(truth_csv("laocai-2017-qd512-ict2016", "components"))
 
 
+@pytest.mark.ocr
 def test_every_reading_stays_with_its_chosen_flag(twice):
     _, cur, _ = twice
     readings = cur.table("readings")
@@ -90,6 +92,7 @@ def test_every_reading_stays_with_its_chosen_flag(twice):
     assert comp["chosen"].sum() == len(cur.table("components")) and (comp["doc_id"] == scan_id).sum() == 195
 
 
+@pytest.mark.ocr
 def test_every_disagreement_between_readings_is_an_issue_naming_both(twice):
     _, cur, _ = twice
     readings, issues = cur.table("readings"), cur.table("issues")
@@ -125,12 +128,14 @@ def test_every_disagreement_between_readings_is_an_issue_naming_both(twice):
     assert issues[issues["code"] == "reading_unit_missing"].empty
 
 
+@pytest.mark.ocr
 def test_the_news_article_without_a_decision_stays_published(twice):
     _, cur, _ = twice
     news = cur.doc(NEWS2022)["doc_id"]
     assert (cur.table("scores")["doc_id"] == news).sum() == len(cur.rows("scores", NEWS2022)) > 0
 
 
+@pytest.mark.ocr
 def test_the_progress_callback_hears_every_page_of_text_and_scan(twice):
     _, _, pages = twice
     for name, total in ((TEXT, 4), (SCAN, 4), (DTI2023, 5)):

@@ -117,6 +117,7 @@ def _score(doc: str, pages: list[PageContent]) -> tuple[int, int, list[str]]:
 
 
 @pytest.mark.parametrize("doc", [LAOCAI, CAOBANG])
+@pytest.mark.ocr
 def test_cells_match_truth(doc: str, request: pytest.FixtureRequest) -> None:
     pages = request.getfixturevalue("laocai_pages" if doc == LAOCAI else "caobang_pages")
     hits, total, misses = _score(doc, pages)
@@ -125,6 +126,7 @@ def test_cells_match_truth(doc: str, request: pytest.FixtureRequest) -> None:
     assert rate >= 0.97, misses
 
 
+@pytest.mark.ocr
 def test_laocai_grids_have_the_text_twin_shape(laocai_pages: list[PageContent]) -> None:
     with pdfplumber.open(FIXTURES / "raw" / f"{LAOCAI}.pdf") as pdf:
         twins = [read_text_page(page) for page in pdf.pages]
@@ -137,6 +139,7 @@ def _spans_row(grid: Grid, label: str) -> bool:
     return any(c.colspan == grid.n_cols and text_key(c.text) == text_key(label) for c in grid.cells)
 
 
+@pytest.mark.ocr
 def test_laocai_tier_rows_and_spanning_header(laocai_pages: list[PageContent]) -> None:
     first = laocai_pages[1].grids[0]
     assert _spans_row(first, "MỨC TỐT")
@@ -147,12 +150,14 @@ def test_laocai_tier_rows_and_spanning_header(laocai_pages: list[PageContent]) -
     assert first.anchored(0, 0).rowspan == 2
 
 
+@pytest.mark.ocr
 def test_caobang_not_evaluated_spans_the_scores(caobang_pages: list[PageContent]) -> None:
     grid = caobang_pages[3].grids[0]
     cell = next(c for c in grid.cells if text_key(c.text) == "không đánh giá")
     assert cell.col == 2 and cell.colspan == grid.n_cols - 2
 
 
+@pytest.mark.ocr
 def test_laocai_heading_lines(laocai_pages: list[PageContent]) -> None:
     first = laocai_pages[0].text
     assert "512/QĐ-UBND" in first
@@ -163,6 +168,7 @@ def test_laocai_heading_lines(laocai_pages: list[PageContent]) -> None:
     assert all(p.text_source == "ocr" for p in laocai_pages)
 
 
+@pytest.mark.ocr
 def test_caobang_heading_lines(caobang_pages: list[PageContent]) -> None:
     assert "943/QĐ-UBND" in caobang_pages[0].text
     assert "2023" in caobang_pages[0].text
@@ -170,6 +176,7 @@ def test_caobang_heading_lines(caobang_pages: list[PageContent]) -> None:
     assert contains_words(caobang_pages[3].text, "CÁC HUYỆN, THÀNH PHỐ NĂM 2022")
 
 
+@pytest.mark.ocr
 def test_cells_carry_confidence(caobang_pages: list[PageContent]) -> None:
     cells = [c for g in caobang_pages[1].grids for c in g.cells if c.text]
     assert cells and all(0.0 <= c.confidence <= 1.0 for c in cells)
@@ -188,6 +195,7 @@ def _degrade(image: np.ndarray) -> np.ndarray:
     return np.clip(gray.astype(np.float64) + noise, 0, 255).astype(np.uint8)
 
 
+@pytest.mark.ocr
 def test_rotated_skewed_low_resolution_page_keeps_its_grid(laocai_pages: list[PageContent]) -> None:
     degraded = _degrade(render_page(_scan(LAOCAI), 1))
     page = ocr_page_image(degraded, 2)
@@ -243,6 +251,7 @@ def test_render_page_turns_a_rotated_scan_like_pdfium(tmp_path: Path) -> None:
     assert np.abs(ours.astype(int) - reference.astype(int)).mean() < 2
 
 
+@pytest.mark.ocr
 def test_vector_page_with_rotate_is_rendered_upright() -> None:
     rotated = FIXTURES / "variants" / f"{LAOCAI}-rotated.pdf"
     page = ocr_page_image(render_page(rotated, 3, dpi=300), 4)

@@ -14,6 +14,8 @@ from tests.truth import (
     unflagged,
 )
 
+pytestmark = pytest.mark.ocr
+
 TRUTH_ID = "laocai-2017-qd512-ict2016"
 
 SCANS = [

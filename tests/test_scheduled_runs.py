@@ -68,6 +68,7 @@ def published(tmp_path, published_once):
 # --- 1. a run never publishes a version that silently loses data ---------------------------------
 
 
+@pytest.mark.slow
 def test_an_empty_raw_folder_keeps_the_published_set(published):
     raw, curated, before = published
     for f in raw.iterdir():
@@ -88,6 +89,7 @@ def test_an_empty_raw_folder_keeps_the_published_set(published):
 
 
 @pytest.mark.parametrize("how", ["missing", "file", "dangling link"])
+@pytest.mark.slow
 def test_a_mistyped_raw_folder_is_an_error_for_run_and_status(published, how):
     raw, curated, before = published
     wrong = raw.parent / "rwa"
@@ -106,6 +108,7 @@ def test_a_mistyped_raw_folder_is_an_error_for_run_and_status(published, how):
     assert files_of(curated) == before
 
 
+@pytest.mark.slow
 def test_losing_more_than_the_allowed_share_is_refused(published):
     raw, curated, before = published
     (raw / THREE[0]).unlink()
@@ -120,6 +123,7 @@ def test_losing_more_than_the_allowed_share_is_refused(published):
     assert allowed.exit_code == EXIT_QUARANTINED, allowed.output  # published, with the empty file quarantined
 
 
+@pytest.mark.slow
 def test_renamed_and_edited_files_are_not_losses(published):
     raw, curated, _ = published
     (raw / THREE[0]).rename(raw / "renamed.pdf")
@@ -132,6 +136,7 @@ def test_renamed_and_edited_files_are_not_losses(published):
 # --- 2. versions and rollback -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_versions_and_rollback_to_a_byte_identical_earlier_version(published):
     raw, curated, first = published
     first_version = current_version(curated)
@@ -167,6 +172,7 @@ def test_versions_and_rollback_to_a_byte_identical_earlier_version(published):
 # --- 4. retry ------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_retry_quarantined_processes_cached_failures_again(tmp_path):
     raw, curated = tmp_path / "raw", tmp_path / "curated"
     fill(raw, THREE[:1])
@@ -202,6 +208,7 @@ def test_version_and_short_help_on_every_command():
         assert result.exit_code == 0 and result.stdout.startswith("Usage: "), path
 
 
+@pytest.mark.slow
 def test_status_exits_3_when_there_is_something_to_act_on(published):
     raw, curated, _ = published
     same = cli_run("status", "--raw", str(raw), "--curated", str(curated), "--json")
@@ -214,6 +221,7 @@ def test_status_exits_3_when_there_is_something_to_act_on(published):
     assert new.exit_code == 3 and "new: empty.pdf" in new.stdout
 
 
+@pytest.mark.slow
 def test_units_review_exits_3_with_unresolved_names_and_reports_json(tmp_path, published):
     _, curated, _ = published
     clean = cli_run("units", "review", "--curated", str(curated), "--json")
@@ -274,6 +282,7 @@ def _wait_for_line(proc: subprocess.Popen, text: str) -> list[bytes]:
     return lines
 
 
+@pytest.mark.slow
 def test_ctrl_c_exits_130_and_leaves_the_current_version(published):
     """SIGINT as extraction starts, in the middle of an OCR, and while the new version is staged."""
     raw, curated, before = published
@@ -323,6 +332,7 @@ def _mentions(proc_dir: Path, text: str) -> bool:
 # --- 6. feedback ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_log_lines_carry_iso_time_stamps(tmp_path):
     raw = tmp_path / "raw"
     fill(raw, THREE[:1])
@@ -332,6 +342,7 @@ def test_log_lines_carry_iso_time_stamps(tmp_path):
     assert any(ln.endswith("dti: 1 files found") for ln in lines)
 
 
+@pytest.mark.slow
 def test_every_skipped_entry_is_reported_and_names_are_nfc(tmp_path):
     raw, curated = tmp_path / "raw", tmp_path / "curated"
     fill(raw, THREE[:1])
@@ -407,6 +418,7 @@ def test_the_progress_bar_moves_per_page_and_names_the_file(monkeypatch):
         reporter.close()
 
 
+@pytest.mark.slow
 def test_units_accept_reports_json_and_errors_as_json(tmp_path):
     import normalizers
 

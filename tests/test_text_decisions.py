@@ -89,6 +89,7 @@ def variant_run(tmp_path_factory):
 
 
 @pytest.mark.parametrize("file_name,truth_id", VARIANTS)
+@pytest.mark.slow
 def test_other_renderings_match_truth(variant_run, file_name, truth_id):
     """Other fonts, wrapped names, breaks without repeated headers, /Rotate pages, a text Cao Bằng."""
     assert document_mismatches(variant_run.doc(file_name), truth_id) == []
@@ -97,6 +98,7 @@ def test_other_renderings_match_truth(variant_run, file_name, truth_id):
         assert component_mismatches(variant_run.rows("components", file_name), truth_id) == []
 
 
+@pytest.mark.slow
 def test_caobang_layout_c_checks(variant_run):
     """Pillar sums off by rounding pass; the two published discrepancies are flagged, not fixed."""
     issues = variant_run.rows("issues", "caobang-2023-qd943-dti2022-text.pdf")

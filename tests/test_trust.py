@@ -76,6 +76,7 @@ def trust_run(tmp_path_factory):
     return first, again, Curated(tmp / "curated")
 
 
+@pytest.mark.slow
 def test_foreign_tables_behind_a_vietnamese_first_page_give_no_rows(trust_run):
     first, _, cur = trust_run
     assert first.exit_code == EXIT_QUARANTINED, first.output
@@ -90,6 +91,7 @@ def test_foreign_tables_behind_a_vietnamese_first_page_give_no_rows(trust_run):
     assert f"dti: {FOREIGN}: QUARANTINED: {FOREIGN_REASON} (" in first.stderr
 
 
+@pytest.mark.slow
 def test_a_real_decision_beside_them_keeps_its_truth_and_says_why_its_tables_were_taken(trust_run):
     _, _, cur = trust_run
     doc = cur.doc(GOOD)
@@ -106,6 +108,7 @@ def test_a_real_decision_beside_them_keeps_its_truth_and_says_why_its_tables_wer
     assert "names: 18/18 look like Vietnamese public bodies or provinces (+2)" in lines[0]
 
 
+@pytest.mark.slow
 def test_out_of_range_cells_are_data_errors_naming_unit_and_field(trust_run):
     first, _, cur = trust_run
     assert first.exit_code in (0, EXIT_QUARANTINED)
@@ -130,6 +133,7 @@ def test_out_of_range_cells_are_data_errors_naming_unit_and_field(trust_run):
     ]
 
 
+@pytest.mark.slow
 def test_a_text_layer_without_a_ranking_is_not_told_to_rescan(trust_run):
     _, _, cur = trust_run
     error = cur.doc(NO_RANKING)["error"]
@@ -142,6 +146,7 @@ def test_a_text_layer_without_a_ranking_is_not_told_to_rescan(trust_run):
     assert "rescan" not in error and "dpi" not in error
 
 
+@pytest.mark.slow
 def test_a_pdf_pypdf_opens_has_pages(trust_run):
     """pdfminer lists no pages of it; pypdf does, and its re-saved copy reads as the original."""
     _, _, cur = trust_run
@@ -152,6 +157,7 @@ def test_a_pdf_pypdf_opens_has_pages(trust_run):
     pd.testing.assert_frame_equal(got, want)
 
 
+@pytest.mark.slow
 def test_every_warning_printed_names_its_file(trust_run):
     first, again, cur = trust_run
     message = "MediaBox missing from /Page (and not inherited), defaulting to US Letter (x2)"
@@ -166,6 +172,7 @@ def test_every_warning_printed_names_its_file(trust_run):
     assert recorded == [{"file_name": NO_MEDIABOX, "message": message}]
 
 
+@pytest.mark.slow
 def test_final_status_in_the_progress_line_and_a_cached_run_behaves_the_same(trust_run):
     first, again, cur = trust_run
     lines = [_unstamped(ln) for ln in first.stderr.splitlines() if ": reading page " not in ln]  # progress lines
@@ -196,6 +203,7 @@ def _outcomes(tmp: Path, results: dict[str, object]) -> tuple[list[Found], dict[
     return found, {f.file_name: Outcome(f, results[f.file_name], None, False) for f in found}
 
 
+@pytest.mark.slow
 def test_a_value_no_column_can_hold_or_a_bug_quarantines_only_its_document(tmp_path):
     good = process_file(TRUST / OUT_OF_RANGE)
     wide = dataclasses.replace(good, scores=good.scores.assign(rank=[1, 2, 55108, 4, 5]))

@@ -31,11 +31,13 @@ def web_run(tmp_path_factory):
 
 
 @pytest.mark.parametrize("file_name,truth_id", CASES)
+@pytest.mark.slow
 def test_scores_exact(web_run, file_name, truth_id):
     assert score_mismatches(web_run.rows("scores", file_name), truth_id) == []
 
 
 @pytest.mark.parametrize("file_name,truth_id", CASES)
+@pytest.mark.slow
 def test_document_exact(web_run, file_name, truth_id):
     doc = web_run.doc(file_name)
     assert doc["status"] == "ok" and doc["text_source"] == "html"
@@ -43,10 +45,12 @@ def test_document_exact(web_run, file_name, truth_id):
 
 
 @pytest.mark.parametrize("file_name,truth_id", CASES)
+@pytest.mark.slow
 def test_components_exact(web_run, file_name, truth_id):
     assert component_mismatches(web_run.rows("components", file_name), truth_id) == []
 
 
+@pytest.mark.slow
 def test_portal_averages_and_no_issues(web_run):
     averages = process_file(RAW / "laocai-2024-dti2023-portal.html").averages
     truth = truth_csv("laocai-2024-dti2023", "averages")
@@ -56,6 +60,7 @@ def test_portal_averages_and_no_issues(web_run):
     assert set(issues["code"]) - {"unresolved_unit"} == set()
 
 
+@pytest.mark.slow
 def test_national_rows_carry_the_ranked_province(web_run):
     scores = web_run.rows("scores", "national-2023-dti2022-provinces.html")
     by_name = dict(zip(scores["unit_name_raw"], scores["province"]))
@@ -68,6 +73,7 @@ def test_national_rows_carry_the_ranked_province(web_run):
     assert ministries["province"].isna().all()
 
 
+@pytest.mark.slow
 def test_news_confidence_below_one(web_run):
     scores = web_run.rows("scores", "laocai-2024-news-dti2023.html")
     assert (scores["confidence"] < 1).all()
@@ -129,6 +135,7 @@ def test_page_fetches_nothing(monkeypatch):
     assert page.text == "é&đ"
 
 
+@pytest.mark.slow
 def test_national_place_joins_the_national_table(web_run):
     """A province's place stated in a news article agrees with the ministry's table, joined on province and year."""
     said = web_run.rows("scores", "laocai-2023-news-national-place-test.html")

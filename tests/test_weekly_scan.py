@@ -59,6 +59,7 @@ def _value_differs(want: dict, have: dict) -> bool:
     )
 
 
+@pytest.mark.ocr
 def test_scan_is_read_as_a_weekly_report(result):
     meta = truth_meta(TRUTH_ID)
     assert result.document["source_kind"] == "weekly_report"
@@ -69,6 +70,7 @@ def test_scan_is_read_as_a_weekly_report(result):
     assert str(result.weekly["period_end"].iloc[0]) == meta["period_end"]
 
 
+@pytest.mark.ocr
 def test_same_records_as_the_truth(result, truth):
     got = result.weekly
     assert len(got) == len(truth)
@@ -76,6 +78,7 @@ def test_same_records_as_the_truth(result, truth):
     assert got["row_index"].astype(int).tolist() == truth["row_index"].astype(int).tolist()
 
 
+@pytest.mark.ocr
 def test_exact_field_rate(result, truth):
     got = result.weekly.to_dict("records")
     fields = wrong = 0
@@ -91,6 +94,7 @@ def test_exact_field_rate(result, truth):
     assert rate >= MIN_EXACT
 
 
+@pytest.mark.ocr
 def test_no_silent_value_errors(result, truth):
     """Every value that differs from the truth is named by an issue (row label + column)."""
     flagged = {(i.unit_name_raw, i.field) for i in result.issues if i.code in ("low_confidence", "unparseable_value")}
@@ -109,6 +113,7 @@ def test_no_silent_value_errors(result, truth):
     assert silent == []
 
 
+@pytest.mark.ocr
 def test_issues_are_well_formed(result):
     columns = set(result.weekly["column_label"])
     for issue in result.issues:
