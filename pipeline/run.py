@@ -235,7 +235,7 @@ def _run(
 
         def load_the_rest() -> None:
             """Everything after extraction needs, loaded while the workers read (process_all calls it)."""
-            import pipeline.assemble  # noqa: F401 - pandas, pandera, pyarrow, the framework knowledge
+            import pipeline.assemble
             import pipeline.version_files  # noqa: F401 - the DuckDB and report writers
             from pipeline.review import ReviewError, load_reviews
 
