@@ -219,7 +219,7 @@ def test_the_registry_verdict_returns_new_rows_and_leaves_its_input(slipped, reg
     document = dict(slipped.document, doc_id=FOUND.doc_id)
     frames = (resolved.scores, resolved.components)
     before = _copies(*frames)
-    covered = _covered_provinces(registry)
+    covered = _covered_provinces(registry.units_frame())
     first = apply_registry_verdicts(*frames, issues, document, covered)
     second = apply_registry_verdicts(*frames, issues, document, covered)
     _unchanged(frames, before)
@@ -237,7 +237,7 @@ def test_the_registry_verdict_returns_new_rows_and_leaves_its_input(slipped, reg
 
 def test_settling_a_document_twice_gives_the_same_rows_and_leaves_the_cached_result(slipped, registry):
     before = copy.deepcopy(slipped)
-    covered = _covered_provinces(registry)
+    covered = _covered_provinces(registry.units_frame())
     first, second = settle(FOUND, slipped, registry, covered), settle(FOUND, slipped, registry, covered)
     for name in ("scores", "components", "averages"):
         pd.testing.assert_frame_equal(getattr(slipped, name), getattr(before, name))
@@ -252,7 +252,7 @@ def test_settling_a_document_twice_gives_the_same_rows_and_leaves_the_cached_res
 
 
 def test_choosing_readings_twice_gives_the_same_facts_and_leaves_the_rows(slipped, registry):
-    settled = settle(FOUND, slipped, registry, _covered_provinces(registry))
+    settled = settle(FOUND, slipped, registry, _covered_provinces(registry.units_frame()))
     documents = pd.DataFrame([_doc_row(FOUND, "ok", fields=settled.document)])
     frames = (documents, settled.scores, settled.components)
     before = _copies(*frames)
