@@ -22,6 +22,7 @@ from pathlib import Path
 import yaml
 
 from extractors.metadata import provinces
+from normalizers.admin_units import admin_unit_words
 from normalizers.frameworks import Knowledge
 from normalizers.numbers import Convention, NumberFormatError, parse_number, parse_rank
 from normalizers.scores import document_convention, read_maximum
@@ -30,7 +31,6 @@ from schemas.raw import RawDocument, RawTable
 
 _VIETNAMESE_LETTERS = frozenset("ăâđêôơưĂÂĐÊÔƠƯ")
 _TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
-_PROVINCE_PREFIXES = ("tỉnh ", "thành phố ", "tp ")
 
 
 class EvidenceDataError(ValueError):
@@ -132,11 +132,7 @@ def _province_keys() -> tuple[frozenset[str], frozenset[str]]:
 
 def is_province_name(name: str, loose: bool = False) -> bool:
     """ "Lào Cai", "Tỉnh Lào Cai", "TP. Hà Nội": a province or centrally governed city."""
-    key = text_key(name)
-    for prefix in _PROVINCE_PREFIXES:
-        if key.startswith(prefix):
-            key = key[len(prefix) :]
-            break
+    key = admin_unit_words().without_province_prefix(text_key(name))
     exact, bare = _province_keys()
     return key in exact or (loose and strip_diacritics(key) in bare)
 

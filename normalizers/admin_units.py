@@ -5,7 +5,8 @@ The package ships the 63 provinces before 1 July 2025 with their districts and o
 old provinces each new one was formed from. Its JSON files are read directly (importing the
 package would load its address parser and geocoding dependencies); nothing is downloaded.
 ``vietnam-provinces`` (2025.x) ships only the post-2025 map, so it cannot carry a panel
-across the reorganisation.
+across the reorganisation. The words naming kinds of units (province and district prefixes,
+each district kind's id prefix and Party committee) are data: normalizers/data/admin_unit_words.yaml.
 """
 
 from __future__ import annotations
@@ -13,25 +14,130 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import json
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
+import yaml
+
+from normalizers.text import nfc, text_key
+
 PACKAGE = "vietnamadminunits"
-# district kinds as the package prints them, and the slug prefix of their unit ids
-DISTRICT_KINDS = {"Huyện": "huyen", "Thị xã": "tx", "Thành phố": "tp", "Quận": "quan"}
-# the Party committee of each kind of district, and its id prefix
-DISTRICT_PARTY = {
-    "Huyện": ("Huyện ủy", "huyen_uy"),
-    "Thị xã": ("Thị ủy", "thi_uy"),
-    "Thành phố": ("Thành ủy", "thanh_uy"),
-    "Quận": ("Quận ủy", "quan_uy"),
-}
+_WORDS_FILE = "admin_unit_words.yaml"
+_ID_PART = re.compile(r"^[a-z0-9_]+$")
 
 
 class AdminDataError(RuntimeError):
     """The administrative-units package is missing or its data is not what this code reads."""
+
+
+class AdminWordsError(ValueError):
+    """admin_unit_words.yaml is malformed; the message names the file and the key path."""
+
+
+@dataclass(frozen=True)
+class DistrictKind:
+    """A kind of district as the package spells it, the slug prefix of its unit ids and its Party committee."""
+
+    id_prefix: str  # "huyen"
+    party_committee: str  # "Huyện ủy"
+    party_id_prefix: str  # "huyen_uy"
+
+
+@dataclass(frozen=True)
+class AdminUnitWords:
+    """The words naming kinds of administrative units; prefixes as comparison keys (text_key)."""
+
+    province_prefixes: tuple[str, ...]
+    city_official_prefix: str
+    province_official_prefix: str
+    nation_names: tuple[str, ...]
+    district_name_prefixes: tuple[str, ...]
+    district_kinds: Mapping[str, DistrictKind]
+
+    def without_province_prefix(self, key: str) -> str:
+        """A province name's key without its leading "tỉnh"/"thành phố"/"tp" (the first that matches)."""
+        for prefix in self.province_prefixes:
+            if key.startswith(prefix + " "):
+                return key[len(prefix) + 1 :]
+        return key
+
+    def is_district_name(self, name: str) -> bool:
+        """A name that begins with a district kind's word ("Huyện Lục Yên", "TP. Vinh")."""
+        key = text_key(name) + " "
+        return key.startswith(tuple(p + " " for p in self.district_name_prefixes))
+
+
+def _word(value: Any, path: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise TypeError(f"{path}: expected a non-empty text, got {value!r}")
+    return nfc(value.strip())
+
+
+def _words(value: Any, path: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        raise TypeError(f"{path}: expected a non-empty list of words, got {value!r}")
+    return tuple(_word(w, f"{path}.{i}") for i, w in enumerate(value))
+
+
+def _id_part(value: Any, path: str) -> str:
+    text = _word(value, path)
+    if not _ID_PART.match(text):
+        raise TypeError(f"{path}: an id prefix is lower-case ASCII letters, digits and _, got {text!r}")
+    return text
+
+
+def parse_admin_unit_words(data: Any, source: str = _WORDS_FILE) -> AdminUnitWords:
+    """Validate the words; every problem is one line naming the file and the key."""
+    try:
+        if not isinstance(data, dict):
+            raise TypeError("expected a mapping at the top level")
+        kinds_raw = data["district_kinds"]
+        if not isinstance(kinds_raw, dict) or not kinds_raw:
+            raise TypeError(f"district_kinds: expected a mapping of kinds, got {kinds_raw!r}")
+        kinds = {}
+        for kind, entry in kinds_raw.items():
+            where = f"district_kinds.{kind}"
+            if not isinstance(entry, dict):
+                raise TypeError(f"{where}: expected id_prefix, party_committee and party_id_prefix")
+            try:
+                kinds[_word(kind, where)] = DistrictKind(
+                    _id_part(entry["id_prefix"], f"{where}.id_prefix"),
+                    _word(entry["party_committee"], f"{where}.party_committee"),
+                    _id_part(entry["party_id_prefix"], f"{where}.party_id_prefix"),
+                )
+            except KeyError as exc:
+                raise KeyError(f"{where}.{exc.args[0]}") from exc
+        return AdminUnitWords(
+            province_prefixes=tuple(text_key(w) for w in _words(data["province_prefixes"], "province_prefixes")),
+            city_official_prefix=_word(data["city_official_prefix"], "city_official_prefix"),
+            province_official_prefix=_word(data["province_official_prefix"], "province_official_prefix"),
+            nation_names=_words(data["nation_names"], "nation_names"),
+            district_name_prefixes=tuple(
+                text_key(w) for w in _words(data["district_name_prefixes"], "district_name_prefixes")
+            ),
+            district_kinds=MappingProxyType(kinds),
+        )
+    except KeyError as exc:
+        raise AdminWordsError(f"{source}: {exc.args[0]}: missing") from exc
+    except TypeError as exc:
+        raise AdminWordsError(f"{source}: {exc}") from exc
+
+
+@lru_cache(maxsize=1)
+def admin_unit_words() -> AdminUnitWords:
+    """The shipped words (normalizers/data/admin_unit_words.yaml), validated once per process."""
+    text = resources.files("normalizers").joinpath(f"data/{_WORDS_FILE}").read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise AdminWordsError(f"{_WORDS_FILE}: not valid YAML ({' '.join(str(exc).split())[:120]})") from exc
+    return parse_admin_unit_words(data)
 
 
 @dataclass(frozen=True)
@@ -57,7 +163,7 @@ class LegacyProvince:
     @property
     def is_city(self) -> bool:
         """Centrally governed city: its documents say "thành phố", not "tỉnh"."""
-        return self.official_name.startswith("Thành phố")
+        return self.official_name.startswith(admin_unit_words().city_official_prefix)
 
 
 @dataclass(frozen=True)
