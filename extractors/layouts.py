@@ -4,7 +4,8 @@ Rests on the structure and words of the decision layouts, not on positions: head
 words give each column its role, the data in a column confirms it; a spanning row is a
 tier section ("MỨC TỐT") or a group heading; a grid with no header or the same header
 and no new heading continues the previous table (page breaks); a row whose name says
-"Điểm trung bình" is an average, not a unit.
+"Điểm trung bình" is an average, not a unit. Header wording that is not a column role (a
+maximum in brackets, the split rank/index headers) is data: normalizers/data/table_headers.yaml.
 """
 
 from __future__ import annotations
@@ -12,18 +13,22 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
 
+import yaml
 from rapidfuzz import fuzz
 
 from extractors.grid import Cell, Grid
 from extractors.page import PageContent, TextLine
-from extractors.rank_index import split_rank_index
+from extractors.rank_index import SplitHeaders, split_rank_index
 from normalizers.frameworks import Knowledge
 from normalizers.numbers import looks_numeric
-from normalizers.text import clean_printed, strip_edge_marks, text_key
+from normalizers.text import clean_printed, nfc, phrases_pattern, strip_edge_marks, text_key
 from schemas.raw import Correction, RawAverage, RawComponent, RawRow, RawTable
 
-_MAX_IN_HEADER = re.compile(r"\(\s*(?:tối đa\s*)?(\d[\d.,]*)\s*(?:điểm)?\s*\)\s*$", re.IGNORECASE)
+_HEADERS_FILE = "table_headers.yaml"
 # OCR'd header ending in a bracketed number whose "(" was lost ("xã 0)" for "xã (10)"): the
 # maximum is unreadable, and the fragment is not part of the name.
 _BROKEN_MAX = re.compile(r"\s+\S*\d[\d.,]*\s*\)\s*$")
@@ -33,6 +38,65 @@ _PAGE_NUMBER = re.compile(r"^[-–\s]*\d{1,3}[-–\s]*$")
 
 class LayoutError(ValueError):
     """A document has no table of a known ranking layout."""
+
+
+class TableHeadersError(ValueError):
+    """table_headers.yaml is malformed; the message names the file and the key path."""
+
+
+@dataclass(frozen=True)
+class TableHeaderWords:
+    """Header wording that is not a column role: the bracketed maximum and the split column's headers."""
+
+    maximum_in_header: re.Pattern[str]  # groups: the maximum
+    split: SplitHeaders
+
+
+def _header_words(data: Any, path: str) -> tuple[str, ...]:
+    value = data
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            raise TypeError(f"{path}: expected a mapping, got {value!r}")
+        value = value[part]
+    if not isinstance(value, list) or not value or not all(isinstance(w, str) and w.strip() for w in value):
+        raise TypeError(f"{path}: expected a non-empty list of words, got {value!r}")
+    return tuple(nfc(w.strip()) for w in value)
+
+
+def parse_table_headers(data: Any, source: str = _HEADERS_FILE) -> TableHeaderWords:
+    """Validate the header words and compile the maximum's pattern; one line per problem."""
+    try:
+        before = phrases_pattern(_header_words(data, "maximum_in_header.before"))
+        after = phrases_pattern(_header_words(data, "maximum_in_header.after"))
+        split = data["split_rank_index"]
+        if not isinstance(split, dict):
+            raise TypeError(f"split_rank_index: expected rank and index, got {split!r}")
+        names = {}
+        for role in ("rank", "index"):
+            if not isinstance(split[role], str) or not split[role].strip():
+                raise TypeError(f"split_rank_index.{role}: expected a header, got {split[role]!r}")
+            names[role] = nfc(split[role].strip())
+    except KeyError as exc:
+        missing = exc.args[0]
+        where = f"split_rank_index.{missing}" if missing in ("rank", "index") else missing
+        raise TableHeadersError(f"{source}: {where}: missing") from exc
+    except TypeError as exc:
+        raise TableHeadersError(f"{source}: {exc}") from exc
+    return TableHeaderWords(
+        re.compile(rf"\(\s*(?:{before}\s*)?(\d[\d.,]*)\s*{after}?\s*\)\s*$", re.IGNORECASE),
+        SplitHeaders(names["rank"], names["index"]),
+    )
+
+
+@lru_cache(maxsize=1)
+def table_header_words() -> TableHeaderWords:
+    """The shipped header words (normalizers/data/table_headers.yaml), validated once per process."""
+    text = resources.files("normalizers").joinpath(f"data/{_HEADERS_FILE}").read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise TableHeadersError(f"{_HEADERS_FILE}: not valid YAML ({' '.join(str(exc).split())[:120]})") from exc
+    return parse_table_headers(data)
 
 
 def is_numeric(text: str | None) -> bool:
@@ -112,9 +176,9 @@ def _column_profile(grid: Grid, rows: list[int], col: int) -> tuple[float, float
     return numeric, letters
 
 
-def _split_max(header: str, ocr: bool = False) -> tuple[str, str | None]:
+def _split_max(header: str, ocr: bool = False, headers: TableHeaderWords | None = None) -> tuple[str, str | None]:
     """Header text and the maximum printed in it: "Nhân lực CNTT (7)", or a last line "1000"."""
-    match = _MAX_IN_HEADER.search(header)
+    match = (headers or table_header_words()).maximum_in_header.search(header)
     if match:
         return header[: match.start()].strip(), match.group(1)
     words = header.split()
@@ -422,8 +486,11 @@ def _same_header(a: tuple, b: tuple) -> bool:
     return fuzz.ratio(" | ".join(a[1]), " | ".join(b[1])) >= 85
 
 
-def extract_tables(pages: list[PageContent], knowledge: Knowledge) -> list[RawTable]:
+def extract_tables(
+    pages: list[PageContent], knowledge: Knowledge, headers: TableHeaderWords | None = None
+) -> list[RawTable]:
     """All ranking tables of a document, in order, page breaks joined."""
+    split_headers = (headers or table_header_words()).split
     tables: list[RawTable] = []
     current: _Open | None = None
     pending: list[TextLine] = []
@@ -436,7 +503,7 @@ def extract_tables(pages: list[PageContent], knowledge: Knowledge) -> list[RawTa
             if isinstance(item, TextLine):
                 pending.append(item)
                 continue
-            grid: Grid = split_rank_index(item, knowledge)
+            grid: Grid = split_rank_index(item, knowledge, split_headers)
             kinds = [_row_kind(grid, r, knowledge) for r in range(grid.n_rows)]
             header_rows = _header_rows(grid, kinds)
             body = [r for r in range(grid.n_rows) if r not in header_rows]

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from normalizers.frameworks import Knowledge
-from normalizers.text import clean_printed, nfc, strip_diacritics, text_key
+from normalizers.text import clean_printed, nfc, phrase_pattern, phrases_pattern, strip_diacritics, text_key
 from schemas.raw import TierRule
 
 _WORDING_FILE = "decision_wording.yaml"
@@ -78,15 +78,6 @@ def _texts(data: Any, path: str) -> tuple[str, ...]:
     return tuple(nfc(w.strip()) for w in value)
 
 
-def _phrase(words: str) -> str:
-    """A printed phrase as a pattern: its words escaped, any run of spaces between them."""
-    return r"\s+".join(re.escape(w) for w in words.split())
-
-
-def _either(phrases: tuple[str, ...]) -> str:
-    return "(?:" + "|".join(_phrase(p) for p in phrases) + ")"
-
-
 def _compile(pattern: str, path: str, groups: int | None, flags: int = re.IGNORECASE) -> re.Pattern[str]:
     try:
         compiled = re.compile(pattern, flags)
@@ -117,20 +108,22 @@ def _groups(data: Any, path: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
 def parse_decision_wording(data: Any, source: str = _WORDING_FILE) -> DecisionWording:
     """Validate the wording data and compile its patterns; every problem is one line naming the key."""
     try:
-        day, month, year = (_phrase(_text(data, f"date_words.{k}")) for k in ("day", "month", "year"))
+        day, month, year = (phrase_pattern(_text(data, f"date_words.{k}")) for k in ("day", "month", "year"))
         spelled = rf"(\d{{1,2}})\s+{month}\s+(\d{{1,2}})\s+{year}\s+(\d{{4}})"
         slashed = r"(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})"
+        opening = phrases_pattern(_texts(data, "annex_reference.opening"))
+        decision = phrase_pattern(_text(data, "annex_reference.decision"))
+        number_word = phrase_pattern(_text(data, "annex_reference.number"))
         annex = (
-            rf"{_either(_texts(data, 'annex_reference.opening'))}\s+{_phrase(_text(data, 'annex_reference.decision'))}"
-            rf"\s+{_phrase(_text(data, 'annex_reference.number'))}\s*(\d{{1,6}})\s*/\s*([A-ZĐ][A-ZĐa-z\-]*)"
+            rf"{opening}\s+{decision}\s+{number_word}\s*(\d{{1,6}})\s*/\s*([A-ZĐ][A-ZĐa-z\-]*)"
             rf"(?:\s+{day}\s+(?:{slashed}|{spelled}))?"
         )
-        maxima = (
-            rf"{_either(_texts(data, 'maxima_statement.scale'))}\s+[^;:]{{0,40}}?"
-            rf"{_phrase(_text(data, 'maxima_statement.maximum'))}([^;]{{0,200}}?)(\d[\d.,]*)\s*"
-            rf"{_phrase(_text(data, 'maxima_statement.unit'))}"
-        )
-        tier = rf"{_phrase(_text(data, 'tier_rules.word'))}\s+([^:;.,]{{2,20}}?)\s*:\s*([^;]{{0,160}}?)(?:;|\.(?!\d)|$)"
+        scale = phrases_pattern(_texts(data, "maxima_statement.scale"))
+        maximum = phrase_pattern(_text(data, "maxima_statement.maximum"))
+        unit = phrase_pattern(_text(data, "maxima_statement.unit"))
+        maxima = rf"{scale}\s+[^;:]{{0,40}}?{maximum}([^;]{{0,200}}?)(\d[\d.,]*)\s*{unit}"
+        tier_word = phrase_pattern(_text(data, "tier_rules.word"))
+        tier = rf"{tier_word}\s+([^:;.,]{{2,20}}?)\s*:\s*([^;]{{0,160}}?)(?:;|\.(?!\d)|$)"
         percent = r"\s+(\d+(?:[.,]\d+)?)\s*%"
         issuer = _text(data, "issuer")
         if "{province}" not in issuer:
@@ -158,8 +151,8 @@ def parse_decision_wording(data: Any, source: str = _WORDING_FILE) -> DecisionWo
             procedure_groups=_groups(data, "procedure_groups"),
             level_groups=_groups(data, "level_groups"),
             tier_rule=_compile(tier, "tier_rules.word", 2),
-            above=_compile(_either(_texts(data, "tier_rules.above")) + percent, "tier_rules.above", 1),
-            up_to=_compile(_either(_texts(data, "tier_rules.up_to")) + percent, "tier_rules.up_to", 1),
+            above=_compile(phrases_pattern(_texts(data, "tier_rules.above")) + percent, "tier_rules.above", 1),
+            up_to=_compile(phrases_pattern(_texts(data, "tier_rules.up_to")) + percent, "tier_rules.up_to", 1),
         )
     except KeyError as exc:
         raise DecisionWordingError(f"{source}: {exc.args[0]}: missing") from exc

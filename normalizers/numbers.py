@@ -12,10 +12,21 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from normalizers.text import nfc
 
 
 class NumberFormatError(ValueError):
     """A cell that should hold a number holds something else."""
+
+
+class MissingMarksError(ValueError):
+    """missing_marks.yaml is malformed; the message names the file and the key path."""
 
 
 class Convention(StrEnum):
@@ -24,7 +35,7 @@ class Convention(StrEnum):
     MIXED = "mixed"  # '.'+3 digits is thousands, ',' decimal, any other '.' decimal
 
 
-MISSING_MARKS = frozenset({"", "-", "–", "—", "x", "k", "kđg", "không đánh giá"})
+_MARKS_FILE = "missing_marks.yaml"
 
 _TOKEN = re.compile(r"\d[\d.,]*\d|\d")
 # a group of thousands never starts with 0: "0,727" and "0.635" are decimals (national 0-1 indexes)
@@ -78,8 +89,38 @@ def looks_numeric(text: str | None) -> bool:
     return bool(_NUMBER.match(text.replace(" ", "").replace("\u00a0", "").removesuffix("%")))
 
 
-def is_missing(text: str | None) -> bool:
-    return text is None or text.strip().casefold() in MISSING_MARKS
+def parse_missing_marks(data: Any, source: str = _MARKS_FILE) -> frozenset[str]:
+    """The marks as compared (NFC, case-folded), the empty cell among them; one line per problem."""
+    try:
+        if not isinstance(data, dict):
+            raise TypeError("expected a mapping at the top level")
+        marks = data["marks"]
+        if not isinstance(marks, list) or not marks:
+            raise TypeError(f"marks: expected a non-empty list of marks, got {marks!r}")
+        for i, mark in enumerate(marks):
+            if not isinstance(mark, str) or not mark.strip():
+                raise TypeError(f"marks.{i}: expected a mark as printed (quote it), got {mark!r}")
+    except KeyError as exc:
+        raise MissingMarksError(f"{source}: {exc.args[0]}: missing") from exc
+    except TypeError as exc:
+        raise MissingMarksError(f"{source}: {exc}") from exc
+    return frozenset({""} | {nfc(m.strip()).casefold() for m in marks})
+
+
+@lru_cache(maxsize=1)
+def missing_marks() -> frozenset[str]:
+    """The shipped marks (normalizers/data/missing_marks.yaml), validated once per process."""
+    text = resources.files("normalizers").joinpath(f"data/{_MARKS_FILE}").read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise MissingMarksError(f"{_MARKS_FILE}: not valid YAML ({' '.join(str(exc).split())[:120]})") from exc
+    return parse_missing_marks(data)
+
+
+def is_missing(text: str | None, marks: frozenset[str] | None = None) -> bool:
+    """A blank cell or one that prints a mark instead of a value ("-", "kđg")."""
+    return text is None or text.strip().casefold() in (missing_marks() if marks is None else marks)
 
 
 def parse_number(text: str | None, convention: Convention) -> float | None:
