@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 import yaml
 
@@ -43,12 +44,10 @@ _TOKEN = re.compile(r"(\s+)")
 # (Vietnamese puts a diacritic on about half its words); a few stray symbols do not.
 MIN_SHARE = 0.12
 MIN_WORDS = 4
-# VNI pairs that are also French spellings ("où", "naïve", "goût", "café", "ambiguïté"): not evidence.
-_FRENCH_PAIRS = frozenset({"où", "aï", "oï", "uï", "oû", "aé", "eé", "Où"})
 
 
 class EncodingDataError(ValueError):
-    """legacy_encodings.yaml is malformed."""
+    """legacy_encodings.yaml or vni_french_pairs.yaml is malformed."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +89,28 @@ def load_encodings() -> dict[str, LegacyEncoding]:
     return tables
 
 
+def parse_vni_french_pairs(data: Any, source: str = "vni_french_pairs.yaml") -> frozenset[str]:
+    """The pairs as NFC text; each entry must be two characters (one line per problem)."""
+    pairs = data.get("pairs") if isinstance(data, dict) else None
+    if not isinstance(pairs, list) or not pairs:
+        raise EncodingDataError(f"{source}: pairs: expected a non-empty list of two-character pairs, got {pairs!r}")
+    for i, pair in enumerate(pairs):
+        if not isinstance(pair, str) or len(unicodedata.normalize("NFC", pair)) != 2:
+            raise EncodingDataError(f"{source}: pairs.{i}: expected two characters, got {pair!r}")
+    return frozenset(unicodedata.normalize("NFC", p) for p in pairs)
+
+
+@lru_cache(maxsize=1)
+def vni_french_pairs() -> frozenset[str]:
+    """VNI-looking pairs that are French spellings (normalizers/data/vni_french_pairs.yaml): not evidence."""
+    text = resources.files("normalizers").joinpath("data/vni_french_pairs.yaml").read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise EncodingDataError(f"vni_french_pairs.yaml: not valid YAML ({' '.join(str(exc).split())[:120]})") from exc
+    return parse_vni_french_pairs(data)
+
+
 def font_encoding(font_name: str | None) -> str | None:
     """The encoding a font's name says (".VnTime" → tcvn3, "VNI-Times" → vni), None if it says none."""
     if not font_name:
@@ -116,18 +137,19 @@ def _tcvn3_word(word: str, enc: LegacyEncoding) -> bool:
     return False
 
 
-def _vni_word(word: str, enc: LegacyEncoding) -> bool:
+def _vni_word(word: str, enc: LegacyEncoding, french: frozenset[str]) -> bool:
     """A VNI letter+mark pair ("eä", "oø") or a VNI-only letter code at a word's start ("ñoàng")."""
     for i in range(len(word) - 1):
         pair = word[i : i + 2]
-        if pair[0] in "aeouyAEOUYôöÔÖ" and pair in enc.letters and pair[1] in enc.marks and pair not in _FRENCH_PAIRS:
+        if pair[0] in "aeouyAEOUYôöÔÖ" and pair in enc.letters and pair[1] in enc.marks and pair not in french:
             return True
     return False
 
 
-def text_scores(texts: Iterable[str]) -> dict[str, float]:
+def text_scores(texts: Iterable[str], french_pairs: frozenset[str] | None = None) -> dict[str, float]:
     """Share of lettered words that carry each encoding's marks; 0 for text with Unicode Vietnamese."""
     tables = load_encodings()
+    french = vni_french_pairs() if french_pairs is None else french_pairs
     words = _lettered(w for t in texts for w in t.split())
     if not words:
         return {TCVN3: 0.0, VNI: 0.0}
@@ -135,7 +157,7 @@ def text_scores(texts: Iterable[str]) -> dict[str, float]:
     if len(_UNICODE_VIETNAMESE.findall(joined)) >= max(2, 0.01 * len(joined)):
         return {TCVN3: 0.0, VNI: 0.0}
     tcvn3 = [w for w in words if _tcvn3_word(w, tables[TCVN3])]
-    vni = [w for w in words if not _tcvn3_word(w, tables[TCVN3]) and _vni_word(w, tables[VNI])]
+    vni = [w for w in words if not _tcvn3_word(w, tables[TCVN3]) and _vni_word(w, tables[VNI], french)]
     scores = {}
     for code, hits in ((TCVN3, tcvn3), (VNI, vni)):
         scores[code] = len(hits) / len(words) if len(hits) >= MIN_WORDS else 0.0
