@@ -24,9 +24,9 @@ from extractors.metadata import (
 from extractors.rank_index import SplitHeaders, split_rank_index
 from normalizers.admin_units import admin_unit_words
 from normalizers.frameworks import load_knowledge
-from normalizers.knowledge import KnowledgeBundle, KnowledgeError, load_knowledge_bundle
+from normalizers.knowledge import KnowledgeBundle, KnowledgeError, knowledge_as_default, load_knowledge_bundle
 from normalizers.national_units import province_key
-from normalizers.numbers import Convention, is_missing, missing_marks, parse_number
+from normalizers.numbers import Convention, NumberFormatError, is_missing, missing_marks, parse_number
 from normalizers.text import phrases_pattern
 
 
@@ -187,6 +187,18 @@ def test_missing_marks_drive_parse_number(tmp_path):
     assert not is_missing("vắng")
     marks = missing_marks(_bundle(tmp_path, "missing_marks.yaml", "marks", ["-", "Vắng"]))
     assert is_missing("vắng", marks) and not is_missing("kđg", marks) and is_missing("", marks)
+
+
+def test_a_runs_bundle_drives_the_wording_read_without_one_passed(tmp_path):
+    # `dti run --knowledge-dir` makes its bundle the default while it runs: parse_number deep in
+    # assembly then reads the edited marks although nothing hands it the bundle
+    edited = _bundle(tmp_path, "missing_marks.yaml", "marks", ["-", "Vắng"])
+    with pytest.raises(NumberFormatError):
+        parse_number("Vắng", Convention.DECIMAL_COMMA)
+    with knowledge_as_default(edited):
+        assert is_missing("vắng") and not is_missing("kđg")
+        assert parse_number("Vắng", Convention.DECIMAL_COMMA) is None
+    assert is_missing("kđg") and not is_missing("vắng")
 
 
 def test_broken_missing_marks_name_the_entry(tmp_path):
