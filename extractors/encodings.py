@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from extractors.grid import Grid
 from extractors.page import PageContent
-from normalizers.knowledge import KnowledgeBundle, LegacyEncodingsFile, built, bundle_or_default
+from normalizers.knowledge import KnowledgeBundle, LegacyEncodingsFile, VniFrenchPairsFile, built, bundle_or_default
 
 UNICODE = "unicode"
 TCVN3 = "tcvn3"
@@ -40,8 +40,6 @@ _TOKEN = re.compile(r"(\s+)")
 # (Vietnamese puts a diacritic on about half its words); a few stray symbols do not.
 MIN_SHARE = 0.12
 MIN_WORDS = 4
-# VNI pairs that are also French spellings ("où", "naïve", "goût", "café", "ambiguïté"): not evidence.
-_FRENCH_PAIRS = frozenset({"où", "aï", "oï", "uï", "oû", "aé", "eé", "Où"})
 
 
 class EncodingDataError(ValueError):
@@ -81,6 +79,15 @@ def load_encodings(knowledge: KnowledgeBundle | None = None) -> dict[str, Legacy
     return built(bundle_or_default(knowledge).legacy_encodings, _compile)
 
 
+def _pair_set(data: VniFrenchPairsFile) -> frozenset[str]:
+    return frozenset(data.pairs)
+
+
+def vni_french_pairs(knowledge: KnowledgeBundle | None = None) -> frozenset[str]:
+    """VNI-looking pairs that are French spellings (vni_french_pairs.yaml, the bundle's, NFC): not evidence."""
+    return built(bundle_or_default(knowledge).vni_french_pairs, _pair_set)
+
+
 def font_encoding(font_name: str | None) -> str | None:
     """The encoding a font's name says (".VnTime" → tcvn3, "VNI-Times" → vni), None if it says none."""
     if not font_name:
@@ -107,18 +114,19 @@ def _tcvn3_word(word: str, enc: LegacyEncoding) -> bool:
     return False
 
 
-def _vni_word(word: str, enc: LegacyEncoding) -> bool:
+def _vni_word(word: str, enc: LegacyEncoding, french: frozenset[str]) -> bool:
     """A VNI letter+mark pair ("eä", "oø") or a VNI-only letter code at a word's start ("ñoàng")."""
     for i in range(len(word) - 1):
         pair = word[i : i + 2]
-        if pair[0] in "aeouyAEOUYôöÔÖ" and pair in enc.letters and pair[1] in enc.marks and pair not in _FRENCH_PAIRS:
+        if pair[0] in "aeouyAEOUYôöÔÖ" and pair in enc.letters and pair[1] in enc.marks and pair not in french:
             return True
     return False
 
 
-def text_scores(texts: Iterable[str]) -> dict[str, float]:
+def text_scores(texts: Iterable[str], french_pairs: frozenset[str] | None = None) -> dict[str, float]:
     """Share of lettered words that carry each encoding's marks; 0 for text with Unicode Vietnamese."""
     tables = load_encodings()
+    french = vni_french_pairs() if french_pairs is None else french_pairs
     words = _lettered(w for t in texts for w in t.split())
     if not words:
         return {TCVN3: 0.0, VNI: 0.0}
@@ -126,7 +134,7 @@ def text_scores(texts: Iterable[str]) -> dict[str, float]:
     if len(_UNICODE_VIETNAMESE.findall(joined)) >= max(2, 0.01 * len(joined)):
         return {TCVN3: 0.0, VNI: 0.0}
     tcvn3 = [w for w in words if _tcvn3_word(w, tables[TCVN3])]
-    vni = [w for w in words if not _tcvn3_word(w, tables[TCVN3]) and _vni_word(w, tables[VNI])]
+    vni = [w for w in words if not _tcvn3_word(w, tables[TCVN3]) and _vni_word(w, tables[VNI], french)]
     scores = {}
     for code, hits in ((TCVN3, tcvn3), (VNI, vni)):
         scores[code] = len(hits) / len(words) if len(hits) >= MIN_WORDS else 0.0

@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from normalizers.admin_units import admin_unit_words
 from normalizers.frameworks import Knowledge
 from normalizers.knowledge import (
     KnowledgeBundle,
@@ -33,7 +34,6 @@ from schemas.raw import RawDocument, RawTable
 
 _VIETNAMESE_LETTERS = frozenset("ăâđêôơưĂÂĐÊÔƠƯ")
 _TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
-_PROVINCE_PREFIXES = ("tỉnh ", "thành phố ", "tp ")
 
 
 @dataclass(frozen=True)
@@ -93,11 +93,7 @@ def _province_keys(knowledge: KnowledgeBundle | None = None) -> tuple[frozenset[
 
 def is_province_name(name: str, loose: bool = False) -> bool:
     """ "Lào Cai", "Tỉnh Lào Cai", "TP. Hà Nội": a province or centrally governed city."""
-    key = text_key(name)
-    for prefix in _PROVINCE_PREFIXES:
-        if key.startswith(prefix):
-            key = key[len(prefix) :]
-            break
+    key = admin_unit_words().without_province_prefix(text_key(name))
     exact, bare = _province_keys()
     return key in exact or (loose and strip_diacritics(key) in bare)
 

@@ -4,7 +4,8 @@ Rests on the structure and words of the decision layouts, not on positions: head
 words give each column its role, the data in a column confirms it; a spanning row is a
 tier section ("MỨC TỐT") or a group heading; a grid with no header or the same header
 and no new heading continues the previous table (page breaks); a row whose name says
-"Điểm trung bình" is an average, not a unit.
+"Điểm trung bình" is an average, not a unit. Header wording that is not a column role (a
+maximum in brackets, the split rank/index headers) is data: normalizers/data/table_headers.yaml.
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from rapidfuzz import fuzz
 
 from extractors.grid import Cell, Grid
 from extractors.page import PageContent, TextLine
-from extractors.rank_index import split_rank_index
+from extractors.rank_index import SplitHeaders, split_rank_index
 from normalizers.frameworks import Knowledge
+from normalizers.knowledge import KnowledgeBundle, TableHeadersFile, built, bundle_or_default
 from normalizers.numbers import looks_numeric
-from normalizers.text import clean_printed, strip_edge_marks, text_key
+from normalizers.text import clean_printed, phrases_pattern, strip_edge_marks, text_key
 from schemas.raw import Correction, RawAverage, RawComponent, RawRow, RawTable
 
-_MAX_IN_HEADER = re.compile(r"\(\s*(?:tối đa\s*)?(\d[\d.,]*)\s*(?:điểm)?\s*\)\s*$", re.IGNORECASE)
 # OCR'd header ending in a bracketed number whose "(" was lost ("xã 0)" for "xã (10)"): the
 # maximum is unreadable, and the fragment is not part of the name.
 _BROKEN_MAX = re.compile(r"\s+\S*\d[\d.,]*\s*\)\s*$")
@@ -33,6 +34,28 @@ _PAGE_NUMBER = re.compile(r"^[-–\s]*\d{1,3}[-–\s]*$")
 
 class LayoutError(ValueError):
     """A document has no table of a known ranking layout."""
+
+
+@dataclass(frozen=True)
+class TableHeaderWords:
+    """Header wording that is not a column role: the bracketed maximum and the split column's headers."""
+
+    maximum_in_header: re.Pattern[str]  # groups: the maximum
+    split: SplitHeaders
+
+
+def _header_words(data: TableHeadersFile) -> TableHeaderWords:
+    before = phrases_pattern(data.maximum_in_header.before)
+    after = phrases_pattern(data.maximum_in_header.after)
+    return TableHeaderWords(
+        re.compile(rf"\(\s*(?:{before}\s*)?(\d[\d.,]*)\s*{after}?\s*\)\s*$", re.IGNORECASE),
+        SplitHeaders(data.split_rank_index.rank, data.split_rank_index.index),
+    )
+
+
+def table_header_words(knowledge: KnowledgeBundle | None = None) -> TableHeaderWords:
+    """The header words of table_headers.yaml (the bundle's, checked at start), compiled once."""
+    return built(bundle_or_default(knowledge).table_headers, _header_words)
 
 
 def is_numeric(text: str | None) -> bool:
@@ -112,9 +135,9 @@ def _column_profile(grid: Grid, rows: list[int], col: int) -> tuple[float, float
     return numeric, letters
 
 
-def _split_max(header: str, ocr: bool = False) -> tuple[str, str | None]:
+def _split_max(header: str, ocr: bool = False, headers: TableHeaderWords | None = None) -> tuple[str, str | None]:
     """Header text and the maximum printed in it: "Nhân lực CNTT (7)", or a last line "1000"."""
-    match = _MAX_IN_HEADER.search(header)
+    match = (headers or table_header_words()).maximum_in_header.search(header)
     if match:
         return header[: match.start()].strip(), match.group(1)
     words = header.split()
@@ -428,12 +451,15 @@ def _same_header(a: tuple, b: tuple) -> bool:
     return fuzz.ratio(" | ".join(a[1]), " | ".join(b[1])) >= 85
 
 
-def extract_tables(pages: list[PageContent], knowledge: Knowledge) -> list[RawTable]:
+def extract_tables(
+    pages: list[PageContent], knowledge: Knowledge, headers: TableHeaderWords | None = None
+) -> list[RawTable]:
     """All ranking tables of a document, in order, page breaks joined.
 
     The tables are frozen: a table continued on the next page, or by more rows of the same grid,
     is replaced in `tables` by an extended copy (`_put`).
     """
+    split_headers = (headers or table_header_words()).split
     tables: list[RawTable] = []
     current: _Open | None = None
     pending: list[TextLine] = []
@@ -446,7 +472,7 @@ def extract_tables(pages: list[PageContent], knowledge: Knowledge) -> list[RawTa
             if isinstance(item, TextLine):
                 pending.append(item)
                 continue
-            grid: Grid = split_rank_index(item, knowledge)
+            grid: Grid = split_rank_index(item, knowledge, split_headers)
             kinds = [_row_kind(grid, r, knowledge) for r in range(grid.n_rows)]
             header_rows = _header_rows(grid, kinds)
             body = [r for r in range(grid.n_rows) if r not in header_rows]

@@ -9,14 +9,20 @@ rank is not a curated value). Ties are printed as such ("15 (0,635)" twice) and 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from extractors.grid import Cell, Grid
 from normalizers.frameworks import Knowledge
 
 RANK_INDEX = re.compile(r"^\s*(\d{1,3})\s*\(\s*(\d+(?:[.,]\d+)?)\s*\)\s*$")
-_RANK_HEADER = "Xếp hạng"
-_INDEX_HEADER = "Chỉ số tổng hợp"
+
+
+@dataclass(frozen=True)
+class SplitHeaders:
+    """The headers the two halves of a split column get (table_headers.yaml `split_rank_index`)."""
+
+    rank: str  # "Xếp hạng"
+    index: str  # "Chỉ số tổng hợp"
 
 
 def _rank_index_columns(grid: Grid) -> list[int]:
@@ -42,7 +48,7 @@ def _header_text(grid: Grid, col: int) -> str:
     return " ".join(texts)
 
 
-def split_rank_index(grid: Grid, knowledge: Knowledge) -> Grid:
+def split_rank_index(grid: Grid, knowledge: Knowledge, headers: SplitHeaders) -> Grid:
     """The grid with its 'rank (index)' cells split by role; other grids come back unchanged."""
     cols = _rank_index_columns(grid)
     if not cols:
@@ -68,7 +74,7 @@ def split_rank_index(grid: Grid, knowledge: Knowledge) -> Grid:
             if m:
                 rank_text, index_text = m.group(1), m.group(2)
             elif cell.row < first_hit:  # the column's header: one header per role
-                rank_text, index_text = _RANK_HEADER, _INDEX_HEADER
+                rank_text, index_text = headers.rank, headers.index
             else:  # a merged "Không đánh giá" or a blank: kept where the index would be
                 rank_text, index_text = "", cell.text
             cells.append(replace(cell, text=rank_text, words=[]))

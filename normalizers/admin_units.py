@@ -5,7 +5,8 @@ The package ships the 63 provinces before 1 July 2025 with their districts and o
 old provinces each new one was formed from. Its JSON files are read directly (importing the
 package would load its address parser and geocoding dependencies); nothing is downloaded.
 ``vietnam-provinces`` (2025.x) ships only the post-2025 map, so it cannot carry a panel
-across the reorganisation.
+across the reorganisation. The words naming kinds of units (province and district prefixes,
+each district kind's id prefix and Party committee) are data: normalizers/data/admin_unit_words.yaml.
 """
 
 from __future__ import annotations
@@ -13,25 +14,75 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
+from normalizers.knowledge import AdminUnitWordsFile, KnowledgeBundle, built, bundle_or_default
+from normalizers.text import text_key
+
 PACKAGE = "vietnamadminunits"
-# district kinds as the package prints them, and the slug prefix of their unit ids
-DISTRICT_KINDS = {"Huyện": "huyen", "Thị xã": "tx", "Thành phố": "tp", "Quận": "quan"}
-# the Party committee of each kind of district, and its id prefix
-DISTRICT_PARTY = {
-    "Huyện": ("Huyện ủy", "huyen_uy"),
-    "Thị xã": ("Thị ủy", "thi_uy"),
-    "Thành phố": ("Thành ủy", "thanh_uy"),
-    "Quận": ("Quận ủy", "quan_uy"),
-}
 
 
 class AdminDataError(RuntimeError):
     """The administrative-units package is missing or its data is not what this code reads."""
+
+
+@dataclass(frozen=True)
+class DistrictKind:
+    """A kind of district as the package spells it, the slug prefix of its unit ids and its Party committee."""
+
+    id_prefix: str  # "huyen"
+    party_committee: str  # "Huyện ủy"
+    party_id_prefix: str  # "huyen_uy"
+
+
+@dataclass(frozen=True)
+class AdminUnitWords:
+    """The words naming kinds of administrative units; prefixes as comparison keys (text_key)."""
+
+    province_prefixes: tuple[str, ...]
+    city_official_prefix: str
+    province_official_prefix: str
+    nation_names: tuple[str, ...]
+    district_name_prefixes: tuple[str, ...]
+    district_kinds: Mapping[str, DistrictKind]
+
+    def without_province_prefix(self, key: str) -> str:
+        """A province name's key without its leading "tỉnh"/"thành phố"/"tp" (the first that matches)."""
+        for prefix in self.province_prefixes:
+            if key.startswith(prefix + " "):
+                return key[len(prefix) + 1 :]
+        return key
+
+    def is_district_name(self, name: str) -> bool:
+        """A name that begins with a district kind's word ("Huyện Lục Yên", "TP. Vinh")."""
+        key = text_key(name) + " "
+        return key.startswith(tuple(p + " " for p in self.district_name_prefixes))
+
+
+def _words(data: AdminUnitWordsFile) -> AdminUnitWords:
+    return AdminUnitWords(
+        province_prefixes=tuple(text_key(w) for w in data.province_prefixes),
+        city_official_prefix=data.city_official_prefix,
+        province_official_prefix=data.province_official_prefix,
+        nation_names=data.nation_names,
+        district_name_prefixes=tuple(text_key(w) for w in data.district_name_prefixes),
+        district_kinds=MappingProxyType(
+            {
+                kind: DistrictKind(entry.id_prefix, entry.party_committee, entry.party_id_prefix)
+                for kind, entry in data.district_kinds.items()
+            }
+        ),
+    )
+
+
+def admin_unit_words(knowledge: KnowledgeBundle | None = None) -> AdminUnitWords:
+    """The words of admin_unit_words.yaml (the bundle's, checked at start), compiled once."""
+    return built(bundle_or_default(knowledge).admin_unit_words, _words)
 
 
 @dataclass(frozen=True)
@@ -57,7 +108,7 @@ class LegacyProvince:
     @property
     def is_city(self) -> bool:
         """Centrally governed city: its documents say "thành phố", not "tỉnh"."""
-        return self.official_name.startswith("Thành phố")
+        return self.official_name.startswith(admin_unit_words().city_official_prefix)
 
 
 @dataclass(frozen=True)

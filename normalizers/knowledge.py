@@ -39,9 +39,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from normalizers.frameworks import Knowledge, knowledge_from_model
+from normalizers.text import nfc, phrase_pattern, phrases_pattern
 
 if typing.TYPE_CHECKING:
     from normalizers.units import Registry
@@ -398,6 +399,190 @@ class ProvinceUnitsFile(Strict):
     events: tuple[EventModel, ...] | None = None
 
 
+# --------------------------------------------------------------------------- wording files (branch words)
+# decision_wording.yaml, admin_unit_words.yaml, missing_marks.yaml, table_headers.yaml,
+# vni_french_pairs.yaml: words are NFC and stripped as read; patterns are checked here (compile,
+# number of groups) and compiled by the module that uses them.
+
+
+def _nfc_word(value: str) -> str:
+    word = nfc(value.strip())
+    if not word:
+        raise ValueError("must not be blank")
+    return word
+
+
+NfcText = Annotated[str, AfterValidator(_nfc_word)]
+NfcWords = Annotated[tuple[NfcText, ...], Field(min_length=1)]
+_ID_PART = re.compile(r"^[a-z0-9_]+$")
+
+
+def _pattern_problems(loc: Loc, pattern: str, groups: int | None, flags: int) -> list[tuple[Loc, str]]:
+    try:
+        compiled = re.compile(pattern, flags)
+    except re.error as exc:
+        return [(loc, f"not a valid regular expression ({exc})")]
+    if groups is not None and compiled.groups != groups:
+        return [(loc, f"expected {groups} bracketed groups, got {compiled.groups}")]
+    return []
+
+
+class DateWordsModel(Strict):
+    day: NfcText
+    month: NfcText
+    year: NfcText
+
+
+class AnnexReferenceModel(Strict):
+    opening: NfcWords
+    decision: NfcText
+    number: NfcText
+
+
+class TitleWordsModel(Strict):
+    heading: NfcText
+    ends: NfcWords
+
+
+class YearHeadingsModel(Strict):
+    skip_starting: NfcWords
+    skip_containing: NfcWords
+    ranking_words: NfcWords
+
+
+class MaximaStatementModel(Strict):
+    scale: NfcWords
+    maximum: NfcText
+    unit: NfcText
+
+
+class WordingGroupModel(Strict):
+    code: NfcText
+    words: NfcWords
+
+
+class TierRulesModel(Strict):
+    word: NfcText
+    above: NfcWords
+    up_to: NfcWords
+
+
+class DecisionWordingFile(Strict):
+    """How decisions word their metadata; :meth:`patterns` builds the regexes extractors/metadata.py compiles."""
+
+    number: NfcText
+    blank_number: NfcText
+    date_words: DateWordsModel
+    issuer_header: NfcText
+    issuer: NfcText
+    province_words: NfcWords
+    annex_reference: AnnexReferenceModel
+    title: TitleWordsModel
+    year_headings: YearHeadingsModel
+    maxima_statement: MaximaStatementModel
+    procedure_groups: Annotated[tuple[WordingGroupModel, ...], Field(min_length=1)]
+    level_groups: Annotated[tuple[WordingGroupModel, ...], Field(min_length=1)]
+    tier_rules: TierRulesModel
+
+    def patterns(self) -> dict[str, tuple[Loc, str, int | None, int]]:
+        """Each compiled pattern's name: (the key it comes from, the regex, its groups, its flags)."""
+        d = self.date_words
+        day, month, year = phrase_pattern(d.day), phrase_pattern(d.month), phrase_pattern(d.year)
+        spelled = rf"(\d{{1,2}})\s+{month}\s+(\d{{1,2}})\s+{year}\s+(\d{{4}})"
+        slashed = r"(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})"
+        a = self.annex_reference
+        annex = (
+            rf"{phrases_pattern(a.opening)}\s+{phrase_pattern(a.decision)}\s+{phrase_pattern(a.number)}"
+            rf"\s*(\d{{1,6}})\s*/\s*([A-ZĐ][A-ZĐa-z\-]*)(?:\s+{day}\s+(?:{slashed}|{spelled}))?"
+        )
+        m = self.maxima_statement
+        maxima = (
+            rf"{phrases_pattern(m.scale)}\s+[^;:]{{0,40}}?{phrase_pattern(m.maximum)}([^;]{{0,200}}?)(\d[\d.,]*)"
+            rf"\s*{phrase_pattern(m.unit)}"
+        )
+        t = self.tier_rules
+        tier = rf"{phrase_pattern(t.word)}\s+([^:;.,]{{2,20}}?)\s*:\s*([^;]{{0,160}}?)(?:;|\.(?!\d)|$)"
+        percent = r"\s+(\d+(?:[.,]\d+)?)\s*%"
+        i = re.IGNORECASE
+        return {
+            "number": (("number",), self.number, 2, re.UNICODE),
+            "blank_number": (("blank_number",), self.blank_number, None, re.UNICODE),
+            "place_date": (("date_words",), rf",\s*{day}\s+{spelled}", 3, i),
+            "place_date_slashed": (("date_words",), rf",\s*{day}\s+{slashed}", 3, i),
+            "partial_date": (
+                ("date_words",),
+                rf",\s*{day}\s+(?:\d{{1,2}}\s+)?{month}\s+(?:\d{{1,2}}\s+)?{year}\s+\d{{4}}",
+                0,
+                i,
+            ),
+            "year": (("date_words", "year"), rf"\b{year}\s+(\d{{4}})\b", 1, i),
+            "annex_ref": (("annex_reference",), annex, 8, i),
+            "issuer_header": (("issuer_header",), self.issuer_header, None, i),
+            "max_statement": (("maxima_statement",), maxima, 2, i),
+            "tier_rule": (("tier_rules", "word"), tier, 2, i),
+            "above": (("tier_rules", "above"), phrases_pattern(t.above) + percent, 1, i),
+            "up_to": (("tier_rules", "up_to"), phrases_pattern(t.up_to) + percent, 1, i),
+        }
+
+    def problems(self) -> list[tuple[Loc, str]]:
+        found: list[tuple[Loc, str]] = []
+        for loc, pattern, groups, flags in self.patterns().values():
+            found += _pattern_problems(loc, pattern, groups, flags)
+        if "{province}" not in self.issuer:
+            found.append((("issuer",), f"expected the place holder {{province}} in {self.issuer!r}"))
+        return found
+
+
+class DistrictKindModel(Strict):
+    id_prefix: NfcText
+    party_committee: NfcText
+    party_id_prefix: NfcText
+
+    def problems(self) -> list[tuple[Loc, str]]:
+        return [
+            ((key,), f"an id prefix is lower-case ASCII letters, digits and _, not {value!r}")
+            for key, value in (("id_prefix", self.id_prefix), ("party_id_prefix", self.party_id_prefix))
+            if not _ID_PART.match(value)
+        ]
+
+
+class AdminUnitWordsFile(Strict):
+    province_prefixes: NfcWords
+    city_official_prefix: NfcText
+    province_official_prefix: NfcText
+    nation_names: NfcWords
+    district_name_prefixes: NfcWords
+    district_kinds: Annotated[dict[NfcText, DistrictKindModel], Field(min_length=1)]
+
+
+class MissingMarksFile(Strict):
+    marks: NfcWords
+
+
+class MaximumInHeaderModel(Strict):
+    before: NfcWords
+    after: NfcWords
+
+
+class SplitRankIndexModel(Strict):
+    rank: NfcText
+    index: NfcText
+
+
+class TableHeadersFile(Strict):
+    maximum_in_header: MaximumInHeaderModel
+    split_rank_index: SplitRankIndexModel
+
+
+class VniFrenchPairsFile(Strict):
+    pairs: NfcWords
+
+    def problems(self) -> list[tuple[Loc, str]]:
+        return [(("pairs", i), f"expected two characters, not {p!r}") for i, p in enumerate(self.pairs) if len(p) != 2]
+
+
+# --------------------------------------------------------------------------- end of wording files
+
 REGISTRY_MODELS: dict[str, type[Strict]] = {
     "abbreviations.yaml": AbbreviationsFile,
     "confusables.yaml": ConfusablesFile,
@@ -427,6 +612,13 @@ class KnowledgeBundle:
     provinces: ProvincesFile = dataclasses.field(metadata={"file": "provinces.yaml"})
     national: NationalFile = dataclasses.field(metadata={"file": "national.yaml"})
     ocr_confusions: OcrConfusionsFile = dataclasses.field(metadata={"file": "ocr_confusions.yaml"})
+    # wording files (branch words)
+    decision_wording: DecisionWordingFile = dataclasses.field(metadata={"file": "decision_wording.yaml"})
+    admin_unit_words: AdminUnitWordsFile = dataclasses.field(metadata={"file": "admin_unit_words.yaml"})
+    missing_marks: MissingMarksFile = dataclasses.field(metadata={"file": "missing_marks.yaml"})
+    table_headers: TableHeadersFile = dataclasses.field(metadata={"file": "table_headers.yaml"})
+    vni_french_pairs: VniFrenchPairsFile = dataclasses.field(metadata={"file": "vni_french_pairs.yaml"})
+    # end of wording files
     frameworks: Knowledge = dataclasses.field(init=False)
     registry: Registry | None = None  # the unit registry, when loaded with one (``dti run`` does)
     data_dir: Path = DATA_DIR

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from normalizers.admin_units import DISTRICT_KINDS, DISTRICT_PARTY, AdminMap, LegacyProvince
+from normalizers.admin_units import AdminMap, LegacyProvince, admin_unit_words
 from normalizers.text import strip_diacritics, text_key
 from normalizers.unit_files import ProvinceFile, id_list, opt_text, opt_year, parse_event, read_yaml, text_list
 from normalizers.unit_model import NATIONAL, UNIT_TYPES, LineageEvent, RegistryError, Unit
@@ -106,11 +106,7 @@ def slug(text: str) -> str:
 @lru_cache(maxsize=4096)
 def province_key(name: str) -> str:
     """The key a province is looked up by: "Tỉnh Lào Cai", "TP. Đà Nẵng" and "Đà Nẵng" read the same."""
-    key = text_key(name)
-    for prefix in ("tỉnh ", "thành phố ", "tp "):
-        if key.startswith(prefix):
-            return key[len(prefix) :]
-    return key
+    return admin_unit_words().without_province_prefix(text_key(name))
 
 
 # ---------------------------------------------------------------------------------------
@@ -325,6 +321,7 @@ class NationalBuilder:
         ends_2025 = info.merged and not info.keeps_name
         last = self.catalogue.province_merger.effective_year
         national: list[Unit] = []
+        words = admin_unit_words()
 
         def add(unit: Unit) -> None:
             if unit.unit_id in ids or any(self.key_of(n, prov) in keys for n in (unit.name, *unit.aliases)):
@@ -358,7 +355,7 @@ class NationalBuilder:
         for d in info.legacy.districts:
             add(
                 Unit(
-                    f"{info.code}.{DISTRICT_KINDS[d.kind]}_{slug(d.short)}",
+                    f"{info.code}.{words.district_kinds[d.kind].id_prefix}_{slug(d.short)}",
                     info.name,
                     d.name,
                     "district_locality",
@@ -370,7 +367,8 @@ class NationalBuilder:
                 )
             )
         for d in info.legacy.districts:
-            party, prefix = DISTRICT_PARTY[d.kind]
+            kind = words.district_kinds[d.kind]
+            party, prefix = kind.party_committee, kind.party_id_prefix
             add(
                 Unit(
                     f"{info.code}.{prefix}_{slug(d.short)}",
@@ -391,7 +389,7 @@ class NationalBuilder:
 
     def _nation(self, provinces: list[ProvinceUnits]) -> ProvinceUnits:
         merger = self.catalogue.province_merger
-        nation = ProvinceUnits(NATION, NATION_CODE, False, None, [], [], (NATION, "Việt Nam", "Viet Nam"))
+        nation = ProvinceUnits(NATION, NATION_CODE, False, None, [], [], (NATION, *admin_unit_words().nation_names))
         for t in self.catalogue.types.values():
             if t.level == "nation":
                 nation.units.append(
@@ -430,7 +428,9 @@ class NationalBuilder:
                 continue
             holder = next(m for m in members if m.keeps_name)
             new_id = f"{NATION_CODE}.{slug(name)}_{merger.effective_year}"
-            official = f"{'Thành phố' if holder.is_city else 'Tỉnh'} {name}"
+            words = admin_unit_words()
+            prefix = words.city_official_prefix if holder.is_city else words.province_official_prefix
+            official = f"{prefix} {name}"
             nation.units.append(
                 Unit(
                     new_id,

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from normalizers.knowledge import KnowledgeBundle, MissingMarksFile, built, bundle_or_default
+
 
 class NumberFormatError(ValueError):
     """A cell that should hold a number holds something else."""
@@ -23,8 +25,6 @@ class Convention(StrEnum):
     DECIMAL_POINT = "decimal_point"  # 91.5 and 1000.0
     MIXED = "mixed"  # '.'+3 digits is thousands, ',' decimal, any other '.' decimal
 
-
-MISSING_MARKS = frozenset({"", "-", "–", "—", "x", "k", "kđg", "không đánh giá"})
 
 _TOKEN = re.compile(r"\d[\d.,]*\d|\d")
 # a group of thousands never starts with 0: "0,727" and "0.635" are decimals (national 0-1 indexes)
@@ -78,8 +78,18 @@ def looks_numeric(text: str | None) -> bool:
     return bool(_NUMBER.match(text.replace(" ", "").replace("\u00a0", "").removesuffix("%")))
 
 
-def is_missing(text: str | None) -> bool:
-    return text is None or text.strip().casefold() in MISSING_MARKS
+def _marks(data: MissingMarksFile) -> frozenset[str]:
+    return frozenset({""} | {m.casefold() for m in data.marks})
+
+
+def missing_marks(knowledge: KnowledgeBundle | None = None) -> frozenset[str]:
+    """The marks of missing_marks.yaml as compared (NFC, case-folded), the empty cell among them."""
+    return built(bundle_or_default(knowledge).missing_marks, _marks)
+
+
+def is_missing(text: str | None, marks: frozenset[str] | None = None) -> bool:
+    """A blank cell or one that prints a mark instead of a value ("-", "kđg")."""
+    return text is None or text.strip().casefold() in (missing_marks() if marks is None else marks)
 
 
 def parse_number(text: str | None, convention: Convention) -> float | None:

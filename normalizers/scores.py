@@ -14,6 +14,7 @@ from typing import TypeGuard
 
 import pandas as pd
 
+from normalizers.admin_units import admin_unit_words
 from normalizers.frameworks import Framework, Knowledge, Tier
 from normalizers.numbers import EPS, Convention, NumberFormatError, detect_convention, parse_number, parse_rank
 from normalizers.ocr_labels import tidy_ocr_labels
@@ -636,11 +637,8 @@ def uncovered_doubts(table: RawTable, doc_id: str, group: str) -> list[Issue]:
 
 def _group_from_names(table: RawTable) -> str:
     """No heading names the group: district-level names make it `huyen`, else departments."""
-    districts = sum(
-        1
-        for r in table.rows
-        if clean_printed(r.name).lower().startswith(("huyện", "thị xã", "thành phố", "tp ", "tp."))
-    )
+    words = admin_unit_words()
+    districts = sum(1 for r in table.rows if words.is_district_name(r.name))
     return "huyen" if table.rows and districts * 2 > len(table.rows) else "so_ban_nganh"
 
 

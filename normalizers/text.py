@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from typing import overload
 
 _TONES = "\u0300\u0301\u0303\u0309\u0323"
@@ -86,3 +87,13 @@ def contains_words(haystack: str, *needles: str, loose: bool = False) -> bool:
         return False
     bare = strip_diacritics(key)
     return all(f" {strip_diacritics(text_key(n))} " in bare for n in needles)
+
+
+def phrase_pattern(phrase: str) -> str:
+    """A phrase as typed in a knowledge file, as a regex: its words escaped, any run of spaces between them."""
+    return r"\s+".join(re.escape(word) for word in nfc(phrase).split())
+
+
+def phrases_pattern(phrases: Iterable[str]) -> str:
+    """Any of the phrases, tried in the order given (put a longer phrase before a shorter one it starts with)."""
+    return "(?:" + "|".join(phrase_pattern(p) for p in phrases) + ")"

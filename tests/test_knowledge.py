@@ -105,6 +105,33 @@ PACKAGE_CASES = [
       "ocr_confusions.yaml: decimal_points: unknown field"]),
     ("ocr_confusions.yaml", delete(("digits",)),
      ["ocr_confusions.yaml: digits: required field missing"]),
+    # wording files (branch words)
+    ("decision_wording.yaml", rename(("tier_rules", "up_to"), "up_too"),
+     ["decision_wording.yaml: tier_rules.up_to: required field missing",
+      "decision_wording.yaml: tier_rules.up_too: unknown field"]),
+    ("decision_wording.yaml", delete(("annex_reference", "decision")),
+     ["decision_wording.yaml: annex_reference.decision: required field missing"]),
+    ("admin_unit_words.yaml", rename(("district_kinds", "Huyện", "party_id_prefix"), "party_id_prefx"),
+     ["admin_unit_words.yaml: district_kinds.Huyện.party_id_prefix: required field missing",
+      "admin_unit_words.yaml: district_kinds.Huyện.party_id_prefx: unknown field"]),
+    ("admin_unit_words.yaml", delete(("nation_names",)),
+     ["admin_unit_words.yaml: nation_names: required field missing"]),
+    ("missing_marks.yaml", rename(("marks",), "mark"),
+     ["missing_marks.yaml: marks: required field missing",
+      "missing_marks.yaml: mark: unknown field"]),
+    ("missing_marks.yaml", delete(("marks",)),
+     ["missing_marks.yaml: marks: required field missing"]),
+    ("table_headers.yaml", rename(("split_rank_index", "index"), "indx"),
+     ["table_headers.yaml: split_rank_index.index: required field missing",
+      "table_headers.yaml: split_rank_index.indx: unknown field"]),
+    ("table_headers.yaml", delete(("maximum_in_header", "before")),
+     ["table_headers.yaml: maximum_in_header.before: required field missing"]),
+    ("vni_french_pairs.yaml", rename(("pairs",), "pair"),
+     ["vni_french_pairs.yaml: pairs: required field missing",
+      "vni_french_pairs.yaml: pair: unknown field"]),
+    ("vni_french_pairs.yaml", delete(("pairs",)),
+     ["vni_french_pairs.yaml: pairs: required field missing"]),
+    # end of wording files
 ]  # fmt: skip
 
 REGISTRY_CASES = [
@@ -149,6 +176,11 @@ def test_every_package_file_has_cases_and_the_shipped_files_load():
     assert bundle.news_phrases.ordinals["mười"] == 10
     assert "nav" in bundle.page_chrome.chrome_tags
     assert ("3", "8") in bundle.ocr_confusions.digits
+    assert bundle.decision_wording.issuer == "UBND tỉnh {province}"
+    assert bundle.admin_unit_words.district_kinds["Quận"].id_prefix == "quan"
+    assert "kđg" in bundle.missing_marks.marks
+    assert bundle.table_headers.split_rank_index.rank == "Xếp hạng"
+    assert "où" in bundle.vni_french_pairs.pairs
 
 
 def test_the_shipped_registry_loads():
