@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 from functools import lru_cache
 from importlib import resources
 from typing import NamedTuple
@@ -24,8 +23,9 @@ import yaml
 from extractors.grid import Grid
 from extractors.metadata import find_province, parse_date
 from extractors.page import PageContent, TextLine
-from normalizers.numbers import Convention, NumberFormatError, is_missing, looks_numeric, parse_number, parse_ratio
+from normalizers.fuzzy import SAME_LABEL, best_of, contains_phrase
 from normalizers.text import clean_printed, strip_diacritics, text_key
+from normalizers.weekly_values import LOW_CONFIDENCE, Doubt, low_confidence_doubt, type_value, value_doubts
 from schemas.issue_codes import IssueCode
 
 COLUMNS = [
@@ -45,9 +45,6 @@ COLUMNS = [
 
 _ROW_MARK = re.compile(r"^(?:\(?\d{1,3}\)?\.?|[IVXLC]{1,5}\.?|[-–*+•])$")
 _LEADING_MARK = re.compile(r"^([-–*+•])\s+(.*)$", re.S)
-_ICONS = str.maketrans("", "", "↑↓▲▼⬆⬇△▽➚➘")
-_RATIO = re.compile(r"^\d[\d.,]*\s*/\s*\d[\d.,]*$")
-_SINGLE_ITEM = re.compile(r"^(?:[-–+•]\s*)?[^:]+:\s*(\d[\d.,]*\s*%?)\s*\.?$")
 _PERIOD = re.compile(
     r"tu\s*ngay\s+(\d{1,2})\s*/\s*(\d{1,2})(?:\s*/\s*(\d{4}))?\s*(?:-|–|den)?\s*(?:ngay\s+)?"
     r"(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})"
@@ -66,9 +63,7 @@ class WeeklyReportError(ValueError):
     """The pages do not hold a weekly report we can read."""
 
 
-# A cell read by OCR below this confidence (tesseract's word confidence, the cell's
-# weakest word) is reported: on the weekly scan fixture every misread value is below it.
-LOW_CONFIDENCE = 0.80
+__all__ = ["LOW_CONFIDENCE", "WeeklyIssue", "WeeklyReport", "WeeklyReportError", "extract_weekly", "is_weekly_report"]
 
 
 class WeeklyIssue(NamedTuple):
@@ -127,14 +122,7 @@ def _loose(text: str | None) -> str:
 
 def _has_phrase(haystack_key: str, phrase: str) -> bool:
     """Phrase containment that forgives an OCR slip or two ("Kết cuả" for "Kết quả")."""
-    needle = _key(phrase)
-    if f" {needle} " in f" {haystack_key} ":
-        return True
-    size, words = len(needle.split()), haystack_key.split()
-    return any(
-        SequenceMatcher(None, needle, " ".join(words[i : i + size])).ratio() >= 0.85
-        for i in range(len(words) - size + 1)
-    )
+    return contains_phrase(haystack_key, _key(phrase))
 
 
 @lru_cache(maxsize=1)
@@ -355,14 +343,9 @@ def _canonical_label(printed: str, spec: _TableSpec) -> str:
     """
     squeeze = lambda s: _key(s).replace(" ", "")  # noqa: E731
     digits = re.findall(r"\d+", printed)
-    best, best_ratio = printed, 0.0
-    for known in spec.columns:
-        if re.findall(r"\d+", known) != digits:
-            continue
-        ratio = SequenceMatcher(None, squeeze(printed), squeeze(known)).ratio()
-        if ratio > best_ratio:
-            best, best_ratio = known, ratio
-    return best if best_ratio >= 0.8 else printed
+    same_digits = {known: squeeze(known) for known in spec.columns if re.findall(r"\d+", known) == digits}
+    best, score = best_of(squeeze(printed), same_digits)
+    return best if best is not None and score >= SAME_LABEL else printed
 
 
 def _classify(header_key: str, heading_key: str, know: _Knowledge) -> _TableSpec | None:
@@ -460,84 +443,32 @@ def _add_rows(table: _Table, grid: Grid, start: int, ranges: list[tuple[int, int
         )
 
 
-# --------------------------------------------------------------------------- values
+# --------------------------------------------------------------------------- records
 
 
-def parse_cell(raw: str | None) -> tuple[float | None, float | None, float | None]:
-    """(value, numerator, denominator) of one printed cell, by the report's parsing rule."""
-    text = clean_printed((raw or "").translate(_ICONS)) or ""
-    if is_missing(text):
-        return None, None, None
-    try:
-        if _RATIO.match(text):
-            ratio = parse_ratio(text, Convention.MIXED)
-            return (None, *ratio) if ratio else (None, None, None)
-        if looks_numeric(text):
-            return parse_number(text, Convention.MIXED), None, None
-    except NumberFormatError:
-        return None, None, None
-    return None, None, None
-
-
-def _single_item_value(raw: str) -> float | None:
-    """A task result that is one "label: number." item has a value; lists and prose do not."""
-    m = _SINGLE_ITEM.match(raw)
-    if not m:
-        return None
-    value, _, _ = parse_cell(m.group(1))
-    return value
-
-
-def _doubts(raw: str, value, num, den, confidence: float, prose: bool, know: _Knowledge) -> list[tuple[IssueCode, str]]:
-    """(code, message) for a cell read by OCR whose value cannot be trusted as read."""
-    out: list[tuple[IssueCode, str]] = []
-    if not raw:
-        if confidence < LOW_CONFIDENCE:
-            out.append((IssueCode.LOW_CONFIDENCE, "the cell has ink but OCR read nothing; check the printed value"))
-        return out
-    if confidence < LOW_CONFIDENCE:
-        out.append(
-            (
-                IssueCode.LOW_CONFIDENCE,
-                f"read by OCR with confidence {confidence:.2f} (below {LOW_CONFIDENCE:.2f}); check the printed value",
-            )
-        )
-    text = clean_printed(raw.translate(_ICONS)) or ""
-    if prose or is_missing(text) or _key(text) in know.entered_marks:
-        return out
-    if _RATIO.match(text) and (num is None or den is None):
-        out.append((IssueCode.UNPARSEABLE_VALUE, f"{raw!r} looks like a ratio but its parts do not read as numbers"))
-    elif value is None and num is None:
-        out.append(
-            (IssueCode.UNPARSEABLE_VALUE, f"{raw!r} is not a number, a ratio or a known mark where a value is expected")
-        )
-    return out
-
-
-def _row_text_doubts(table: _Table, cells: list[str], confs: list[float]) -> list[tuple[IssueCode, str]]:
+def _row_text_doubts(table: _Table, cells: list[str], confs: list[float]) -> list[Doubt]:
     """The row's label and unit of measure read with low confidence: every value of the row is in doubt with them.
 
     A record is its row label, column and value together; a misread label ("đoàn thế" for
     "đoàn thể", confidence 0.60) or unit ("vé)" for "%", 0.55) makes each of the row's
     records wrong, so each is flagged, not only the value cells OCR doubted.
     """
-    out: list[tuple[IssueCode, str]] = []
+    out: list[Doubt] = []
     for col, what in ((table.label_col, "row label"), (table.unit_col, "unit of measure")):
-        if col is None or col >= len(cells) or not cells[col] or col >= len(confs) or confs[col] >= LOW_CONFIDENCE:
-            continue
-        out.append(
-            (
-                IssueCode.LOW_CONFIDENCE,
-                f"the {what} {cells[col]!r} was read by OCR with confidence {confs[col]:.2f} "
-                f"(below {LOW_CONFIDENCE:.2f}); check it against the document",
-            )
-        )
+        if (
+            col is not None
+            and col < len(cells)
+            and col < len(confs)
+            and (d := low_confidence_doubt(what, cells[col], confs[col]))
+        ):
+            out.append(d)
     return out
 
 
 def _records(
     table: _Table, know: _Knowledge, ocr_pages: set[int] | None = None, issues: list[WeeklyIssue] | None = None
 ) -> list[dict]:
+    """One record per data cell, its value as printed; :mod:`normalizers.weekly_values` types it."""
     spec = table.spec
     records: list[dict] = []
     prose_results = spec.code == "nhiem_vu"
@@ -557,12 +488,11 @@ def _records(
         row_doubts = _row_text_doubts(table, cells, confs) if page in ocr_pages else []
         for col in table.data_cols:
             raw = cells[col]
-            if prose_results:
-                value, num, den = _single_item_value(raw), None, None
-            else:
-                value, num, den = parse_cell(raw)
+            typed = type_value(raw, prose_results)
             if page in ocr_pages and issues is not None:
-                for code, message in _doubts(raw, value, num, den, confs[col], prose_results, know) + row_doubts:
+                for code, message in (
+                    value_doubts(raw, typed, confs[col], prose_results, know.entered_marks) + row_doubts
+                ):
                     issues.append(
                         WeeklyIssue(
                             code,
@@ -583,9 +513,9 @@ def _records(
                     "row_label": label or None,
                     "column_label": table.labels[col],
                     "value_raw": raw or None,
-                    "value": value,
-                    "numerator": num,
-                    "denominator": den,
+                    "value": typed.value,
+                    "numerator": typed.numerator,
+                    "denominator": typed.denominator,
                     "unit_of_measure": unit or None,
                     "is_unit_row": spec.unit_rows,
                     "page": page,

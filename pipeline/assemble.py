@@ -12,6 +12,7 @@ import pandas as pd
 
 from extractors.evidence import judge_resolution, load_rules
 from normalizers.frameworks import load_knowledge
+from normalizers.fuzzy import SAME_TEXT, best_of
 from normalizers.scores import COMPONENT_COLUMNS, SCORE_COLUMNS
 from normalizers.text import strip_diacritics, text_key
 from normalizers.units import NATION, Registry, UnitMatch
@@ -98,15 +99,13 @@ def _report_year(period_end) -> int | None:
 
 def _known_spelling(name: str, province: str, year, registry: Registry) -> tuple[str, UnitMatch] | None:
     """The registry's printed spelling that an OCR'd name is a slip of, with its match."""
-    from rapidfuzz import fuzz
-
     m = registry.match(name, province, year)
     if m.unit_id is None or m.method != "fuzzy":
         return None
     unit = registry.unit(m.unit_id)
     spellings = (unit.name, *unit.aliases)
-    best = max(spellings, key=lambda s: fuzz.ratio(s, name))
-    if fuzz.ratio(best, name) >= 85:
+    best, score = best_of(name, {s: s for s in spellings})
+    if best is not None and score >= SAME_TEXT:
         return best, m
     for spelling in spellings:
         respelled = _respell(name, spelling)
