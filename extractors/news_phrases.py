@@ -67,13 +67,18 @@ _WORDING_TEXT = ("issuer_name", "printed_tier", "rank_number", "ordinal_lead")
 _WORDING_LISTS = ("dotted_abbreviations", "name_words", "title_words")
 
 
-def _wording_data() -> dict:
-    name = "normalizers/data/news_wording.yaml"
-    data = yaml.safe_load(resources.files("normalizers").joinpath("data/news_wording.yaml").read_text(encoding="utf-8"))
+def wording_data(text: str, name: str = "normalizers/data/news_wording.yaml") -> dict:
+    """The wording file's keys, each checked for its shape (a broken file fails naming file and key)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise NewsPhrasesError(f"{name}: not valid YAML ({exc})") from exc
     if not isinstance(data, dict):
         raise NewsPhrasesError(f"{name}: not a mapping of wording keys")
-    missing = [k for k in (*_WORDING_PATTERNS, *_WORDING_TEXT, *_WORDING_LISTS) if k not in data]
-    if missing:
+    known = (*_WORDING_PATTERNS, *_WORDING_TEXT, *_WORDING_LISTS)
+    if unknown := [str(k) for k in data if k not in known]:
+        raise NewsPhrasesError(f"{name}: {', '.join(unknown)}: unknown key")
+    if missing := [k for k in known if k not in data]:
         raise NewsPhrasesError(f"{name}: missing {', '.join(missing)}")
     wrong = [k for k in _WORDING_LISTS if not isinstance(data[k], list) or not all(isinstance(w, str) for w in data[k])]
     wrong += [k for k in (*_WORDING_PATTERNS, *_WORDING_TEXT) if not isinstance(data[k], str)]
@@ -82,7 +87,12 @@ def _wording_data() -> dict:
     return data
 
 
-def _wording(data: dict) -> Wording:
+def wording_from_text(text: str, name: str = "normalizers/data/news_wording.yaml") -> Wording:
+    """The wording file checked and compiled."""
+    return _wording(wording_data(text, name), name)
+
+
+def _wording(data: dict, name: str = "normalizers/data/news_wording.yaml") -> Wording:
     flags = re.IGNORECASE
     try:
         compiled = {k: re.compile(data[k], flags) for k in _WORDING_PATTERNS}
@@ -96,7 +106,7 @@ def _wording(data: dict) -> Wording:
             title_words=tuple(data["title_words"]),
         )
     except re.error as exc:
-        raise NewsPhrasesError(f"normalizers/data/news_wording.yaml: malformed pattern ({exc})") from exc
+        raise NewsPhrasesError(f"{name}: malformed pattern ({exc})") from exc
 
 
 @dataclass
@@ -156,7 +166,7 @@ def load_phrases() -> Phrases:
     missing = [k for k in _REQUIRED if not isinstance(data, dict) or k not in data]
     if missing:
         raise NewsPhrasesError(f"normalizers/data/news_phrases.yaml: missing {', '.join(missing)}")
-    words = _wording_data()
+    words = wording_data(resources.files("normalizers").joinpath("data/news_wording.yaml").read_text(encoding="utf-8"))
     flags = re.IGNORECASE
     try:
         groups = [

@@ -29,14 +29,19 @@ class Section:
     spans: list[tuple[int, int]]  # the group phrases inside, masked before reading units
 
 
-def sentences(text: str, phrases: Phrases) -> list[tuple[int, int]]:
-    """Where each sentence of a text starts and ends."""
+def _pieces(text: str, ends: re.Pattern, keep_end: bool) -> list[tuple[int, int]]:
+    """(start, end) of each non-blank piece between matches of ``ends``; the match kept with its piece or dropped."""
     out, pos = [], 0
-    for m in phrases.wording.sentence_end.finditer(text):
-        out.append((pos, m.end()))
+    for m in ends.finditer(text):
+        out.append((pos, m.end() if keep_end else m.start()))
         pos = m.end()
     out.append((pos, len(text)))
     return [(a, b) for a, b in out if text[a:b].strip()]
+
+
+def sentences(text: str, phrases: Phrases) -> list[tuple[int, int]]:
+    """Where each sentence of a text starts and ends (its full stop included)."""
+    return _pieces(text, phrases.wording.sentence_end, keep_end=True)
 
 
 def sections(body: str, phrases: Phrases) -> list[Section]:
@@ -82,12 +87,7 @@ def mask(text: str, spans: list[tuple[int, int]]) -> str:
 
 def clauses(text: str, phrases: Phrases) -> list[tuple[int, int]]:
     """Where each clause of a text starts and ends (a unit's numbers stay within its clause)."""
-    out, pos = [], 0
-    for m in phrases.wording.clause_end.finditer(text):
-        out.append((pos, m.start()))
-        pos = m.end()
-    out.append((pos, len(text)))
-    return [(a, b) for a, b in out if text[a:b].strip()]
+    return _pieces(text, phrases.wording.clause_end, keep_end=False)
 
 
 def _name_end(text: str, start: int, after_prefix: int, phrases: Phrases) -> int:

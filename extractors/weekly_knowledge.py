@@ -63,31 +63,40 @@ class Wording:
     prose_tables: frozenset[str]
 
 
-__WORDING_PATTERNS = ("week", "year", "period", "province_header", "agency", "motto")
-__WORDING_TEXT = ("title", "topic", "issuer_of_agency", "issuer_of_province", "province_word", "label_header")
-__WORDING_LISTS = ("agency_joiners", "prose_tables")
+_WORDING_PATTERNS = ("week", "year", "period", "province_header", "agency", "motto")
+_WORDING_TEXT = ("title", "topic", "issuer_of_agency", "issuer_of_province", "province_word", "label_header")
+_WORDING_LISTS = ("agency_joiners", "prose_tables")
 
 
 @lru_cache(maxsize=1)
 def wording() -> Wording:
-    name = "normalizers/data/weekly_wording.yaml"
-    data = yaml.safe_load(
-        resources.files("normalizers").joinpath("data/weekly_wording.yaml").read_text(encoding="utf-8")
-    )
+    """The packaged ``weekly_wording.yaml``, compiled once."""
+    text = resources.files("normalizers").joinpath("data/weekly_wording.yaml").read_text(encoding="utf-8")
+    return wording_from_text(text)
+
+
+def wording_from_text(text: str, name: str = "normalizers/data/weekly_wording.yaml") -> Wording:
+    """The wording file compiled, each key checked for its shape (a broken file fails naming file and key)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise WeeklyWordingError(f"{name}: not valid YAML ({exc})") from exc
     if not isinstance(data, dict):
         raise WeeklyWordingError(f"{name}: not a mapping of wording keys")
-    missing = [k for k in (*__WORDING_PATTERNS, *__WORDING_TEXT, *__WORDING_LISTS, "title_max_words") if k not in data]
-    if missing:
+    known = (*_WORDING_PATTERNS, *_WORDING_TEXT, *_WORDING_LISTS, "title_max_words")
+    if unknown := [str(k) for k in data if k not in known]:
+        raise WeeklyWordingError(f"{name}: {', '.join(unknown)}: unknown key")
+    if missing := [k for k in known if k not in data]:
         raise WeeklyWordingError(f"{name}: missing {', '.join(missing)}")
-    wrong = [k for k in (*__WORDING_PATTERNS, *__WORDING_TEXT) if not isinstance(data[k], str)]
+    wrong = [k for k in (*_WORDING_PATTERNS, *_WORDING_TEXT) if not isinstance(data[k], str)]
     wrong += [
-        k for k in __WORDING_LISTS if not isinstance(data[k], list) or not all(isinstance(w, str) for w in data[k])
+        k for k in _WORDING_LISTS if not isinstance(data[k], list) or not all(isinstance(w, str) for w in data[k])
     ]
     wrong += [] if isinstance(data["title_max_words"], int) else ["title_max_words"]
     if wrong:
         raise WeeklyWordingError(f"{name}: {', '.join(wrong)}: not of the documented shape")
     try:
-        patterns = {k: re.compile(data[k], re.IGNORECASE if k == "province_header" else 0) for k in __WORDING_PATTERNS}
+        patterns = {k: re.compile(data[k], re.IGNORECASE if k == "province_header" else 0) for k in _WORDING_PATTERNS}
     except re.error as exc:
         raise WeeklyWordingError(f"{name}: malformed pattern ({exc})") from exc
     return Wording(
