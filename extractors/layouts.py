@@ -13,12 +13,11 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz
-
 from extractors.grid import Cell, Grid
 from extractors.page import PageContent, TextLine
 from extractors.rank_index import split_rank_index
 from normalizers.frameworks import Knowledge
+from normalizers.fuzzy import alike
 from normalizers.numbers import looks_numeric
 from normalizers.text import clean_printed, strip_edge_marks, text_key
 from schemas.raw import Correction, RawAverage, RawComponent, RawRow, RawTable
@@ -425,7 +424,7 @@ def _same_header(a: tuple, b: tuple) -> bool:
     """Repeated headers match loosely: OCR reads the same header slightly differently per page."""
     if a[0] != b[0]:
         return False
-    return fuzz.ratio(" | ".join(a[1]), " | ".join(b[1])) >= 85
+    return alike(" | ".join(a[1]), " | ".join(b[1]))
 
 
 def extract_tables(pages: list[PageContent], knowledge: Knowledge) -> list[RawTable]:

@@ -151,3 +151,21 @@ def test_more_phrasings_of_scores_ranks_and_tiers():
         ("3", "Sở Tư pháp", "88", None, None),
         ("2", "Ban Dân tộc", "89,25", None, None),
     ]
+
+
+def test_the_printed_tier_against_the_thresholds_is_reported_once():
+    """Sở Du lịch is printed at 'Hoàn thành' with 235,40 of 1.000 points (23.54%, 'khởi động' by the
+    quoted thresholds): that is check_tiers' one tier_inconsistent on the row, not also a prose note.
+    The one note left is the article's own claim that no unit is at 'khởi động'."""
+    from normalizers.frameworks import load_knowledge
+    from pipeline.process import process_file
+    from schemas.issue_codes import IssueCode
+
+    issues = process_file(HTML, knowledge=load_knowledge()).issues
+    tier = [i for i in issues if i.code == IssueCode.TIER_INCONSISTENT]
+    assert [(i.unit_name_raw, i.printed, i.expected) for i in tier] == [("Sở Du lịch", "Hoàn thành", "khoi_dong")]
+    notes = [i.message for i in issues if i.code == IssueCode.SOURCE_CONTRADICTION]
+    assert notes == [
+        "The article says no unit is at 'khởi động', yet Sở Du lịch (printed at 'Hoàn thành', 235,40 of 1.000 "
+        "points, 23.54%) falls in it by the quoted thresholds."
+    ]

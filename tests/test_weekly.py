@@ -14,7 +14,8 @@ import pytest
 from extractors.grid import Cell, Grid
 from extractors.page import PageContent, TextLine
 from extractors.text_pdf import read_text_page
-from extractors.weekly import WeeklyReportError, extract_weekly, is_weekly_report, parse_cell
+from extractors.weekly import WeeklyReportError, extract_weekly, is_weekly_report
+from normalizers.weekly_values import parse_cell
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PDF = FIXTURES / "raw" / "laocai-2025-w05-weekly.pdf"
