@@ -133,7 +133,7 @@ def read_prose(title: str, body: str, knowledge: KnowledgeBundle | None = None) 
         for code, table in tables.items()
     }
     doc = dataclasses.replace(doc, tables=[t for t in tables.values() if t.rows])
-    if not doc.tables and (national := national_place(title, body, phrases)) is not None:
+    if not doc.tables and (national := national_place(title, body, phrases, knowledge)) is not None:
         return national
     if not doc.tables:
         raise NewsFormatError(
@@ -157,11 +157,11 @@ def read_news_html(html: str | bytes) -> RawDocument:
     return read_news_page(read_html_page(html))
 
 
-def second_reading(page: HtmlPage, tables_doc: RawDocument) -> list[str]:
+def second_reading(page: HtmlPage, tables_doc: RawDocument, knowledge: KnowledgeBundle | None = None) -> list[str]:
     """The page's prose read against its tables: one note per value the prose states differently."""
     lines = [ln.text for ln in page.content.lines]
     try:
-        prose = read_prose(page.title, "\n".join(lines))
+        prose = read_prose(page.title, "\n".join(lines), knowledge)
     except NewsFormatError:
         return []
     convention = detect_convention([page.text])

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from extractors.metadata import find_province, parse_date, years_in
 from extractors.news_phrases import Phrases, load_phrases
 from extractors.news_prose import NEWS_CONFIDENCE, Section, clauses, mask, sentences
-from normalizers.frameworks import load_knowledge, pct_in_band
+from normalizers.frameworks import pct_in_band
+from normalizers.knowledge import KnowledgeBundle, bundle_or_default
 from normalizers.numbers import Convention, NumberFormatError, detect_convention, parse_number
 from normalizers.text import text_key
 from schemas.raw import RawDocument, RawRow, RawTable, TierRule
@@ -73,9 +74,9 @@ def maxima(body: str, sections: list[Section], phrases: Phrases) -> dict[str, st
     return found
 
 
-def prose_maxima(text: str) -> dict[str, str]:
+def prose_maxima(text: str, knowledge: KnowledgeBundle | None = None) -> dict[str, str]:
     """Group maxima a page's text states (group code -> maximum as printed)."""
-    return maxima(text, [], load_phrases())
+    return maxima(text, [], load_phrases(knowledge))
 
 
 def _derived(pct: float, rules: Sequence[TierRule]) -> TierRule | None:
@@ -166,7 +167,9 @@ def _province_mentions(sentence: str, phrases: Phrases) -> list[tuple[int, str]]
     return out
 
 
-def national_place(title: str, body: str, phrases: Phrases) -> RawDocument | None:
+def national_place(
+    title: str, body: str, phrases: Phrases, knowledge: KnowledgeBundle | None = None
+) -> RawDocument | None:
     """An article about provinces' places in a national index.
 
     One row per province it places, with the rank and index as stated."""
@@ -200,7 +203,7 @@ def national_place(title: str, body: str, phrases: Phrases) -> RawDocument | Non
         default_confidence=NEWS_CONFIDENCE,
         tables=[RawTable(group_title="", group_code=None, rows=list(rows.values()))],
     )
-    national = as_national(doc, load_knowledge(), "news_article")
+    national = as_national(doc, bundle_or_default(knowledge).frameworks, "news_article")
     if national is not None:
         national = dataclasses.replace(national, issuer=issuer_named(doc.text))
     return national

@@ -194,10 +194,9 @@ def _move_lone_trailing(
 
 def extract_weekly(pages: list[PageContent], knowledge: KnowledgeBundle | None = None) -> WeeklyReport:
     """Read a weekly report's metadata and every table cell as one long-form record."""
-    know = tables_knowledge(knowledge)
-    prose_tables = wording(knowledge).prose_tables
+    know, words = tables_knowledge(knowledge), wording(knowledge)
     warnings: list[str] = []
-    tables = collect_tables(pages, know, warnings)
+    tables = collect_tables(pages, know, warnings, words)
     if not tables:
         raise WeeklyReportError(
             "no table of a weekly report was recognised (expected headers such as "
@@ -209,7 +208,7 @@ def extract_weekly(pages: list[PageContent], knowledge: KnowledgeBundle | None =
         WeeklyIssue(IssueCode.TABLE_SKIPPED, "", 0, None, None, None, f"{w}; its rows are not published", "warning")
         for w in warnings
     ]
-    records = [rec for table in tables for rec in _records(table, know, ocr_pages, issues, prose_tables)]
+    records = [rec for table in tables for rec in _records(table, know, ocr_pages, issues, words.prose_tables)]
     frame = pd.DataFrame.from_records(records, columns=COLUMNS)
     frame = frame.astype(
         {

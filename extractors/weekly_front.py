@@ -9,18 +9,19 @@ from __future__ import annotations
 
 from extractors.metadata import find_province, parse_date
 from extractors.page import PageContent, TextLine
-from extractors.weekly_knowledge import knowledge, loose_text, phrase_key, wording
+from extractors.weekly_knowledge import Wording, loose_text, phrase_key, wording
+from extractors.weekly_knowledge import knowledge as tables_knowledge
 from normalizers.knowledge import KnowledgeBundle
 from normalizers.text import clean_printed
 
 
-def is_weekly_report(pages: list[PageContent]) -> bool:
+def is_weekly_report(pages: list[PageContent], knowledge: KnowledgeBundle | None = None) -> bool:
     """A weekly progress report: a "BÁO CÁO" heading, "tuần NN" and "chuyển đổi số" up front.
 
     Decisions also mention reports and digital transformation; the numbered week in the
     opening block is what sets the weekly report apart.
     """
-    words = wording()
+    words = wording(knowledge)
     lines = [ln for page in pages[:2] for ln in page.lines]
     keys = [phrase_key(ln.text) for ln in lines]
     heading = any(
@@ -33,36 +34,36 @@ def is_weekly_report(pages: list[PageContent]) -> bool:
 # --------------------------------------------------------------------------- metadata
 
 
-def _proper_agency(upper: str) -> str:
+def _proper_agency(upper: str, words: Wording) -> str:
     """ "SỞ THÔNG TIN VÀ TRUYỀN THÔNG" -> "Sở Thông tin và Truyền thông" (names capitalise each part)."""
-    words = clean_printed(upper).lower().split()
+    parts = clean_printed(upper).lower().split()
     out: list[str] = []
     capitalise_next = True
-    for i, word in enumerate(words):
+    for i, word in enumerate(parts):
         if i == 0 or capitalise_next:
             out.append(word[:1].upper() + word[1:])
         else:
             out.append(word)
-        capitalise_next = i == 0 or word in wording().agency_joiners or word.endswith(",")
+        capitalise_next = i == 0 or word in words.agency_joiners or word.endswith(",")
     return " ".join(out)
 
 
-def _agency(text: str) -> str | None:
+def _agency(text: str, words: Wording, issuers: list[str]) -> str | None:
     """The issuing agency from a header line that also carries the national motto on the right."""
     loose = loose_text(text)  # same length as text: one base letter per precomposed letter
-    if not wording().agency.match(loose):
+    if not words.agency.match(loose):
         return None
-    if m := wording().motto.search(loose):
+    if m := words.motto.search(loose):
         text = text[: m.start()]
-    for known in knowledge().issuers:
+    for known in issuers:
         if phrase_key(known) == phrase_key(text):
             return known
-    return _proper_agency(text)
+    return _proper_agency(text, words)
 
 
-def _province_name(raw: str) -> str:
+def _province_name(raw: str, words: Wording) -> str:
     """The province in the issuing-body header, restored to its spelling when OCR drops marks."""
-    return find_province(f"{wording().province_word} {raw}", loose=True) or clean_printed(raw).title()
+    return find_province(f"{words.province_word} {raw}", loose=True) or clean_printed(raw).title()
 
 
 def _front_lines(pages: list[PageContent]) -> list[TextLine]:
@@ -75,7 +76,7 @@ def _front_lines(pages: list[PageContent]) -> list[TextLine]:
 
 
 def read_metadata(pages: list[PageContent], knowledge: KnowledgeBundle | None = None) -> dict:
-    words = wording(knowledge)
+    words, issuers = wording(knowledge), tables_knowledge(knowledge).issuers
     lines = _front_lines(pages)
     meta: dict = {
         "province": None,
@@ -89,9 +90,9 @@ def read_metadata(pages: list[PageContent], knowledge: KnowledgeBundle | None = 
     for i, line in enumerate(lines[:8]):
         text = clean_printed(line.text) or ""
         if meta["province"] is None and (m := words.province_header.search(text)):
-            meta["province"] = _province_name(m.group(1))
+            meta["province"] = _province_name(m.group(1), words)
             for nxt in lines[i + 1 : i + 3]:
-                if body := _agency(clean_printed(nxt.text) or ""):
+                if body := _agency(clean_printed(nxt.text) or "", words, issuers):
                     agency = body
                     break
     if meta["province"]:

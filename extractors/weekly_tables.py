@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from extractors.grid import Grid
 from extractors.page import PageContent, TextLine
-from extractors.weekly_knowledge import Knowledge, TableSpec, has_phrase, phrase_key, wording
+from extractors.weekly_knowledge import Knowledge, TableSpec, Wording, has_phrase, phrase_key, wording
 from normalizers.fuzzy import SAME_LABEL, best_of
 from normalizers.text import clean_printed
 
@@ -61,12 +61,12 @@ def _cell_confidence(grid: Grid, row: int, col: int) -> float:
     return cell.confidence if cell is not None else 1.0
 
 
-def _is_header_row(grid: Grid, row: int, know: Knowledge) -> bool:
+def _is_header_row(grid: Grid, row: int, know: Knowledge, label_header: str) -> bool:
     first = grid.cell_at(row, 0)
     if first is not None and _is_row_no_header(phrase_key(first.text), know):
         return True
     texts = [phrase_key(c.text) for c in grid.row_cells(row)]
-    return any(t.startswith(f"{wording().label_header} ") for t in texts) and not _ROW_MARK.match(
+    return any(t.startswith(f"{label_header} ") for t in texts) and not _ROW_MARK.match(
         (first.text if first else "").strip()
     )
 
@@ -138,7 +138,10 @@ def _is_heading(line: TextLine) -> bool:
     return len(text) <= 160 and bool(line.bold or upper or _ROMAN_HEAD.match(text))
 
 
-def collect_tables(pages: list[PageContent], know: Knowledge, warnings: list[str]) -> list[Table]:
+def collect_tables(
+    pages: list[PageContent], know: Knowledge, warnings: list[str], words: Wording | None = None
+) -> list[Table]:
+    label_header = (words or wording()).label_header
     tables: dict[str, Table] = {}
     order: list[str] = []
     heading_key = ""
@@ -156,7 +159,7 @@ def collect_tables(pages: list[PageContent], know: Knowledge, warnings: list[str
             grid = item
             header_rows: list[int] = []
             for row in range(grid.n_rows):
-                if not _is_header_row(grid, row, know):
+                if not _is_header_row(grid, row, know, label_header):
                     break
                 header_rows.append(row)
             if header_rows:
@@ -169,7 +172,7 @@ def collect_tables(pages: list[PageContent], know: Knowledge, warnings: list[str
                     continue
                 table = tables.get(spec.code)
                 if table is None:
-                    table = _new_table(spec, len(ranges), labels, know)
+                    table = _new_table(spec, len(ranges), labels, know, label_header)
                     table.ranges, table.grid_cols = ranges, grid.n_cols
                     tables[spec.code] = table
                     order.append(spec.code)
@@ -193,11 +196,11 @@ def collect_tables(pages: list[PageContent], know: Knowledge, warnings: list[str
     return [tables[code] for code in order]
 
 
-def _new_table(spec: TableSpec, n_cols: int, labels: list[str], know: Knowledge) -> Table:
+def _new_table(spec: TableSpec, n_cols: int, labels: list[str], know: Knowledge, label_header: str) -> Table:
     keys = [phrase_key(lb) for lb in labels]
     row_no_col = next((i for i, k in enumerate(keys) if _is_row_no_header(k, know)), None)
     unit_col = next((i for i, k in enumerate(keys) if k in know.unit_headers), None)
-    label_col = next((i for i, k in enumerate(keys) if k.startswith(f"{wording().label_header} ")), None)
+    label_col = next((i for i, k in enumerate(keys) if k.startswith(f"{label_header} ")), None)
     if label_col is None:
         label_col = (row_no_col + 1) if row_no_col is not None and row_no_col + 1 < n_cols else None
     labels = [_canonical_label(lb, spec) for lb in labels]
