@@ -155,6 +155,8 @@ def test_every_package_file_has_cases_and_the_shipped_files_load():
     assert bundle.legacy_encodings.tcvn3.letters["µ"] == "à"
     assert bundle.weekly_tables.tables["kpi"].columns == ("Kết quả",)
     assert bundle.news_phrases.ordinals["mười"] == 10
+    assert bundle.news_wording.issuer_name == "UBND tỉnh {province}"
+    assert bundle.weekly_wording.title_max_words == 14 and bundle.weekly_wording.prose_tables == ("nhiem_vu",)
     assert "nav" in bundle.page_chrome.chrome_tags
     assert ("3", "8") in bundle.ocr_confusions.digits
 
