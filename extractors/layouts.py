@@ -14,12 +14,11 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz
-
 from extractors.grid import Cell, Grid
 from extractors.page import PageContent, TextLine
 from extractors.rank_index import SplitHeaders, split_rank_index
 from normalizers.frameworks import Knowledge
+from normalizers.fuzzy import alike
 from normalizers.knowledge import KnowledgeBundle, TableHeadersFile, built, bundle_or_default
 from normalizers.numbers import looks_numeric
 from normalizers.text import clean_printed, phrases_pattern, strip_edge_marks, text_key
@@ -448,7 +447,7 @@ def _same_header(a: tuple, b: tuple) -> bool:
     """Repeated headers match loosely: OCR reads the same header slightly differently per page."""
     if a[0] != b[0]:
         return False
-    return fuzz.ratio(" | ".join(a[1]), " | ".join(b[1])) >= 85
+    return alike(" | ".join(a[1]), " | ".join(b[1]))
 
 
 def extract_tables(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from extractors.grid import Grid, Word
@@ -36,21 +37,34 @@ class PageContent:
         return "\n".join(line.text for line in self.lines)
 
 
-def words_to_lines(words: list[Word]) -> list[TextLine]:
-    """Group words into lines by vertical overlap, top to bottom."""
+def word_rows(words: Iterable[Word], overlap: float = 0.5, lookback: int = 3) -> list[list[Word]]:
+    """Words grouped into printed lines, top to bottom, each line's words left to right.
+
+    A word joins a line when it overlaps the line's first word vertically by more than
+    ``overlap`` of the smaller height; only the last ``lookback`` lines are candidates, so a
+    word never joins a line far above it (a table's column of numbers beside a tall label).
+    The one line builder of every reader of positioned words (text layer, unruled tables).
+    """
     rows: list[list[Word]] = []
     for w in sorted(words, key=lambda w: (w.top, w.x0)):
-        for row in rows[-3:]:
+        for row in rows[-lookback:]:
             ref = row[0]
-            overlap = min(ref.bottom, w.bottom) - max(ref.top, w.top)
-            if overlap > 0.5 * min(ref.bottom - ref.top, w.bottom - w.top):
+            shared = min(ref.bottom, w.bottom) - max(ref.top, w.top)
+            if shared > overlap * min(ref.bottom - ref.top, w.bottom - w.top):
                 row.append(w)
                 break
         else:
             rows.append([w])
-    lines = []
     for row in rows:
         row.sort(key=lambda w: w.x0)
+    return rows
+
+
+def words_to_lines(words: list[Word]) -> list[TextLine]:
+    """Group words into lines by vertical overlap, top to bottom."""
+    rows = word_rows(words)
+    lines = []
+    for row in rows:
         lines.append(
             TextLine(
                 text=" ".join(w.text for w in row),

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from extractors.grid import Cell, Grid, Word, join_words
+from extractors.page import word_rows
 from normalizers.numbers import looks_numeric
 
 PdfSource = str | Path | bytes  # what camelot reads: a PDF's path or its bytes
@@ -81,19 +82,7 @@ class _Line:
 
 
 def _lines(words: Sequence[Word]) -> list[_Line]:
-    rows: list[_Line] = []
-    for w in sorted(words, key=lambda w: (w.top, w.x0)):
-        for row in rows[-3:]:
-            ref = row.words[0]
-            overlap = min(ref.bottom, w.bottom) - max(ref.top, w.top)
-            if overlap > 0.5 * min(ref.bottom - ref.top, w.bottom - w.top):
-                row.words.append(w)
-                break
-        else:
-            rows.append(_Line([w]))
-    for row in rows:
-        row.words.sort(key=lambda w: w.x0)
-    return sorted(rows, key=lambda r: r.top)
+    return sorted((_Line(row) for row in word_rows(words)), key=lambda r: r.top)
 
 
 def _phrases(words: Sequence[Word]) -> list[list[Word]]:

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rapidfuzz import fuzz, process
-
+from normalizers.fuzzy import COMPONENT_MARGIN, SAME_TEXT, closest
 from normalizers.text import contains_words, strip_diacritics, text_key
 
 if TYPE_CHECKING:
@@ -136,20 +135,20 @@ class Knowledge:
     def column_role(self, header: str, role: str = "", loose: bool = False) -> bool:
         return any(contains_words(header, *words, loose=loose) for words in self.columns[role])
 
-    def snap_component_name(self, header: str, min_score: float = 85.0) -> str | None:
+    def snap_component_name(self, header: str, min_score: float = SAME_TEXT) -> str | None:
         """The known printed spelling closest to an OCR'd header, when it is unambiguous."""
         names = self.component_names
         if not names or header in names:
             return None
         key = strip_diacritics(text_key(header))
         choices = {name: strip_diacritics(text_key(name)) for name in names}
-        best = process.extract(key, choices, scorer=fuzz.ratio, limit=2)
+        best = closest(key, choices, limit=2)
         if not best or best[0][1] < min_score:
             return None
-        if len(best) > 1 and best[1][1] >= best[0][1] - 3 and choices[best[1][2]] != choices[best[0][2]]:
+        if len(best) > 1 and best[1][1] >= best[0][1] - COMPONENT_MARGIN and choices[best[1][0]] != choices[best[0][0]]:
             return None
-        exact = [n for n in names if strip_diacritics(text_key(n)) == choices[best[0][2]]]
-        return exact[0] if len(exact) == 1 else best[0][2]
+        exact = [n for n in names if strip_diacritics(text_key(n)) == choices[best[0][0]]]
+        return exact[0] if len(exact) == 1 else best[0][0]
 
     def is_average_label(self, text: str) -> bool:
         key = text_key(text)

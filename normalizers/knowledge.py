@@ -36,7 +36,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 import yaml
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
@@ -278,6 +278,85 @@ class NewsPhrasesFile(Strict):
                 except re.error as exc:
                     found.append((loc, f"not a valid regular expression ({exc})"))
         return found
+
+
+def _pattern_problems(model: Strict, names: tuple[str, ...], flags: int = 0) -> list[tuple[Loc, str]]:
+    """Each named key's regular expression compiled; (key, reason) for each that does not."""
+    found: list[tuple[Loc, str]] = []
+    for name in names:
+        try:
+            re.compile(getattr(model, name), flags)
+        except re.error as exc:
+            found.append(((name,), f"not a valid regular expression ({exc})"))
+    return found
+
+
+class NewsWordingFile(Strict):
+    """The words around a news article's results (compiled by extractors/news_phrases.py)."""
+
+    decision: Text
+    decision_date: Text
+    issuer: Text
+    issuer_name: Text
+    points: Text
+    maximum: Text
+    threshold: Text
+    year: Text
+    province_mention: Text
+    dotted_abbreviations: Words
+    name_words: Words
+    connector: Text
+    lead_cut: Text
+    title_lead: Text
+    title_words: Words
+    printed_tier: Text
+    rank_number: Text
+    ordinal_lead: Text
+
+    PATTERNS: ClassVar[tuple[str, ...]] = (
+        "decision",
+        "decision_date",
+        "issuer",
+        "points",
+        "maximum",
+        "threshold",
+        "year",
+        "province_mention",
+        "connector",
+        "lead_cut",
+        "title_lead",
+        "printed_tier",
+        "rank_number",
+        "ordinal_lead",
+    )
+
+    def problems(self) -> list[tuple[Loc, str]]:
+        return _pattern_problems(self, self.PATTERNS, re.IGNORECASE)
+
+
+class WeeklyWordingFile(Strict):
+    """How a weekly report words its opening block and tables (compiled by extractors/weekly_knowledge.py)."""
+
+    title: Text
+    title_max_words: Annotated[int, Field(gt=0)]
+    topic: Text
+    week: Text
+    year: Text
+    period: Text
+    province_header: Text
+    agency: Text
+    motto: Text
+    agency_joiners: Words
+    issuer_of_agency: Text
+    issuer_of_province: Text
+    province_word: Text
+    label_header: Text
+    prose_tables: Words
+
+    PATTERNS: ClassVar[tuple[str, ...]] = ("week", "year", "period", "province_header", "agency", "motto")
+
+    def problems(self) -> list[tuple[Loc, str]]:
+        return _pattern_problems(self, self.PATTERNS)
 
 
 class ProvincesFile(Strict):
@@ -609,6 +688,8 @@ class KnowledgeBundle:
     weekly_tables: WeeklyTablesFile = dataclasses.field(metadata={"file": "weekly_tables.yaml"})
     page_chrome: PageChromeFile = dataclasses.field(metadata={"file": "page_chrome.yaml"})
     news_phrases: NewsPhrasesFile = dataclasses.field(metadata={"file": "news_phrases.yaml"})
+    news_wording: NewsWordingFile = dataclasses.field(metadata={"file": "news_wording.yaml"})
+    weekly_wording: WeeklyWordingFile = dataclasses.field(metadata={"file": "weekly_wording.yaml"})
     provinces: ProvincesFile = dataclasses.field(metadata={"file": "provinces.yaml"})
     national: NationalFile = dataclasses.field(metadata={"file": "national.yaml"})
     ocr_confusions: OcrConfusionsFile = dataclasses.field(metadata={"file": "ocr_confusions.yaml"})
@@ -844,18 +925,20 @@ def bundle_or_default(knowledge: KnowledgeBundle | None) -> KnowledgeBundle:
     return knowledge if knowledge is not None else default_knowledge_bundle()
 
 
-_BUILT: dict[tuple[int, Callable[[Any], Any]], tuple[Any, Any]] = {}
+_BUILT: dict[tuple[tuple[int, ...], Callable[[Any], Any]], tuple[tuple[Any, ...], Any]] = {}
 
 
 def built(part: P, build: Callable[[P], R]) -> R:
     """What ``build`` makes of a bundle's part (compiled patterns, keyed sets), made once per part.
 
     The parts are immutable, so a module's compiled form of them is too; this replaces the
-    per-module ``lru_cache`` loaders without tying them to one global file.
+    per-module ``lru_cache`` loaders without tying them to one global file. ``part`` may be a
+    tuple of parts (news_phrases.yaml with news_wording.yaml): built once per those parts.
     """
-    key = (id(part), build)
+    parts = part if isinstance(part, tuple) else (part,)
+    key = (tuple(id(p) for p in parts), build)
     hit = _BUILT.get(key)
-    if hit is None or hit[0] is not part:
-        hit = (part, build(part))
+    if hit is None or any(a is not b for a, b in zip(hit[0], parts, strict=True)):
+        hit = (parts, build(part))
         _BUILT[key] = hit
     return hit[1]

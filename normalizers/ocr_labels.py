@@ -12,16 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 
-from rapidfuzz import fuzz
-
 from normalizers.frameworks import Framework
+from normalizers.fuzzy import TIER_MARGIN, TIER_WORD, similarity
 from normalizers.text import clean_printed, strip_diacritics, strip_edge_marks, text_key
 from schemas.issue_codes import IssueCode
 from schemas.issues import Issue
 from schemas.raw import RawTable
-
-MIN_TIER_SIMILARITY = 80.0  # bare letters alike, in percent; "nang cao" against "nang eao" is 88
-TIER_MARGIN = 8.0  # the best word must be clearly closer than the next tier's
 
 
 def _bare(text: str) -> str:
@@ -46,12 +42,12 @@ def snap_tier_label(label: str, framework: Framework) -> str | None:
     if not bare:
         return None
     scored = sorted(
-        ((fuzz.ratio(bare, _bare(word)), word, tier.code) for tier in framework.tiers for word in tier.labels),
+        ((similarity(bare, _bare(word)), word, tier.code) for tier in framework.tiers for word in tier.labels),
         reverse=True,
     )
     best, word, code = scored[0]
     rival = next((s for s, _, c in scored[1:] if c != code), 0.0)
-    if best < MIN_TIER_SIMILARITY or best - rival < TIER_MARGIN:
+    if best < TIER_WORD or best - rival < TIER_MARGIN:
         return None
     return _as_printed(word, label)
 

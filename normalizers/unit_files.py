@@ -12,7 +12,6 @@ order, quoting and every other byte of the file stay as the officer left them.
 from __future__ import annotations
 
 import csv
-import difflib
 import getpass
 import io
 import os
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from rapidfuzz.distance import Indel
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError as RuamelError
@@ -489,7 +489,10 @@ def file_with_alias(text: str, file_name: str, unit_id: str, alias: str, new_uni
     sink = io.StringIO()
     rt.dump(data, sink)
     result = sink.getvalue()
-    diff = [line for line in difflib.ndiff(text.splitlines(), result.splitlines()) if line[:2] in ("- ", "+ ")]
+    before, after = text.splitlines(), result.splitlines()
+    changes = [op for op in Indel.opcodes(before, after) if op.tag != "equal"]
+    diff = [f"- {line}" for op in changes for line in before[op.src_start : op.src_end]]
+    diff += [f"+ {line}" for op in changes for line in after[op.dest_start : op.dest_end]]
     added = {line[2:] for line in diff if line.startswith("+ ")}
 
     def grown(old: str) -> bool:  # a flow list written on one line, with the alias added in place

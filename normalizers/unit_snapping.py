@@ -9,13 +9,10 @@ placement, capitals) stay as printed.
 
 from __future__ import annotations
 
-from rapidfuzz import fuzz
-
+from normalizers.fuzzy import SAME_TEXT, best_of
 from normalizers.text import strip_diacritics, text_key
 from normalizers.unit_model import UnitMatch
 from normalizers.unit_registry import Registry
-
-SAME_SPELLING = 85  # rapidfuzz ratio from which an OCR'd name is a slip of the registry's spelling
 
 
 def respell(name: str, spelling: str) -> str | None:
@@ -63,8 +60,8 @@ def known_spelling(name: str, province: str, year, registry: Registry) -> tuple[
         return None
     unit = registry.unit(m.unit_id)
     spellings = (unit.name, *unit.aliases)
-    best = max(spellings, key=lambda s: fuzz.ratio(s, name))
-    if fuzz.ratio(best, name) >= SAME_SPELLING:
+    best, score = best_of(name, {s: s for s in spellings})
+    if best is not None and score >= SAME_TEXT:
         return best, m
     for spelling in spellings:
         respelled = respell(name, spelling)

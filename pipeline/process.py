@@ -394,13 +394,16 @@ def raw_web_page(data: bytes, knowledge: Knowledge, bundle: KnowledgeBundle | No
             table_reason = f"its {len(content.grids)} table(s) are not ranking tables (their rows are not public units)"
         if table_reason is None:
             raw = dataclasses.replace(
-                raw, pages=None, text_source="html", group_maxima={**raw.group_maxima, **prose_maxima(page.text)}
+                raw,
+                pages=None,
+                text_source="html",
+                group_maxima={**raw.group_maxima, **prose_maxima(page.text, bundle)},
             )  # web prose words maxima more freely
             raw = as_national(raw, knowledge, "web_table") or raw
             raw = dataclasses.replace(
                 raw, doubts=[*raw.doubts, *((IssueCode.TABLE_CUT, cut) for cut in page.cut_tables)]
             )
-            return dataclasses.replace(raw, notes=[*raw.notes, *second_reading(page, raw)])
+            return dataclasses.replace(raw, notes=[*raw.notes, *second_reading(page, raw, bundle)])
     try:
         return read_news_page(page, bundle)
     except NewsFormatError as exc:
@@ -490,7 +493,7 @@ def _process(
     pages, n_pages = read_pdf_pages(path, ocr_workers)
     if not any(p.lines or p.grids for p in pages):
         raise NoRankingTableError(no_text_reason(path))
-    if is_weekly_report(pages):
+    if is_weekly_report(pages, bundle):
         return weekly_result(pages, n_pages, doc_id, bundle)
     raw = raw_decision(pages, knowledge)
     return ranking_result(raw, doc_id, knowledge)

@@ -92,6 +92,14 @@ PACKAGE_CASES = [
       "news_phrases.yaml: groups.0.mentio: unknown field"]),
     ("news_phrases.yaml", delete(("percent",)),
      ["news_phrases.yaml: percent: required field missing"]),
+    ("news_wording.yaml", rename(("decision",), "decison"),
+     ["news_wording.yaml: decision: required field missing", "news_wording.yaml: decison: unknown field"]),
+    ("news_wording.yaml", delete(("points",)),
+     ["news_wording.yaml: points: required field missing"]),
+    ("weekly_wording.yaml", rename(("week",), "weeks"),
+     ["weekly_wording.yaml: week: required field missing", "weekly_wording.yaml: weeks: unknown field"]),
+    ("weekly_wording.yaml", delete(("topic",)),
+     ["weekly_wording.yaml: topic: required field missing"]),
     ("provinces.yaml", rename(("provinces",), "province"),
      ["provinces.yaml: provinces: required field missing", "provinces.yaml: province: unknown field"]),
     ("provinces.yaml", delete(("provinces",)),
@@ -174,6 +182,8 @@ def test_every_package_file_has_cases_and_the_shipped_files_load():
     assert bundle.legacy_encodings.tcvn3.letters["µ"] == "à"
     assert bundle.weekly_tables.tables["kpi"].columns == ("Kết quả",)
     assert bundle.news_phrases.ordinals["mười"] == 10
+    assert bundle.news_wording.issuer_name == "UBND tỉnh {province}"
+    assert bundle.weekly_wording.title_max_words == 14 and bundle.weekly_wording.prose_tables == ("nhiem_vu",)
     assert "nav" in bundle.page_chrome.chrome_tags
     assert ("3", "8") in bundle.ocr_confusions.digits
     assert bundle.decision_wording.issuer == "UBND tỉnh {province}"

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from extractors.news import NewsFormatError, is_news_html, read_news_html
+from extractors.html_page import read_html_page
+from extractors.news import NewsFormatError, is_news_html, read_news_html, read_news_page
+from normalizers.knowledge import DATA_DIR, load_knowledge_bundle
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HTML = FIXTURES / "raw" / "laocai-2023-news-dti2022.html"
@@ -151,3 +153,34 @@ def test_more_phrasings_of_scores_ranks_and_tiers():
         ("3", "Sở Tư pháp", "88", None, None),
         ("2", "Ban Dân tộc", "89,25", None, None),
     ]
+
+
+def test_the_printed_tier_against_the_thresholds_is_reported_once():
+    """Sở Du lịch is printed at 'Hoàn thành' with 235,40 of 1.000 points (23.54%, 'khởi động' by the
+    quoted thresholds): that is check_tiers' one tier_inconsistent on the row, not also a prose note.
+    The one note left is the article's own claim that no unit is at 'khởi động'."""
+    from normalizers.frameworks import load_knowledge
+    from pipeline.process import process_file
+    from schemas.issue_codes import IssueCode
+
+    issues = process_file(HTML, knowledge=load_knowledge()).issues
+    tier = [i for i in issues if i.code == IssueCode.TIER_INCONSISTENT]
+    assert [(i.unit_name_raw, i.printed, i.expected) for i in tier] == [("Sở Du lịch", "Hoàn thành", "khoi_dong")]
+    notes = [i.message for i in issues if i.code == IssueCode.SOURCE_CONTRADICTION]
+    assert notes == [
+        "The article says no unit is at 'khởi động', yet Sở Du lịch (printed at 'Hoàn thành', 235,40 of 1.000 "
+        "points, 23.54%) falls in it by the quoted thresholds."
+    ]
+
+
+def test_the_article_is_read_with_the_wording_of_the_bundle_it_is_given(html, meta, tmp_path):
+    """read_news_page passes its bundle down: an officer's edited news_wording.yaml is what is applied."""
+    shipped = (DATA_DIR / "news_wording.yaml").read_text(encoding="utf-8")
+    edited = shipped.replace("issuer_name: 'UBND tỉnh {province}'", "issuer_name: 'Ủy ban nhân dân tỉnh {province}'")
+    assert edited != shipped
+    (tmp_path / "news_wording.yaml").write_text(edited, encoding="utf-8")
+    page = read_html_page(html)
+    assert read_news_page(page).issuer == meta["issuer"] == "UBND tỉnh Lào Cai"
+    doc = read_news_page(page, load_knowledge_bundle(tmp_path))
+    assert doc.issuer == "Ủy ban nhân dân tỉnh Lào Cai"
+    assert doc.decision_number == meta["decision_number"]  # the rest of the wording is the shipped one

@@ -14,7 +14,9 @@ import pytest
 from extractors.grid import Cell, Grid
 from extractors.page import PageContent, TextLine
 from extractors.text_pdf import read_text_page
-from extractors.weekly import WeeklyReportError, extract_weekly, is_weekly_report, parse_cell
+from extractors.weekly import WeeklyReportError, extract_weekly, is_weekly_report
+from normalizers.knowledge import DATA_DIR, load_knowledge_bundle
+from normalizers.weekly_values import parse_cell
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PDF = FIXTURES / "raw" / "laocai-2025-w05-weekly.pdf"
@@ -190,3 +192,19 @@ def test_headerless_continuation_and_lone_trailing_value():
 def test_no_tables_is_an_error():
     with pytest.raises(WeeklyReportError):
         extract_weekly([PageContent(1, 595, 842, "text_layer", [TextLine("BÁO CÁO", 0, 0, 1, 1)])])
+
+
+def test_the_report_is_read_with_the_wording_of_the_bundle_it_is_given(pages, tmp_path):
+    """extract_weekly passes its bundle down: an officer's edited weekly_wording.yaml is what is applied."""
+    shipped = (DATA_DIR / "weekly_wording.yaml").read_text(encoding="utf-8")
+    edited = shipped.replace(
+        "issuer_of_agency: '{agency} tỉnh {province}'", "issuer_of_agency: '{agency} ({province})'"
+    )
+    assert edited != shipped
+    (tmp_path / "weekly_wording.yaml").write_text(edited, encoding="utf-8")
+    bundle = load_knowledge_bundle(tmp_path)
+    assert extract_weekly(pages, bundle).issuer == "Sở Thông tin và Truyền thông (Lào Cai)"
+    assert is_weekly_report(pages, bundle)
+    no_topic = shipped.replace("topic: 'chuyen doi so'", "topic: 'an toan giao thong'")
+    (tmp_path / "weekly_wording.yaml").write_text(no_topic, encoding="utf-8")
+    assert not is_weekly_report(pages, load_knowledge_bundle(tmp_path))

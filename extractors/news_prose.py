@@ -1,0 +1,268 @@
+"""The units an article's prose states, with the numbers the words around each name give them.
+
+A sentence naming a group ("nhóm các cơ quan, đơn vị có thủ tục hành chính", "khối cơ quan
+chuyên môn", "Đối với các địa phương", "cấp xã") opens that group's section. Inside a section
+each clause is cut at the unit names it holds (the shapes of Vietnamese public bodies: Sở, Ban,
+Văn phòng, UBND, huyện, xã, ...); the words around a name give its numbers by their role:
+total, percent, rank words, tier. What the article does not state stays empty (a unit given by
+percent only has no total; "17/18" counts units at a tier, it ranks nobody).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+
+from extractors.news_phrases import Group, Phrases, load_phrases
+from normalizers.text import clean_printed, nfc, text_key
+from schemas.raw import RawRow
+
+NEWS_CONFIDENCE = 0.8
+
+
+@dataclass
+class Section:
+    group: Group
+    title: str
+    start: int
+    end: int
+    spans: list[tuple[int, int]]  # the group phrases inside, masked before reading units
+
+
+def _pieces(text: str, ends: re.Pattern, keep_end: bool) -> list[tuple[int, int]]:
+    """(start, end) of each non-blank piece between matches of ``ends``; the match kept with its piece or dropped."""
+    out, pos = [], 0
+    for m in ends.finditer(text):
+        out.append((pos, m.end() if keep_end else m.start()))
+        pos = m.end()
+    out.append((pos, len(text)))
+    return [(a, b) for a, b in out if text[a:b].strip()]
+
+
+def sentences(text: str, phrases: Phrases) -> list[tuple[int, int]]:
+    """Where each sentence of a text starts and ends (its full stop included)."""
+    return _pieces(text, phrases.wording.sentence_end, keep_end=True)
+
+
+def sections(body: str, phrases: Phrases) -> list[Section]:
+    """A sentence naming a group opens its section (from the sentence's start).
+
+    The same group named again continues it."""
+    sections: list[Section] = []
+    for a, b in sentences(body, phrases):
+        sentence = body[a:b]
+        if phrases.not_a_section.search(sentence):
+            continue
+        found: list[tuple[int, int, Group]] = []
+        for group in phrases.groups:
+            for m in group.phrase.finditer(sentence):
+                if not any(x <= m.start() < y for x, y, _ in found):
+                    found.append((m.start(), m.end(), group))
+        if not found:
+            continue
+        found.sort(key=lambda f: f[0])
+        for i, (x, y, group) in enumerate(found):
+            if sections and sections[-1].group.code == group.code:
+                sections[-1].spans.append((a + x, a + y))
+                continue
+            start = a if i == 0 else a + x
+            if sections:
+                sections[-1].end = start
+            title = phrases.wording.title_lead.sub("", clean_printed(sentence[x:y]) or "")
+            title = (
+                title[0].lower() + title[1:]
+                if title[:1].isupper() and title.split()[0].lower() in phrases.wording.title_words
+                else title
+            )
+            sections.append(Section(group, title, start, len(body), [(a + x, a + y)]))
+    return sections
+
+
+def mask(text: str, spans: list[tuple[int, int]]) -> str:
+    chars = list(text)
+    for a, b in spans:
+        chars[a:b] = " " * (b - a)
+    return "".join(chars)
+
+
+def clauses(text: str, phrases: Phrases) -> list[tuple[int, int]]:
+    """Where each clause of a text starts and ends (a unit's numbers stay within its clause)."""
+    return _pieces(text, phrases.wording.clause_end, keep_end=False)
+
+
+def _name_end(text: str, start: int, after_prefix: int, phrases: Phrases) -> int:
+    for stop in phrases.name_stop.finditer(text, after_prefix):
+        if stop.group(0).strip() == "và":
+            rest = text[stop.end() :]
+            if rest[:1].isupper() and not phrases.unit_start.match(text, stop.end()):
+                continue  # "Sở Giáo dục và Đào tạo": a capitalised word after "và" goes on with the name
+        if stop.group(0).strip() == ",":
+            rest = text[stop.end() :].lstrip()
+            if rest[:1].isupper() and not phrases.unit_start.match(
+                text, stop.end() + (len(text[stop.end() :]) - len(rest))
+            ):
+                continue  # "Sở Văn hóa, Thể thao và Du lịch": the comma is inside the name
+        return stop.start()
+    return len(text)
+
+
+def unit_names(clause: str, phrases: Phrases) -> list[tuple[int, int, str]]:
+    """Unit names in a clause, left to right: (start, end, name as printed)."""
+    units: list[tuple[int, int, str]] = []
+    pos = 0
+    while m := phrases.unit_start.search(clause, pos):
+        end = _name_end(clause, m.start(), m.end(), phrases)
+        name = (clean_printed(clause[m.start() : end]) or "").rstrip(" .")
+        if len(name.split()) >= 2:
+            units.append((m.start(), end, name))
+        pos = max(end, m.end())
+    return units
+
+
+def looks_like_unit(name: str | None) -> bool:
+    """A name shaped like a Vietnamese public body ("Sở ...", "Ban ...", "UBND ...", "huyện ...", "xã ...")."""
+    text = clean_printed(name) or ""
+    m = load_phrases().unit_start.match(text)
+    return m is not None and len(text.split()) >= 2
+
+
+def _ranks(text: str, size: int | None, phrases: Phrases) -> list[int]:
+    """Every rank a piece of text states, in order ("thứ hai và thứ ba" -> [2, 3])."""
+    found: list[tuple[int, int]] = []
+    for m in phrases.rank_number.finditer(text):
+        found.append((m.start(), int(m.group(1))))
+    for m in phrases.rank_ordinal.finditer(text):
+        if not any(p == m.start() for p, _ in found):
+            found.append((m.start(), phrases.ordinals[nfc(m.group(1).lower())]))
+    for m in phrases.rank_word.finditer(text):
+        found.append((m.start(), phrases.ordinals[nfc(m.group(1).lower())]))
+    if not found:
+        if phrases.first_place.search(text):
+            return [1]
+        if phrases.last_place.search(text) and size is not None:
+            return [size]
+        return []
+    return [rank for _, rank in sorted(found)]
+
+
+def _tier(piece: str, phrases: Phrases) -> str | None:
+    if m := phrases.known_tier.search(piece):
+        return clean_printed(m.group(1))
+    for m in phrases.printed_tier.finditer(piece):
+        if m.group(1)[:1].isupper():
+            return clean_printed(m.group(1))
+    return None
+
+
+def stated_total(piece: str, phrases: Phrases) -> str | None:
+    for m in phrases.total.finditer(piece):
+        value = m.group(1) or m.group(2)
+        if phrases.wording.maximum.search(piece[max(0, m.start() - 40) : m.start()]):
+            continue
+        return value
+    return None
+
+
+def stated_percent(piece: str, phrases: Phrases) -> str | None:
+    for m in phrases.percent.finditer(piece):
+        before = piece[max(0, m.start() - 2) : m.start()]
+        if "/" in before or phrases.wording.threshold.search(piece[: m.start()]):
+            continue  # thresholds ("lớn hơn 75%") and counts ("17/18") are not a unit's result
+        return m.group(1)
+    return None
+
+
+@dataclass
+class _Statement:
+    name: str
+    own: str  # the words that state this unit's numbers
+    lead: str  # the words before the name that may give its rank ("Đứng thứ hai là ...")
+
+
+def _statements(clause: str, phrases: Phrases) -> list[_Statement]:
+    units = unit_names(clause, phrases)
+    out: list[_Statement] = []
+    lead = clause[: units[0][0]] if units else ""
+    for i, (start, end, name) in enumerate(units):
+        gap = clause[end : units[i + 1][0] if i + 1 < len(units) else len(clause)]
+        next_lead = ""
+        if i + 1 < len(units) and phrases.wording.connector.search(gap):
+            cuts = [m.end() for m in phrases.wording.lead_cut.finditer(gap)]
+            own, next_lead = (gap[: cuts[-1]], gap[cuts[-1] :]) if cuts else ("", gap)
+        else:
+            own = gap
+        out.append(_Statement(name, own, lead))
+        lead = next_lead
+    return out
+
+
+def read_section(body: str, section: Section, size: int | None, phrases: Phrases) -> list[RawRow]:
+    text = mask(body, section.spans)[section.start : section.end]
+    top = phrases.top_n.search(text)
+    if top:
+        text = mask(text, [top.span()])
+    rows: dict[str, RawRow] = {}
+    for a, b in clauses(text, phrases):
+        pending: list[int] = []
+        for st in _statements(text[a:b], phrases):
+            lead_ranks = _ranks(st.lead, size, phrases)
+            if phrases.respectively.search(st.lead) and len(lead_ranks) > 1:
+                pending = lead_ranks
+                lead_ranks = []
+            own_ranks = _ranks(st.own, size, phrases)
+            rank = own_ranks[0] if own_ranks else lead_ranks[0] if lead_ranks else (pending.pop(0) if pending else None)
+            total, percent, tier = (
+                stated_total(st.own, phrases),
+                stated_percent(st.own, phrases),
+                _tier(st.own, phrases),
+            )
+            if rank is None and total is None and percent is None:
+                continue
+            key = text_key(st.name)
+            row = rows.get(key)
+            if row is None:
+                rows[key] = RawRow(
+                    name=st.name,
+                    rank=None if rank is None else str(rank),
+                    total=total,
+                    percent=percent,
+                    tier=tier,
+                    confidence=NEWS_CONFIDENCE,
+                )
+                continue
+            rows[key] = dataclasses.replace(
+                row,
+                rank=row.rank or (None if rank is None else str(rank)),
+                total=row.total or total,
+                percent=row.percent or percent,
+                tier=row.tier or tier,
+            )
+    if top:
+        n, tier = int(top.group(1)), clean_printed(top.group(2))
+        return [
+            dataclasses.replace(r, tier=tier) if r.tier is None and r.rank is not None and int(r.rank) <= n else r
+            for r in rows.values()
+        ]
+    return list(rows.values())
+
+
+def leaders(body: str, phrases: Phrases) -> set[str]:
+    """Units a sentence names as leaders with no numbers ("A, B và C dẫn đầu ba nhóm").
+
+    They rank 1 where their rows state no rank."""
+    out: set[str] = set()
+    for a, b in clauses(body, phrases):
+        clause = body[a:b]
+        if (
+            stated_total(clause, phrases)
+            or stated_percent(clause, phrases)
+            or re.search(r"\d[.,]\d", clause)
+            or not phrases.first_place.search(clause)
+        ):
+            continue
+        units = unit_names(clause, phrases)
+        first = phrases.first_place.search(clause)
+        if units and first and first.start() >= units[-1][1]:
+            out.update(text_key(name) for _, _, name in units)
+    return out
