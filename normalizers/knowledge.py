@@ -282,13 +282,7 @@ class NewsPhrasesFile(Strict):
 
 def _pattern_problems(model: Strict, names: tuple[str, ...], flags: int = 0) -> list[tuple[Loc, str]]:
     """Each named key's regular expression compiled; (key, reason) for each that does not."""
-    found: list[tuple[Loc, str]] = []
-    for name in names:
-        try:
-            re.compile(getattr(model, name), flags)
-        except re.error as exc:
-            found.append(((name,), f"not a valid regular expression ({exc})"))
-    return found
+    return [problem for name in names for problem in _regex_problems((name,), getattr(model, name), None, flags)]
 
 
 class NewsWordingFile(Strict):
@@ -496,7 +490,7 @@ NfcWords = Annotated[tuple[NfcText, ...], Field(min_length=1)]
 _ID_PART = re.compile(r"^[a-z0-9_]+$")
 
 
-def _pattern_problems(loc: Loc, pattern: str, groups: int | None, flags: int) -> list[tuple[Loc, str]]:
+def _regex_problems(loc: Loc, pattern: str, groups: int | None, flags: int) -> list[tuple[Loc, str]]:
     try:
         compiled = re.compile(pattern, flags)
     except re.error as exc:
@@ -606,7 +600,7 @@ class DecisionWordingFile(Strict):
     def problems(self) -> list[tuple[Loc, str]]:
         found: list[tuple[Loc, str]] = []
         for loc, pattern, groups, flags in self.patterns().values():
-            found += _pattern_problems(loc, pattern, groups, flags)
+            found += _regex_problems(loc, pattern, groups, flags)
         if "{province}" not in self.issuer:
             found.append((("issuer",), f"expected the place holder {{province}} in {self.issuer!r}"))
         return found

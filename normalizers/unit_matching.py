@@ -18,8 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TypedDict
 
-from rapidfuzz import fuzz
-
+from normalizers.fuzzy import similarity, word_order_similarity
 from normalizers.national_units import ProvinceUnits
 from normalizers.text import clean_printed, strip_diacritics, text_key
 from normalizers.unit_files import ConfusableGroup, Rules, Thresholds, drop_ignored
@@ -228,10 +227,10 @@ def _fuzzy_match(
         if not k.unit.valid_in(year):
             continue
         score = max(
-            fuzz.ratio(nkey, k.key),
-            fuzz.token_sort_ratio(nkey, k.key),
-            fuzz.ratio(skeleton, k.skeleton) - t.stripped_penalty,
-            fuzz.token_sort_ratio(skeleton, k.skeleton) - t.stripped_penalty,
+            similarity(nkey, k.key),
+            word_order_similarity(nkey, k.key),
+            similarity(skeleton, k.skeleton) - t.stripped_penalty,
+            word_order_similarity(skeleton, k.skeleton) - t.stripped_penalty,
         )
         uid = k.unit.unit_id
         units[uid] = k.unit
