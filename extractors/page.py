@@ -60,11 +60,13 @@ def word_rows(words: Iterable[Word], overlap: float = 0.5, lookback: int = 3) ->
     return rows
 
 
-def words_to_lines(words: list[Word]) -> list[TextLine]:
-    """Group words into lines by vertical overlap, top to bottom."""
-    rows = word_rows(words)
+def rows_to_lines(rows: list[list[Word]]) -> list[TextLine]:
+    """Each row of words as one line (left to right), the lines top to bottom; empty rows dropped."""
     lines = []
     for row in rows:
+        if not row:
+            continue
+        row = sorted(row, key=lambda w: w.x0)
         lines.append(
             TextLine(
                 text=" ".join(w.text for w in row),
@@ -78,6 +80,11 @@ def words_to_lines(words: list[Word]) -> list[TextLine]:
         )
     lines.sort(key=lambda ln: (round(ln.top), ln.x0))
     return lines
+
+
+def words_to_lines(words: list[Word]) -> list[TextLine]:
+    """Group words into lines by vertical overlap, top to bottom."""
+    return rows_to_lines(word_rows(words))
 
 
 def outside(words: list[Word], grids: list[Grid], margin: float = 1.0) -> list[Word]:

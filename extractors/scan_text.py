@@ -11,7 +11,7 @@ from rapidfuzz.distance import Levenshtein
 
 from extractors.grid import Cell, Grid, Word
 from extractors.ocr_engine import image_to_data, tsv_words
-from extractors.page import TextLine
+from extractors.page import TextLine, rows_to_lines
 from extractors.scan_mosaic import DISPUTED_CONFIDENCE, LANG, Crop, is_doubtful, is_noise, ocr_mosaic
 from normalizers.text import strip_diacritics
 
@@ -143,21 +143,4 @@ def free_text(
         doubtful = [i for i, row in enumerate(rows) if reread_all or is_doubtful(row)]
         for i, row in zip(doubtful, _reread_lines_from_gray([rows[i] for i in doubtful], gray)):
             rows[i] = row
-    lines = []
-    for row in rows:
-        if not row:
-            continue
-        row = sorted(row, key=lambda w: w.x0)
-        lines.append(
-            TextLine(
-                text=" ".join(w.text for w in row),
-                x0=min(w.x0 for w in row),
-                top=min(w.top for w in row),
-                x1=max(w.x1 for w in row),
-                bottom=max(w.bottom for w in row),
-                size=max(w.bottom - w.top for w in row),
-                confidence=min(w.confidence for w in row),
-            )
-        )
-    lines.sort(key=lambda ln: (round(ln.top), ln.x0))
-    return lines
+    return rows_to_lines(rows)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import getpass
+import hashlib
 import io
 import os
 import re
@@ -521,3 +522,18 @@ def append_accept_log(directory: Path, unit_id: str, alias: str, file_name: str,
         when = datetime.now(UTC).replace(microsecond=0).isoformat()
         writer.writerow([when, user or getpass.getuser(), unit_id, alias, f"units/{file_name}"])
     return path
+
+
+def registry_digest(directory: Path, admin_version: str) -> str:
+    """SHA-256 over what a registry is built from: its files (names and bytes) and the national map's version.
+
+    One definition for :meth:`Registry.fingerprint` and the registry index, which must agree.
+    """
+    digest = hashlib.sha256(f"vietnamadminunits {admin_version}\0".encode())
+    for name in REGISTRY_FILES:
+        path = registry_file(directory, name)
+        digest.update(name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    for path in sorted((directory / "units").glob("*.yaml")):
+        digest.update(path.relative_to(directory).as_posix().encode("utf-8") + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()

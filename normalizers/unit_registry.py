@@ -15,7 +15,6 @@ units is :mod:`normalizers.unit_matching`.
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
@@ -41,7 +40,6 @@ from normalizers.text import clean_printed, text_key
 from normalizers.unit_files import (
     DATA_DIR,
     FILE_HEADER,
-    REGISTRY_FILES,
     ConfusableGroup,
     ProvinceFile,
     Rules,
@@ -53,6 +51,7 @@ from normalizers.unit_files import (
     load_rules,
     load_thresholds,
     parse_province_file,
+    registry_digest,
     registry_file,
     render_province_file,
 )
@@ -440,14 +439,7 @@ _LOADED: OrderedDict[str, Registry] = OrderedDict()
 
 def _fingerprint(directory: Path) -> str:
     """SHA-256 over what a registry is built from: its files (by name and bytes) and the national data."""
-    digest = hashlib.sha256(f"vietnamadminunits {load_admin_map().package_version}\0".encode())
-    for name in REGISTRY_FILES:
-        path = registry_file(directory, name)
-        digest.update(name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
-    for path in sorted((directory / "units").glob("*.yaml")):
-        digest.update(path.relative_to(directory).as_posix().encode("utf-8") + b"\0")
-        digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    return registry_digest(directory, load_admin_map().package_version)
 
 
 def _overlap_years(a: Unit, b: Unit) -> float:

@@ -23,7 +23,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from normalizers.unit_files import DATA_DIR, REGISTRY_FILES, registry_file
+from normalizers.unit_files import DATA_DIR, registry_digest
 from normalizers.units import Registry
 from pipeline.fingerprint import code_fingerprint
 
@@ -46,14 +46,7 @@ def registry_fingerprint(directory: Path | None) -> str:
     the version is read from the package's metadata instead of from its loaded map.
     """
     directory = Path(directory) if directory is not None else DATA_DIR
-    digest = hashlib.sha256(f"{_ADMIN_PACKAGE} {importlib.metadata.version(_ADMIN_PACKAGE)}\0".encode())
-    for name in REGISTRY_FILES:
-        path = registry_file(directory, name)
-        digest.update(name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
-    for path in sorted((directory / "units").glob("*.yaml")):
-        digest.update(path.relative_to(directory).as_posix().encode("utf-8") + b"\0")
-        digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    return registry_digest(directory, importlib.metadata.version(_ADMIN_PACKAGE))
 
 
 def _index_key(directory: Path, files_fingerprint: str) -> str:
