@@ -1,3 +1,4 @@
+import os
 import shutil
 from pathlib import Path
 
@@ -6,6 +7,9 @@ import pytest
 
 from pipeline.run import run_pipeline
 from tests.truth import RAW
+
+# The built-registry index goes to the project's pytest cache, not the user's ~/.cache/dti.
+os.environ.setdefault("DTI_CACHE_DIR", str(Path(__file__).resolve().parents[1] / ".pytest_cache" / "dti"))
 
 TEXT_FIXTURES = ["laocai-2024-dti2023.pdf", "laocai-2017-qd512-ict2016.pdf"]
 
