@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from extractors.image_cleanup import (
-    binarise,
+    binarise_measured,
     char_height,
     estimate_skew,
     is_sideways,
@@ -89,6 +89,7 @@ class PreparedPage(NamedTuple):
     page: np.ndarray
     gray: np.ndarray
     upscale: float
+    text_height: float | None  # :func:`char_height` of `page` (None: no text), the same turned over
 
 
 def prepare_scan(image: np.ndarray, upside_down_test: bool = True) -> PreparedPage:
@@ -106,8 +107,8 @@ def prepare_scan(image: np.ndarray, upside_down_test: bool = True) -> PreparedPa
         gray = cv2.rotate(gray, cv2.ROTATE_90_CLOCKWISE)
         ink = cv2.rotate(ink, cv2.ROTATE_90_CLOCKWISE)
     gray = rotate(gray, estimate_skew(ink))
-    page = binarise(gray, speck=int(4 * factor * factor))
-    prepared = PreparedPage(page, gray, factor)
+    page, text_height = binarise_measured(gray, speck=int(4 * factor * factor))
+    prepared = PreparedPage(page, gray, factor, text_height)
     return turned_over(prepared) if upside_down_test and _upside_down(page) else prepared
 
 
