@@ -99,10 +99,11 @@ def prepare_scan(image: np.ndarray, upside_down_test: bool = True) -> PreparedPa
     its reading (:func:`is_upside_down`) and turns it with :func:`turned_over`.
     """
     gray = to_gray(image)
-    factor = upscale_factor(char_height(otsu_ink(gray)))
+    ink = otsu_ink(gray)
+    factor = upscale_factor(char_height(ink))
     if factor > 1.0:
         gray = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
-    ink = otsu_ink(gray)
+        ink = otsu_ink(gray)
     if is_sideways(ink):
         gray = cv2.rotate(gray, cv2.ROTATE_90_CLOCKWISE)
         ink = cv2.rotate(ink, cv2.ROTATE_90_CLOCKWISE)
