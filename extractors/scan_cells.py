@@ -225,8 +225,7 @@ def ocr_cells(
 
     0. lone "-" marks from their shape (no OCR); 1. all other cells, `vie`, block mode;
     2. cells of numeric columns again with a digit whitelist (no "l2" for 12, "z" for 7),
-    with "/" where the first pass saw a ratio (unless `reread_all` is off: a 300 dpi page,
-    only those not read as a plain number with every word at SURE_CONFIDENCE); 3. row numbers in brackets again;
+    with "/" where the first pass saw a ratio; 3. row numbers in brackets again;
     4. text cells again from the grey page (`gray`, aligned with `clean`), keeping the
     surer reading (only the doubtful ones unless `reread_all`: a low-resolution page); 5. cells with ink that still read as nothing (one-digit ranks) one by
     one in single-character mode; a lone star-shaped blob read as garbage is "*".
@@ -258,25 +257,19 @@ def ocr_cells(
                 numeric.append(crop)
                 if _SLASHES.search(text) or (cell.colspan == 1 and cell.col in ratio_cols):
                     ratio_ids.add(id(crop))
-    numeric_ids = {id(c) for c in numeric}
-    # at the 300 dpi scale a sure first reading that is a plain number is what the digit pass gives
-    again = [
-        c
-        for c in numeric
-        if reread_all or id(c) in ratio_ids or is_doubtful(c.words) or not _looks_numeric(_crop_text(c))
-    ]
-    first = {id(c): (c.words, c.lines) for c in again}
-    ratios = [c for c in again if id(c) in ratio_ids]
-    plain = [c for c in again if id(c) not in ratio_ids]
-    for crop in again:
+    first = {id(c): (c.words, c.lines) for c in numeric}
+    ratios = [c for c in numeric if id(c) in ratio_ids]
+    plain = [c for c in numeric if id(c) not in ratio_ids]
+    for crop in numeric:
         crop.words, crop.lines = [], []
     ocr_mosaic(plain, f"--psm 6 -c tessedit_char_whitelist={NUMERIC_CHARS}", numeric_lang())
     ocr_mosaic(ratios, f"--psm 6 -c tessedit_char_whitelist={NUMERIC_CHARS}/", numeric_lang())
-    for crop in again:
+    for crop in numeric:
         if not crop.words:
             ocr_single(crop, f"--psm 10 -c tessedit_char_whitelist={NUMERIC_CHARS}", numeric_lang())
         if not crop.words:
             crop.words, crop.lines = first[id(crop)]
+    numeric_ids = {id(c) for c in numeric}
     _paren_numbers([c for c in readable if id(c) not in numeric_ids])
     if gray is not None and gray.shape == clean.shape:
         texts = [
