@@ -57,10 +57,18 @@ def otsu_ink(gray: np.ndarray) -> np.ndarray:
 def char_height(ink: np.ndarray) -> float:
     """Median height of character-sized blobs: the page's text scale in pixels."""
     _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    hs, ws, areas = stats[1:, 3], stats[1:, 2], stats[1:, 4]
-    plausible = (hs >= 5) & (hs < ink.shape[0] / 10) & (ws < ink.shape[1] / 10) & (areas >= 12)
-    if plausible.sum() < 20:
+    height = _blob_height(stats[1:], ink.shape)
+    if height is None:
         raise ScanError("no text found on the page image (blank or unreadable)")
+    return height
+
+
+def _blob_height(stats: np.ndarray, shape: tuple[int, ...]) -> float | None:
+    """:func:`char_height` from connected-component stats (background row dropped); None: no text."""
+    hs, ws, areas = stats[:, 3], stats[:, 2], stats[:, 4]
+    plausible = (hs >= 5) & (hs < shape[0] / 10) & (ws < shape[1] / 10) & (areas >= 12)
+    if plausible.sum() < 20:
+        return None
     return float(np.median(hs[plausible]))
 
 
@@ -82,7 +90,7 @@ def _profile_score(ink: np.ndarray, angle: float) -> float:
     h, w = ink.shape
     m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
     rotated = cv2.warpAffine(ink, m, (w, h), flags=cv2.INTER_NEAREST, borderValue=0)
-    rows = rotated.sum(axis=1, dtype=np.float64)
+    rows = cv2.reduce(rotated, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel().astype(np.float64)  # numpy's sum: 4x slower
     return float(np.square(np.diff(rows)).sum())
 
 
@@ -136,11 +144,20 @@ def rotate(gray: np.ndarray, angle: float) -> np.ndarray:
 
 
 def binarise(gray: np.ndarray, speck: int = 4) -> np.ndarray:
+    """See :func:`binarise_measured`; the page alone."""
+    return binarise_measured(gray, speck)[0]
+
+
+def binarise_measured(gray: np.ndarray, speck: int = 4) -> tuple[np.ndarray, float | None]:
     """Adaptive threshold (uneven paper tone) after light denoising; black ink on white.
 
     The block is large against the stroke width so bold totals stay solid, and specks of
     `speck` pixels or fewer (scanner dust; more on an upscaled page) are dropped; decimal
     points are several times bigger.
+
+    Also the :func:`char_height` of the result (None: no text), from the same component
+    pass: dropping specks leaves every other component as it was, so a second pass over
+    the binarised page would measure the same blobs.
     """
     smooth = cv2.medianBlur(gray, 3)
     ink = cv2.adaptiveThreshold(smooth, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY_INV, 51, 20)
@@ -148,7 +165,7 @@ def binarise(gray: np.ndarray, speck: int = 4) -> np.ndarray:
     specks = np.zeros(n, dtype=bool)
     specks[1:] = stats[1:, 4] <= speck
     ink[specks[labels]] = 0
-    return 255 - ink
+    return 255 - ink, _blob_height(stats[1:][~specks[1:]], ink.shape)
 
 
 @dataclass

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from extractors.image_cleanup import (
-    binarise,
+    binarise_measured,
     char_height,
     estimate_skew,
     is_sideways,
@@ -89,6 +89,7 @@ class PreparedPage(NamedTuple):
     page: np.ndarray
     gray: np.ndarray
     upscale: float
+    text_height: float | None  # :func:`char_height` of `page` (None: no text), the same turned over
 
 
 def prepare_scan(image: np.ndarray, upside_down_test: bool = True) -> PreparedPage:
@@ -98,16 +99,17 @@ def prepare_scan(image: np.ndarray, upside_down_test: bool = True) -> PreparedPa
     its reading (:func:`is_upside_down`) and turns it with :func:`turned_over`.
     """
     gray = to_gray(image)
-    factor = upscale_factor(char_height(otsu_ink(gray)))
+    ink = otsu_ink(gray)
+    factor = upscale_factor(char_height(ink))
     if factor > 1.0:
         gray = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
-    ink = otsu_ink(gray)
+        ink = otsu_ink(gray)
     if is_sideways(ink):
         gray = cv2.rotate(gray, cv2.ROTATE_90_CLOCKWISE)
         ink = cv2.rotate(ink, cv2.ROTATE_90_CLOCKWISE)
     gray = rotate(gray, estimate_skew(ink))
-    page = binarise(gray, speck=int(4 * factor * factor))
-    prepared = PreparedPage(page, gray, factor)
+    page, text_height = binarise_measured(gray, speck=int(4 * factor * factor))
+    prepared = PreparedPage(page, gray, factor, text_height)
     return turned_over(prepared) if upside_down_test and _upside_down(page) else prepared
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from extractors.grid import Segment, build_grids, merge_segments
-from extractors.image_cleanup import Rulings, ScanError, char_height, erase_rulings, find_rulings
+from extractors.image_cleanup import Rulings, ScanError, erase_rulings, find_rulings
 from extractors.page import PageContent
 from extractors.scan_cells import ocr_cells
 from extractors.scan_orient import PreparedPage, is_upside_down, prepare, prepare_scan, turned_over
@@ -83,9 +83,10 @@ def _mean_confidence(content: PageContent) -> float:
 
 
 def _read_prepared(prepared: PreparedPage, page_number: int) -> PageContent:
-    page, gray, upscale = prepared
+    page, gray, upscale, text_height = prepared
     reread_all = upscale > 1.0  # below the 300 dpi scale confident readings miss diacritics too
-    text_height = char_height(255 - page)
+    if text_height is None:
+        raise ScanError("no text found on the page image (blank or unreadable)")
     rulings = find_rulings(page, text_height)
     tol = max(6.0, text_height * 0.25)
     segments = _table_segments(rulings, tol)
