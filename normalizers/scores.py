@@ -16,6 +16,7 @@ import pandas as pd
 
 from normalizers.admin_units import admin_unit_words
 from normalizers.frameworks import Framework, Knowledge, Tier
+from normalizers.knowledge import KnowledgeBundle
 from normalizers.numbers import EPS, Convention, NumberFormatError, detect_convention, parse_number, parse_rank
 from normalizers.ocr_labels import tidy_ocr_labels
 from normalizers.ocr_repair import CONFIDENCE_THRESHOLD, cell_confidence, is_confident, repair_ocr_table
@@ -300,6 +301,7 @@ class _Document:
     tiers: tuple[Tier, ...]
     parser: _Parser
     max_rank: int
+    bundle: KnowledgeBundle | None = None
 
     @property
     def issues(self) -> list[Issue]:
@@ -363,7 +365,14 @@ def _repaired_scan_table(
 ) -> RawTable:
     """An OCR'd table with its misread cells repaired (a new table), its remaining doubts reported."""
     repaired = repair_ocr_table(
-        table, ctx.parser.convention, max_score, comp_max, ctx.tiers or ctx.framework.tiers, ctx.doc_id, group
+        table,
+        ctx.parser.convention,
+        max_score,
+        comp_max,
+        ctx.tiers or ctx.framework.tiers,
+        ctx.doc_id,
+        group,
+        ctx.bundle,
     )
     table = repaired.table
     ctx.issues.extend(repaired.issues)
@@ -491,7 +500,7 @@ def _normalize_table(ctx: _Document, table: RawTable) -> tuple[RawTable, list[di
     The steps run in the order their issues are reported in: labels, maxima, OCR repair,
     totals, the layout's corrections, then row by row.
     """
-    group = table.group_code or _group_from_names(table)
+    group = table.group_code or _group_from_names(table, ctx.bundle)
     if ctx.scanned:
         table, label_issues = tidy_ocr_labels(table, ctx.framework, ctx.doc_id, group)
         ctx.issues.extend(label_issues)
@@ -510,8 +519,10 @@ def _normalize_table(ctx: _Document, table: RawTable) -> tuple[RawTable, list[di
     return table, scores, components, _average_records(ctx, table, group)
 
 
-def normalize_ranking(doc: RawDocument, doc_id: str, knowledge: Knowledge) -> Normalized:
-    """Typed frames of a ranking document (decision or news article).
+def normalize_ranking(
+    doc: RawDocument, doc_id: str, knowledge: Knowledge, bundle: KnowledgeBundle | None = None
+) -> Normalized:
+    """Typed frames of a ranking document (decision or news article); ``bundle``: the run's knowledge files.
 
     Pure: `doc` is not changed; the tables as normalized (OCR labels tidied, misread cells
     repaired) are `Normalized.tables`.
@@ -524,7 +535,7 @@ def normalize_ranking(doc: RawDocument, doc_id: str, knowledge: Knowledge) -> No
     tiers, tiers_printed = effective_tiers(doc, framework)
     # a decision prints every unit it ranks; an article names a few of them ("thứ 22")
     max_rank = sum(len(t.rows) for t in doc.tables) if doc.source_kind == "decision" else RANK_LIMIT
-    ctx = _Document(doc, doc_id, knowledge, framework, tiers, parser, max_rank)
+    ctx = _Document(doc, doc_id, knowledge, framework, tiers, parser, max_rank, bundle)
     tables: list[RawTable] = []
     scores: list[dict] = []
     components: list[dict] = []
@@ -635,9 +646,9 @@ def uncovered_doubts(table: RawTable, doc_id: str, group: str) -> list[Issue]:
     return issues
 
 
-def _group_from_names(table: RawTable) -> str:
+def _group_from_names(table: RawTable, bundle: KnowledgeBundle | None = None) -> str:
     """No heading names the group: district-level names make it `huyen`, else departments."""
-    words = admin_unit_words()
+    words = admin_unit_words(bundle)
     districts = sum(1 for r in table.rows if words.is_district_name(r.name))
     return "huyen" if table.rows and districts * 2 > len(table.rows) else "so_ban_nganh"
 
