@@ -170,7 +170,7 @@ def _read_scan_pages(path: Path, indexes: list[int], workers: int, on_page=None)
     )
 
 
-def _read_pages(path: Path, ocr_workers: int) -> tuple[list[PageContent], int]:
+def _read_pages(path: Path, ocr_workers: int, bundle: KnowledgeBundle | None = None) -> tuple[list[PageContent], int]:
     """The pages pdfplumber lists (none where pdfminer finds no page tree), read or OCR'd."""
     try:
         pdf = pdfplumber.open(path)
@@ -190,7 +190,7 @@ def _read_pages(path: Path, ocr_workers: int) -> tuple[list[PageContent], int]:
                 if _is_empty_page(page):
                     pages.append(_empty_page(page, "text_layer"))
                 elif has_text_layer(page):
-                    pages.append(read_text_page(page, path))
+                    pages.append(read_text_page(page, path, bundle))
                 else:
                     scan_indexes.append(index)
                     pages.append(_empty_page(page, "ocr"))
@@ -206,7 +206,7 @@ def _read_pages(path: Path, ocr_workers: int) -> tuple[list[PageContent], int]:
         for index, content in zip(scan_indexes, scanned):
             if content is not None:
                 pages[index] = content
-    return decode_pages(pages), n_pages
+    return decode_pages(pages, bundle), n_pages
 
 
 def pypdf_page_count(path: Path) -> int:
@@ -257,7 +257,9 @@ def listable_pdf(path: Path) -> Iterator[Path]:
         yield copy
 
 
-def read_pdf_pages(path: Path, ocr_workers: int = 1) -> tuple[list[PageContent], int]:
+def read_pdf_pages(
+    path: Path, ocr_workers: int = 1, bundle: KnowledgeBundle | None = None
+) -> tuple[list[PageContent], int]:
     """Every page as PageContent: the text layer where usable, OCR where not.
 
     A page with nothing drawn on it is skipped cheaply, and an image page that holds no
@@ -265,11 +267,11 @@ def read_pdf_pages(path: Path, ocr_workers: int = 1) -> tuple[list[PageContent],
     readable text anywhere is an error (raised by the caller). A PDF whose page tree
     pdfminer cannot walk but pypdf can is read from pypdf's re-saved copy.
     """
-    pages, n_pages = _read_pages(path, ocr_workers)
+    pages, n_pages = _read_pages(path, ocr_workers, bundle)
     if n_pages:
         return pages, n_pages
     with listable_pdf(path) as readable:
-        pages, n_pages = _read_pages(readable, ocr_workers)
+        pages, n_pages = _read_pages(readable, ocr_workers, bundle)
     if not n_pages:
         raise UnreadablePdfError(
             "pypdf finds pages but pdfminer cannot list them, even re-saved; re-save the PDF from its source"
@@ -495,7 +497,7 @@ def _process(
         return ranking_result(raw_web_page(path.read_bytes(), knowledge, bundle), doc_id, knowledge, bundle)
     if kind != "pdf":  # sniff's only other answers are the Office kinds
         return office_result(path, kind, doc_id, knowledge, bundle)
-    pages, n_pages = read_pdf_pages(path, ocr_workers)
+    pages, n_pages = read_pdf_pages(path, ocr_workers, bundle)
     if not any(p.lines or p.grids for p in pages):
         raise NoRankingTableError(no_text_reason(path))
     if is_weekly_report(pages, bundle):

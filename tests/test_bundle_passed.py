@@ -99,3 +99,20 @@ def test_a_national_rankings_issuer_and_provinces_come_from_the_bundle_passed(tm
     hue = edited.scores[edited.scores["unit_name_raw"] == "Thừa Thiên - Huế"]
     assert list(hue["province"].isna()) == [True]
     assert len(edited.scores) == len(shipped.scores)
+
+
+def test_a_legacy_encodings_letters_come_from_the_bundle_passed(tmp_path):
+    """The TCVN3 copy of the 2017 decision decoded with two letters swapped: "à" reads "á" and back."""
+    tcvn3 = RAW / "laocai-2017-qd512-ict2016-tcvn3.pdf"
+    shipped = process_file(tcvn3)
+    assert (shipped.document["province"], shipped.document["text_encoding"]) == ("Lào Cai", "tcvn3")
+    assert shipped.scores["unit_name_raw"].iloc[1] == "Sở Tài chính"
+
+    def swapped(d: dict) -> None:
+        letters = d["tcvn3"]["letters"]
+        letters["µ"], letters["¸"] = letters["¸"], letters["µ"]
+
+    edited = process_file(tcvn3, knowledge=_edited_bundle(tmp_path, {"legacy_encodings.yaml": swapped}))
+    assert edited.document["text_encoding"] == "tcvn3"
+    assert edited.scores["unit_name_raw"].iloc[1] == "Sở Tái chính"
+    assert edited.document["province"] is None  # "Láo Cai" is no province
