@@ -27,7 +27,7 @@ from normalizers.knowledge import (
     bundle_or_default,
     validate_file,
 )
-from normalizers.numbers import Convention, NumberFormatError, parse_number, parse_rank
+from normalizers.numbers import Convention, NumberFormatError, missing_marks, parse_number, parse_rank
 from normalizers.scores import document_convention, read_maximum
 from normalizers.text import contains_words, strip_diacritics, text_key
 from schemas.raw import RawDocument, RawTable
@@ -155,10 +155,12 @@ def _has_words(texts: Sequence[str], groups: tuple[tuple[str, ...], ...], loose:
     return None
 
 
-def _document_maximum(doc: RawDocument, table: RawTable, knowledge: Knowledge, convention: Convention) -> float:
+def _document_maximum(
+    doc: RawDocument, table: RawTable, knowledge: Knowledge, convention: Convention, marks: frozenset[str]
+) -> float:
     code = table.group_code or ""
     raw = table.max_raw or doc.group_maxima.get(code) or doc.group_maxima.get("*")
-    value = read_maximum(raw, convention, None)
+    value = read_maximum(raw, convention, None, marks)
     if value is not None:
         return value
     framework = knowledge.frameworks.get(doc.framework or "")
@@ -168,16 +170,21 @@ def _document_maximum(doc: RawDocument, table: RawTable, knowledge: Knowledge, c
 
 
 def _numbers(
-    doc: RawDocument, table: RawTable, knowledge: Knowledge, convention: Convention, max_rank: int
+    doc: RawDocument,
+    table: RawTable,
+    knowledge: Knowledge,
+    convention: Convention,
+    max_rank: int,
+    marks: frozenset[str],
 ) -> tuple[int, int, float]:
     """Rows whose printed total lies within 0..maximum and whose rank within 1..max_rank."""
-    maximum = _document_maximum(doc, table, knowledge, convention)
+    maximum = _document_maximum(doc, table, knowledge, convention, marks)
     scored = good = 0
     for row in table.rows:
         if not row.evaluated or row.total is None:
             continue
         try:
-            total = parse_number(row.total, convention)
+            total = parse_number(row.total, convention, marks)
         except NumberFormatError:
             total = None
         if total is None:
@@ -232,7 +239,7 @@ def judge_table(
     else:
         context = 0
         reasons.append("context: no heading or title names a ranking (+0)")
-    scored, good, maximum = _numbers(doc, table, knowledge, convention, max_rank)
+    scored, good, maximum = _numbers(doc, table, knowledge, convention, max_rank, missing_marks(bundle))
     numbers = int(scored > 0 and good / scored >= rules.numbers_in_range)
     reasons.append(f"numbers: {good}/{scored} totals within 0..{maximum:g} with plausible ranks (+{numbers})")
     points = names_points + (1 if header else 0) + context + numbers

@@ -29,6 +29,7 @@ from normalizers.numbers import (
     decimals,
     expected_percent,
     is_missing,
+    missing_marks,
     parse_number,
     parse_rank,
     percent_rule,
@@ -169,13 +170,18 @@ def _decimal_fixes(text: str, places: int, sep: str) -> Iterator[str]:
 
 
 def candidate_readings(
-    key: str, text: str, convention: Convention, places: int, confusions: Confusions | None = None
+    key: str,
+    text: str,
+    convention: Convention,
+    places: int,
+    confusions: Confusions | None = None,
+    marks: frozenset[str] | None = None,
 ) -> list[str]:
     """Readings of one doubtful cell that the confusion table allows (None: the default bundle's), each a number."""
     conf = confusions or load_confusions()
     sep = _sep(convention)
     text = text.strip()
-    readable = _readable(key, text, convention)
+    readable = _readable(key, text, convention, marks)
     bases = [text] if readable else _char_variants(text, conf)
     found: list[str] = [] if readable else list(bases)
     for base in bases:
@@ -187,14 +193,14 @@ def candidate_readings(
             found.extend(d + base for d in "123456789")
     unique: list[str] = []
     for cand in found:
-        if cand and cand != text and cand not in unique and _readable(key, cand, convention):
+        if cand and cand != text and cand not in unique and _readable(key, cand, convention, marks):
             unique.append(cand)
     return unique
 
 
-def _readable(key: str, text: str, convention: Convention) -> bool:
+def _readable(key: str, text: str, convention: Convention, marks: frozenset[str] | None = None) -> bool:
     try:
-        value = _parse_rank(text) if key == "rank" else parse_number(text, convention)
+        value = _parse_rank(text) if key == "rank" else parse_number(text, convention, marks)
     except NumberFormatError:
         return False
     return value is not None and (key != "rank" or value > 0)
@@ -229,6 +235,7 @@ class _Table:
         self.table, self.convention, self.max_score = table, convention, max_score
         self.knowledge = bundle_or_default(bundle).frameworks
         self.confusions = load_confusions(bundle)
+        self.marks = missing_marks(bundle)
         self.rows = list(table.rows)  # the repair's working rows: a repaired row replaces its original here
         self.component_max = component_max
         self.tiers = tiers or ()
@@ -237,7 +244,11 @@ class _Table:
         rows = [r for r in table.rows if r.evaluated]
         sep = _sep(convention)
         confident = {
-            k: [_get(r, k) for r in rows if is_confident(r, k) and _readable(k, _get(r, k) or "", convention)]
+            k: [
+                _get(r, k)
+                for r in rows
+                if is_confident(r, k) and _readable(k, _get(r, k) or "", convention, self.marks)
+            ]
             for k in self.keys
         }
         comp_texts = [t for k in self.keys if k.startswith("component:") for t in confident[k]]
@@ -247,7 +258,7 @@ class _Table:
             "percent": max((_places(t, sep) for t in confident["percent"]), default=0),
             "component": max((_places(t, sep) for t in comp_texts), default=0),
         }
-        comp_values = [parse_number(t, convention) for t in comp_texts]
+        comp_values = [parse_number(t, convention, self.marks) for t in comp_texts]
         comp_places = decimals(comp_values)
         self.check_tolerance = sum_tolerance(comp_places, len(table.components))
         self.repair_tolerance = self._repair_tolerance(rows, comp_places)
@@ -264,10 +275,10 @@ class _Table:
         bad = []
         for k, text in texts.items():
             try:
-                if text is None or is_missing(text):
+                if text is None or is_missing(text, self.marks):
                     values[k] = None
                 else:
-                    values[k] = _parse_rank(text) if k == "rank" else parse_number(text, self.convention)
+                    values[k] = _parse_rank(text) if k == "rank" else parse_number(text, self.convention, self.marks)
             except NumberFormatError:
                 values[k] = None
                 bad.append(k)
@@ -405,13 +416,13 @@ class _Table:
 # --- the repair ----------------------------------------------------------------------------
 
 
-def _doubtful(row: RawRow, key: str, convention: Convention) -> bool:
+def _doubtful(row: RawRow, key: str, convention: Convention, marks: frozenset[str] | None = None) -> bool:
     """Read with low confidence, or read by OCR (confidence below 1) as something not a number."""
     text = _get(row, key)
-    if text is None or is_missing(text):
+    if text is None or is_missing(text, marks):
         return False
     confidence = cell_confidence(row, key)
-    return confidence < CONFIDENCE_THRESHOLD or (confidence < 1.0 and not _readable(key, text, convention))
+    return confidence < CONFIDENCE_THRESHOLD or (confidence < 1.0 and not _readable(key, text, convention, marks))
 
 
 def _passing(
@@ -460,12 +471,14 @@ def _repair_row(ctx: _Table, index: int, doc_id: str, group: str) -> list[Issue]
     doubtful = [
         k
         for k in ctx.keys
-        if k in implicated and (_doubtful(row, k, ctx.convention) or k in over_max and cell_confidence(row, k) < 1.0)
+        if k in implicated
+        and (_doubtful(row, k, ctx.convention, ctx.marks) or k in over_max and cell_confidence(row, k) < 1.0)
     ]
     if not doubtful:
         return _flag_involved(ctx, index, fails, doubtful, doc_id, group) if fails else []
     options = {
-        k: candidate_readings(k, _get(row, k) or "", ctx.convention, ctx.places_of(k), ctx.confusions) for k in doubtful
+        k: candidate_readings(k, _get(row, k) or "", ctx.convention, ctx.places_of(k), ctx.confusions, ctx.marks)
+        for k in doubtful
     }
     passing, cut_short = _passing(ctx, index, options, fails.get("unparseable", set()) | fails.get("max", set()))
     checks = ", ".join(sorted(fails))
@@ -533,12 +546,15 @@ def involved_cells(ctx: _Table, index: int, fails: dict[str, set[str]]) -> list[
     """
     row = ctx.rows[index]
     keys = set().union(*fails.values())
-    if "total" in keys and not is_missing(row.percent):
+    if "total" in keys and not is_missing(row.percent, ctx.marks):
         keys.add("percent")
     return [
         k
         for k in ctx.keys
-        if k in keys and _get(row, k) is not None and not is_missing(_get(row, k)) and cell_confidence(row, k) < 1.0
+        if k in keys
+        and _get(row, k) is not None
+        and not is_missing(_get(row, k), ctx.marks)
+        and cell_confidence(row, k) < 1.0
     ]
 
 

@@ -368,7 +368,9 @@ def raw_decision(pages: list[PageContent], knowledge: Knowledge, bundle: Knowled
 def _ranks_public_units(table, bundle: KnowledgeBundle | None) -> bool:
     """Most rows name a public body, a province or a ministry (a price list or a menu does not)."""
     names = [r.name for r in table.rows]
-    units = sum(looks_like_unit(n) or province_of(n, bundle) is not None or is_ministry(n, bundle) for n in names)
+    units = sum(
+        looks_like_unit(n, bundle) or province_of(n, bundle) is not None or is_ministry(n, bundle) for n in names
+    )
     return bool(names) and units * 2 > len(names)
 
 

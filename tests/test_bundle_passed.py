@@ -12,6 +12,7 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -116,3 +117,18 @@ def test_a_legacy_encodings_letters_come_from_the_bundle_passed(tmp_path):
     assert edited.document["text_encoding"] == "tcvn3"
     assert edited.scores["unit_name_raw"].iloc[1] == "Sở Tái chính"
     assert edited.document["province"] is None  # "Láo Cai" is no province
+
+
+def test_the_missing_marks_come_from_the_bundle_passed(tmp_path):
+    """A mark added to missing_marks.yaml blanks the cell that prints it (here a real total, to see it move)."""
+    first = "Sở Lao động - Thương binh và Xã hội"
+    shipped = process_file(DECISION).scores.set_index("unit_name_raw")
+    assert shipped.at[first, "total_score"] == 731.61
+
+    def blank_total(d: dict) -> None:
+        d["marks"] = [*d["marks"], "731,61"]
+
+    edited = process_file(DECISION, knowledge=_edited_bundle(tmp_path, {"missing_marks.yaml": blank_total}))
+    scores = edited.scores.set_index("unit_name_raw")
+    assert pd.isna(scores.at[first, "total_score"])
+    assert scores.at["Sở Tài chính", "total_score"] == shipped.at["Sở Tài chính", "total_score"]
