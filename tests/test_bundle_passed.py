@@ -132,3 +132,23 @@ def test_the_missing_marks_come_from_the_bundle_passed(tmp_path):
     scores = edited.scores.set_index("unit_name_raw")
     assert pd.isna(scores.at[first, "total_score"])
     assert scores.at["Sở Tài chính", "total_score"] == shipped.at["Sở Tài chính", "total_score"]
+
+
+def test_a_weekly_reports_missing_marks_come_from_the_bundle_passed(tmp_path):
+    """The weekly report's "1.277" (kpi row 6) is a value with the shipped marks, a blank once it is a mark."""
+    weekly = RAW / "laocai-2025-w05-weekly.pdf"
+
+    def kpi6(result) -> pd.Series:
+        w = result.weekly
+        return w[(w["table_code"] == "kpi") & (w["row_index"] == 6)].iloc[0]
+
+    shipped = process_file(weekly)
+    assert (kpi6(shipped)["value_raw"], kpi6(shipped)["value"]) == ("1.277", 1277.0)
+
+    def mark(d: dict) -> None:
+        d["marks"] = [*d["marks"], "1.277"]
+
+    edited = process_file(weekly, knowledge=_edited_bundle(tmp_path, {"missing_marks.yaml": mark}))
+    assert kpi6(edited)["value_raw"] == "1.277" and pd.isna(kpi6(edited)["value"])
+    printed = int((shipped.weekly["value_raw"] == "1.277").sum())  # every cell printing it, and only those
+    assert int(edited.weekly["value"].notna().sum()) == int(shipped.weekly["value"].notna().sum()) - printed
