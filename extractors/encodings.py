@@ -88,12 +88,12 @@ def vni_french_pairs(knowledge: KnowledgeBundle | None = None) -> frozenset[str]
     return built(bundle_or_default(knowledge).vni_french_pairs, _pair_set)
 
 
-def font_encoding(font_name: str | None) -> str | None:
+def font_encoding(font_name: str | None, bundle: KnowledgeBundle | None = None) -> str | None:
     """The encoding a font's name says (".VnTime" → tcvn3, "VNI-Times" → vni), None if it says none."""
     if not font_name:
         return None
     name = _SUBSET_TAG.sub("", font_name).lower()
-    for enc in load_encodings().values():
+    for enc in load_encodings(bundle).values():
         if any(name.startswith(p) for p in enc.font_prefixes):
             return enc.code
     return None
@@ -123,10 +123,12 @@ def _vni_word(word: str, enc: LegacyEncoding, french: frozenset[str]) -> bool:
     return False
 
 
-def text_scores(texts: Iterable[str], french_pairs: frozenset[str] | None = None) -> dict[str, float]:
+def text_scores(
+    texts: Iterable[str], french_pairs: frozenset[str] | None = None, bundle: KnowledgeBundle | None = None
+) -> dict[str, float]:
     """Share of lettered words that carry each encoding's marks; 0 for text with Unicode Vietnamese."""
-    tables = load_encodings()
-    french = vni_french_pairs() if french_pairs is None else french_pairs
+    tables = load_encodings(bundle)
+    french = vni_french_pairs(bundle) if french_pairs is None else french_pairs
     words = _lettered(w for t in texts for w in t.split())
     if not words:
         return {TCVN3: 0.0, VNI: 0.0}
@@ -141,13 +143,15 @@ def text_scores(texts: Iterable[str], french_pairs: frozenset[str] | None = None
     return scores
 
 
-def detect_encoding(texts: Iterable[str], font_names: Iterable[str | None] = ()) -> str:
+def detect_encoding(
+    texts: Iterable[str], font_names: Iterable[str | None] = (), bundle: KnowledgeBundle | None = None
+) -> str:
     """The text's encoding: what its fonts' names say, else what its characters show; "unicode"
     unless the evidence is clear."""
-    named = Counter(enc for name in font_names if (enc := font_encoding(name)))
+    named = Counter(enc for name in font_names if (enc := font_encoding(name, bundle)))
     if named:
         return named.most_common(1)[0][0]
-    scores = text_scores(texts)
+    scores = text_scores(texts, None, bundle)
     best = max(scores, key=lambda code: scores[code])
     return best if scores[best] >= MIN_SHARE else UNICODE
 
@@ -186,7 +190,7 @@ def _is_capitals(word: str, skip: list[bool]) -> bool | None:
     return True if len(cased) >= 2 else None
 
 
-def decode_words(words: Sequence[str], encoding: str) -> list[str]:
+def decode_words(words: Sequence[str], encoding: str, bundle: KnowledgeBundle | None = None) -> list[str]:
     """A line's words decoded to NFC, one output per input word.
 
     TCVN3 has no codes for capitals with a tone mark ("MøC TèT" is "MỨC TỐT"): such a letter
@@ -196,7 +200,7 @@ def decode_words(words: Sequence[str], encoding: str) -> list[str]:
     if encoding == UNICODE:
         return [unicodedata.normalize("NFC", w) for w in words]
     try:
-        enc = load_encodings()[encoding]
+        enc = load_encodings(bundle)[encoding]
     except KeyError as exc:
         raise EncodingDataError(f"unknown text encoding {encoding!r}; expected one of {', '.join(ENCODINGS)}") from exc
     decoded = [_decode_token(w, enc) for w in words]
@@ -214,7 +218,7 @@ def decode_words(words: Sequence[str], encoding: str) -> list[str]:
     return out
 
 
-def decode(text: str, encoding: str, starts_sentence: bool = False) -> str:
+def decode(text: str, encoding: str, starts_sentence: bool = False, bundle: KnowledgeBundle | None = None) -> str:
     """A string in a legacy encoding to Unicode NFC; whitespace and line breaks kept.
 
     `starts_sentence`: the text opens a sentence (a table cell, a paragraph), so a first letter that
@@ -227,11 +231,11 @@ def decode(text: str, encoding: str, starts_sentence: bool = False) -> str:
     out = []
     for line in lines:
         parts = _TOKEN.split(line)
-        words = decode_words(parts[0::2], encoding)
+        words = decode_words(parts[0::2], encoding, bundle)
         parts[0::2] = words
         out.append("".join(parts))
     decoded = "\n".join(out)
-    return capitalize_sentences(decoded, encoding, starts_sentence)
+    return capitalize_sentences(decoded, encoding, starts_sentence, bundle)
 
 
 def _lowercase_tables(data: LegacyEncodingsFile) -> dict[str, frozenset[str]]:
@@ -251,9 +255,9 @@ def _lowercase_only(encoding: str, knowledge: KnowledgeBundle | None = None) -> 
 _SENTENCE_END = re.compile(r"(?:^|[.!?]\s+|(?:^|\n)[-+•]\s+)(\w)")
 
 
-def capitalize_sentences(text: str, encoding: str, starts_sentence: bool) -> str:
+def capitalize_sentences(text: str, encoding: str, starts_sentence: bool, bundle: KnowledgeBundle | None = None) -> str:
     """Capitals a legacy encoding could not write, restored where a sentence or list item begins."""
-    lower = _lowercase_only(encoding) if encoding in (TCVN3, VNI) else frozenset()
+    lower = _lowercase_only(encoding, bundle) if encoding in (TCVN3, VNI) else frozenset()
     if not lower or not text:
         return text
     chars = list(text)
@@ -267,14 +271,13 @@ def capitalize_sentences(text: str, encoding: str, starts_sentence: bool) -> str
     return "".join(chars)
 
 
-def _decode_grid(grid: Grid, encoding: str) -> Grid:
+def _decode_grid(grid: Grid, encoding: str, bundle: KnowledgeBundle | None) -> Grid:
     cells = [
         dataclasses.replace(
             cell,
-            text=decode(cell.text, encoding, starts_sentence=True),
+            text=decode(cell.text, encoding, True, bundle),
             words=[
-                dataclasses.replace(w, text=decode(w.text, encoding, starts_sentence=i == 0))
-                for i, w in enumerate(cell.words)
+                dataclasses.replace(w, text=decode(w.text, encoding, i == 0, bundle)) for i, w in enumerate(cell.words)
             ],
         )
         for cell in grid.cells
@@ -286,31 +289,33 @@ def _opens_sentence(previous: str | None) -> bool:
     return previous is None or previous.rstrip().endswith((".", ":", ";", "!", "?", ")"))
 
 
-def decode_page(page: PageContent, encoding: str) -> PageContent:
+def decode_page(page: PageContent, encoding: str, bundle: KnowledgeBundle | None = None) -> PageContent:
     """A page with every line and cell decoded; the input page is left as it was."""
     if encoding == UNICODE:
         return page
     lines, previous = [], None
     for ln in page.lines:
-        lines.append(dataclasses.replace(ln, text=decode(ln.text, encoding, _opens_sentence(previous))))
+        lines.append(dataclasses.replace(ln, text=decode(ln.text, encoding, _opens_sentence(previous), bundle)))
         previous = ln.text
-    grids = [_decode_grid(g, encoding) for g in page.grids]
+    grids = [_decode_grid(g, encoding, bundle) for g in page.grids]
     return dataclasses.replace(page, lines=lines, grids=grids, text_encoding=encoding)
 
 
-def capitalize_page(page: PageContent) -> PageContent:
+def capitalize_page(page: PageContent, bundle: KnowledgeBundle | None = None) -> PageContent:
     """A page decoded word by word (its fonts named the encoding): the capitals restored where cells,
     sentences and list items begin, as :func:`decode_page` does."""
-    if page.text_encoding == UNICODE or not _lowercase_only(page.text_encoding):
+    if page.text_encoding == UNICODE or not _lowercase_only(page.text_encoding, bundle):
         return page
     enc = page.text_encoding
     lines, previous = [], None
     for ln in page.lines:
-        lines.append(dataclasses.replace(ln, text=capitalize_sentences(ln.text, enc, _opens_sentence(previous))))
+        lines.append(
+            dataclasses.replace(ln, text=capitalize_sentences(ln.text, enc, _opens_sentence(previous), bundle))
+        )
         previous = ln.text
     grids = [
         dataclasses.replace(
-            g, cells=[dataclasses.replace(c, text=capitalize_sentences(c.text, enc, True)) for c in g.cells]
+            g, cells=[dataclasses.replace(c, text=capitalize_sentences(c.text, enc, True, bundle)) for c in g.cells]
         )
         for g in page.grids
     ]
@@ -321,15 +326,15 @@ def page_texts(page: PageContent) -> list[str]:
     return [ln.text for ln in page.lines] + [c.text for g in page.grids for c in g.cells]
 
 
-def decode_pages(pages: Sequence[PageContent]) -> list[PageContent]:
+def decode_pages(pages: Sequence[PageContent], bundle: KnowledgeBundle | None = None) -> list[PageContent]:
     """Decode the text-layer pages whose fonts did not name an encoding, by the characters of all
     of them together (one document is typed in one encoding; a short page alone says little)."""
     unnamed = [p for p in pages if p.text_source == "text_layer" and p.text_encoding == UNICODE]
-    encoding = detect_encoding(t for p in unnamed for t in page_texts(p))
+    encoding = detect_encoding((t for p in unnamed for t in page_texts(p)), (), bundle)
     if encoding == UNICODE:
         return list(pages)
     ids = {id(p) for p in unnamed}
-    return [decode_page(p, encoding) if id(p) in ids else p for p in pages]
+    return [decode_page(p, encoding, bundle) if id(p) in ids else p for p in pages]
 
 
 def document_encoding(pages: Sequence[PageContent]) -> str:
@@ -355,7 +360,7 @@ __all__ = [
 ]
 
 
-def decode_positioned(words: Sequence[tuple[str, float, str]]) -> list[str]:
+def decode_positioned(words: Sequence[tuple[str, float, str]], bundle: KnowledgeBundle | None = None) -> list[str]:
     """Words given as (text, top, encoding) decoded with their line neighbours as context
     (a text layer mixes fonts: only the words of legacy fonts are decoded)."""
     order = sorted(range(len(words)), key=lambda i: round(words[i][1]))  # stable: x order kept
@@ -366,7 +371,7 @@ def decode_positioned(words: Sequence[tuple[str, float, str]]) -> list[str]:
         run: list[int] = []
         for i in line + [-1]:
             if run and (i < 0 or words[i][2] != words[run[0]][2]):
-                for j, text in zip(run, decode_words([words[j][0] for j in run], words[run[0]][2])):
+                for j, text in zip(run, decode_words([words[j][0] for j in run], words[run[0]][2], bundle)):
                     out[j] = text
                 run = []
             if i >= 0:

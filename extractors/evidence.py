@@ -27,7 +27,7 @@ from normalizers.knowledge import (
     bundle_or_default,
     validate_file,
 )
-from normalizers.numbers import Convention, NumberFormatError, parse_number, parse_rank
+from normalizers.numbers import Convention, NumberFormatError, missing_marks, parse_number, parse_rank
 from normalizers.scores import document_convention, read_maximum
 from normalizers.text import contains_words, strip_diacritics, text_key
 from schemas.raw import RawDocument, RawTable
@@ -91,14 +91,16 @@ def _province_keys(knowledge: KnowledgeBundle | None = None) -> tuple[frozenset[
     return built(bundle_or_default(knowledge).provinces, _keyed)
 
 
-def is_province_name(name: str, loose: bool = False) -> bool:
-    """ "Lào Cai", "Tỉnh Lào Cai", "TP. Hà Nội": a province or centrally governed city."""
-    key = admin_unit_words().without_province_prefix(text_key(name))
-    exact, bare = _province_keys()
+def is_province_name(name: str, loose: bool = False, bundle: KnowledgeBundle | None = None) -> bool:
+    """ "Lào Cai", "Tỉnh Lào Cai", "TP. Hà Nội": a province or centrally governed city (``bundle``'s provinces)."""
+    key = admin_unit_words(bundle).without_province_prefix(text_key(name))
+    exact, bare = _province_keys(bundle)
     return key in exact or (loose and strip_diacritics(key) in bare)
 
 
-def looks_like_body(name: str, rules: EvidenceRules, loose: bool = False) -> bool:
+def looks_like_body(
+    name: str, rules: EvidenceRules, loose: bool = False, bundle: KnowledgeBundle | None = None
+) -> bool:
     """A name whose first words are those of a Vietnamese public body, or a province's name.
 
     `loose` also compares without diacritics, for OCR text that confuses marks.
@@ -113,7 +115,7 @@ def looks_like_body(name: str, rules: EvidenceRules, loose: bool = False) -> boo
         bare = strip_diacritics(padded)
         if any(bare.startswith(f"{strip_diacritics(p)} ") for p in rules.body_prefixes):
             return True
-    return is_province_name(name, loose)
+    return is_province_name(name, loose, bundle)
 
 
 def is_vietnamese(name: str) -> bool:
@@ -153,10 +155,12 @@ def _has_words(texts: Sequence[str], groups: tuple[tuple[str, ...], ...], loose:
     return None
 
 
-def _document_maximum(doc: RawDocument, table: RawTable, knowledge: Knowledge, convention: Convention) -> float:
+def _document_maximum(
+    doc: RawDocument, table: RawTable, knowledge: Knowledge, convention: Convention, marks: frozenset[str]
+) -> float:
     code = table.group_code or ""
     raw = table.max_raw or doc.group_maxima.get(code) or doc.group_maxima.get("*")
-    value = read_maximum(raw, convention, None)
+    value = read_maximum(raw, convention, None, marks)
     if value is not None:
         return value
     framework = knowledge.frameworks.get(doc.framework or "")
@@ -166,16 +170,21 @@ def _document_maximum(doc: RawDocument, table: RawTable, knowledge: Knowledge, c
 
 
 def _numbers(
-    doc: RawDocument, table: RawTable, knowledge: Knowledge, convention: Convention, max_rank: int
+    doc: RawDocument,
+    table: RawTable,
+    knowledge: Knowledge,
+    convention: Convention,
+    max_rank: int,
+    marks: frozenset[str],
 ) -> tuple[int, int, float]:
     """Rows whose printed total lies within 0..maximum and whose rank within 1..max_rank."""
-    maximum = _document_maximum(doc, table, knowledge, convention)
+    maximum = _document_maximum(doc, table, knowledge, convention, marks)
     scored = good = 0
     for row in table.rows:
         if not row.evaluated or row.total is None:
             continue
         try:
-            total = parse_number(row.total, convention)
+            total = parse_number(row.total, convention, marks)
         except NumberFormatError:
             total = None
         if total is None:
@@ -194,13 +203,14 @@ def judge_table(
     rules: EvidenceRules,
     convention: Convention,
     max_rank: int,
+    bundle: KnowledgeBundle | None = None,
 ) -> TableEvidence:
     """One table's points: names (required), header words, context, numbers."""
     loose = doc.text_source in ("ocr", "mixed")
     names = [r.name for r in table.rows if r.name]
-    bodies = [n for n in names if looks_like_body(n, rules, loose)]
+    bodies = [n for n in names if looks_like_body(n, rules, loose, bundle)]
     vietnamese = [n for n in names if is_vietnamese(n)]
-    not_a_body = next((n for n in names if not looks_like_body(n, rules, loose)), None)
+    not_a_body = next((n for n in names if not looks_like_body(n, rules, loose, bundle)), None)
     reasons: list[str] = []
     n = max(len(names), 1)
     unit_header = _has_words([table.group_title, *table.headers], rules.unit_column_words, loose) or table.group_code
@@ -229,7 +239,7 @@ def judge_table(
     else:
         context = 0
         reasons.append("context: no heading or title names a ranking (+0)")
-    scored, good, maximum = _numbers(doc, table, knowledge, convention, max_rank)
+    scored, good, maximum = _numbers(doc, table, knowledge, convention, max_rank, missing_marks(bundle))
     numbers = int(scored > 0 and good / scored >= rules.numbers_in_range)
     reasons.append(f"numbers: {good}/{scored} totals within 0..{maximum:g} with plausible ranks (+{numbers})")
     points = names_points + (1 if header else 0) + context + numbers
@@ -253,12 +263,14 @@ def judge_table(
     )
 
 
-def judge_document(doc: RawDocument, knowledge: Knowledge, rules: EvidenceRules | None = None) -> list[TableEvidence]:
-    """Every table's verdict, in document order."""
-    rules = rules or load_rules()
+def judge_document(
+    doc: RawDocument, knowledge: Knowledge, rules: EvidenceRules | None = None, bundle: KnowledgeBundle | None = None
+) -> list[TableEvidence]:
+    """Every table's verdict, in document order; ``bundle``'s ranking_evidence.yaml and provinces (None: default)."""
+    rules = rules or load_rules(bundle)
     convention = document_convention(doc)
     max_rank = max(sum(len(t.rows) for t in doc.tables), 1)
-    return [judge_table(doc, t, i, knowledge, rules, convention, max_rank) for i, t in enumerate(doc.tables, 1)]
+    return [judge_table(doc, t, i, knowledge, rules, convention, max_rank, bundle) for i, t in enumerate(doc.tables, 1)]
 
 
 def evidence_text(verdicts: list[TableEvidence]) -> str | None:
@@ -307,7 +319,12 @@ class ResolutionVerdict:
 
 
 def judge_resolution(
-    names: list[str], resolved: list[bool], covered: bool, rules: EvidenceRules | None = None, loose: bool = False
+    names: list[str],
+    resolved: list[bool],
+    covered: bool,
+    rules: EvidenceRules | None = None,
+    loose: bool = False,
+    bundle: KnowledgeBundle | None = None,
 ) -> ResolutionVerdict | None:
     """The registry's word on one table, where the registry has a file for its province.
 
@@ -315,12 +332,12 @@ def judge_resolution(
     (new communes after a merger) is kept, flagged; a table of other names is withheld. None where
     the rule does not apply (province not covered, or most names resolve).
     """
-    rules = rules or load_rules()
+    rules = rules or load_rules(bundle)
     if not covered or not names:
         return None
     unresolved = [n for n, ok in zip(names, resolved) if not ok]
     if len(unresolved) <= rules.unresolved_share * len(names):
         return None
-    bodies = sum(looks_like_body(n, rules, loose) for n in names)
+    bodies = sum(looks_like_body(n, rules, loose, bundle) for n in names)
     kept = bodies >= rules.strong_body_share * len(names)
     return ResolutionVerdict(kept, len(unresolved), len(names), bodies, unresolved[0])

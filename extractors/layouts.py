@@ -189,11 +189,11 @@ def _number_left_of_names(cols: Columns, c: int, leaf: str, knowledge: Knowledge
         cols.seq = c
 
 
-def _score_role(cols: Columns, c: int, leaf: str, knowledge: Knowledge) -> bool:
+def _score_role(cols: Columns, c: int, leaf: str, knowledge: Knowledge, headers: TableHeaderWords) -> bool:
     """The first total, percent or rank column after the names takes that role; False for a component."""
     if cols.total is None and _role(knowledge, leaf, "total"):
         cols.total = c
-        cols.total_max = _split_max(leaf)[1]
+        cols.total_max = _split_max(leaf, headers=headers)[1]
     elif cols.percent is None and _role(knowledge, leaf, "percent"):
         cols.percent = c
     elif cols.rank is None and _role(knowledge, leaf, "rank") and not _role(knowledge, leaf, "total"):
@@ -204,12 +204,18 @@ def _score_role(cols: Columns, c: int, leaf: str, knowledge: Knowledge) -> bool:
 
 
 def _component_column(
-    grid: Grid, header_rows: list[int], maxima_row: int | None, c: int, leaf: str, knowledge: Knowledge
+    grid: Grid,
+    header_rows: list[int],
+    maxima_row: int | None,
+    c: int,
+    leaf: str,
+    knowledge: Knowledge,
+    headers: TableHeaderWords,
 ) -> tuple[tuple[int, str, str | None], Correction | None]:
     """A component column: its name (an OCR'd header snapped to the known component's name) and maximum."""
     leaf_cell = grid.cell_at(header_rows[-1], c) if header_rows else None
     ocr = leaf_cell is not None and leaf_cell.confidence < 1.0
-    name, maximum = _split_max(leaf, ocr=ocr)
+    name, maximum = _split_max(leaf, ocr=ocr, headers=headers)
     correction = None
     if ocr:
         snapped = knowledge.snap_component_name(name)
@@ -237,13 +243,20 @@ def _settle_total(cols: Columns, grid: Grid, parents: list[str], maxima_row: int
 
 
 def assign_columns(
-    grid: Grid, header_rows: list[int], data_rows: list[int], maxima_row: int | None, knowledge: Knowledge
+    grid: Grid,
+    header_rows: list[int],
+    data_rows: list[int],
+    maxima_row: int | None,
+    knowledge: Knowledge,
+    headers: TableHeaderWords | None = None,
 ) -> Columns | None:
     """The role of each column from its header and its cells, or None without a column of names.
 
     Names, then the tier among the text columns; before the names a rank or row number;
     after them the total, percent and rank, every other numeric column a component.
+    ``headers`` is table_headers.yaml as compiled (None: the default bundle's).
     """
+    headers = headers or table_header_words()
     leaves, parents = _header_texts(grid, header_rows)
     text_cols, numeric_cols = _text_and_numeric_columns(grid, data_rows)
     if not text_cols:
@@ -253,8 +266,8 @@ def assign_columns(
     for c in numeric_cols:
         if c < cols.name:
             _number_left_of_names(cols, c, leaves[c], knowledge)
-        elif not _score_role(cols, c, leaves[c], knowledge):
-            component, correction = _component_column(grid, header_rows, maxima_row, c, leaves[c], knowledge)
+        elif not _score_role(cols, c, leaves[c], knowledge, headers):
+            component, correction = _component_column(grid, header_rows, maxima_row, c, leaves[c], knowledge, headers)
             if correction is not None:
                 cols.corrections.append(correction)
             cols.components.append(component)
@@ -451,14 +464,18 @@ def _same_header(a: tuple, b: tuple) -> bool:
 
 
 def extract_tables(
-    pages: list[PageContent], knowledge: Knowledge, headers: TableHeaderWords | None = None
+    pages: list[PageContent],
+    knowledge: Knowledge,
+    headers: TableHeaderWords | None = None,
+    bundle: KnowledgeBundle | None = None,
 ) -> list[RawTable]:
     """All ranking tables of a document, in order, page breaks joined.
 
     The tables are frozen: a table continued on the next page, or by more rows of the same grid,
     is replaced in `tables` by an extended copy (`_put`).
     """
-    split_headers = (headers or table_header_words()).split
+    headers = headers or table_header_words(bundle)
+    split_headers = headers.split
     tables: list[RawTable] = []
     current: _Open | None = None
     pending: list[TextLine] = []
@@ -486,7 +503,7 @@ def extract_tables(
                 continue
             if not data_rows and not any(kinds[r] in ("section", "average") for r in body):
                 continue
-            columns = assign_columns(grid, header_rows, data_rows, maxima_row, knowledge)
+            columns = assign_columns(grid, header_rows, data_rows, maxima_row, knowledge, headers)
             if columns is None or columns.total is None and not columns.components:
                 continue
             leaves, parents = _header_texts(grid, header_rows)

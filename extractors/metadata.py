@@ -95,16 +95,19 @@ def _province_keys(knowledge: KnowledgeBundle | None = None) -> tuple[tuple[str,
     return built(bundle_or_default(knowledge).provinces, _keyed)
 
 
-def find_province(text: str, loose: bool = False, wording: DecisionWording | None = None) -> str | None:
+def find_province(
+    text: str, loose: bool = False, wording: DecisionWording | None = None, bundle: KnowledgeBundle | None = None
+) -> str | None:
     """The first province named after "tỉnh"/"TỈNH" (or "thành phố" for cities) in the text.
 
     `loose` also compares without diacritics, for OCR text that drops them ("TINH LAO CAI").
+    The province names are ``bundle``'s provinces.yaml (None: the default bundle's).
     """
-    words = (wording or decision_wording()).province_words
+    words = (wording or decision_wording(bundle)).province_words
     key = f" {text_key(text)} "
     bare = strip_diacritics(key)
     best: tuple[int, str] | None = None
-    for name, name_key, name_bare in _province_keys():
+    for name, name_key, name_bare in _province_keys(bundle):
         for prefix, prefix_bare in words:
             pos = key.find(f" {prefix} {name_key} ")
             if pos < 0 and loose:
@@ -148,14 +151,21 @@ def _title_block(lines: list[str], wording: DecisionWording) -> str:
 
 
 def read_metadata(
-    first_page_lines: list[str], all_lines: list[str], knowledge: Knowledge, wording: DecisionWording | None = None
+    first_page_lines: list[str],
+    all_lines: list[str],
+    knowledge: Knowledge,
+    wording: DecisionWording | None = None,
+    bundle: KnowledgeBundle | None = None,
 ) -> Metadata:
-    """Metadata of a decision; fields stay None where the document leaves them blank."""
-    w = wording or decision_wording()
+    """Metadata of a decision; fields stay None where the document leaves them blank.
+
+    ``bundle`` is the run's knowledge (decision_wording.yaml, provinces.yaml); None: the default bundle.
+    """
+    w = wording or decision_wording(bundle)
     meta = Metadata()
     head = " ".join(first_page_lines[:12])
     everything = " ".join(all_lines)
-    meta.province = find_province(head, wording=w) or find_province(everything, wording=w)
+    meta.province = find_province(head, wording=w, bundle=bundle) or find_province(everything, wording=w, bundle=bundle)
     if meta.province and w.issuer_header.search(head):
         meta.issuer = w.issuer.replace("{province}", meta.province)
 

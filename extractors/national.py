@@ -56,12 +56,16 @@ def _province_keys(knowledge: KnowledgeBundle | None = None) -> dict[str, str]:
     return built(bundle_or_default(knowledge).provinces, _keyed)
 
 
-def province_of(name: str | None) -> str | None:
-    """The province a national table's unit name is ("TP. Đà Nẵng" -> "Đà Nẵng", "Thừa Thiên - Huế", "TP.HCM")."""
+def province_of(name: str | None, bundle: KnowledgeBundle | None = None) -> str | None:
+    """The province a national table's unit name is ("TP. Đà Nẵng" -> "Đà Nẵng", "Thừa Thiên - Huế", "TP.HCM").
+
+    ``bundle``'s provinces.yaml and national.yaml (None: the default bundle's).
+    """
     key = text_key(name)
-    keys = _province_keys()
-    aliases = _data().province_aliases
-    candidates = [key] + [key[len(p) + 1 :] for p in _data().province_prefixes if key.startswith(p + " ")]
+    keys = _province_keys(bundle)
+    data = _data(bundle)
+    aliases = data.province_aliases
+    candidates = [key] + [key[len(p) + 1 :] for p in data.province_prefixes if key.startswith(p + " ")]
     candidates += [key.replace(" ", "")]
     for candidate in candidates:
         if candidate in keys:
@@ -71,35 +75,37 @@ def province_of(name: str | None) -> str | None:
     return None
 
 
-def is_ministry(name: str | None) -> bool:
+def is_ministry(name: str | None, bundle: KnowledgeBundle | None = None) -> bool:
     key = text_key(name)
-    data = _data()
+    data = _data(bundle)
     return bool(key) and (key in data.ministry_level or any(key.startswith(p + " ") for p in data.ministry_prefixes))
 
 
-def unit_kind(table: RawTable) -> str | None:
+def unit_kind(table: RawTable, bundle: KnowledgeBundle | None = None) -> str | None:
     """`tinh` when the table ranks provinces, `bo` when it ranks ministries, else None."""
     names = [r.name for r in table.rows]
     if not names:
         return None
-    share = _data().min_share
-    if sum(province_of(n) is not None for n in names) >= share * len(names):
+    share = _data(bundle).min_share
+    if sum(province_of(n, bundle) is not None for n in names) >= share * len(names):
         return "tinh"
-    if sum(is_ministry(n) for n in names) >= share * len(names):
+    if sum(is_ministry(n, bundle) for n in names) >= share * len(names):
         return "bo"
     return None
 
 
-def issuer_named(text: str) -> str | None:
+def issuer_named(text: str, bundle: KnowledgeBundle | None = None) -> str | None:
     key = text_key(text)
-    data = _data()
+    data = _data(bundle)
     found = [(key.find(text_key(i)), i) for i in data.issuers if text_key(i) in key]
     return min(found)[1] if found else data.default_issuer
 
 
-def as_national(doc: RawDocument, knowledge: Knowledge, source_kind: str) -> RawDocument | None:
+def as_national(
+    doc: RawDocument, knowledge: Knowledge, source_kind: str, bundle: KnowledgeBundle | None = None
+) -> RawDocument | None:
     """The document read as a national ranking, or None when its tables rank a province's own units."""
-    kinds = {unit_kind(t) for t in doc.tables}
+    kinds = {unit_kind(t, bundle) for t in doc.tables}
     kind = kinds.pop() if len(kinds) == 1 else None
     if kind is None:
         return None
@@ -111,7 +117,7 @@ def as_national(doc: RawDocument, knowledge: Knowledge, source_kind: str) -> Raw
         doc,
         source_kind=source_kind,
         province=None,
-        issuer=issuer_named(doc.text),
+        issuer=issuer_named(doc.text, bundle),
         framework=framework.code,
         tables=tables,
         group_maxima={},
@@ -119,11 +125,11 @@ def as_national(doc: RawDocument, knowledge: Knowledge, source_kind: str) -> Raw
     )
 
 
-def scores_province(scores: pd.DataFrame, doc: RawDocument) -> pd.DataFrame:
+def scores_province(scores: pd.DataFrame, doc: RawDocument, bundle: KnowledgeBundle | None = None) -> pd.DataFrame:
     """A national ranking's province rows carry the ranked province, so they join that province's own decisions."""
     if doc.province is not None or scores.empty or not (scores["group_code"] == "tinh").any():
         return scores
     out = scores.copy()
     mask = out["group_code"] == "tinh"
-    out.loc[mask, "province"] = out.loc[mask, "unit_name_raw"].map(province_of)
+    out.loc[mask, "province"] = out.loc[mask, "unit_name_raw"].map(lambda name: province_of(name, bundle))
     return out

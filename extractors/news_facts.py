@@ -203,7 +203,7 @@ def national_place(
         default_confidence=NEWS_CONFIDENCE,
         tables=[RawTable(group_title="", group_code=None, rows=list(rows.values()))],
     )
-    national = as_national(doc, bundle_or_default(knowledge).frameworks, "news_article")
+    national = as_national(doc, bundle_or_default(knowledge).frameworks, "news_article", knowledge)
     if national is not None:
-        national = dataclasses.replace(national, issuer=issuer_named(doc.text))
+        national = dataclasses.replace(national, issuer=issuer_named(doc.text, knowledge))
     return national

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from extractors.news_phrases import Group, Phrases, load_phrases
+from normalizers.knowledge import KnowledgeBundle
 from normalizers.text import clean_printed, nfc, text_key
 from schemas.raw import RawRow
 
@@ -120,10 +121,10 @@ def unit_names(clause: str, phrases: Phrases) -> list[tuple[int, int, str]]:
     return units
 
 
-def looks_like_unit(name: str | None) -> bool:
+def looks_like_unit(name: str | None, bundle: KnowledgeBundle | None = None) -> bool:
     """A name shaped like a Vietnamese public body ("Sở ...", "Ban ...", "UBND ...", "huyện ...", "xã ...")."""
     text = clean_printed(name) or ""
-    m = load_phrases().unit_start.match(text)
+    m = load_phrases(bundle).unit_start.match(text)
     return m is not None and len(text.split()) >= 2
 
 

@@ -22,6 +22,7 @@ from extractors.grid import Segment, Word, build_grids
 from extractors.page import PageContent, outside, words_to_lines
 from extractors.page_frame import Frame, page_frame, turn_char, turn_edge
 from extractors.unruled import PdfSource, camelot_areas, first_row_top, looks_tabular, unruled_grids
+from normalizers.knowledge import KnowledgeBundle
 
 MIN_TEXT_CHARS = 20
 MIN_GOOD_RATIO = 0.85
@@ -59,12 +60,12 @@ def _segments(edges: list[dict]) -> list[Segment]:
     return segs
 
 
-def _words(chars: list[dict]) -> tuple[list[Word], set[int], str]:
+def _words(chars: list[dict], bundle: KnowledgeBundle | None = None) -> tuple[list[Word], set[int], str]:
     """Words in reading order, which of them are bold, and the legacy encoding their fonts name."""
     extractor = WordExtractor(x_tolerance=1.5, y_tolerance=3, extra_attrs=["size", "fontname"])
     raw_words = extractor.extract_words(sorted(chars, key=lambda c: (round(c["top"]), c["x0"])))
-    encodings = [font_encoding(w["fontname"]) or UNICODE for w in raw_words]
-    texts = decode_positioned([(w["text"], w["top"], enc) for w, enc in zip(raw_words, encodings)])
+    encodings = [font_encoding(w["fontname"], bundle) or UNICODE for w in raw_words]
+    texts = decode_positioned([(w["text"], w["top"], enc) for w, enc in zip(raw_words, encodings)], bundle)
     words = [Word(text, w["x0"], w["top"], w["x1"], w["bottom"]) for text, w in zip(texts, raw_words)]
     bold = {id(word) for word, raw in zip(words, raw_words) if "bold" in raw["fontname"].lower()}
     named = Counter(enc for enc in encodings if enc != UNICODE)
@@ -90,7 +91,7 @@ def _unruled(
     return grids, free
 
 
-def read_text_page(page: Page, source: PdfSource | None = None) -> PageContent:
+def read_text_page(page: Page, source: PdfSource | None = None, bundle: KnowledgeBundle | None = None) -> PageContent:
     """One page with a usable text layer: its lines of text and its tables.
 
     `source` (the PDF's path or bytes) lets camelot read a table drawn without ruling lines;
@@ -99,7 +100,7 @@ def read_text_page(page: Page, source: PdfSource | None = None) -> PageContent:
     frame: Frame = page_frame(page.chars, float(page.width), float(page.height))
     turned = (turn_char(c, frame) for c in page.chars)
     chars = [dict(c, text=unicodedata.normalize("NFC", c["text"])) for c in turned if c.get("upright", True)]
-    words, bold_words, encoding = _words(chars)
+    words, bold_words, encoding = _words(chars, bundle)
     grids = build_grids(_segments([turn_edge(e, frame) for e in page.edges]), words, page.page_number, tol=2.0)
     free = outside(words, grids)
     if source is not None and frame.turn == 0 and looks_tabular(free):
@@ -109,4 +110,4 @@ def read_text_page(page: Page, source: PdfSource | None = None) -> PageContent:
     lines = [dataclasses.replace(ln, bold=True) if round(ln.top) in bold_tops else ln for ln in lines]
     width, height = frame.upright_size
     content = PageContent(page.page_number, width, height, "text_layer", lines, grids, text_encoding=encoding)
-    return capitalize_page(content)
+    return capitalize_page(content, bundle)

@@ -28,6 +28,7 @@ from extractors.weekly_knowledge import Knowledge, phrase_key, wording
 from extractors.weekly_knowledge import knowledge as tables_knowledge
 from extractors.weekly_tables import Table, collect_tables
 from normalizers.knowledge import KnowledgeBundle
+from normalizers.numbers import missing_marks
 from normalizers.text import clean_printed
 from normalizers.weekly_values import LOW_CONFIDENCE, Doubt, low_confidence_doubt, type_value, value_doubts
 from schemas.issue_codes import IssueCode
@@ -117,6 +118,7 @@ def _records(
     ocr_pages: set[int] | None = None,
     issues: list[WeeklyIssue] | None = None,
     prose_tables: frozenset[str] | None = None,
+    missing: frozenset[str] | None = None,
 ) -> list[dict]:
     """One record per data cell, its value as printed; :mod:`normalizers.weekly_values` types it."""
     spec = table.spec
@@ -138,10 +140,10 @@ def _records(
         row_doubts = _row_text_doubts(table, cells, confs) if page in ocr_pages else []
         for col in table.data_cols:
             raw = cells[col]
-            typed = type_value(raw, prose_results)
+            typed = type_value(raw, prose_results, missing)
             if page in ocr_pages and issues is not None:
                 for code, message in (
-                    value_doubts(raw, typed, confs[col], prose_results, know.entered_marks) + row_doubts
+                    value_doubts(raw, typed, confs[col], prose_results, know.entered_marks, missing) + row_doubts
                 ):
                     issues.append(
                         WeeklyIssue(
@@ -194,7 +196,7 @@ def _move_lone_trailing(
 
 def extract_weekly(pages: list[PageContent], knowledge: KnowledgeBundle | None = None) -> WeeklyReport:
     """Read a weekly report's metadata and every table cell as one long-form record."""
-    know, words = tables_knowledge(knowledge), wording(knowledge)
+    know, words, marks = tables_knowledge(knowledge), wording(knowledge), missing_marks(knowledge)
     warnings: list[str] = []
     tables = collect_tables(pages, know, warnings, words)
     if not tables:
@@ -208,7 +210,7 @@ def extract_weekly(pages: list[PageContent], knowledge: KnowledgeBundle | None =
         WeeklyIssue(IssueCode.TABLE_SKIPPED, "", 0, None, None, None, f"{w}; its rows are not published", "warning")
         for w in warnings
     ]
-    records = [rec for table in tables for rec in _records(table, know, ocr_pages, issues, words.prose_tables)]
+    records = [rec for table in tables for rec in _records(table, know, ocr_pages, issues, words.prose_tables, marks)]
     frame = pd.DataFrame.from_records(records, columns=COLUMNS)
     frame = frame.astype(
         {

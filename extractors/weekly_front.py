@@ -61,9 +61,9 @@ def _agency(text: str, words: Wording, issuers: list[str]) -> str | None:
     return _proper_agency(text, words)
 
 
-def _province_name(raw: str, words: Wording) -> str:
+def _province_name(raw: str, words: Wording, knowledge: KnowledgeBundle | None = None) -> str:
     """The province in the issuing-body header, restored to its spelling when OCR drops marks."""
-    return find_province(f"{words.province_word} {raw}", loose=True) or clean_printed(raw).title()
+    return find_province(f"{words.province_word} {raw}", loose=True, bundle=knowledge) or clean_printed(raw).title()
 
 
 def _front_lines(pages: list[PageContent]) -> list[TextLine]:
@@ -90,7 +90,7 @@ def read_metadata(pages: list[PageContent], knowledge: KnowledgeBundle | None = 
     for i, line in enumerate(lines[:8]):
         text = clean_printed(line.text) or ""
         if meta["province"] is None and (m := words.province_header.search(text)):
-            meta["province"] = _province_name(m.group(1), words)
+            meta["province"] = _province_name(m.group(1), words, knowledge)
             for nxt in lines[i + 1 : i + 3]:
                 if body := _agency(clean_printed(nxt.text) or "", words, issuers):
                     agency = body

@@ -92,9 +92,12 @@ def is_missing(text: str | None, marks: frozenset[str] | None = None) -> bool:
     return text is None or text.strip().casefold() in (missing_marks() if marks is None else marks)
 
 
-def parse_number(text: str | None, convention: Convention) -> float | None:
-    """Parse one printed number ("731,61", "1.277", "91.5", "73,16%"); None for a blank or "-"."""
-    if text is None or is_missing(text):
+def parse_number(text: str | None, convention: Convention, marks: frozenset[str] | None = None) -> float | None:
+    """Parse one printed number ("731,61", "1.277", "91.5", "73,16%"); None for a blank or "-".
+
+    ``marks``: the run's missing_marks.yaml (:func:`missing_marks` of its bundle); None: the default bundle's.
+    """
+    if text is None or is_missing(text, marks):
         return None
     raw = text.strip().replace(" ", "").replace("\u00a0", "").rstrip("%")
     if not _NUMBER.match(raw):
@@ -122,12 +125,14 @@ def parse_number(text: str | None, convention: Convention) -> float | None:
         raise NumberFormatError(f"{text!r} is not a number") from exc
 
 
-def parse_ratio(text: str | None, convention: Convention) -> tuple[float, float] | None:
+def parse_ratio(
+    text: str | None, convention: Convention, marks: frozenset[str] | None = None
+) -> tuple[float, float] | None:
     """Parse "a/b" cells (107/135, 38.000/50.000) into numerator and denominator."""
-    if text is None or is_missing(text) or "/" not in text:
+    if text is None or is_missing(text, marks) or "/" not in text:
         return None
     left, _, right = text.partition("/")
-    num, den = parse_number(left, convention), parse_number(right, convention)
+    num, den = parse_number(left, convention, marks), parse_number(right, convention, marks)
     if num is None or den is None:
         raise NumberFormatError(f"{text!r} is not a ratio of two numbers")
     return num, den

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from itertools import combinations, product
 from typing import Any, NamedTuple
 
-from normalizers.frameworks import Tier, load_knowledge, tier_for_pct, tier_index
+from normalizers.frameworks import Tier, tier_for_pct, tier_index
 from normalizers.knowledge import KnowledgeBundle, OcrConfusionsFile, built, bundle_or_default
 from normalizers.numbers import (
     EPS,
@@ -29,6 +29,7 @@ from normalizers.numbers import (
     decimals,
     expected_percent,
     is_missing,
+    missing_marks,
     parse_number,
     parse_rank,
     percent_rule,
@@ -168,12 +169,19 @@ def _decimal_fixes(text: str, places: int, sep: str) -> Iterator[str]:
         yield digits + suffix
 
 
-def candidate_readings(key: str, text: str, convention: Convention, places: int) -> list[str]:
-    """Readings of one doubtful cell that the confusion table allows, each parsing as a number."""
-    conf = load_confusions()
+def candidate_readings(
+    key: str,
+    text: str,
+    convention: Convention,
+    places: int,
+    confusions: Confusions | None = None,
+    marks: frozenset[str] | None = None,
+) -> list[str]:
+    """Readings of one doubtful cell that the confusion table allows (None: the default bundle's), each a number."""
+    conf = confusions or load_confusions()
     sep = _sep(convention)
     text = text.strip()
-    readable = _readable(key, text, convention)
+    readable = _readable(key, text, convention, marks)
     bases = [text] if readable else _char_variants(text, conf)
     found: list[str] = [] if readable else list(bases)
     for base in bases:
@@ -185,14 +193,14 @@ def candidate_readings(key: str, text: str, convention: Convention, places: int)
             found.extend(d + base for d in "123456789")
     unique: list[str] = []
     for cand in found:
-        if cand and cand != text and cand not in unique and _readable(key, cand, convention):
+        if cand and cand != text and cand not in unique and _readable(key, cand, convention, marks):
             unique.append(cand)
     return unique
 
 
-def _readable(key: str, text: str, convention: Convention) -> bool:
+def _readable(key: str, text: str, convention: Convention, marks: frozenset[str] | None = None) -> bool:
     try:
-        value = _parse_rank(text) if key == "rank" else parse_number(text, convention)
+        value = _parse_rank(text) if key == "rank" else parse_number(text, convention, marks)
     except NumberFormatError:
         return False
     return value is not None and (key != "rank" or value > 0)
@@ -222,8 +230,12 @@ class _Table:
         max_score: float,
         component_max: list[float | None],
         tiers: tuple[Tier, ...] | None,
+        bundle: KnowledgeBundle | None = None,
     ):
         self.table, self.convention, self.max_score = table, convention, max_score
+        self.knowledge = bundle_or_default(bundle).frameworks
+        self.confusions = load_confusions(bundle)
+        self.marks = missing_marks(bundle)
         self.rows = list(table.rows)  # the repair's working rows: a repaired row replaces its original here
         self.component_max = component_max
         self.tiers = tiers or ()
@@ -232,7 +244,11 @@ class _Table:
         rows = [r for r in table.rows if r.evaluated]
         sep = _sep(convention)
         confident = {
-            k: [_get(r, k) for r in rows if is_confident(r, k) and _readable(k, _get(r, k) or "", convention)]
+            k: [
+                _get(r, k)
+                for r in rows
+                if is_confident(r, k) and _readable(k, _get(r, k) or "", convention, self.marks)
+            ]
             for k in self.keys
         }
         comp_texts = [t for k in self.keys if k.startswith("component:") for t in confident[k]]
@@ -242,7 +258,7 @@ class _Table:
             "percent": max((_places(t, sep) for t in confident["percent"]), default=0),
             "component": max((_places(t, sep) for t in comp_texts), default=0),
         }
-        comp_values = [parse_number(t, convention) for t in comp_texts]
+        comp_values = [parse_number(t, convention, self.marks) for t in comp_texts]
         comp_places = decimals(comp_values)
         self.check_tolerance = sum_tolerance(comp_places, len(table.components))
         self.repair_tolerance = self._repair_tolerance(rows, comp_places)
@@ -259,10 +275,10 @@ class _Table:
         bad = []
         for k, text in texts.items():
             try:
-                if text is None or is_missing(text):
+                if text is None or is_missing(text, self.marks):
                     values[k] = None
                 else:
-                    values[k] = _parse_rank(text) if k == "rank" else parse_number(text, self.convention)
+                    values[k] = _parse_rank(text) if k == "rank" else parse_number(text, self.convention, self.marks)
             except NumberFormatError:
                 values[k] = None
                 bad.append(k)
@@ -400,13 +416,13 @@ class _Table:
 # --- the repair ----------------------------------------------------------------------------
 
 
-def _doubtful(row: RawRow, key: str, convention: Convention) -> bool:
+def _doubtful(row: RawRow, key: str, convention: Convention, marks: frozenset[str] | None = None) -> bool:
     """Read with low confidence, or read by OCR (confidence below 1) as something not a number."""
     text = _get(row, key)
-    if text is None or is_missing(text):
+    if text is None or is_missing(text, marks):
         return False
     confidence = cell_confidence(row, key)
-    return confidence < CONFIDENCE_THRESHOLD or (confidence < 1.0 and not _readable(key, text, convention))
+    return confidence < CONFIDENCE_THRESHOLD or (confidence < 1.0 and not _readable(key, text, convention, marks))
 
 
 def _passing(
@@ -434,9 +450,9 @@ def _passing(
     return pairs, False
 
 
-def _field_name(table: RawTable, key: str) -> str:
+def _field_name(ctx: _Table, key: str) -> str:
     if key.startswith("component:"):
-        return f"component:{load_knowledge().component_code(table.components[int(key.split(':')[1])].name)}"
+        return f"component:{ctx.knowledge.component_code(ctx.table.components[int(key.split(':')[1])].name)}"
     return {"total": "total_score", "percent": "score_pct_printed", "rank": "rank"}[key]
 
 
@@ -455,11 +471,15 @@ def _repair_row(ctx: _Table, index: int, doc_id: str, group: str) -> list[Issue]
     doubtful = [
         k
         for k in ctx.keys
-        if k in implicated and (_doubtful(row, k, ctx.convention) or k in over_max and cell_confidence(row, k) < 1.0)
+        if k in implicated
+        and (_doubtful(row, k, ctx.convention, ctx.marks) or k in over_max and cell_confidence(row, k) < 1.0)
     ]
     if not doubtful:
         return _flag_involved(ctx, index, fails, doubtful, doc_id, group) if fails else []
-    options = {k: candidate_readings(k, _get(row, k) or "", ctx.convention, ctx.places_of(k)) for k in doubtful}
+    options = {
+        k: candidate_readings(k, _get(row, k) or "", ctx.convention, ctx.places_of(k), ctx.confusions, ctx.marks)
+        for k in doubtful
+    }
     passing, cut_short = _passing(ctx, index, options, fails.get("unparseable", set()) | fails.get("max", set()))
     checks = ", ".join(sorted(fails))
     sum_only_total = len(passing) == 1 and "total" in passing[0] and set(fails) == {"sum"}
@@ -473,11 +493,11 @@ def _repair_row(ctx: _Table, index: int, doc_id: str, group: str) -> list[Issue]
                     doc_id=doc_id,
                     code=IssueCode.OCR_CORRECTED,
                     severity="warning",
-                    message=f"OCR read {_field_name(ctx.table, key)} of {row.name} as {printed!r}; {reading!r} is the only reading "
+                    message=f"OCR read {_field_name(ctx, key)} of {row.name} as {printed!r}; {reading!r} is the only reading "
                     f"of the doubtful cells that makes the row's failing checks ({checks}) pass.",
                     group_code=group,
                     unit_name_raw=row.name,
-                    field=_field_name(ctx.table, key),
+                    field=_field_name(ctx, key),
                     printed=printed,
                     expected=reading,
                 )
@@ -488,15 +508,15 @@ def _repair_row(ctx: _Table, index: int, doc_id: str, group: str) -> list[Issue]
     involved = _flag_involved(ctx, index, fails, doubtful, doc_id, group, lower=False)
     if not passing and set(doubtful) <= fails.get("unparseable", set()):
         return involved  # the unparseable_value error that parsing records says it all
-    names = ", ".join(_field_name(ctx.table, k) for k in doubtful)
+    names = ", ".join(_field_name(ctx, k) for k in doubtful)
     issues = []
     for key in doubtful:
         readings = list(dict.fromkeys(combo[key] for combo in passing if key in combo))
         verdict = (
             "only the pillar sum speaks against the printed total, and documents do publish totals their pillars do not "
-            f"add up to ({' + '.join(f'{_field_name(ctx.table, k)}={v}' for k, v in passing[0].items())} would pass)"
+            f"add up to ({' + '.join(f'{_field_name(ctx, k)}={v}' for k, v in passing[0].items())} would pass)"
             if sum_only_total
-            else f"{len(passing)} readings pass ({' | '.join(' + '.join(f'{_field_name(ctx.table, k)}={v}' for k, v in c.items()) for c in passing[:6])})"
+            else f"{len(passing)} readings pass ({' | '.join(' + '.join(f'{_field_name(ctx, k)}={v}' for k, v in c.items()) for c in passing[:6])})"
             if passing
             else f"none of {sum(len(o) for o in options.values())} candidate readings makes them pass"
         )
@@ -508,7 +528,7 @@ def _repair_row(ctx: _Table, index: int, doc_id: str, group: str) -> list[Issue]
                 message=f"{row.name}'s checks ({checks}) fail and its doubtful OCR cells ({names}) cannot be settled: {verdict}, so the OCR reading is kept.",
                 group_code=group,
                 unit_name_raw=row.name,
-                field=_field_name(ctx.table, key),
+                field=_field_name(ctx, key),
                 printed=_get(row, key),
                 expected=" | ".join(readings) or None,
             )
@@ -526,12 +546,15 @@ def involved_cells(ctx: _Table, index: int, fails: dict[str, set[str]]) -> list[
     """
     row = ctx.rows[index]
     keys = set().union(*fails.values())
-    if "total" in keys and not is_missing(row.percent):
+    if "total" in keys and not is_missing(row.percent, ctx.marks):
         keys.add("percent")
     return [
         k
         for k in ctx.keys
-        if k in keys and _get(row, k) is not None and not is_missing(_get(row, k)) and cell_confidence(row, k) < 1.0
+        if k in keys
+        and _get(row, k) is not None
+        and not is_missing(_get(row, k), ctx.marks)
+        and cell_confidence(row, k) < 1.0
     ]
 
 
@@ -558,10 +581,10 @@ def _flag_involved(
             code=IssueCode.LOW_CONFIDENCE,
             severity="warning",
             message=f"{row.name}'s checks ({checks}) fail and no reading of its OCR cells settles them; "
-            f"{_field_name(ctx.table, key)} is one of the values they involve (read {_get(row, key)!r}), check it against the document.",
+            f"{_field_name(ctx, key)} is one of the values they involve (read {_get(row, key)!r}), check it against the document.",
             group_code=group,
             unit_name_raw=row.name,
-            field=_field_name(ctx.table, key),
+            field=_field_name(ctx, key),
             printed=_get(row, key),
         )
         for key in cells
@@ -598,6 +621,7 @@ def repair_ocr_table(
     tiers: tuple[Tier, ...] | None,
     doc_id: str,
     group: str,
+    bundle: KnowledgeBundle | None = None,
 ) -> Repaired:
     """The OCR'd table with its misread cells repaired where the evidence allows exactly one reading.
 
@@ -607,7 +631,7 @@ def repair_ocr_table(
     fails are settled first: their repaired values are then trusted evidence for the rank and
     tier order of the others.
     """
-    ctx = _Table(table, convention, max_score, component_max, tiers)
+    ctx = _Table(table, convention, max_score, component_max, tiers, bundle)
     failing = [i for i, row in enumerate(table.rows) if row.evaluated and ctx.failures(i)]
     failing.sort(key=lambda i: (not ctx.failures_local(i), i))
     issues: list[Issue] = []

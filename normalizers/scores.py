@@ -16,7 +16,16 @@ import pandas as pd
 
 from normalizers.admin_units import admin_unit_words
 from normalizers.frameworks import Framework, Knowledge, Tier
-from normalizers.numbers import EPS, Convention, NumberFormatError, detect_convention, parse_number, parse_rank
+from normalizers.knowledge import KnowledgeBundle
+from normalizers.numbers import (
+    EPS,
+    Convention,
+    NumberFormatError,
+    detect_convention,
+    missing_marks,
+    parse_number,
+    parse_rank,
+)
 from normalizers.ocr_labels import tidy_ocr_labels
 from normalizers.ocr_repair import CONFIDENCE_THRESHOLD, cell_confidence, is_confident, repair_ocr_table
 from normalizers.text import clean_printed
@@ -93,13 +102,15 @@ def _other(convention: Convention) -> Convention:
     return Convention.DECIMAL_POINT if convention is Convention.DECIMAL_COMMA else Convention.DECIMAL_COMMA
 
 
-def read_maximum(raw: str | None, convention: Convention, highest_score: float | None) -> float | None:
+def read_maximum(
+    raw: str | None, convention: Convention, highest_score: float | None, marks: frozenset[str] | None = None
+) -> float | None:
     """A maximum as printed, read so that it is not below the scores it bounds."""
     if raw is None:
         return None
     for conv in (convention, _other(convention)):
         try:
-            value = parse_number(raw, conv)
+            value = parse_number(raw, conv, marks)
         except NumberFormatError:
             continue
         if value is not None and (highest_score is None or value >= highest_score):
@@ -120,19 +131,19 @@ def effective_tiers(doc: RawDocument, framework: Framework) -> tuple[tuple[Tier,
 
 
 class _Parser:
-    def __init__(self, doc_id: str, convention: Convention, issues: list[Issue]):
-        self.doc_id, self.convention, self.issues = doc_id, convention, issues
+    def __init__(self, doc_id: str, convention: Convention, issues: list[Issue], marks: frozenset[str] | None = None):
+        self.doc_id, self.convention, self.issues, self.marks = doc_id, convention, issues, marks
 
     def quiet(self, raw: str | None) -> float | None:
         """A number where one can be read, for evidence only (no issue recorded)."""
         try:
-            return parse_number(raw, self.convention)
+            return parse_number(raw, self.convention, self.marks)
         except NumberFormatError:
             return None
 
     def number(self, raw: str | None, group: str | None, unit: str | None, field_name: str) -> float | None:
         try:
-            return parse_number(raw, self.convention)
+            return parse_number(raw, self.convention, self.marks)
         except NumberFormatError as exc:
             self.issues.append(
                 Issue(
@@ -300,6 +311,7 @@ class _Document:
     tiers: tuple[Tier, ...]
     parser: _Parser
     max_rank: int
+    bundle: KnowledgeBundle | None = None
 
     @property
     def issues(self) -> list[Issue]:
@@ -318,8 +330,8 @@ def _group_maximum(ctx: _Document, table: RawTable, group: str) -> float:
     ]  # a misread "8063" bounds nothing
     highest = max((t for t in map(parser.quiet, evidence) if t is not None), default=None)
     max_raw = table.max_raw or doc.group_maxima.get(group) or doc.group_maxima.get("*")
-    max_score = read_maximum(max_raw, parser.convention, highest)
-    if max_score is None and read_maximum(max_raw, parser.convention, None) == framework.default_max:
+    max_score = read_maximum(max_raw, parser.convention, highest, parser.marks)
+    if max_score is None and read_maximum(max_raw, parser.convention, None, parser.marks) == framework.default_max:
         max_score = (
             framework.default_max
         )  # printed and known maximum agree: a total above it is the error (check_maxima)
@@ -346,7 +358,7 @@ def _component_maxima(
     ctx: _Document, table: RawTable, group: str, max_score: float
 ) -> tuple[list[float | None], list[str]]:
     """Each component's maximum (reconciled with the group's maximum and its column's scores) and code."""
-    comp_max = [read_maximum(c.max_raw, ctx.parser.convention, None) for c in table.components]
+    comp_max = [read_maximum(c.max_raw, ctx.parser.convention, None, ctx.parser.marks) for c in table.components]
     observed = [
         max((ctx.parser.quiet(r.components[i]) or 0.0) for r in table.rows) if table.rows else 0.0
         for i in range(len(table.components))
@@ -363,7 +375,14 @@ def _repaired_scan_table(
 ) -> RawTable:
     """An OCR'd table with its misread cells repaired (a new table), its remaining doubts reported."""
     repaired = repair_ocr_table(
-        table, ctx.parser.convention, max_score, comp_max, ctx.tiers or ctx.framework.tiers, ctx.doc_id, group
+        table,
+        ctx.parser.convention,
+        max_score,
+        comp_max,
+        ctx.tiers or ctx.framework.tiers,
+        ctx.doc_id,
+        group,
+        ctx.bundle,
     )
     table = repaired.table
     ctx.issues.extend(repaired.issues)
@@ -491,7 +510,7 @@ def _normalize_table(ctx: _Document, table: RawTable) -> tuple[RawTable, list[di
     The steps run in the order their issues are reported in: labels, maxima, OCR repair,
     totals, the layout's corrections, then row by row.
     """
-    group = table.group_code or _group_from_names(table)
+    group = table.group_code or _group_from_names(table, ctx.bundle)
     if ctx.scanned:
         table, label_issues = tidy_ocr_labels(table, ctx.framework, ctx.doc_id, group)
         ctx.issues.extend(label_issues)
@@ -510,21 +529,23 @@ def _normalize_table(ctx: _Document, table: RawTable) -> tuple[RawTable, list[di
     return table, scores, components, _average_records(ctx, table, group)
 
 
-def normalize_ranking(doc: RawDocument, doc_id: str, knowledge: Knowledge) -> Normalized:
-    """Typed frames of a ranking document (decision or news article).
+def normalize_ranking(
+    doc: RawDocument, doc_id: str, knowledge: Knowledge, bundle: KnowledgeBundle | None = None
+) -> Normalized:
+    """Typed frames of a ranking document (decision or news article); ``bundle``: the run's knowledge files.
 
     Pure: `doc` is not changed; the tables as normalized (OCR labels tidied, misread cells
     repaired) are `Normalized.tables`.
     """
     convention = document_convention(doc)
-    parser = _Parser(doc_id, convention, [])
+    parser = _Parser(doc_id, convention, [], missing_marks(bundle))
     framework = knowledge.frameworks.get(doc.framework or "")
     if framework is None:
-        framework = _framework_from_scale(doc, knowledge, convention)
+        framework = _framework_from_scale(doc, knowledge, convention, parser.marks)
     tiers, tiers_printed = effective_tiers(doc, framework)
     # a decision prints every unit it ranks; an article names a few of them ("thứ 22")
     max_rank = sum(len(t.rows) for t in doc.tables) if doc.source_kind == "decision" else RANK_LIMIT
-    ctx = _Document(doc, doc_id, knowledge, framework, tiers, parser, max_rank)
+    ctx = _Document(doc, doc_id, knowledge, framework, tiers, parser, max_rank, bundle)
     tables: list[RawTable] = []
     scores: list[dict] = []
     components: list[dict] = []
@@ -635,17 +656,19 @@ def uncovered_doubts(table: RawTable, doc_id: str, group: str) -> list[Issue]:
     return issues
 
 
-def _group_from_names(table: RawTable) -> str:
+def _group_from_names(table: RawTable, bundle: KnowledgeBundle | None = None) -> str:
     """No heading names the group: district-level names make it `huyen`, else departments."""
-    words = admin_unit_words()
+    words = admin_unit_words(bundle)
     districts = sum(1 for r in table.rows if words.is_district_name(r.name))
     return "huyen" if table.rows and districts * 2 > len(table.rows) else "so_ban_nganh"
 
 
-def _framework_from_scale(doc: RawDocument, knowledge: Knowledge, convention: Convention) -> Framework:
+def _framework_from_scale(
+    doc: RawDocument, knowledge: Knowledge, convention: Convention, marks: frozenset[str] | None = None
+) -> Framework:
     """No title words: a 1,000-point scale is the DTI, a 100-point one the ICT index."""
     for table in doc.tables:
-        value = read_maximum(table.max_raw, convention, None)
+        value = read_maximum(table.max_raw, convention, None, marks)
         if value is not None and not math.isclose(value, 100):
             return knowledge.frameworks["dti"]
         if value is not None:

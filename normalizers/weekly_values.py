@@ -44,31 +44,34 @@ def _printed(raw: str | None) -> str:
     return clean_printed((raw or "").translate(_ICONS)) or ""
 
 
-def parse_cell(raw: str | None) -> TypedValue:
-    """(value, numerator, denominator) of one printed cell, by the report's parsing rule."""
+def parse_cell(raw: str | None, missing: frozenset[str] | None = None) -> TypedValue:
+    """(value, numerator, denominator) of one printed cell, by the report's parsing rule.
+
+    ``missing``: the run's missing marks (:func:`normalizers.numbers.missing_marks`); None: the default bundle's.
+    """
     text = _printed(raw)
-    if is_missing(text):
+    if is_missing(text, missing):
         return _NOTHING
     try:
         if _RATIO.match(text):
-            ratio = parse_ratio(text, Convention.MIXED)
+            ratio = parse_ratio(text, Convention.MIXED, missing)
             return TypedValue(None, *ratio) if ratio else _NOTHING
         if looks_numeric(text):
-            return TypedValue(parse_number(text, Convention.MIXED), None, None)
+            return TypedValue(parse_number(text, Convention.MIXED, missing), None, None)
     except NumberFormatError:
         return _NOTHING
     return _NOTHING
 
 
-def single_item_value(raw: str) -> float | None:
+def single_item_value(raw: str, missing: frozenset[str] | None = None) -> float | None:
     """A task result that is one "label: number." item has a value; lists and prose do not."""
     m = _SINGLE_ITEM.match(raw)
-    return parse_cell(m.group(1)).value if m else None
+    return parse_cell(m.group(1), missing).value if m else None
 
 
-def type_value(raw: str, prose: bool) -> TypedValue:
+def type_value(raw: str, prose: bool, missing: frozenset[str] | None = None) -> TypedValue:
     """The typed value of a cell as printed; ``prose`` for a table whose cells are sentences."""
-    return TypedValue(single_item_value(raw), None, None) if prose else parse_cell(raw)
+    return TypedValue(single_item_value(raw, missing), None, None) if prose else parse_cell(raw, missing)
 
 
 def is_status_mark(raw: str | None, marks: Collection[str]) -> bool:
@@ -87,7 +90,14 @@ def low_confidence_doubt(what: str, printed: str, confidence: float) -> Doubt | 
     )
 
 
-def value_doubts(raw: str, typed: TypedValue, confidence: float, prose: bool, marks: Collection[str]) -> list[Doubt]:
+def value_doubts(
+    raw: str,
+    typed: TypedValue,
+    confidence: float,
+    prose: bool,
+    marks: Collection[str],
+    missing: frozenset[str] | None = None,
+) -> list[Doubt]:
     """What to check in a cell read by OCR whose value cannot be trusted as read."""
     out: list[Doubt] = []
     if not raw:
@@ -102,7 +112,7 @@ def value_doubts(raw: str, typed: TypedValue, confidence: float, prose: bool, ma
             )
         )
     text = _printed(raw)
-    if prose or is_missing(text) or is_status_mark(text, marks):
+    if prose or is_missing(text, missing) or is_status_mark(text, marks):
         return out
     if _RATIO.match(text) and (typed.numerator is None or typed.denominator is None):
         out.append((IssueCode.UNPARSEABLE_VALUE, f"{raw!r} looks like a ratio but its parts do not read as numbers"))

@@ -298,7 +298,12 @@ def apply_registry_verdicts(
     for (group, title), rows in scores.groupby(["group_code", "group_title"], sort=False):
         province = rows["province"].iloc[0]
         verdict = judge_resolution(
-            list(rows["unit_name_raw"]), list(rows["unit_id"].notna()), text_key(province) in covered, rules, loose
+            list(rows["unit_name_raw"]),
+            list(rows["unit_id"].notna()),
+            text_key(province) in covered,
+            rules,
+            loose,
+            knowledge,
         )
         if verdict is None:
             continue

@@ -26,7 +26,7 @@ from extractors.encodings import decode_pages, document_encoding
 from extractors.evidence import evidence_text, is_vietnamese, judge_document, no_ranking_message
 from extractors.html_page import HtmlPageError, read_html_page
 from extractors.layouts import LayoutError, extract_tables
-from extractors.metadata import read_metadata, stated_maxima, stated_tier_rules
+from extractors.metadata import decision_wording, read_metadata, stated_maxima, stated_tier_rules
 from extractors.national import as_national, is_ministry, province_of, scores_province
 from extractors.news import NewsFormatError, is_news_html, looks_like_unit, prose_maxima, read_news_page, second_reading
 from extractors.office_container import OfficeFileError, is_office, office_kind
@@ -170,7 +170,7 @@ def _read_scan_pages(path: Path, indexes: list[int], workers: int, on_page=None)
     )
 
 
-def _read_pages(path: Path, ocr_workers: int) -> tuple[list[PageContent], int]:
+def _read_pages(path: Path, ocr_workers: int, bundle: KnowledgeBundle | None = None) -> tuple[list[PageContent], int]:
     """The pages pdfplumber lists (none where pdfminer finds no page tree), read or OCR'd."""
     try:
         pdf = pdfplumber.open(path)
@@ -190,7 +190,7 @@ def _read_pages(path: Path, ocr_workers: int) -> tuple[list[PageContent], int]:
                 if _is_empty_page(page):
                     pages.append(_empty_page(page, "text_layer"))
                 elif has_text_layer(page):
-                    pages.append(read_text_page(page, path))
+                    pages.append(read_text_page(page, path, bundle))
                 else:
                     scan_indexes.append(index)
                     pages.append(_empty_page(page, "ocr"))
@@ -206,7 +206,7 @@ def _read_pages(path: Path, ocr_workers: int) -> tuple[list[PageContent], int]:
         for index, content in zip(scan_indexes, scanned):
             if content is not None:
                 pages[index] = content
-    return decode_pages(pages), n_pages
+    return decode_pages(pages, bundle), n_pages
 
 
 def pypdf_page_count(path: Path) -> int:
@@ -257,7 +257,9 @@ def listable_pdf(path: Path) -> Iterator[Path]:
         yield copy
 
 
-def read_pdf_pages(path: Path, ocr_workers: int = 1) -> tuple[list[PageContent], int]:
+def read_pdf_pages(
+    path: Path, ocr_workers: int = 1, bundle: KnowledgeBundle | None = None
+) -> tuple[list[PageContent], int]:
     """Every page as PageContent: the text layer where usable, OCR where not.
 
     A page with nothing drawn on it is skipped cheaply, and an image page that holds no
@@ -265,11 +267,11 @@ def read_pdf_pages(path: Path, ocr_workers: int = 1) -> tuple[list[PageContent],
     readable text anywhere is an error (raised by the caller). A PDF whose page tree
     pdfminer cannot walk but pypdf can is read from pypdf's re-saved copy.
     """
-    pages, n_pages = _read_pages(path, ocr_workers)
+    pages, n_pages = _read_pages(path, ocr_workers, bundle)
     if n_pages:
         return pages, n_pages
     with listable_pdf(path) as readable:
-        pages, n_pages = _read_pages(readable, ocr_workers)
+        pages, n_pages = _read_pages(readable, ocr_workers, bundle)
     if not n_pages:
         raise UnreadablePdfError(
             "pypdf finds pages but pdfminer cannot list them, even re-saved; re-save the PDF from its source"
@@ -325,13 +327,14 @@ def text_source(pages: list[PageContent]) -> str:
     return kinds.pop() if len(kinds) == 1 else "mixed"
 
 
-def raw_decision(pages: list[PageContent], knowledge: Knowledge) -> RawDocument:
-    """A ranking decision's raw frames from its pages."""
+def raw_decision(pages: list[PageContent], knowledge: Knowledge, bundle: KnowledgeBundle | None = None) -> RawDocument:
+    """A ranking decision's raw frames from its pages (``bundle``: the run's knowledge files, None the default)."""
     first = [ln.text for ln in pages[0].lines] if pages else []
     lines = [ln.text for p in pages for ln in p.lines]
-    meta = read_metadata(first, lines, knowledge)
+    wording = decision_wording(bundle)
+    meta = read_metadata(first, lines, knowledge, wording, bundle)
     try:
-        tables = extract_tables(pages, knowledge)
+        tables = extract_tables(pages, knowledge, bundle=bundle)
     except LayoutError as exc:
         if not is_vietnamese(" ".join(lines)):
             opening = " ".join(" ".join(lines).split()[:8])
@@ -356,16 +359,18 @@ def raw_decision(pages: list[PageContent], knowledge: Knowledge) -> RawDocument:
         text_source=text_source(pages),
         text_encoding=document_encoding(pages),
         tables=tables,
-        group_maxima=stated_maxima(text, knowledge),
-        tier_rules=stated_tier_rules(text),
+        group_maxima=stated_maxima(text, knowledge, wording),
+        tier_rules=stated_tier_rules(text, wording),
         text=text,
     )
 
 
-def _ranks_public_units(table) -> bool:
+def _ranks_public_units(table, bundle: KnowledgeBundle | None) -> bool:
     """Most rows name a public body, a province or a ministry (a price list or a menu does not)."""
     names = [r.name for r in table.rows]
-    units = sum(looks_like_unit(n) or province_of(n) is not None or is_ministry(n) for n in names)
+    units = sum(
+        looks_like_unit(n, bundle) or province_of(n, bundle) is not None or is_ministry(n, bundle) for n in names
+    )
     return bool(names) and units * 2 > len(names)
 
 
@@ -383,13 +388,13 @@ def raw_web_page(data: bytes, knowledge: Knowledge, bundle: KnowledgeBundle | No
     table_reason = None
     if content.grids:
         try:
-            raw = raw_decision([content], knowledge)
+            raw = raw_decision([content], knowledge, bundle)
         except NoRankingTableError:
             table_reason = (
                 f"its {len(content.grids)} table(s) are not ranking tables (no column of unit names with scores)"
             )
         else:
-            raw = dataclasses.replace(raw, tables=[t for t in raw.tables if _ranks_public_units(t)])
+            raw = dataclasses.replace(raw, tables=[t for t in raw.tables if _ranks_public_units(t, bundle)])
         if content.grids and table_reason is None and not raw.tables:
             table_reason = f"its {len(content.grids)} table(s) are not ranking tables (their rows are not public units)"
         if table_reason is None:
@@ -399,7 +404,7 @@ def raw_web_page(data: bytes, knowledge: Knowledge, bundle: KnowledgeBundle | No
                 text_source="html",
                 group_maxima={**raw.group_maxima, **prose_maxima(page.text, bundle)},
             )  # web prose words maxima more freely
-            raw = as_national(raw, knowledge, "web_table") or raw
+            raw = as_national(raw, knowledge, "web_table", bundle) or raw
             raw = dataclasses.replace(
                 raw, doubts=[*raw.doubts, *((IssueCode.TABLE_CUT, cut) for cut in page.cut_tables)]
             )
@@ -429,19 +434,23 @@ def document_row(raw: RawDocument) -> dict:
     }
 
 
-def taken_tables(raw: RawDocument, knowledge: Knowledge) -> tuple[RawDocument, str | None]:
+def taken_tables(
+    raw: RawDocument, knowledge: Knowledge, bundle: KnowledgeBundle | None = None
+) -> tuple[RawDocument, str | None]:
     """Only the tables whose evidence says they rank Vietnamese units, and why (documents.table_evidence)."""
-    verdicts = judge_document(raw, knowledge)
+    verdicts = judge_document(raw, knowledge, bundle=bundle)
     evidence = evidence_text(verdicts)
     if raw.tables and not any(v.taken for v in verdicts):
         raise NoRankingTableError(no_ranking_message(verdicts), evidence)
     return dataclasses.replace(raw, tables=[t for t, v in zip(raw.tables, verdicts) if v.taken]), evidence
 
 
-def ranking_result(raw: RawDocument, doc_id: str, knowledge: Knowledge) -> DocumentResult:
-    raw, evidence = taken_tables(raw, knowledge)
-    norm = normalize_ranking(raw, doc_id, knowledge)
-    norm = dataclasses.replace(norm, scores=scores_province(norm.scores, raw))
+def ranking_result(
+    raw: RawDocument, doc_id: str, knowledge: Knowledge, bundle: KnowledgeBundle | None = None
+) -> DocumentResult:
+    raw, evidence = taken_tables(raw, knowledge, bundle)
+    norm = normalize_ranking(raw, doc_id, knowledge, bundle)
+    norm = dataclasses.replace(norm, scores=scores_province(norm.scores, raw, bundle))
     tally = CheckTally()
     issues = norm.issues + run_checks(doc_id, norm, knowledge, tally)
     issues += [
@@ -487,19 +496,21 @@ def _process(
 ) -> DocumentResult:
     kind = sniff(path)
     if kind == "html":
-        return ranking_result(raw_web_page(path.read_bytes(), knowledge, bundle), doc_id, knowledge)
+        return ranking_result(raw_web_page(path.read_bytes(), knowledge, bundle), doc_id, knowledge, bundle)
     if kind != "pdf":  # sniff's only other answers are the Office kinds
-        return office_result(path, kind, doc_id, knowledge)
-    pages, n_pages = read_pdf_pages(path, ocr_workers)
+        return office_result(path, kind, doc_id, knowledge, bundle)
+    pages, n_pages = read_pdf_pages(path, ocr_workers, bundle)
     if not any(p.lines or p.grids for p in pages):
         raise NoRankingTableError(no_text_reason(path))
     if is_weekly_report(pages, bundle):
         return weekly_result(pages, n_pages, doc_id, bundle)
-    raw = raw_decision(pages, knowledge)
-    return ranking_result(raw, doc_id, knowledge)
+    raw = raw_decision(pages, knowledge, bundle)
+    return ranking_result(raw, doc_id, knowledge, bundle)
 
 
-def office_result(path: Path, kind: str, doc_id: str, knowledge: Knowledge) -> DocumentResult:
+def office_result(
+    path: Path, kind: str, doc_id: str, knowledge: Knowledge, bundle: KnowledgeBundle | None = None
+) -> DocumentResult:
     """A Word or Excel file: its pages go the PDF's way. A Word file or workbook stores no
     pagination, so `pages` is null (rows' source_page is the stored-break page or the sheet)."""
     from extractors.office import WORD_KINDS, read_office_pages  # openpyxl, xlrd, python-docx: Office files only
@@ -516,20 +527,20 @@ def office_result(path: Path, kind: str, doc_id: str, knowledge: Knowledge) -> D
                 "open it in Word and save it as .docx"
             )
         raise NoRankingTableError(f"the {app} file holds no text; check that the right file was saved")
-    if is_weekly_report(pages):
-        return weekly_result(pages, None, doc_id)
+    if is_weekly_report(pages, bundle):
+        return weekly_result(pages, None, doc_id, bundle)
     if kind in WORD_KINDS and not any(p.grids for p in pages):
         raise NoRankingTableError(
             "the Word file holds no table, only running text; a ranking decision prints its results as a table "
             "(check that the appendix is in this file)"
         )
     try:
-        raw = raw_decision(pages, knowledge)
+        raw = raw_decision(pages, knowledge, bundle)
     except NoRankingTableError as exc:
         raise NoRankingTableError(
             f"the {app} file holds no ranking table (no table with unit names and scores)"
         ) from exc
-    return ranking_result(dataclasses.replace(raw, pages=None), doc_id, knowledge)
+    return ranking_result(dataclasses.replace(raw, pages=None), doc_id, knowledge, bundle)
 
 
 def weekly_result(

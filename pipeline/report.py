@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from normalizers.frameworks import load_knowledge
+from normalizers.knowledge import KnowledgeBundle, bundle_or_default
 from pipeline.charts import bar_chart, history_chart
 from pipeline.database import current_units
 from pipeline.issue_list import row_key
@@ -105,8 +105,8 @@ def unit_history_chart(history: pd.DataFrame) -> str:
     return history_chart(series) if series else ""
 
 
-def _thresholds(framework: str) -> list[tuple[str, float]]:
-    fw = load_knowledge().frameworks.get(framework)
+def _thresholds(framework: str, knowledge: KnowledgeBundle | None = None) -> list[tuple[str, float]]:
+    fw = bundle_or_default(knowledge).frameworks.frameworks.get(framework)
     if fw is None or not fw.thresholds_known:
         return []
     return sorted({(t.code, float(t.pct_gt)) for t in fw.tiers if t.pct_gt is not None}, key=lambda t: t[1])
@@ -248,8 +248,8 @@ def unit_history(scores: pd.DataFrame, units: pd.DataFrame, lineage: pd.DataFram
     return rows.drop_duplicates(["unit_id", "assessment_year", "framework"]).reset_index(drop=True)
 
 
-def render_report(frames: dict[str, pd.DataFrame], run: dict) -> str:
-    """The whole report as one HTML string."""
+def render_report(frames: dict[str, pd.DataFrame], run: dict, knowledge: KnowledgeBundle | None = None) -> str:
+    """The whole report as one HTML string (tier thresholds from ``knowledge``'s frameworks, None: the default)."""
     docs, scores, comps, issues = frames["documents"], frames["scores"], frames["components"], frames["issues"]
     # each document's tables as it printed them: its own reading, published as the fact or not
     read, read_comps = frames.get("readings", scores), frames.get("component_readings", comps)
@@ -280,7 +280,7 @@ def render_report(frames: dict[str, pd.DataFrame], run: dict) -> str:
             parts.append(
                 f"<h4>{_e(title) or _e(group)} <span class=muted>({_e(group)}, tối đa / max {vn_number(grows['max_score'].iloc[0])})</span></h4>"
             )
-            thresholds = _thresholds(grows["framework"].iloc[0])
+            thresholds = _thresholds(grows["framework"].iloc[0], knowledge)
             chart = group_chart(grows, thresholds)
             if chart:
                 parts.append(f"<div class=chart>{chart}</div>")

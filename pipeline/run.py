@@ -305,7 +305,7 @@ def _run(
         }
         (staged / "run.json").write_text(json.dumps(run_json, ensure_ascii=False, indent=2), encoding="utf-8")
         try:
-            write_companions(staged, result.frames, run_json, database)
+            write_companions(staged, result.frames, run_json, database, knowledge)
         except CompanionError as exc:
             raise RunError(str(exc)) from exc
         publish(curated, staged)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from normalizers.knowledge import KnowledgeBundle
 from pipeline.database import DATABASE_FILE, build_database
 from pipeline.report import REPORT_FILE, render_report
 from schemas.contract_doc import contract_json, contract_text
@@ -57,7 +58,11 @@ def start_database(frames: dict[str, pd.DataFrame], folder: Path) -> PendingData
 
 
 def write_companions(
-    staged: Path, frames: dict[str, pd.DataFrame], run: dict, database: PendingDatabase | None = None
+    staged: Path,
+    frames: dict[str, pd.DataFrame],
+    run: dict,
+    database: PendingDatabase | None = None,
+    knowledge: KnowledgeBundle | None = None,
 ) -> None:
     """CONTRACT.md, contract.json and report.html into `staged`, and the database `database` is building."""
     database = database or start_database(frames, staged)
@@ -66,7 +71,7 @@ def write_companions(
         (staged / "contract.json").write_text(
             json.dumps(contract_json(), ensure_ascii=False, indent=2), encoding="utf-8"
         )
-        (staged / REPORT_FILE).write_text(render_report(frames, run), encoding="utf-8")
+        (staged / REPORT_FILE).write_text(render_report(frames, run, knowledge), encoding="utf-8")
     except Exception as exc:
         database.discard()
         raise CompanionError(
