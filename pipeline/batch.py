@@ -19,6 +19,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -106,8 +107,12 @@ def timeout_message(timeout_s: float) -> str:
 
 
 def _looks_like_memory(exc: BaseException) -> bool:
-    """Under RLIMIT_AS an allocation failure surfaces as many exception types, not only MemoryError."""
-    if isinstance(exc, MemoryError) or getattr(exc, "errno", None) == errno.ENOMEM:
+    """Under RLIMIT_AS an allocation failure surfaces as many exception types, not only MemoryError.
+
+    A page-reading child that dies abruptly (BrokenProcessPool) inherited the limit: tesseract and
+    OpenCV abort in C when an allocation fails, so the worker never sees a MemoryError of its own.
+    """
+    if isinstance(exc, MemoryError | BrokenProcessPool) or getattr(exc, "errno", None) == errno.ENOMEM:
         return True
     text = f"{type(exc).__name__}: {exc}".lower()
     return any(sign in text for sign in _MEMORY_SIGNS)
