@@ -309,14 +309,17 @@ def run(
     as_json: bool,
 ) -> None:
     _log_to_stderr()
+    # Nothing changed (inputs, registry, reviews, code and the packaged knowledge files, which the code
+    # fingerprint hashes): the files are the ones the current version's run validated. Edited copies
+    # (--knowledge-dir) are not among what "unchanged" hashes, so they are always validated.
+    if not (retry_quarantined or force or knowledge_dir):
+        _exit_if_unchanged(raw, curated, registry_dir, reviews_dir, timeout_s, memory_mb, as_json)
     from normalizers.knowledge import KnowledgeError, load_knowledge_bundle
 
-    try:  # first: a broken knowledge file stops the run before anything is read, cached or published
+    try:  # a broken knowledge file stops the run before anything is read, cached or published
         knowledge = load_knowledge_bundle(knowledge_dir)
     except KnowledgeError as exc:
         fail_on_knowledge(exc, as_json)
-    if not (retry_quarantined or force or knowledge_dir):  # edited copies are not among what "unchanged" hashes
-        _exit_if_unchanged(raw, curated, registry_dir, reviews_dir, timeout_s, memory_mb, as_json)
     from normalizers.unit_files import ensure_registry_folder
     from pipeline.publish import PublishError, RunLockedError, current_version
     from pipeline.run import RunError, run_pipeline
