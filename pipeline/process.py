@@ -338,9 +338,9 @@ def raw_decision(pages: list[PageContent], knowledge: Knowledge, bundle: Knowled
     except LayoutError as exc:
         if not is_vietnamese(" ".join(lines)):
             opening = " ".join(" ".join(lines).split()[:8])
+            said = f"it begins {opening!r}" if opening else "it has no running text outside its tables"
             raise NoRankingTableError(
-                f"not a ranking decision: no table of unit names and scores, and its text is not "
-                f"Vietnamese (it begins {opening!r})"
+                f"not a ranking decision: no table of unit names and scores, and its text is not Vietnamese ({said})"
             ) from exc
         raise NoRankingTableError(
             f"no ranking table found: its text ({len(lines)} lines) holds no table of unit names with scores, ruled or "

@@ -365,3 +365,15 @@ def test_the_evidence_data_is_validated_on_load():
     with pytest.raises(KnowledgeError) as empty:
         parse_rules(data | {"body_prefixes": []}, "x.yaml")
     assert str(empty.value) == "x.yaml: body_prefixes: must not be empty"
+
+
+def test_a_page_with_no_running_text_says_so_instead_of_quoting_nothing():
+    from extractors.page import PageContent
+    from pipeline.process import raw_decision
+
+    with pytest.raises(NoRankingTableError) as caught:
+        raw_decision([PageContent(number=1, width=600, height=800, text_source="text_layer")], load_knowledge())
+    assert str(caught.value) == (
+        "not a ranking decision: no table of unit names and scores, and its text is not Vietnamese "
+        "(it has no running text outside its tables)"
+    )
