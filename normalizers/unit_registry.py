@@ -20,8 +20,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from normalizers.admin_units import AdminDataError, load_admin_map
 from normalizers.national_units import (
@@ -57,6 +56,9 @@ from normalizers.unit_files import (
 )
 from normalizers.unit_matching import NameKeys, ProvinceIndex, index_province, match_name, unresolved
 from normalizers.unit_model import NATIONAL, LineageEvent, RegistryError, Unit, UnitMatch, UnknownUnitError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 UNITS_COLUMNS = [
     "unit_id",
@@ -253,6 +255,8 @@ class Registry:
 
     def units_frame(self) -> pd.DataFrame:
         """``units.parquet`` rows (contract columns): file units first, then the national ones."""
+        import pandas as pd  # only publishing needs frames: a run forks its readers before pandas loads
+
         rows = [
             {
                 "unit_id": u.unit_id,
@@ -275,6 +279,8 @@ class Registry:
 
     def lineage_frame(self) -> pd.DataFrame:
         """``unit_lineage.parquet`` rows: one per (from, to) pair of every event."""
+        import pandas as pd
+
         rows = [
             {
                 "from_unit_id": f,
@@ -409,7 +415,7 @@ class Registry:
         """
         if not isinstance(name, str):  # None or NaN from a frame: an empty name
             name = ""
-        year = None if year is None or pd.isna(year) else int(year)
+        year = _known_year(year)
         cache_key = (name, province_key(province) if isinstance(province, str) else "", year)
         hit = self._cache.get(cache_key)
         if hit is None:
@@ -446,3 +452,13 @@ def _overlap_years(a: Unit, b: Unit) -> float:
     start = max(a.valid_from_year or -(10**6), b.valid_from_year or -(10**6))
     end = min(a.valid_to_year or 10**6, b.valid_to_year or 10**6)
     return end - start + 1
+
+
+def _known_year(value: object) -> int | None:
+    """A year from a frame cell: None, NaN and pd.NA are no year (int() refuses them all)."""
+    if value is None:
+        return None
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None
