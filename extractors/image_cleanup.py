@@ -16,6 +16,11 @@ import numpy as np
 
 from extractors.grid import Grid
 
+# Like tesseract (extractors.ocr_engine), OpenCV runs on one thread: pages and documents are
+# read in parallel processes, and its thread pool on top of them only adds contention
+# (measured: about 15% more CPU for the same pages, and no faster on one page either).
+cv2.setNumThreads(1)
+
 # Median height of character blobs on a 300 dpi scan of 13-14 pt text; the rest of the
 # pipeline (kernel lengths, tolerances, tesseract's sweet spot) is tuned for this scale.
 TARGET_CHAR_HEIGHT = 32.0
@@ -86,12 +91,31 @@ def _small(ink: np.ndarray, side: int = 1200) -> np.ndarray:
     return cv2.resize(ink, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
 
 
-def _profile_score(ink: np.ndarray, angle: float) -> float:
-    h, w = ink.shape
-    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    rotated = cv2.warpAffine(ink, m, (w, h), flags=cv2.INTER_NEAREST, borderValue=0)
-    rows = cv2.reduce(rotated, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel().astype(np.float64)  # numpy's sum: 4x slower
-    return float(np.square(np.diff(rows)).sum())
+class _RowProfile:
+    """Sharpness of an ink image's row profile at any rotation, from its ink points.
+
+    The profile of the image rotated by `angle` about its centre is the ink projected onto
+    the rotated vertical axis: binning the points is the same sum as rotating the whole
+    image (nearest neighbour) and adding its rows, at a fraction of the cost.
+    """
+
+    def __init__(self, ink: np.ndarray) -> None:
+        ys, xs = np.nonzero(ink)
+        self._weights = ink[ys, xs].astype(np.float64)
+        self._height = ink.shape[0]
+        # rows are shifted by more than any rotated point can move up, so none is negative;
+        # by an even number, so that rint's ties (to even) fall as they would unshifted
+        self._shift = 2 * (int(np.hypot(*ink.shape)) // 2 + 1)
+        self._dx = xs - ink.shape[1] / 2
+        self._dy = ys - self._height / 2
+
+    def score(self, angle: float) -> float:
+        """Sum of squared differences of neighbouring row sums: high when lines are level."""
+        radians = np.deg2rad(angle)
+        centre = self._height / 2 + self._shift
+        rows = np.rint(np.cos(radians) * self._dy - np.sin(radians) * self._dx + centre).astype(np.intp)
+        profile = np.bincount(rows, weights=self._weights, minlength=self._shift + self._height)
+        return float(np.square(np.diff(profile[self._shift : self._shift + self._height])).sum())
 
 
 def _text_only(small: np.ndarray) -> np.ndarray:
@@ -109,10 +133,11 @@ def is_sideways(ink: np.ndarray, limit: float = 5.0) -> bool:
     Sweeping a few angles keeps a skewed page (whose profiles are blurred) comparable.
     """
     text = _text_only(_small(ink, 1000))
-    turned = cv2.rotate(text, cv2.ROTATE_90_CLOCKWISE)
+    upright_profile = _RowProfile(text)
+    sideways_profile = _RowProfile(cv2.rotate(text, cv2.ROTATE_90_CLOCKWISE))
     angles = np.arange(-limit, limit + 1e-9, 0.5)
-    upright = max(_profile_score(text, a) for a in angles)
-    sideways = max(_profile_score(turned, a) for a in angles)
+    upright = max(upright_profile.score(a) for a in angles)
+    sideways = max(sideways_profile.score(a) for a in angles)
     return sideways > 1.2 * upright
 
 
@@ -122,12 +147,10 @@ def estimate_skew(ink: np.ndarray, limit: float = 5.0) -> float:
     Rulings and text lines both make the row profile peaky when level; a coarse sweep
     then a fine one keeps this cheap on a reduced image.
     """
-    small = _small(ink, 1400)
     coarse = np.arange(-limit, limit + 1e-9, 0.25)
-    best = max(coarse, key=lambda a: _profile_score(small, a))
+    best = max(coarse, key=_RowProfile(_small(ink, 1400)).score)
     fine = np.arange(best - 0.25, best + 0.25 + 1e-9, 0.05)
-    small = _small(ink, 2400)
-    return float(max(fine, key=lambda a: _profile_score(small, a)))
+    return float(max(fine, key=_RowProfile(_small(ink, 2400)).score))
 
 
 def rotate(gray: np.ndarray, angle: float) -> np.ndarray:
