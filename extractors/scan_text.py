@@ -129,6 +129,25 @@ def _reread_lines_from_gray(lines: list[list[Word]], gray: np.ndarray) -> list[l
     return out
 
 
+def _ink_box(page: np.ndarray, border: int) -> tuple[int, int, int, int] | None:
+    """The box (x0, top, x1, bottom) around the page's ink with `border` pixels of paper; None: no ink.
+
+    Tesseract's layout analysis costs by the area it is given: on a page that is mostly one
+    table, the blanked table is most of the page, and the text around it is a strip.
+    """
+    ink = page < 128
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if not rows.size:
+        return None
+    h, w = page.shape
+    return (
+        max(0, int(cols[0]) - border),
+        max(0, int(rows[0]) - border),
+        min(w, int(cols[-1]) + 1 + border),
+        min(h, int(rows[-1]) + 1 + border),
+    )
+
+
 def free_text(
     clean: np.ndarray, grids: Sequence[Grid], margin: int, gray: np.ndarray | None = None, reread_all: bool = True
 ) -> list[TextLine]:
@@ -137,8 +156,12 @@ def free_text(
     for grid in grids:
         x0, top, x1, bottom = (int(v) for v in grid.bbox)
         blanked[max(0, top - margin) : bottom + margin, max(0, x0 - margin) : x1 + margin] = 255
-    data = image_to_data(blanked, LANG, "--psm 3")
-    rows = _group_lines(_tesseract_words(data))
+    box = _ink_box(blanked, border=4 * margin)
+    if box is None:  # nothing but tables on the page
+        return []
+    x0, top, x1, bottom = box
+    data = image_to_data(np.ascontiguousarray(blanked[top:bottom, x0:x1]), LANG, "--psm 3")
+    rows = _group_lines(_tesseract_words(data, x0, top))
     if gray is not None and gray.shape == clean.shape and rows:
         doubtful = [i for i, row in enumerate(rows) if reread_all or is_doubtful(row)]
         for i, row in zip(doubtful, _reread_lines_from_gray([rows[i] for i in doubtful], gray)):
