@@ -29,7 +29,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,13 +48,26 @@ class Measure:
     peak_mb: float
 
 
+# Measures from a small launcher process, not from this one: a child's ru_maxrss starts at the
+# high-water mark of the process it was forked from (vfork shares it until exec), and this one
+# grows to ~100 MB once it has rendered the scan's pages.
+LAUNCHER = """
+import os, subprocess, sys, time
+start = time.perf_counter()
+proc = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+_, _, usage = os.wait4(proc.pid, 0)
+wall = time.perf_counter() - start
+with open(sys.argv[1], "w") as out:
+    out.write(f"{wall} {usage.ru_utime + usage.ru_stime} {usage.ru_maxrss / 1024}")
+"""
+
+
 def run(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Measure:
-    """One whole process: wall time, CPU of it and its reaped children, peak RSS."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=cwd)
-    _, _, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    return Measure(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+    """One whole process: wall time, CPU of it and its reaped children, peak RSS (largest single process)."""
+    with tempfile.NamedTemporaryFile("r", suffix=".measure") as result:
+        subprocess.run([PY, "-c", LAUNCHER, result.name, *cmd], env=env, cwd=cwd, check=False)
+        wall, cpu, peak = (float(v) for v in Path(result.name).read_text().split())
+    return Measure(wall, cpu, peak)
 
 
 def median(values: list[Measure]) -> Measure:
