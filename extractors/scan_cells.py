@@ -174,7 +174,7 @@ def _gray_crop(crop: Crop, gray: np.ndarray) -> Crop:
     region = gray[crop.top : crop.top + h, crop.x0 : crop.x0 + w].copy()
     keep = cv2.dilate((crop.image < 128).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
     region[~keep] = 255
-    region = cv2.normalize(region, None, 0, 255, cv2.NORM_MINMAX)  # type: ignore[call-overload]  # stubs: no dst=None
+    region = cv2.normalize(region, None, 0, 255, cv2.NORM_MINMAX)  # type: ignore[call-overload, unused-ignore]  # stubs before 5.1: no dst=None
     return Crop(crop.cell, region, crop.x0, crop.top)
 
 

@@ -119,7 +119,7 @@ def _reread_lines_from_gray(lines: list[list[Word]], gray: np.ndarray) -> list[l
                 max(0, int(w.top) - top - 2) : int(w.bottom) - top + 2, max(0, int(w.x0) - x0 - 2) : int(w.x1) - x0 + 2
             ] = True
         region[~keep] = 255
-        region = cv2.normalize(region, None, 0, 255, cv2.NORM_MINMAX)  # type: ignore[call-overload]  # stub gap
+        region = cv2.normalize(region, None, 0, 255, cv2.NORM_MINMAX)  # type: ignore[call-overload, unused-ignore]  # stub gap before OpenCV 5.1
         crops.append(Crop(Cell(0, 0, 1, 1, 0, 0, 1, 1), region, x0, top))
     ocr_mosaic(crops, "--psm 6")
     out = []
