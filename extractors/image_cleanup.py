@@ -59,6 +59,15 @@ def otsu_ink(gray: np.ndarray) -> np.ndarray:
     return ink
 
 
+def ink_box(page: np.ndarray) -> tuple[int, int, int, int] | None:
+    """The tight box (x0, top, x1, bottom) around the ink of a black-on-white image; None: no ink."""
+    ink = page < 128
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if not rows.size:
+        return None
+    return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
+
+
 def char_height(ink: np.ndarray) -> float:
     """Median height of character-sized blobs: the page's text scale in pixels."""
     _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)

@@ -15,6 +15,7 @@ import numpy as np
 from rapidfuzz.distance import Indel
 
 from extractors.grid import Cell, Grid, Word
+from extractors.image_cleanup import ink_box
 from extractors.scan_marks import dash_crop, drop_trailing_arrow, is_star
 from extractors.scan_mosaic import (
     DISPUTED_CONFIDENCE,
@@ -55,10 +56,10 @@ def _cell_crop(clean: np.ndarray, cell: Cell, inset: int, min_height: float) -> 
         if area < 5 or np.min(np.maximum(dx, dy)) > reach:
             region[labels == label] = 255
     drop_trailing_arrow(region, labels, stats, big, text_height=min_height / 0.35)
-    ys, xs = np.nonzero(region < 128)
-    if len(xs) == 0:
+    box = ink_box(region)
+    if box is None:
         return None
-    cx0, cy0, cx1, cy1 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
+    cx0, cy0, cx1, cy1 = box
     crop = Crop(cell, region[cy0:cy1, cx0:cx1], x0 + cx0, top + cy0)
     crop.star_like = is_star(crop.image, min_height / 0.35)
     return crop

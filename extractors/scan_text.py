@@ -10,6 +10,7 @@ import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from extractors.grid import Cell, Grid, Word
+from extractors.image_cleanup import ink_box
 from extractors.ocr_engine import image_to_data, tsv_words
 from extractors.page import TextLine, rows_to_lines
 from extractors.scan_mosaic import DISPUTED_CONFIDENCE, LANG, Crop, is_doubtful, is_noise, ocr_mosaic
@@ -129,25 +130,6 @@ def _reread_lines_from_gray(lines: list[list[Word]], gray: np.ndarray) -> list[l
     return out
 
 
-def _ink_box(page: np.ndarray, border: int) -> tuple[int, int, int, int] | None:
-    """The box (x0, top, x1, bottom) around the page's ink with `border` pixels of paper; None: no ink.
-
-    Tesseract's layout analysis costs by the area it is given: on a page that is mostly one
-    table, the blanked table is most of the page, and the text around it is a strip.
-    """
-    ink = page < 128
-    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    if not rows.size:
-        return None
-    h, w = page.shape
-    return (
-        max(0, int(cols[0]) - border),
-        max(0, int(rows[0]) - border),
-        min(w, int(cols[-1]) + 1 + border),
-        min(h, int(rows[-1]) + 1 + border),
-    )
-
-
 def free_text(
     clean: np.ndarray, grids: Sequence[Grid], margin: int, gray: np.ndarray | None = None, reread_all: bool = True
 ) -> list[TextLine]:
@@ -156,10 +138,14 @@ def free_text(
     for grid in grids:
         x0, top, x1, bottom = (int(v) for v in grid.bbox)
         blanked[max(0, top - margin) : bottom + margin, max(0, x0 - margin) : x1 + margin] = 255
-    box = _ink_box(blanked, border=4 * margin)
+    box = ink_box(blanked)
     if box is None:  # nothing but tables on the page
         return []
-    x0, top, x1, bottom = box
+    # tesseract's layout analysis costs by the area it is given: on a page that is mostly one
+    # table, the text around it is a strip (read with a border of paper around it)
+    border, (h, w) = 4 * margin, blanked.shape
+    x0, top = max(0, box[0] - border), max(0, box[1] - border)
+    x1, bottom = min(w, box[2] + border), min(h, box[3] + border)
     data = image_to_data(np.ascontiguousarray(blanked[top:bottom, x0:x1]), LANG, "--psm 3")
     rows = _group_lines(_tesseract_words(data, x0, top))
     if gray is not None and gray.shape == clean.shape and rows:
