@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-import pandas as pd
-
 from normalizers.frameworks import Knowledge
 from normalizers.knowledge import KnowledgeBundle, NationalFile, ProvincesFile, built, bundle_or_default
 from normalizers.text import clean_printed, text_key
 from schemas.raw import RawDocument, RawTable
+from schemas.records import Records
 
 
 @dataclass(frozen=True)
@@ -125,11 +124,10 @@ def as_national(
     )
 
 
-def scores_province(scores: pd.DataFrame, doc: RawDocument, bundle: KnowledgeBundle | None = None) -> pd.DataFrame:
+def scores_province(scores: Records, doc: RawDocument, bundle: KnowledgeBundle | None = None) -> Records:
     """A national ranking's province rows carry the ranked province, so they join that province's own decisions."""
-    if doc.province is not None or scores.empty or not (scores["group_code"] == "tinh").any():
+    if doc.province is not None or not any(r["group_code"] == "tinh" for r in scores):
         return scores
-    out = scores.copy()
-    mask = out["group_code"] == "tinh"
-    out.loc[mask, "province"] = out.loc[mask, "unit_name_raw"].map(lambda name: province_of(name, bundle))
-    return out
+    return tuple(
+        r | {"province": province_of(r["unit_name_raw"], bundle)} if r["group_code"] == "tinh" else r for r in scores
+    )

@@ -18,9 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import NamedTuple
-
-import pandas as pd
+from typing import TYPE_CHECKING, NamedTuple
 
 from extractors.page import PageContent
 from extractors.weekly_front import is_weekly_report, read_metadata
@@ -32,6 +30,9 @@ from normalizers.numbers import missing_marks
 from normalizers.text import clean_printed
 from normalizers.weekly_values import LOW_CONFIDENCE, Doubt, low_confidence_doubt, type_value, value_doubts
 from schemas.issue_codes import IssueCode
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COLUMNS = [
     "table_code",
@@ -211,6 +212,8 @@ def extract_weekly(pages: list[PageContent], knowledge: KnowledgeBundle | None =
         for w in warnings
     ]
     records = [rec for table in tables for rec in _records(table, know, ocr_pages, issues, words.prose_tables, marks)]
+    import pandas as pd  # a weekly report's path only: decisions are read without pandas
+
     frame = pd.DataFrame.from_records(records, columns=COLUMNS)
     frame = frame.astype(
         {

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TypeGuard
-
-import pandas as pd
+from typing import TYPE_CHECKING, TypeGuard
 
 from normalizers.admin_units import admin_unit_words
 from normalizers.frameworks import Framework, Knowledge, Tier
@@ -32,6 +30,10 @@ from normalizers.text import clean_printed
 from schemas.issue_codes import IssueCode
 from schemas.issues import Issue
 from schemas.raw import RawDocument, RawRow, RawTable
+from schemas.records import Records, as_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SCORE_COLUMNS = [
     "doc_id",
@@ -71,14 +73,28 @@ AVERAGE_COLUMNS = ["doc_id", "group_code", "row_label", "average", "average_pct_
 
 @dataclass(frozen=True)
 class Normalized:
-    scores: pd.DataFrame
-    components: pd.DataFrame
-    averages: pd.DataFrame
+    """A ranking document's typed rows (plain records: the checks and the worker need no pandas)."""
+
+    score_rows: Records
+    component_rows: Records
+    average_rows: Records
     issues: list[Issue] = field(default_factory=list)
     convention: Convention = Convention.DECIMAL_COMMA
     tiers: tuple[Tier, ...] = ()
     tiers_printed: bool = False
     tables: list[RawTable] = field(default_factory=list)  # the document's tables as normalized (tidied, repaired)
+
+    @property
+    def scores(self) -> pd.DataFrame:
+        return as_frame(self.score_rows, SCORE_COLUMNS)
+
+    @property
+    def components(self) -> pd.DataFrame:
+        return as_frame(self.component_rows, COMPONENT_COLUMNS)
+
+    @property
+    def averages(self) -> pd.DataFrame:
+        return as_frame(self.average_rows, AVERAGE_COLUMNS)
 
 
 def document_convention(doc: RawDocument) -> Convention:
@@ -557,9 +573,9 @@ def normalize_ranking(
         components += table_components
         averages += table_averages
     return Normalized(
-        pd.DataFrame(scores, columns=SCORE_COLUMNS),
-        pd.DataFrame(components, columns=COMPONENT_COLUMNS),
-        pd.DataFrame(averages, columns=AVERAGE_COLUMNS),
+        tuple(scores),
+        tuple(components),
+        tuple(averages),
         ctx.issues,
         convention,
         tiers,

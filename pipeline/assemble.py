@@ -383,7 +383,7 @@ def settle(
         scores, components, issues, document, covered, knowledge
     )
     evidence = "\n".join(filter(None, [result.document.get("table_evidence"), *lines])) or None
-    if len(result.scores) and not len(scores):
+    if result.score_rows and not len(scores):
         raise AssemblyError(f"no ranking table found: {lines[0] if lines else 'no table kept'}", evidence)
     weekly = None if result.weekly is None else weekly_frame
     for table, frame in (("scores", scores), ("components", components), ("weekly_indicators", weekly)):

@@ -2,16 +2,26 @@
 
 Its own module, apart from :mod:`pipeline.process`, so the process that assembles and publishes
 can read workers' results without loading the parsers (pdfplumber, pdfminer) the workers used.
+Rows are plain records (:mod:`schemas.records`): a worker builds and pickles them without pandas,
+and the frames are made where they are read.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from normalizers.scores import AVERAGE_COLUMNS, COMPONENT_COLUMNS, SCORE_COLUMNS
+from pipeline.parsing_report import TABLE_COLUMNS
 from schemas.issues import Issue
+from schemas.records import Records, as_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# every value is as printed until assembly marks OCR repairs and officers' corrections
+RESULT_SCORE_COLUMNS = [*SCORE_COLUMNS, "value_source"]
+RESULT_COMPONENT_COLUMNS = [*COMPONENT_COLUMNS, "value_source"]
 
 
 @dataclass
@@ -19,9 +29,25 @@ class DocumentResult:
     """Everything one document contributes to curated/."""
 
     document: dict
-    scores: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SCORE_COLUMNS))
-    components: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=COMPONENT_COLUMNS))
-    averages: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=AVERAGE_COLUMNS))
-    weekly: pd.DataFrame | None = None
+    score_rows: Records = ()
+    component_rows: Records = ()
+    average_rows: Records = ()
+    weekly: pd.DataFrame | None = None  # a weekly report's long-form records, typed by its reader
     issues: list[Issue] = field(default_factory=list)
-    tables: pd.DataFrame | None = None  # the parsing report per ranking table (pipeline.parsing_report)
+    table_rows: Records | None = None  # the parsing report per ranking table (pipeline.parsing_report)
+
+    @property
+    def scores(self) -> pd.DataFrame:
+        return as_frame(self.score_rows, RESULT_SCORE_COLUMNS)
+
+    @property
+    def components(self) -> pd.DataFrame:
+        return as_frame(self.component_rows, RESULT_COMPONENT_COLUMNS)
+
+    @property
+    def averages(self) -> pd.DataFrame:
+        return as_frame(self.average_rows, AVERAGE_COLUMNS)
+
+    @property
+    def tables(self) -> pd.DataFrame | None:
+        return None if self.table_rows is None else as_frame(self.table_rows, TABLE_COLUMNS)

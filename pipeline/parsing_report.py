@@ -6,11 +6,12 @@ assertions ran and passed for each ranking table, beside its shape and mean conf
 
 from __future__ import annotations
 
-import pandas as pd
+import math
 
 from normalizers.checks import CheckTally
 from normalizers.scores import Normalized
 from schemas.raw import RawDocument, RawTable
+from schemas.records import Records, is_missing
 
 TABLE_COLUMNS = [
     "doc_id",
@@ -48,7 +49,7 @@ def _columns(table: RawTable) -> int:
     return sum(present) + len(table.components)
 
 
-def table_report(raw: RawDocument, norm: Normalized, tally: CheckTally, doc_id: str) -> pd.DataFrame:
+def table_report(raw: RawDocument, norm: Normalized, tally: CheckTally, doc_id: str) -> Records:
     """One row per ranking table of a document, in document order.
 
     The normalized score rows follow the raw tables in order, so each table's slice gives
@@ -57,9 +58,9 @@ def table_report(raw: RawDocument, norm: Normalized, tally: CheckTally, doc_id: 
     rows, offset = [], 0
     seen_groups: set[str | None] = set()
     for index, table in enumerate(raw.tables):
-        part = norm.scores.iloc[offset : offset + len(table.rows)]
+        part = norm.score_rows[offset : offset + len(table.rows)]
         offset += len(table.rows)
-        group = part["group_code"].iloc[0] if len(part) else table.group_code
+        group = part[0]["group_code"] if part else table.group_code
         first = group not in seen_groups  # checks are counted per group: report them once
         seen_groups.add(group)
         rows.append(
@@ -74,7 +75,15 @@ def table_report(raw: RawDocument, norm: Normalized, tally: CheckTally, doc_id: 
                 "columns": _columns(table),
                 "checks_run": tally.ran[group] if first else 0,
                 "checks_passed": tally.passed(group) if first else 0,
-                "mean_confidence": round(float(part["confidence"].mean()), 4) if len(part) else None,
+                "mean_confidence": _mean_confidence(part),
             }
         )
-    return pd.DataFrame(rows, columns=TABLE_COLUMNS)
+    return tuple(rows)
+
+
+def _mean_confidence(part: Records) -> float | None:
+    """The rows' mean confidence to four places (NaN where no row has one, as a frame's mean)."""
+    if not part:
+        return None
+    known = [r["confidence"] for r in part if not is_missing(r["confidence"])]
+    return round(math.fsum(known) / len(known), 4) if known else math.nan

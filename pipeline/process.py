@@ -450,7 +450,7 @@ def ranking_result(
 ) -> DocumentResult:
     raw, evidence = taken_tables(raw, knowledge, bundle)
     norm = normalize_ranking(raw, doc_id, knowledge, bundle)
-    norm = dataclasses.replace(norm, scores=scores_province(norm.scores, raw, bundle))
+    norm = dataclasses.replace(norm, score_rows=scores_province(norm.score_rows, raw, bundle))
     tally = CheckTally()
     issues = norm.issues + run_checks(doc_id, norm, knowledge, tally)
     issues += [
@@ -459,15 +459,15 @@ def ranking_result(
     ]
     issues += [Issue(doc_id=doc_id, code=code, severity="warning", message=message) for code, message in raw.doubts]
     row = document_row(raw) | {"table_evidence": evidence}
-    if row["framework"] is None and len(norm.scores):
-        row["framework"] = norm.scores["framework"].iloc[0]
+    if row["framework"] is None and norm.score_rows:
+        row["framework"] = norm.score_rows[0]["framework"]
     # every value is as printed until assembly marks OCR repairs and officers' corrections
-    scores, components = norm.scores.assign(value_source="printed"), norm.components.assign(value_source="printed")
+    printed = {"value_source": "printed"}
     return DocumentResult(
         row,
-        scores,
-        components,
-        norm.averages,
+        tuple(r | printed for r in norm.score_rows),
+        tuple(c | printed for c in norm.component_rows),
+        norm.average_rows,
         None,
         issues,
         table_report(dataclasses.replace(raw, tables=norm.tables), norm, tally, doc_id),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from schemas.issue_codes import IssueCode, issue_code
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ISSUE_COLUMNS = ["doc_id", "group_code", "unit_name_raw", "field", "code", "severity", "message", "printed", "expected"]
 
@@ -39,6 +41,8 @@ class Issue:
 
 
 def issues_frame(issues: list[Issue]) -> pd.DataFrame:
+    import pandas as pd  # issues are made in workers that never build a frame
+
     rows = [asdict(i) | {"code": str(i.code)} for i in issues]
     return (
         pd.DataFrame(rows, columns=ISSUE_COLUMNS).astype("string")

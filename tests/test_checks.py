@@ -164,6 +164,11 @@ def _run(check: Callable[..., list[Issue]], norm: Normalized, *extra) -> list[Is
     return issues
 
 
+def _records(frame: pd.DataFrame) -> tuple[dict, ...]:
+    """A changed frame back as the records a Normalized holds (NaN where a value is missing)."""
+    return tuple(frame.to_dict("records"))
+
+
 def _set(norm: Normalized, unit: str, **values) -> Normalized:
     """A copy of `norm` with one unit's scores row changed (the original is not touched)."""
     scores = norm.scores.copy(deep=True)
@@ -171,7 +176,7 @@ def _set(norm: Normalized, unit: str, **values) -> Normalized:
     assert mask.sum() == 1, unit
     for column, value in values.items():
         scores.loc[mask, column] = value
-    return dataclasses.replace(norm, scores=scores)
+    return dataclasses.replace(norm, score_rows=_records(scores))
 
 
 def _set_component(norm: Normalized, unit: str, component: str, score: float) -> Normalized:
@@ -179,7 +184,7 @@ def _set_component(norm: Normalized, unit: str, component: str, score: float) ->
     mask = (comps["unit_name_raw"] == unit) & (comps["component_name"] == component)
     assert mask.sum() == 1, (unit, component)
     comps.loc[mask, "score"] = score
-    return dataclasses.replace(norm, components=comps)
+    return dataclasses.replace(norm, component_rows=_records(comps))
 
 
 def _row(norm: Normalized, unit: str) -> pd.Series:
@@ -251,7 +256,7 @@ def test_component_sums_skip_units_without_a_total_or_components(caobang):
     assert unit not in set(caobang.scores["unit_name_raw"])  # the departments' table evaluates everyone
     without_total = _set(caobang, "Sở Y tế", total_score=float("nan"))
     assert [i.unit_name_raw for i in _run(check_component_sums, without_total)] == ["Văn phòng UBND tỉnh"]
-    empty = dataclasses.replace(caobang, components=caobang.components.iloc[0:0])
+    empty = dataclasses.replace(caobang, component_rows=())
     assert _run(check_component_sums, empty) == []
 
 
@@ -259,14 +264,14 @@ def test_component_sums_skip_units_without_a_total_or_components(caobang):
 
 
 def test_laocai_truncates_its_percents_and_every_one_is_consistent(laocai):
-    assert percent_convention(laocai.scores) == "truncated"  # 686,07 / 1000 is printed 68,60 %
+    assert percent_convention(laocai.score_rows) == "truncated"  # 686,07 / 1000 is printed 68,60 %
     assert _run(check_percents, laocai) == []
 
 
 def test_percent_convention_is_decided_from_all_rows(laocai, caobang):
     rounded = laocai.scores.assign(score_pct_printed=laocai.scores["score_pct"].round(2))
-    assert percent_convention(rounded) == "rounded"
-    assert percent_convention(caobang.scores) is None  # Cao Bằng prints no percent
+    assert percent_convention(_records(rounded)) == "rounded"
+    assert percent_convention(caobang.score_rows) is None  # Cao Bằng prints no percent
     assert _run(check_percents, caobang) == []
 
 
@@ -404,7 +409,9 @@ def test_average_tolerance_is_half_of_the_last_printed_decimal(laocai):
     for printed, flagged in ((620.60, False), (620.59, True), (620.61, True), (620.601, True)):
         changed = dataclasses.replace(
             laocai,
-            averages=averages.assign(average=averages["average"].where(averages["group_code"] != "tthc", printed)),
+            average_rows=_records(
+                averages.assign(average=averages["average"].where(averages["group_code"] != "tthc", printed))
+            ),
         )
         issues = _run(check_averages, changed)
         if not flagged:

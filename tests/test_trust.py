@@ -206,7 +206,7 @@ def _outcomes(tmp: Path, results: dict[str, object]) -> tuple[list[Found], dict[
 @pytest.mark.slow
 def test_a_value_no_column_can_hold_or_a_bug_quarantines_only_its_document(tmp_path):
     good = process_file(TRUST / OUT_OF_RANGE)
-    wide = dataclasses.replace(good, scores=good.scores.assign(rank=[1, 2, 55108, 4, 5]))
+    wide = dataclasses.replace(good, score_rows=tuple(good.scores.assign(rank=[1, 2, 55108, 4, 5]).to_dict("records")))
     broken = dataclasses.replace(good, issues=[None])  # stands for any bug met while settling one document
     found, outcomes = _outcomes(tmp_path, {"a-good.pdf": good, "b-wide.pdf": wide, "c-broken.pdf": broken})
     curated = assemble(found, outcomes, load_registry())

@@ -1,0 +1,36 @@
+"""Plain records: the rows a document's reading stages build, check and hand back, one dict per row.
+
+A document worker reads, normalizes and checks without pandas: importing it costs every worker
+half a second before its first page. Frames are made from the records where frames are wanted
+(assembly, notebooks, tests), with the same constructor the stages once called, so their columns
+and dtypes are what they were.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Record = dict[str, Any]
+Records = tuple[Record, ...]
+
+
+def as_frame(records: Iterable[Mapping[str, Any]], columns: list[str]) -> pd.DataFrame:
+    """The records as a frame of exactly `columns` (a key a record lacks is missing there)."""
+    import pandas as pd
+
+    return pd.DataFrame(list(records), columns=columns)
+
+
+def is_missing(value: Any) -> bool:
+    """No value: None, or NaN as a frame's float column holds it."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def number(value: Any) -> float:
+    """A record's number as a float, NaN where it has none: comparisons with it are false, as in a frame."""
+    return math.nan if is_missing(value) else float(value)
