@@ -17,7 +17,8 @@ Rows:
 - scan: `dti run` on the 4-page 300 dpi scan of the 2017 decision, cold, against `tesseract
   page.png - -l vie` on the same 4 pages rendered at 300 dpi, one after the other, one thread;
 - nochange: a no-change re-run of the shipped `raw/` samples against their cold run.
-Nothing is written outside a temporary folder (the registry index goes to one too, DTI_CACHE_DIR).
+Nothing is written outside a temporary folder (the registry index goes to one too, DTI_CACHE_DIR),
+except our sources' bytecode, which the README's install writes too (`compileall`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ TEXT = ROOT / "tests/fixtures/raw/laocai-2024-dti2023.pdf"
 SCAN = ROOT / "tests/fixtures/raw/laocai-2017-qd512-ict2016-scan.pdf"
 SAMPLES = ROOT / "raw"
 PY = sys.executable
+PACKAGES = ["pipeline", "extractors", "normalizers", "schemas"]
 DTI = [PY, "-c", "from pipeline.cli import main; main()"]
 
 
@@ -80,7 +82,7 @@ def _fmt(m: Measure) -> str:
 
 def compare(title: str, ours: Callable[[], Measure], peers: dict[str, Callable[[], Measure]], n: int) -> None:
     results: dict[str, list[Measure]] = {"dti": [], **{name: [] for name in peers}}
-    ours()  # warm-up: page cache, .pyc files
+    ours()  # warm-up: the page cache
     for peer in peers.values():
         peer()
     for _ in range(n):
@@ -218,6 +220,8 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=5, help="counted runs of each command (after one warm-up)")
     parser.add_argument("--rows", default=",".join(ROWS), help="comma-separated: " + ", ".join(ROWS))
     args = parser.parse_args()
+    # as the README's install does: with PYTHONDONTWRITEBYTECODE set, nothing else writes our bytecode
+    subprocess.run([PY, "-m", "compileall", "-q", *PACKAGES], cwd=ROOT, check=True)
     print(f"{os.cpu_count()} CPUs, python {sys.version.split()[0]}, medians of {args.n} runs")
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["DTI_CACHE_DIR"] = str(Path(tmp) / "registry-index")  # kept across runs, as a user's is
