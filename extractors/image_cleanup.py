@@ -68,9 +68,18 @@ def ink_box(page: np.ndarray) -> tuple[int, int, int, int] | None:
     return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
 
 
+def components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """8-connected components of a mask: their count, labels, stats and centroids.
+
+    OpenCV's BBDT labelling, not its default (Spaghetti): the same labels in the same order
+    (checked on all 124 page masks of our scan fixtures) in two thirds of the time, on one thread.
+    """
+    return cv2.connectedComponentsWithStatsWithAlgorithm(mask, 8, cv2.CV_32S, cv2.CCL_BBDT)  # type: ignore[return-value, unused-ignore]
+
+
 def char_height(ink: np.ndarray) -> float:
     """Median height of character-sized blobs: the page's text scale in pixels."""
-    _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    _, _, stats, _ = components(ink)
     height = _blob_height(stats[1:], ink.shape)
     if height is None:
         raise ScanError("no text found on the page image (blank or unreadable)")
@@ -193,7 +202,7 @@ def binarise_measured(gray: np.ndarray, speck: int = 4) -> tuple[np.ndarray, flo
     """
     smooth = cv2.medianBlur(gray, 3)
     ink = cv2.adaptiveThreshold(smooth, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY_INV, 51, 20)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    n, labels, stats, _ = components(ink)
     specks = np.zeros(n, dtype=bool)
     specks[1:] = stats[1:, 4] <= speck
     ink[specks[labels]] = 0
@@ -211,7 +220,7 @@ class Rulings:
 
 
 def _runs(mask: np.ndarray, horizontal: bool, max_thickness: int) -> list[tuple[float, float, float]]:
-    _, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    _, _, stats, _ = components(mask)
     out = []
     for x, y, w, h, _ in stats[1:]:
         if horizontal and h <= max_thickness:

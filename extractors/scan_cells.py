@@ -15,7 +15,7 @@ import numpy as np
 from rapidfuzz.distance import Indel
 
 from extractors.grid import Cell, Grid, Word
-from extractors.image_cleanup import ink_box
+from extractors.image_cleanup import components, ink_box
 from extractors.scan_marks import dash_crop, drop_trailing_arrow, is_star
 from extractors.scan_mosaic import (
     DISPUTED_CONFIDENCE,
@@ -38,7 +38,7 @@ def _cell_crop(clean: np.ndarray, cell: Cell, inset: int, min_height: float) -> 
     if x1 - x0 < 4 or bottom - top < 4:
         return None
     region = clean[top:bottom, x0:x1].copy()
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(255 - region, connectivity=8)
+    n, labels, stats, _ = components(255 - region)
     big = stats[1:, 3] >= min_height
     if n <= 1:
         return None

@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from extractors.grid import Cell
+from extractors.image_cleanup import components
 from extractors.scan_mosaic import Crop
 
 
@@ -34,7 +35,7 @@ def dash_crop(cell: Cell, region: np.ndarray, stats: np.ndarray, x0: int, top: i
 def is_star(image: np.ndarray, text_height: float) -> bool:
     """One blob, smaller than a digit, about as wide as tall, with points (low solidity)."""
     ink = (image < 128).astype(np.uint8)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    n, _, stats, _ = components(ink)
     if n != 2:
         return False
     h, w = image.shape
