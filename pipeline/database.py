@@ -21,13 +21,17 @@ DATABASE_FILE = "dti.duckdb"
 
 def current_units(units: pd.DataFrame, lineage: pd.DataFrame) -> pd.DataFrame:
     """Each unit's current successor: renames and merges followed to their end (a split keeps the unit)."""
+    # .tolist(): iterating an Arrow-backed string column yields one scalar at a time, 30x slower
     successor: dict[str, str] = {}
-    for frm, to, event in zip(lineage["from_unit_id"], lineage["to_unit_id"], lineage["event"]):
+    for frm, to, event in zip(
+        lineage["from_unit_id"].tolist(), lineage["to_unit_id"].tolist(), lineage["event"].tolist()
+    ):
         if event in ("rename", "merge"):
             successor[frm] = to
-    names = dict(zip(units["unit_id"], units["name"]))
+    unit_ids = units["unit_id"].tolist()
+    names = dict(zip(unit_ids, units["name"].tolist()))
     rows = []
-    for unit_id in units["unit_id"]:
+    for unit_id in unit_ids:
         current, seen = unit_id, {unit_id}
         while current in successor and successor[current] not in seen:
             current = successor[current]
