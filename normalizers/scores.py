@@ -1,4 +1,4 @@
-"""Raw ranking tables to typed score, component and average frames.
+"""Raw ranking tables to typed score, component and average rows (records; frames on demand).
 
 The document's number convention is decided once from all of its numbers; a group's
 maximum is read with that convention unless the table's own scores prove otherwise (a
@@ -548,7 +548,7 @@ def _normalize_table(ctx: _Document, table: RawTable) -> tuple[RawTable, list[di
 def normalize_ranking(
     doc: RawDocument, doc_id: str, knowledge: Knowledge, bundle: KnowledgeBundle | None = None
 ) -> Normalized:
-    """Typed frames of a ranking document (decision or news article); ``bundle``: the run's knowledge files.
+    """Typed rows of a ranking document (decision or news article); ``bundle``: the run's knowledge files.
 
     Pure: `doc` is not changed; the tables as normalized (OCR labels tidied, misread cells
     repaired) are `Normalized.tables`.
