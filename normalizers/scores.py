@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeGuard
+from typing import TypeGuard
 
 from normalizers.admin_units import admin_unit_words
 from normalizers.frameworks import Framework, Knowledge, Tier
@@ -30,10 +30,7 @@ from normalizers.text import clean_printed
 from schemas.issue_codes import IssueCode
 from schemas.issues import Issue
 from schemas.raw import RawDocument, RawRow, RawTable
-from schemas.records import Records, as_frame
-
-if TYPE_CHECKING:
-    import pandas as pd
+from schemas.records import FrameOf, Records
 
 SCORE_COLUMNS = [
     "doc_id",
@@ -84,17 +81,9 @@ class Normalized:
     tiers_printed: bool = False
     tables: list[RawTable] = field(default_factory=list)  # the document's tables as normalized (tidied, repaired)
 
-    @property
-    def scores(self) -> pd.DataFrame:
-        return as_frame(self.score_rows, SCORE_COLUMNS)
-
-    @property
-    def components(self) -> pd.DataFrame:
-        return as_frame(self.component_rows, COMPONENT_COLUMNS)
-
-    @property
-    def averages(self) -> pd.DataFrame:
-        return as_frame(self.average_rows, AVERAGE_COLUMNS)
+    scores = FrameOf("score_rows", SCORE_COLUMNS)
+    components = FrameOf("component_rows", COMPONENT_COLUMNS)
+    averages = FrameOf("average_rows", AVERAGE_COLUMNS)
 
 
 def document_convention(doc: RawDocument) -> Convention:

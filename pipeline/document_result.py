@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from normalizers.scores import AVERAGE_COLUMNS, COMPONENT_COLUMNS, SCORE_COLUMNS
 from pipeline.parsing_report import TABLE_COLUMNS
 from schemas.issues import Issue
-from schemas.records import Records, as_frame
+from schemas.records import FrameOf, Records
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,18 +36,7 @@ class DocumentResult:
     issues: list[Issue] = field(default_factory=list)
     table_rows: Records | None = None  # the parsing report per ranking table (pipeline.parsing_report)
 
-    @property
-    def scores(self) -> pd.DataFrame:
-        return as_frame(self.score_rows, RESULT_SCORE_COLUMNS)
-
-    @property
-    def components(self) -> pd.DataFrame:
-        return as_frame(self.component_rows, RESULT_COMPONENT_COLUMNS)
-
-    @property
-    def averages(self) -> pd.DataFrame:
-        return as_frame(self.average_rows, AVERAGE_COLUMNS)
-
-    @property
-    def tables(self) -> pd.DataFrame | None:
-        return None if self.table_rows is None else as_frame(self.table_rows, TABLE_COLUMNS)
+    scores = FrameOf("score_rows", RESULT_SCORE_COLUMNS)
+    components = FrameOf("component_rows", RESULT_COMPONENT_COLUMNS)
+    averages = FrameOf("average_rows", AVERAGE_COLUMNS)
+    tables = FrameOf("table_rows", TABLE_COLUMNS)  # None where the document has no ranking tables

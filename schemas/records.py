@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,3 +34,24 @@ def is_missing(value: Any) -> bool:
 def number(value: Any) -> float:
     """A record's number as a float, NaN where it has none: comparisons with it are false, as in a frame."""
     return math.nan if is_missing(value) else float(value)
+
+
+class FrameOf:
+    """A read-only attribute: the records kept in attribute `field` as a frame of `columns`.
+
+    Built on every read, so it is never out of step with the records (which are what is pickled);
+    None where the records are None.
+    """
+
+    def __init__(self, field: str, columns: list[str]) -> None:
+        self.field, self.columns = field, columns
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> FrameOf: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> pd.DataFrame: ...
+    def __get__(self, obj: object | None, owner: type | None = None) -> FrameOf | pd.DataFrame:
+        if obj is None:
+            return self
+        records = getattr(obj, self.field)
+        return None if records is None else as_frame(records, self.columns)
