@@ -65,7 +65,9 @@ class KnowledgeError(ValueError):
 class Strict(BaseModel):
     """A knowledge file's part: no unknown keys, immutable once read."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # the core schema is built at the first validation, not at import: a run that reads its
+    # bundle from the on-disk index (pipeline.knowledge_cache) never validates and never builds it
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     def problems(self) -> list[tuple[Loc, str]]:
         """Checks across keys (sums, references); (key path, reason) per problem."""
@@ -849,6 +851,11 @@ def load_registry_checked(registry_dir: Path | None) -> Registry:
         return Registry.load(registry_dir)
     except RegistryError as exc:
         raise KnowledgeError([str(exc)]) from exc
+
+
+def knowledge_file_paths(directory: Path) -> dict[str, Path]:
+    """Each knowledge file's name and the file it is read from: `directory`'s copy, else the packaged one."""
+    return {name: _package_file(directory, name) for name in knowledge_files()}
 
 
 def load_knowledge_bundle(

@@ -328,10 +328,11 @@ def run(
     # (--knowledge-dir) are not among what "unchanged" hashes, so they are always validated.
     if not (retry_quarantined or force or knowledge_dir):
         _exit_if_unchanged(raw, curated, registry_dir, reviews_dir, timeout_s, memory_mb, as_json)
-    from normalizers.knowledge import KnowledgeError, load_knowledge_bundle
+    from normalizers.knowledge import KnowledgeError
+    from pipeline.knowledge_cache import load_knowledge_indexed
 
     try:  # a broken knowledge file stops the run before anything is read, cached or published
-        knowledge = load_knowledge_bundle(knowledge_dir)
+        knowledge = load_knowledge_indexed(knowledge_dir)
     except KnowledgeError as exc:
         fail_on_knowledge(exc, as_json)
     from normalizers.unit_files import ensure_registry_folder

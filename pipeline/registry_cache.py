@@ -22,12 +22,14 @@ import pickle
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from normalizers.unit_files import DATA_DIR, registry_digest
 from normalizers.units import Registry
 from pipeline.fingerprint import code_fingerprint
 
-_KEEP = 8  # indexes of different registries kept (a test session, several working folders)
+_KEEP = 8  # indexes of different registries (or knowledge folders) kept: a test session, several working folders
+T = TypeVar("T")
 _ADMIN_PACKAGE = "vietnamadminunits"
 
 
@@ -55,31 +57,34 @@ def _index_key(directory: Path, files_fingerprint: str) -> str:
     return digest.hexdigest()[:32]
 
 
-def _read_index(path: Path) -> Registry | None:
+def read_index(path: Path, kind: type[T]) -> T | None:
+    """The `kind` object pickled at `path`, or None where there is none or it is damaged or stale."""
     enabled = gc.isenabled()
     gc.disable()  # tens of thousands of small objects: the cyclic collector would triple the time
     try:
         with open(path, "rb") as fh:
-            registry = pickle.load(fh)
+            built = pickle.load(fh)
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
         return None
     finally:
         if enabled:
             gc.enable()
-    return registry if isinstance(registry, Registry) else None
+    return built if isinstance(built, kind) else None
 
 
-def _write_index(folder: Path, path: Path, registry: Registry) -> None:
+def write_index(folder: Path, path: Path, built: object) -> None:
+    """`built` pickled at `path` in `folder`, keeping the newest few of its kind (same name prefix)."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         with open(tmp, "wb") as fh:
-            pickle.dump(registry, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(built, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
-        kept = sorted(folder.glob("registry-*.pkl"), key=lambda p: p.stat().st_mtime, reverse=True)
+        prefix = path.name.split("-", 1)[0]
+        kept = sorted(folder.glob(f"{prefix}-*.pkl"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in kept[_KEEP:]:
             old.unlink(missing_ok=True)
-    except (OSError, pickle.PicklingError):
+    except (OSError, pickle.PicklingError, AttributeError, TypeError):  # unwritable, or a part pickle cannot hold
         pass  # no index this time; the next run builds again
 
 
@@ -101,10 +106,10 @@ def load_registry_indexed(
         return build(directory)  # its error message
     folder = folder if folder is not None else cache_folder()
     path = folder / f"registry-{_index_key(where, registry_fingerprint(where))}.pkl"
-    registry = _read_index(path)
+    registry = read_index(path, Registry)
     if registry is None:
         registry = build(directory)
-        _write_index(folder, path, registry)
+        write_index(folder, path, registry)
         return registry
     registry.directory, registry.read_only, registry._cache = where, read_only, {}
     return registry

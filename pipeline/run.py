@@ -22,7 +22,6 @@ from normalizers.knowledge import (
     DATA_DIR,
     KnowledgeBundle,
     knowledge_as_default,
-    load_knowledge_bundle,
     load_registry_checked,
 )
 from pipeline.batch import (
@@ -166,7 +165,9 @@ def run_pipeline(
     """
     started = time.monotonic()
     if knowledge is None:
-        knowledge = load_knowledge_bundle(knowledge_dir)
+        from pipeline.knowledge_cache import load_knowledge_indexed
+
+        knowledge = load_knowledge_indexed(knowledge_dir)
     if knowledge.registry is not None:
         registry = knowledge.registry
     else:
