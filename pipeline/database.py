@@ -77,15 +77,19 @@ FROM issues WHERE status = 'open';
 """
 
 
-def build_database(path: Path, frames: dict[str, pd.DataFrame]) -> Path:
-    """Write the DuckDB file at `path` (replacing one there) from the validated curated frames."""
+def build_database(path: Path, frames: dict[str, pd.DataFrame], tables: dict[str, arrow.Table] | None = None) -> Path:
+    """Write the DuckDB file at `path` (replacing one there) from the validated curated frames.
+
+    `tables`: the frames already as Arrow tables (:func:`schemas.curated.to_arrow`), as the run has
+    them for its Parquet files; a frame without one is converted here.
+    """
     import duckdb  # loaded only where a database is built: it reserves a lot of address space
 
     path.unlink(missing_ok=True)
     con = duckdb.connect(str(path))
     try:
         for name, frame in frames.items():
-            con.register("_frame", to_arrow(frame, name))
+            con.register("_frame", tables[name] if tables and name in tables else to_arrow(frame, name))
             con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _frame')
             con.unregister("_frame")
         current = arrow.Table.from_pandas(current_units(frames["units"], frames["unit_lineage"]), preserve_index=False)

@@ -282,8 +282,9 @@ def _run(
             for f in unique.values():  # file order, as the documents table
                 on_settled(outcomes[f.file_name], *final[f.file_name])
         # after the progress bar is closed: the child inherits no live terminal output
-        database = start_database(result.frames, state_dir(curated))  # built while the rest is written
-        payloads = {f"{name}.parquet": _parquet_bytes(to_arrow(result.frames[name], name)) for name in CURATED_TABLES}
+        tables = {name: to_arrow(result.frames[name], name) for name in CURATED_TABLES}
+        database = start_database(result.frames, state_dir(curated), tables)  # built while the rest is written
+        payloads = {f"{name}.parquet": _parquet_bytes(tables[name]) for name in CURATED_TABLES}
         digest = hashlib.sha256(b"".join(payloads[k] for k in sorted(payloads))).hexdigest()[:12]
         summary.version = digest
         summary.seconds = round(time.monotonic() - started, 3)

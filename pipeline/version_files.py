@@ -19,6 +19,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as arrow
 
 from normalizers.knowledge import KnowledgeBundle
 from pipeline.database import DATABASE_FILE, build_database
@@ -43,7 +44,9 @@ class PendingDatabase:
         self.path.unlink(missing_ok=True)
 
 
-def start_database(frames: dict[str, pd.DataFrame], folder: Path) -> PendingDatabase:
+def start_database(
+    frames: dict[str, pd.DataFrame], folder: Path, tables: dict[str, arrow.Table] | None = None
+) -> PendingDatabase:
     """Start building `dti.duckdb` from the validated frames into a temporary file of `folder`.
 
     `folder` must be on the file system of the version folders (the file is renamed into one);
@@ -52,7 +55,9 @@ def start_database(frames: dict[str, pd.DataFrame], folder: Path) -> PendingData
     """
     path = folder / "dti.duckdb.partial"
     path.unlink(missing_ok=True)
-    child = multiprocessing.get_context("fork").Process(target=build_database, args=(path, frames), name="dti-database")
+    child = multiprocessing.get_context("fork").Process(
+        target=build_database, args=(path, frames, tables), name="dti-database"
+    )
     child.start()
     return PendingDatabase(child, path)
 
