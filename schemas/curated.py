@@ -242,17 +242,17 @@ def _to_date(value):
 
 def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     """Contract column order and dtypes (nullable where the contract allows nulls)."""
-    out = pd.DataFrame(index=range(len(frame)))
     frame = frame.reset_index(drop=True)
+    columns = {}
     for col in TABLES[table]:
         series = frame[col.name] if col.name in frame.columns else pd.Series([None] * len(frame))
         try:
-            out[col.name] = _conform_column(series, col)
+            columns[col.name] = _conform_column(series, col)
         except (OverflowError, ValueError, TypeError) as exc:  # a value the type cannot hold (rank 55108 in int16)
             raise ContractError(
                 f"{table}.{col.name}: a value cannot be stored as {col.kind} ({' '.join(str(exc).split())[:160]})"
             ) from exc
-    return out
+    return pd.DataFrame(columns, index=range(len(frame)))  # at once: inserting column by column copies blocks
 
 
 def _conform_column(series: pd.Series, col: Col):
