@@ -38,7 +38,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
-import yaml
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from normalizers.frameworks import Knowledge, knowledge_from_model
@@ -49,7 +48,6 @@ if typing.TYPE_CHECKING:
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 KNOWLEDGE_DIR_ENV = "DTI_KNOWLEDGE_DIR"
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Loc = tuple[str | int, ...]
 
@@ -781,9 +779,11 @@ def _problems_in(value: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
 
 def read_yaml_file(path: Path, label: str) -> Any:
     """A YAML file's data, or KnowledgeError naming ``label`` (the file as the officer knows it)."""
+    import yaml  # not loaded by a run that finds its knowledge and registry indexed
+
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_LOADER)
+            return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""

@@ -23,17 +23,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
 from rapidfuzz.distance import Indel
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError as RuamelError
 
 from normalizers.knowledge import KnowledgeError, read_yaml_file
 from normalizers.text import clean_printed, strip_diacritics, text_key
 from normalizers.unit_model import EVENTS, UNIT_TYPES, LineageEvent, RegistryError, Unit
+
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 # the files of a registry folder besides units/, in the order they are fingerprinted
@@ -374,6 +373,8 @@ def load_thresholds(path: Path) -> Thresholds:
 def _scalar(value: Any) -> str:
     if value is None:
         return "null"
+    import yaml  # PyYAML and ruamel.yaml load only where a registry file is written
+
     text = yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=10**6)
     return text.removesuffix("\n").removesuffix("\n...").strip()
 
@@ -450,6 +451,8 @@ def atomic_write(path: Path, text: str) -> None:
 
 
 def _round_trip() -> YAML:
+    from ruamel.yaml import YAML
+
     rt = YAML(typ="rt")
     rt.preserve_quotes = True
     rt.width = 10**6
@@ -466,6 +469,10 @@ def file_with_alias(text: str, file_name: str, unit_id: str, alias: str, new_uni
     ruamel.yaml round trip; the result is checked to differ from ``text`` only by added
     lines (and an emptied ``aliases: []`` becoming a list), so nothing else can change.
     """
+    import yaml
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.error import YAMLError as RuamelError
+
     rt = _round_trip()
     try:
         data = rt.load(text)
