@@ -6,7 +6,7 @@ before the first document worker starts). The models defer that build (``defer_b
 first validation; a bundle unpickled from the index is never validated again, so a run that finds
 its index builds no schema at all. The files stay the source of truth: the index is keyed by the
 bytes of every file the bundle is read from (the officer's copy where there is one, else the
-packaged one), the folder, the code and the versions of Python and pydantic, and is only ever a
+packaged one), the folder, the code and the versions of Python and pydantic (:mod:`pipeline.disk_index`), and is only ever a
 copy of what :func:`load_knowledge_bundle` validated from exactly those bytes. A broken file is
 never indexed: it raises as it always did.
 """
@@ -15,24 +15,22 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
-import sys
 from pathlib import Path
 
 from normalizers.knowledge import KnowledgeBundle, knowledge_dir, knowledge_file_paths, load_knowledge_bundle
-from pipeline.fingerprint import code_fingerprint
-from pipeline.registry_cache import cache_folder, read_index, write_index
+from pipeline.disk_index import cache_folder, index_path, read_index, write_index
 
 
-def _index_key(directory: Path) -> str:
-    digest = hashlib.sha256(f"{code_fingerprint()}\0{sys.version}\0{directory.resolve()}".encode())
-    digest.update(importlib.metadata.version("pydantic").encode())
+def _files_digest(directory: Path) -> bytes:
+    """The pydantic version and every knowledge file's name, path and bytes, as one SHA-256."""
+    digest = hashlib.sha256(importlib.metadata.version("pydantic").encode())
     for name, path in knowledge_file_paths(directory).items():
         digest.update(f"\0{name}\0{path.resolve()}\0".encode())
         try:
             digest.update(path.read_bytes())
         except OSError:
             digest.update(b"\0unreadable")  # load_knowledge_bundle says why
-    return digest.hexdigest()[:32]
+    return digest.digest()
 
 
 def load_knowledge_indexed(data_dir: Path | None = None, folder: Path | None = None) -> KnowledgeBundle:
@@ -40,9 +38,9 @@ def load_knowledge_indexed(data_dir: Path | None = None, folder: Path | None = N
     from the index where it is current. Raises KnowledgeError as that does."""
     directory = knowledge_dir(data_dir)
     folder = folder if folder is not None else cache_folder()
-    path = folder / f"knowledge-{_index_key(directory)}.pkl"
+    path = index_path(folder, "knowledge", directory, _files_digest(directory))
     bundle = read_index(path, KnowledgeBundle)
-    if bundle is None or bundle.registry is not None:
+    if bundle is None:
         bundle = load_knowledge_bundle(data_dir)
-        write_index(folder, path, bundle)
+        write_index(path, bundle)
     return bundle
