@@ -16,7 +16,7 @@ from normalizers.numbers import EPS, decimals, expected_percent, percent_rule, s
 from normalizers.scores import Normalized
 from schemas.issue_codes import IssueCode
 from schemas.issues import Issue
-from schemas.records import Record, is_missing, number
+from schemas.records import Record, is_null, number
 
 
 @dataclass
@@ -45,19 +45,19 @@ def _count(tally: CheckTally | None, group, failed: bool) -> None:
 
 
 def _fmt(value: float | None) -> str | None:
-    return None if is_missing(value) else f"{value:.10g}"
+    return None if is_null(value) else f"{value:.10g}"
 
 
 def _present(records: Iterable[Record], *columns: str) -> list[Record]:
     """The records with a value in every one of `columns`."""
-    return [r for r in records if not any(is_missing(r[c]) for c in columns)]
+    return [r for r in records if not any(is_null(r[c]) for c in columns)]
 
 
 def _by_group(records: Iterable[Record]) -> dict[str, list[Record]]:
     """Records per group code, in order of first appearance; a record with no group is in none."""
     groups: dict[str, list[Record]] = {}
     for r in records:
-        if not is_missing(r["group_code"]):
+        if not is_null(r["group_code"]):
             groups.setdefault(r["group_code"], []).append(r)
     return groups
 
@@ -73,7 +73,7 @@ def check_component_sums(doc_id: str, norm: Normalized, tally: CheckTally | None
         parts.setdefault((c["group_code"], c["unit_name_raw"]), []).append(c["score"])
     for row in norm.score_rows:
         key = (row["group_code"], row["unit_name_raw"])
-        if key not in parts or is_missing(row["total_score"]):
+        if key not in parts or is_null(row["total_score"]):
             continue
         total, count = math.fsum(parts[key]), len(parts[key])
         failed = abs(total - row["total_score"]) > sum_tolerance(places, count)
@@ -139,7 +139,7 @@ def check_tiers(doc_id: str, norm: Normalized, knowledge: Knowledge, tally: Chec
     if norm.tiers:
         fw = knowledge.frameworks[scores[0]["framework"]] if scores else None
         for r in scores:
-            if r["tier_source"] != "printed" or is_missing(r["score_pct"]) or fw is None:
+            if r["tier_source"] != "printed" or is_null(r["score_pct"]) or fw is None:
                 continue
             expected = fw.tier_for_pct(r["score_pct"], norm.tiers)
             if expected is None:
@@ -239,7 +239,9 @@ def check_averages(doc_id: str, norm: Normalized, tally: CheckTally | None = Non
     issues: list[Issue] = []
     for avg in _present(norm.average_rows, "average"):
         group = avg["group_code"]
-        rows = [s for s in norm.score_rows if not is_missing(group) and s["group_code"] == group and s["evaluated"]]
+        if is_null(group):  # an average of no group is no group's mean
+            continue
+        rows = [s for s in norm.score_rows if s["group_code"] == group and s["evaluated"]]
         totals = [s["total_score"] for s in _present(rows, "total_score")]
         if not totals:
             continue

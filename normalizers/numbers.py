@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from normalizers.knowledge import KnowledgeBundle, MissingMarksFile, built, bundle_or_default
+from schemas.records import is_null
 
 
 class NumberFormatError(ValueError):
@@ -145,7 +146,7 @@ def decimals(values) -> int:
     """How many decimals a set of printed values carries (0 for integers; 100.0 has none)."""
     most = 0
     for v in values:
-        if v is None or (isinstance(v, float) and math.isnan(v)):
+        if is_null(v):
             continue
         text = f"{float(v):.6f}".rstrip("0")
         most = max(most, len(text.split(".")[1]) if "." in text else 0)

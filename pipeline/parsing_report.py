@@ -11,7 +11,7 @@ import math
 from normalizers.checks import CheckTally
 from normalizers.scores import Normalized
 from schemas.raw import RawDocument, RawTable
-from schemas.records import Records, is_missing
+from schemas.records import Records, is_null
 
 TABLE_COLUMNS = [
     "doc_id",
@@ -85,5 +85,5 @@ def _mean_confidence(part: Records) -> float | None:
     """The rows' mean confidence to four places (NaN where no row has one, as a frame's mean)."""
     if not part:
         return None
-    known = [r["confidence"] for r in part if not is_missing(r["confidence"])]
+    known = [r["confidence"] for r in part if not is_null(r["confidence"])]
     return round(math.fsum(known) / len(known), 4) if known else math.nan

@@ -26,14 +26,14 @@ def as_frame(records: Iterable[Mapping[str, Any]], columns: list[str]) -> pd.Dat
     return pd.DataFrame(list(records), columns=columns)
 
 
-def is_missing(value: Any) -> bool:
+def is_null(value: Any) -> bool:
     """No value: None, or NaN as a frame's float column holds it."""
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def number(value: Any) -> float:
     """A record's number as a float, NaN where it has none: comparisons with it are false, as in a frame."""
-    return math.nan if is_missing(value) else float(value)
+    return math.nan if is_null(value) else float(value)
 
 
 class FrameOf:
