@@ -17,9 +17,11 @@ import pickle
 import resource
 import signal
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -173,7 +175,8 @@ def _worker(
     pages=None,
     knowledge: KnowledgeBundle | None = None,
 ) -> None:
-    os.setpgrp()  # its own process group, so a timeout kills OCR helpers too
+    os.setpgrp()  # its own process group, so a timeout kills OCR helpers too (the parent sets it as well)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held off by the parent across the fork
     _capture_stderr(Path(log))
     # The parsers load here, not in the parent, when the parent forked before importing them
     # (one document: its reading overlaps the parent's loading of the publishing stack). Before
@@ -236,6 +239,39 @@ def _drain_pages(conn, found: Found, on_page: Callable[[Found, int, int], None] 
                 on_page(found, done, total)
     except (EOFError, OSError, ValueError, TypeError, pickle.UnpicklingError):
         pass
+
+
+@contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Ctrl-C waits until a worker just forked is in its own group and on the list of running ones.
+
+    Raised between the fork and the bookkeeping, the interrupt would leave a worker the run
+    cannot kill: its group does not exist until the child has run, and the run would wait for
+    it to finish the document (and cache it) before exiting. The signal is delivered on exit.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _start_in_own_group(proc: BaseProcess) -> int:
+    """Start a worker and make it the leader of its own process group, from this side too.
+
+    The child calls setpgrp itself, but only once it runs; a kill of the group in between
+    would find no group. Both sides setting it is the usual race-free way.
+    """
+    proc.start()
+    assert proc.pid is not None  # a started process has one
+    try:
+        os.setpgid(proc.pid, proc.pid)
+    except (ProcessLookupError, PermissionError):  # gone already, or it got there first and exec'd
+        pass
+    return proc.pid
 
 
 def _kill_group(pid: int) -> None:
@@ -306,10 +342,10 @@ def process_all(
                     knowledge,
                 )
                 proc: BaseProcess = ctx.Process(target=_worker, args=args, daemon=False)
-                proc.start()
-                assert proc.pid is not None  # a started process has one
+                with _interrupts_held():
+                    pid = _start_in_own_group(proc)
+                    running[pid] = (proc, found, time.monotonic(), reader, log)
                 writer.close()  # the worker holds the only writing end: its death ends the pipe
-                running[proc.pid] = (proc, found, time.monotonic(), reader, log)
             if meanwhile:
                 call, meanwhile = meanwhile, None
                 try:

@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from pipeline import batch
 from pipeline.assemble import CURATED_TABLES
 from pipeline.cli import cli
 from pipeline.publish import current_version, run_lock, versions_dir
@@ -319,6 +320,55 @@ def test_ctrl_c_exits_130_and_leaves_the_current_version(published):
     assert not [p for p in Path("/proc").glob("[0-9]*") if _mentions(p, str(raw))]
 
 
+def _slow_to_start(path, doc_id, out, *rest) -> None:
+    """A worker that takes a while to reach its own process group, then writes a result."""
+    time.sleep(1.0)
+    os.setpgrp()
+    time.sleep(0.5)
+    Path(out).write_bytes(b"late")
+
+
+@pytest.mark.slow
+def test_ctrl_c_right_after_a_worker_is_forked_kills_it_before_it_writes(tmp_path, monkeypatch):
+    """The worker is killed with its group even before it has run: the run neither waits for it nor caches it.
+
+    A Ctrl-C between the fork and the child's own setpgrp used to find no group to kill; the run
+    then waited for the document to be read and cached it, and the next run published it.
+    """
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "a.pdf").write_bytes(b"%PDF-1.4 not read: the worker is replaced")
+    monkeypatch.setattr(batch, "_worker", _slow_to_start)
+
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    cache = tmp_path / "cache"
+    with pytest.raises(KeyboardInterrupt):
+        batch.process_all(batch.discover(tmp_path / "raw"), cache, "f", workers=1, meanwhile=interrupted)
+    time.sleep(1.0)  # past the time the worker would have written its result
+    assert list(cache.iterdir()) == []
+
+
+HELD_OFF = """
+import os, signal, time
+from pipeline.batch import _interrupts_held
+reached = []
+try:
+    with _interrupts_held():
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)  # an interrupt not held off is raised here
+        reached.append("registered")
+except KeyboardInterrupt:
+    print(reached, "then interrupted")
+"""
+
+
+def test_ctrl_c_while_a_worker_is_being_registered_is_raised_once_it_is():
+    """In a process of its own: the held-off SIGINT must reach a main thread (pytest-xdist runs tests elsewhere)."""
+    result = subprocess.run([sys.executable, "-c", HELD_OFF], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "['registered'] then interrupted", result.stderr
+
+
 def _mentions(proc_dir: Path, text: str) -> bool:
     try:
         return (
@@ -384,7 +434,6 @@ def test_every_skipped_entry_is_reported_and_names_are_nfc(tmp_path):
 
 def test_an_unreadable_raw_folder_is_an_error(tmp_path, monkeypatch):
     """Permission bits do not stop root (these tests may run as root), so the listing is made to fail."""
-    from pipeline import batch
     from pipeline.batch import RawFolderError, check_raw_folder
 
     raw = tmp_path / "raw"
