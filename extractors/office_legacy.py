@@ -3,17 +3,20 @@
 LibreOffice headless converts the file to .docx/.xlsx in a temporary folder with its own
 throw-away profile (``-env:UserInstallation``), so parallel workers never share one, under a
 time limit that holds even if the worker itself is killed (coreutils ``timeout`` in its own
-session). The converted file is then read by the ordinary .docx/.xlsx reader.
+session), and that is stopped at once when the worker dies (it would otherwise convert on,
+after an interrupted or timed-out run). The converted file is then read by the ordinary
+.docx/.xlsx reader.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import signal
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -42,6 +45,27 @@ def soffice() -> str | None:
 def _detail(stderr: bytes) -> str:
     lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip() and "javaldx" not in ln]
     return " ".join(" ".join(lines).split())[:100] or "no output file"
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _stopped_with(parent_pid: int) -> Callable[[], None]:
+    """For Popen's preexec_fn: the child gets SIGTERM when `parent_pid` (the worker) dies.
+
+    The child is coreutils ``timeout``, which passes the signal on to its whole group, that is
+    LibreOffice. Linux only; elsewhere the time limit alone stops it.
+    """
+
+    def in_child() -> None:
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        except (OSError, AttributeError):
+            return
+        if os.getppid() != parent_pid:  # the worker died before the request took effect
+            os._exit(1)
+
+    return in_child
 
 
 @contextmanager
@@ -82,6 +106,7 @@ def converted(path: Path, kind: str, timeout_s: float = CONVERT_TIMEOUT_S) -> It
             stderr=subprocess.PIPE,
             env=env,
             start_new_session=True,
+            preexec_fn=_stopped_with(os.getpid()),
         )
         try:
             _, stderr = proc.communicate(timeout=timeout_s + 10)

@@ -15,8 +15,10 @@ import multiprocessing as mp
 import os
 import pickle
 import resource
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -125,6 +127,21 @@ def log_path(out: Path) -> Path:
     return out.with_name(f"{out.name}.{os.getpid()}.log")
 
 
+def scratch_path(log: Path) -> Path:
+    """The worker's temporary folder (its TMPDIR), beside its log; removed by the run once the worker is gone.
+
+    A worker killed on its time limit or by Ctrl-C runs no clean-up of its own; what it and
+    LibreOffice left in a temporary folder of the system's would stay there for good. One a
+    run killed itself left behind is removed by the next run (:func:`process_all`).
+    """
+    return log.with_suffix(".scratch")
+
+
+def _remove_worker_files(log: Path) -> None:
+    log.unlink(missing_ok=True)
+    shutil.rmtree(scratch_path(log), ignore_errors=True)
+
+
 _MAX_WARNINGS = 20
 
 
@@ -178,6 +195,7 @@ def _worker(
     os.setpgrp()  # its own process group, so a timeout kills OCR helpers too (the parent sets it as well)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held off by the parent across the fork
     _capture_stderr(Path(log))
+    tempfile.tempdir = os.environ["TMPDIR"] = str(scratch_path(Path(log)).absolute())  # LibreOffice needs it absolute
     # The parsers load here, not in the parent, when the parent forked before importing them
     # (one document: its reading overlaps the parent's loading of the publishing stack). Before
     # the memory limit: it bounds the document's reading, not the libraries' address space.
@@ -304,6 +322,8 @@ def process_all(
     file has its Outcome, so a failing caller still leaves the cache complete.
     """
     cache.mkdir(parents=True, exist_ok=True)
+    for stale in cache.glob("*.scratch"):  # a run holds the lock of its cache: these are a killed run's
+        shutil.rmtree(stale, ignore_errors=True)
     outcomes: dict[str, Outcome] = {}
     pending: list[Found] = []
     for found in todo:
@@ -330,6 +350,7 @@ def process_all(
                 # process (PDEATHSIG) and is killed with its group on timeout.
                 reader, writer = ctx.Pipe(duplex=False)
                 log = log_path(out)
+                scratch_path(log).mkdir(exist_ok=True)
                 args = (
                     str(found.path),
                     found.doc_id,
@@ -394,7 +415,7 @@ def process_all(
                             )
                         payload = (*payload, {"warnings": read_warnings(log)})
                         _store(cache_path(cache, found, fingerprint), payload)
-                    log.unlink(missing_ok=True)
+                _remove_worker_files(log)
                 del running[pid]
                 reader.close()
                 outcomes[found.file_name] = _outcome(found, payload, cached=False, seconds=elapsed)
@@ -405,7 +426,7 @@ def process_all(
             _kill_group(pid)
             proc.join()
             reader.close()
-            log.unlink(missing_ok=True)
+            _remove_worker_files(log)
     if failure is not None:
         raise failure
     return outcomes

@@ -256,7 +256,7 @@ def test_units_review_exits_3_with_unresolved_names_and_reports_json(tmp_path, p
     assert missing.exit_code == 1 and json.loads(missing.stdout)["exit"] == 1
 
 
-def _dti(raw: Path, curated: Path) -> subprocess.Popen:
+def _dti(raw: Path, curated: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     return subprocess.Popen(
         [
             sys.executable,
@@ -270,6 +270,7 @@ def _dti(raw: Path, curated: Path) -> subprocess.Popen:
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        env=env,
     )
 
 
@@ -347,6 +348,42 @@ def test_ctrl_c_right_after_a_worker_is_forked_kills_it_before_it_writes(tmp_pat
         batch.process_all(batch.discover(tmp_path / "raw"), cache, "f", workers=1, meanwhile=interrupted)
     time.sleep(1.0)  # past the time the worker would have written its result
     assert list(cache.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_a_libreoffice_conversion_stops_it_and_leaves_no_temporary_files(tmp_path):
+    """LibreOffice runs in a session of its own (its time limit holds); it must still stop with the run."""
+    raw, curated = tmp_path / "raw", tmp_path / "curated"
+    raw.mkdir()
+    shutil.copyfile(RAW.parent / "variants" / "laocai-2024-dti2023.doc", raw / "laocai-2024-dti2023.doc")
+    state, system_tmp = tmp_path / ".curated.state", tmp_path / "tmp"
+    system_tmp.mkdir()
+    proc = _dti(raw, curated, env=os.environ | {"TMPDIR": str(system_tmp)})
+    deadline = time.monotonic() + 120
+    while not _processes_mentioning(str(tmp_path), "soffice") and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _processes_mentioning(str(tmp_path), "soffice"), "LibreOffice was never seen converting"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=180)
+    assert proc.returncode == 130, err.decode()
+    time.sleep(0.5)  # what was signalled has had the time to stop
+    assert _processes_mentioning(str(tmp_path)) == []
+    assert sorted(p.name for p in (state / "cache").iterdir()) == []  # no result, log or temporary folder
+    assert sorted(p.name for p in system_tmp.iterdir()) == []
+
+
+def _processes_mentioning(text: str, program: str = "") -> list[str]:
+    return [p.name for p in Path("/proc").glob("[0-9]*") if _mentions(p, text) and _mentions(p, program)]
+
+
+def test_temporary_folders_a_killed_run_left_in_its_cache_are_removed_by_the_next(tmp_path):
+    cache = tmp_path / "cache"
+    left = cache / "0123-f.pkl.4242.scratch" / "dti-office-x"
+    left.mkdir(parents=True)
+    (left / "source.doc").write_bytes(b"half converted")
+    (cache / "0123-f.pkl").write_bytes(b"a result")
+    assert batch.process_all([], cache, "f") == {}
+    assert sorted(p.name for p in cache.iterdir()) == ["0123-f.pkl"]
 
 
 HELD_OFF = """
