@@ -16,16 +16,21 @@ PIPELINE_VERSION = "0.1.0"
 _PACKAGES = ("extractors", "normalizers", "schemas", "pipeline")
 
 
-def _hash_packages(include) -> str:
-    digest = hashlib.sha256(PIPELINE_VERSION.encode())
+@functools.cache
+def _fingerprints() -> tuple[str, str]:
+    """(pipeline, code) fingerprints from one reading of the packages' source and data files."""
+    extraction, code = hashlib.sha256(PIPELINE_VERSION.encode()), hashlib.sha256(PIPELINE_VERSION.encode())
     for package in _PACKAGES:
         root = Path(str(resources.files(package)))
         for path in sorted(root.rglob("*")):
+            if path.suffix not in (".py", ".yaml", ".csv"):
+                continue
             rel = path.relative_to(root)
-            if path.suffix in (".py", ".yaml", ".csv") and include(package, rel):
-                digest.update(f"{package}/{rel.as_posix()}".encode())
-                digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+            name, content = f"{package}/{rel.as_posix()}".encode(), path.read_bytes()
+            for digest in (extraction, code) if _changes_extraction(package, rel) else (code,):
+                digest.update(name)
+                digest.update(content)
+    return extraction.hexdigest()[:16], code.hexdigest()[:16]
 
 
 _UNIT_MATCHING = {
@@ -51,7 +56,6 @@ def _only_for_units(rel: Path) -> bool:
     return "units" in rel.parts[:2] or rel.name in _UNIT_MATCHING
 
 
-@functools.cache
 def pipeline_fingerprint() -> str:
     """Changes with the code or the framework knowledge, so cached rows are re-derived then.
 
@@ -60,7 +64,7 @@ def pipeline_fingerprint() -> str:
     the code this process imported, and a long-lived process (a notebook, a test session)
     does not flip between cache generations while files are being edited under it.
     """
-    return _hash_packages(_changes_extraction)
+    return _fingerprints()[0]
 
 
 # What runs inside a document's worker (pipeline.process and everything below it). The CLI,
@@ -76,7 +80,6 @@ def _changes_extraction(package: str, rel: Path) -> bool:
     return rel.name not in _AFTER_EXTRACTION and not _only_for_units(rel)
 
 
-@functools.cache
 def code_fingerprint() -> str:
     """Every source and data file of the four packages: what a published version was made by."""
-    return _hash_packages(lambda package, rel: True)
+    return _fingerprints()[1]
