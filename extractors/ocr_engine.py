@@ -19,7 +19,7 @@ import os
 import re
 import shlex
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
@@ -127,6 +127,20 @@ def _api(lang: str) -> object:
             raise OcrEngineError(f"tesseract cannot load language {lang!r} from {path} ({exc})") from exc
         _ENGINES.apis[lang] = api
     return api
+
+
+def preload(langs: Sequence[str]) -> None:
+    """Load the engines for `langs` now, in this process, so processes forked from it inherit them.
+
+    Loading one costs ~0.3 s of CPU (almost all of it tesseract building its table of
+    ambiguous characters), once per process and language; pages read in forked processes then
+    pay it once per document instead of once per page process.
+    """
+    if _binding() is None:
+        return
+    for lang in langs:
+        if lang in languages():
+            _api(lang)
 
 
 @contextmanager

@@ -21,8 +21,10 @@ import numpy as np
 
 from extractors.grid import Segment, build_grids, merge_segments
 from extractors.image_cleanup import Rulings, ScanError, erase_rulings, find_rulings
+from extractors.ocr_engine import preload
 from extractors.page import PageContent
 from extractors.scan_cells import ocr_cells
+from extractors.scan_mosaic import LANG, numeric_lang
 from extractors.scan_orient import PreparedPage, is_upside_down, prepare, prepare_scan, turned_over
 from extractors.scan_pool import map_pages
 from extractors.scan_render import render_page
@@ -127,6 +129,11 @@ def read_scanned_pages(
     `skip_blank` gives None for a page with no text (a blank sheet in a scan) instead of
     raising; `initializer` runs in each pool process (the batch uses it to die with its run);
     `on_page` is called as each page is done, in page order (the batch's progress bar).
+    Both engines are loaded before the page processes fork (:func:`extractors.ocr_engine.preload`):
+    measured on the 4-page scan, a second less CPU and a quarter-second less wall, at the same peak
+    memory; a scan without numbers pays for the English one in vain (0.3 s).
     """
     jobs = [(str(pdf_path), i, skip_blank) for i in page_indexes]
+    if workers > 1 and len(jobs) > 1:  # the page processes fork from this one: load the engines once, here
+        preload((LANG, numeric_lang()))
     return map_pages(_read_one, jobs, workers, initializer, initargs, on_page)

@@ -44,3 +44,27 @@ def test_a_whitelist_set_for_one_call_does_not_leak_into_the_next(header_strip):
     assert all(ch.isdigit() for word in digits for ch in word)
     again = _words(engine.image_to_data(header_strip, "vie", "--psm 6"))
     assert any(ch.isalpha() for word in again for ch in word)
+
+
+def _engine_loaded_here(lang: str, answer) -> None:
+    answer.send(lang in engine._ENGINES.apis)
+
+
+def test_engines_preloaded_before_a_fork_are_the_page_processes_own():
+    """Page processes fork from the document's: an engine it preloaded is there without loading again."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+
+    def loaded_in_a_fork() -> bool:
+        mine, theirs = ctx.Pipe(duplex=False)
+        child = ctx.Process(target=_engine_loaded_here, args=("eng", theirs))
+        child.start()
+        child.join()
+        return mine.recv()
+
+    engine._ENGINES.apis.pop("eng", None)
+    assert not loaded_in_a_fork()
+    engine.preload(["eng", "no-such-model"])  # a language not installed is left to fail where it is used
+    assert loaded_in_a_fork()
+    assert "no-such-model" not in engine._ENGINES.apis
