@@ -10,17 +10,18 @@ after an interrupted or timed-out run). The converted file is then read by the o
 
 from __future__ import annotations
 
-import ctypes
+import functools
 import os
 import shutil
 import signal
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from extractors.office_container import OfficeFileError
+from extractors.parent_death import die_with_parent
 
 CONVERT_TIMEOUT_S = 180
 _APPS = {
@@ -45,27 +46,6 @@ def soffice() -> str | None:
 def _detail(stderr: bytes) -> str:
     lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip() and "javaldx" not in ln]
     return " ".join(" ".join(lines).split())[:100] or "no output file"
-
-
-_PR_SET_PDEATHSIG = 1
-
-
-def _stopped_with(parent_pid: int) -> Callable[[], None]:
-    """For Popen's preexec_fn: the child gets SIGTERM when `parent_pid` (the worker) dies.
-
-    The child is coreutils ``timeout``, which passes the signal on to its whole group, that is
-    LibreOffice. Linux only; elsewhere the time limit alone stops it.
-    """
-
-    def in_child() -> None:
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-        except (OSError, AttributeError):
-            return
-        if os.getppid() != parent_pid:  # the worker died before the request took effect
-            os._exit(1)
-
-    return in_child
 
 
 @contextmanager
@@ -106,7 +86,8 @@ def converted(path: Path, kind: str, timeout_s: float = CONVERT_TIMEOUT_S) -> It
             stderr=subprocess.PIPE,
             env=env,
             start_new_session=True,
-            preexec_fn=_stopped_with(os.getpid()),
+            # SIGTERM to `timeout` when the worker dies: it passes it on to LibreOffice's whole group
+            preexec_fn=functools.partial(die_with_parent, os.getpid(), signal.SIGTERM),
         )
         try:
             _, stderr = proc.communicate(timeout=timeout_s + 10)

@@ -30,6 +30,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from extractors.parent_death import die_with_parent
 from normalizers.knowledge import KnowledgeBundle, use_as_default
 from pipeline import progress
 from pipeline.discovery import (  # noqa: F401 - re-exported: the batch's view of raw/
@@ -199,7 +200,7 @@ def _worker(
     # The parsers load here, not in the parent, when the parent forked before importing them
     # (one document: its reading overlaps the parent's loading of the publishing stack). Before
     # the memory limit: it bounds the document's reading, not the libraries' address space.
-    from pipeline.process import DocumentError, die_with_parent, process_file
+    from pipeline.process import DocumentError, process_file
 
     die_with_parent(parent_pid)
     _limit_memory(memory_mb)

@@ -8,10 +8,8 @@ on; the batch runner turns them into a quarantined documents row.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import dataclasses
 import os
-import signal
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +29,7 @@ from extractors.national import as_national, is_ministry, province_of, scores_pr
 from extractors.news import NewsFormatError, is_news_html, looks_like_unit, prose_maxima, read_news_page, second_reading
 from extractors.office_container import OfficeFileError, is_office, office_kind
 from extractors.page import PageContent
+from extractors.parent_death import die_with_parent
 from extractors.text_pdf import MIN_GOOD_RATIO, has_text_layer, read_text_page, text_layer_quality
 from extractors.weekly import WeeklyReportError, extract_weekly, is_weekly_report
 from normalizers.checks import CheckTally, run_checks
@@ -145,21 +144,6 @@ def _is_empty_page(page) -> bool:
 
 def _empty_page(page, source: str) -> PageContent:
     return PageContent(page.page_number, float(page.width), float(page.height), source)
-
-
-_PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent(parent_pid: int) -> None:
-    """Linux: this process is killed when its parent dies (a batch run killed with -9 must not
-    leave workers or OCR helpers running). Elsewhere a no-op; the batch timeout still applies."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent_pid:  # the parent died before prctl took effect
-        os._exit(1)
 
 
 def _read_scan_pages(path: Path, indexes: list[int], workers: int, on_page=None) -> list[PageContent | None]:
