@@ -23,12 +23,14 @@ def map_pages(
     initializer: Callable[..., None] | None = None,
     initargs: tuple = (),
     on_page: Callable[[], None] | None = None,
+    before_fork: Callable[[], None] | None = None,
 ) -> list[Result]:
     """`read` applied to every job, in order, on up to `workers` processes (in this one for 1 or 1 job).
 
     `read` must be a module-level function (it is sent to the workers by name);
     `initializer` runs in each worker process (the batch uses it to die with its run);
-    `on_page` is called as each job is done, in job order (the batch's progress bar).
+    `on_page` is called as each job is done, in job order (the batch's progress bar);
+    `before_fork` is called here just before the worker processes fork, only if they do.
     """
     results: list[Result] = []
     done: Iterable[Result]
@@ -39,6 +41,8 @@ def map_pages(
             if on_page:
                 on_page()
         return results
+    if before_fork:
+        before_fork()
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=initializer, initargs=initargs) as pool:
         for result in pool.map(read, jobs):
             results.append(result)

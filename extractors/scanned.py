@@ -134,6 +134,8 @@ def read_scanned_pages(
     memory; a scan without numbers pays for the English one in vain (0.3 s).
     """
     jobs = [(str(pdf_path), i, skip_blank) for i in page_indexes]
-    if workers > 1 and len(jobs) > 1:  # the page processes fork from this one: load the engines once, here
-        preload((LANG, numeric_lang()))
-    return map_pages(_read_one, jobs, workers, initializer, initargs, on_page)
+    return map_pages(_read_one, jobs, workers, initializer, initargs, on_page, before_fork=_preload_engines)
+
+
+def _preload_engines() -> None:
+    preload((LANG, numeric_lang()))
