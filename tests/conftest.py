@@ -1,6 +1,8 @@
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 import pytest
@@ -55,3 +57,18 @@ def run_on(tmp: Path, files: list[Path]) -> Curated:
 def text_run(tmp_path_factory) -> Curated:
     """One pipeline run over the text-layer decisions, shared by the tests that read it."""
     return run_on(tmp_path_factory.mktemp("text"), [RAW / f for f in TEXT_FIXTURES])
+
+
+T = TypeVar("T")
+
+
+def loaded_twice(load: Callable[[], T], index: Path, kind: str) -> tuple[T, T]:
+    """`load` run twice: the first writes one `kind` entry in `index`, the second reads it (not rewritten)."""
+    first = load()
+    entries = sorted(index.glob(f"{kind}-*.pkl"))
+    assert len(entries) == 1
+    stamp = entries[0].stat().st_mtime_ns
+    again = load()
+    assert entries[0].stat().st_mtime_ns == stamp  # read, not built and written again
+    assert again is not first
+    return first, again

@@ -9,6 +9,7 @@ import pytest
 
 from normalizers.knowledge import DATA_DIR, KnowledgeError, load_knowledge_bundle
 from pipeline.knowledge_cache import load_knowledge_indexed
+from tests.conftest import loaded_twice
 
 MARKS = "missing_marks.yaml"
 
@@ -27,13 +28,9 @@ def officer_copy(tmp_path: Path) -> Path:
 
 
 def test_second_load_comes_from_the_index_and_is_the_validated_bundle(officer_copy, tmp_path):
-    index = tmp_path / "index"
-    first = load_knowledge_indexed(officer_copy, index)
-    assert len(_index_files(index)) == 1
-    stamp = _index_files(index)[0].stat().st_mtime_ns
-    again = load_knowledge_indexed(officer_copy, index)
-    assert _index_files(index)[0].stat().st_mtime_ns == stamp  # read, not validated and written again
-    assert again is not first
+    first, again = loaded_twice(
+        lambda: load_knowledge_indexed(officer_copy, tmp_path / "index"), tmp_path / "index", "knowledge"
+    )
     fresh = load_knowledge_bundle(officer_copy)
     assert again.digest() == fresh.digest() == first.digest()
     assert again.data_dir == officer_copy and again.registry is None

@@ -9,6 +9,7 @@ import pytest
 
 from normalizers.units import DATA_DIR, Registry, RegistryError
 from pipeline.registry_cache import load_registry_indexed, registry_fingerprint
+from tests.conftest import loaded_twice
 
 LCI = "Lào Cai"
 # read from the 2016 decision's printed names (as tests/test_units.py's EXPECTED_2016)
@@ -38,13 +39,9 @@ def test_fingerprint_without_building_is_the_registrys_own(registry_copy):
 
 
 def test_second_load_comes_from_the_index_and_matches_the_same(registry_copy, tmp_path):
-    index = tmp_path / "index"
-    built = load_registry_indexed(registry_copy, index)
-    assert len(_index_files(index)) == 1
-    stamp = _index_files(index)[0].stat().st_mtime_ns
-    again = load_registry_indexed(registry_copy, index)
-    assert _index_files(index)[0].stat().st_mtime_ns == stamp  # read, not rebuilt and rewritten
-    assert again is not built
+    built, again = loaded_twice(
+        lambda: load_registry_indexed(registry_copy, tmp_path / "index"), tmp_path / "index", "registry"
+    )
     assert again.directory == registry_copy and again.read_only is False
     for name, unit_id in NAMES_2016.items():
         assert again.match(name, LCI, 2016).unit_id == unit_id == built.match(name, LCI, 2016).unit_id
