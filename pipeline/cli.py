@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from pipeline.collector import collect_seldom
 from pipeline.officer_commands import COMMANDS as OFFICER_COMMANDS
 from pipeline.run_settings import (
     DEFAULT_MAX_SHRINK,
@@ -552,4 +553,5 @@ for _command in OFFICER_COMMANDS:
 
 
 def main() -> None:
+    collect_seldom()
     cli()
