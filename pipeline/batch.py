@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -249,15 +249,19 @@ def _reusable(payload: tuple, timeout_s: float, memory_mb: int, retry_quarantine
     return timeout_s <= limits.get("timeout_s", float("inf")) and memory_mb <= limits.get("memory_mb", float("inf"))
 
 
-def _drain_pages(conn, found: Found, on_page: Callable[[Found, int, int], None] | None) -> None:
-    """Pass on the page counts a worker reported; a worker killed mid-message only ends its own pipe."""
+def _drain_pages(conn, found: Found, on_page: Callable[[Found, int, int], None] | None) -> bool:
+    """Pass on the page counts a worker reported; False once its pipe has ended.
+
+    A worker killed mid-message only ends its own pipe.
+    """
     try:
         while conn.poll():
             done, total = conn.recv()
             if on_page:
                 on_page(found, done, total)
     except (EOFError, OSError, ValueError, TypeError, pickle.UnpicklingError):
-        pass
+        return False
+    return True
 
 
 @contextmanager
@@ -341,6 +345,7 @@ def process_all(
     if len(pending) > 1:
         import pipeline.process  # noqa: F401 - loaded once here and inherited by every worker
     queue = list(pending)
+    ended: set[Connection] = set()  # pipes of running workers that can no longer report pages
     failure: BaseException | None = None
     try:
         while queue or running or meanwhile:
@@ -375,9 +380,18 @@ def process_all(
                 except Exception as exc:  # raised below, once the workers are done
                     failure = exc
                 continue
-            time.sleep(0.05)
+            # woken by a worker ending or reporting a page (not by polling), or at the nearest time
+            # limit; at least once a second (a time limit of "inf" is no timeout for select)
+            now = time.monotonic()
+            nearest = min(started + timeout_s - now for _, _, started, _, _ in running.values())
+            wait(
+                [proc.sentinel for proc, *_ in running.values()]
+                + [reader for _, _, _, reader, _ in running.values() if reader not in ended],
+                timeout=min(1.0, max(0.0, nearest)),
+            )
             for pid, (proc, found, started, reader, log) in list(running.items()):
-                _drain_pages(reader, found, on_page)
+                if not _drain_pages(reader, found, on_page):
+                    ended.add(reader)
                 elapsed = time.monotonic() - started
                 if proc.is_alive() and elapsed <= timeout_s:
                     continue
@@ -418,6 +432,7 @@ def process_all(
                         _store(cache_path(cache, found, fingerprint), payload)
                 _remove_worker_files(log)
                 del running[pid]
+                ended.discard(reader)
                 reader.close()
                 outcomes[found.file_name] = _outcome(found, payload, cached=False, seconds=elapsed)
                 if on_done:
