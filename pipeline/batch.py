@@ -327,8 +327,11 @@ def process_all(
     file has its Outcome, so a failing caller still leaves the cache complete.
     """
     cache.mkdir(parents=True, exist_ok=True)
-    for stale in cache.glob("*.scratch"):  # a run holds the lock of its cache: these are a killed run's
+    # a run holds the lock of its cache: a worker's folder, log or half-written result here is a killed run's
+    for stale in cache.glob("*.scratch"):
         shutil.rmtree(stale, ignore_errors=True)
+    for stale in (*cache.glob("*.pkl.*.log"), *cache.glob("*.pkl.*.tmp")):
+        stale.unlink(missing_ok=True)
     outcomes: dict[str, Outcome] = {}
     pending: list[Found] = []
     for found in todo:

@@ -376,11 +376,14 @@ def _processes_mentioning(text: str, program: str = "") -> list[str]:
     return [p.name for p in Path("/proc").glob("[0-9]*") if _mentions(p, text) and _mentions(p, program)]
 
 
-def test_temporary_folders_a_killed_run_left_in_its_cache_are_removed_by_the_next(tmp_path):
+def test_what_a_killed_run_left_in_its_cache_is_removed_by_the_next(tmp_path):
+    """Its workers' temporary folders and logs, and a result it was writing when killed (SIGKILL runs no clean-up)."""
     cache = tmp_path / "cache"
     left = cache / "0123-f.pkl.4242.scratch" / "dti-office-x"
     left.mkdir(parents=True)
     (left / "source.doc").write_bytes(b"half converted")
+    (cache / "0123-f.pkl.4242.log").write_text("pdfminer: a warning\n")
+    (cache / "4567-f.pkl.4243.tmp").write_bytes(b"half a pick")
     (cache / "0123-f.pkl").write_bytes(b"a result")
     assert batch.process_all([], cache, "f") == {}
     assert sorted(p.name for p in cache.iterdir()) == ["0123-f.pkl"]
