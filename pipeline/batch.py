@@ -123,9 +123,27 @@ def _looks_like_memory(exc: BaseException) -> bool:
     return any(sign in text for sign in _MEMORY_SIGNS)
 
 
+def _in_flight(entry: Path, kind: str) -> Path:
+    """A file this process keeps beside a cache entry while it works on it: ``<entry>.<pid>.<kind>``.
+
+    Its log, its scratch folder, the entry half written. Anything of that shape a run finds when
+    it takes the cache's lock is a killed run's (:func:`_remove_leftovers`).
+    """
+    return entry.with_name(f"{entry.name}.{os.getpid()}.{kind}")
+
+
+def _remove_leftovers(cache: Path) -> None:
+    """What killed runs left in `cache` (SIGKILL runs no clean-up): every :func:`_in_flight` file and folder."""
+    for stale in cache.glob("*.pkl.*.*"):
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
+
+
 def log_path(out: Path) -> Path:
     """Where a worker's stderr goes: library warnings are re-emitted with the file's name."""
-    return out.with_name(f"{out.name}.{os.getpid()}.log")
+    return _in_flight(out, "log")
 
 
 def scratch_path(log: Path) -> Path:
@@ -133,9 +151,9 @@ def scratch_path(log: Path) -> Path:
 
     A worker killed on its time limit or by Ctrl-C runs no clean-up of its own; what it and
     LibreOffice left in a temporary folder of the system's would stay there for good. One a
-    run killed itself left behind is removed by the next run (:func:`process_all`).
+    run killed itself left behind is removed by the next run (:func:`_remove_leftovers`).
     """
-    return log.with_suffix(".scratch")
+    return log.with_suffix(".scratch")  # <entry>.<pid>.scratch, an in-flight name too
 
 
 def _remove_worker_files(log: Path) -> None:
@@ -327,11 +345,7 @@ def process_all(
     file has its Outcome, so a failing caller still leaves the cache complete.
     """
     cache.mkdir(parents=True, exist_ok=True)
-    # a run holds the lock of its cache: a worker's folder, log or half-written result here is a killed run's
-    for stale in cache.glob("*.scratch"):
-        shutil.rmtree(stale, ignore_errors=True)
-    for stale in (*cache.glob("*.pkl.*.log"), *cache.glob("*.pkl.*.tmp")):
-        stale.unlink(missing_ok=True)
+    _remove_leftovers(cache)  # a run holds the lock of its cache: no other process is working in it
     outcomes: dict[str, Outcome] = {}
     pending: list[Found] = []
     for found in todo:
@@ -348,7 +362,6 @@ def process_all(
     if len(pending) > 1:
         import pipeline.process  # noqa: F401 - loaded once here and inherited by every worker
     queue = list(pending)
-    ended: set[Connection] = set()  # pipes of running workers that can no longer report pages
     failure: BaseException | None = None
     try:
         while queue or running or meanwhile:
@@ -389,12 +402,12 @@ def process_all(
             nearest = min(started + timeout_s - now for _, _, started, _, _ in running.values())
             wait(
                 [proc.sentinel for proc, *_ in running.values()]
-                + [reader for _, _, _, reader, _ in running.values() if reader not in ended],
+                + [reader for _, _, _, reader, _ in running.values() if not reader.closed],
                 timeout=min(1.0, max(0.0, nearest)),
             )
             for pid, (proc, found, started, reader, log) in list(running.items()):
                 if not _drain_pages(reader, found, on_page):
-                    ended.add(reader)
+                    reader.close()  # it can report no more pages: out of the wait, which it would wake at once
                 elapsed = time.monotonic() - started
                 if proc.is_alive() and elapsed <= timeout_s:
                     continue
@@ -435,7 +448,6 @@ def process_all(
                         _store(cache_path(cache, found, fingerprint), payload)
                 _remove_worker_files(log)
                 del running[pid]
-                ended.discard(reader)
                 reader.close()
                 outcomes[found.file_name] = _outcome(found, payload, cached=False, seconds=elapsed)
                 if on_done:
@@ -452,7 +464,7 @@ def process_all(
 
 
 def _store(path: Path, payload: tuple) -> None:
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp = _in_flight(path, "tmp")
     with open(tmp, "wb") as fh:
         pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, path)
