@@ -33,14 +33,14 @@ def _row_keys(frame: pd.DataFrame) -> list[tuple[str, str, str]]:
 def confidence_explanations(scores: pd.DataFrame, documents: pd.DataFrame, issues: pd.DataFrame) -> list[Issue]:
     """An `info` issue for each row with confidence below 1 that no confidence issue names."""
     explained = {k for k, code in zip(_row_keys(issues), issues["code"]) if code in CONFIDENCE_CODES}
-    docs = documents.set_index("doc_id") if len(documents) else None
+    # a duplicate file has its first copy's doc_id (the hash of the bytes): the row read is the one that is not
+    read = documents[documents["status"] != "duplicate"]
+    sources = dict(zip(read["doc_id"], zip(read["source_kind"], read["text_source"])))
     out: list[Issue] = []
     for key, row in zip(_row_keys(scores), scores.itertuples()):
         if row.confidence >= 1.0 or key in explained:
             continue
-        doc = docs.loc[row.doc_id] if docs is not None and row.doc_id in docs.index else None
-        kind = doc["source_kind"] if doc is not None else None
-        source = doc["text_source"] if doc is not None else None
+        kind, source = sources.get(row.doc_id, (None, None))
         if kind == "news_article":
             out.append(
                 Issue(

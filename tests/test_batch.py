@@ -129,6 +129,25 @@ def test_duplicate_points_to_the_first_file_and_adds_no_rows(damaged):
     assert set(scores["doc_id"]) == {cur.doc(n)["doc_id"] for n in GOOD}
 
 
+def test_a_copy_of_a_document_whose_rows_are_doubted_does_not_fail_the_run(tmp_path):
+    """The copy shares the original's doc_id (the hash of the bytes); explaining the original's doubted rows
+    (a news article's: a secondary source) must look up the document that was read, not both rows."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    news = "laocai-2024-news-dti2023.html"
+    shutil.copyfile(RAW / news, raw / news)
+    shutil.copyfile(RAW / news, raw / "zz-copy-of-news.html")
+    summary = run_pipeline(raw, tmp_path / "curated")
+    assert summary.exit_code == EXIT_OK and summary.documents == {"ok": 1, "duplicate": 1}
+    cur = Curated(tmp_path / "curated")
+    original = cur.doc(news)
+    assert cur.doc("zz-copy-of-news.html")["duplicate_of"] == news
+    assert score_mismatches(cur.rows("scores", news), "laocai-2024-news-dti2023") == []
+    scores, issues = cur.table("scores"), cur.table("issues")
+    secondary = issues[issues["code"] == "secondary_source"]
+    assert len(secondary) == len(scores) > 0 and set(secondary["doc_id"]) == {original["doc_id"]}
+
+
 @pytest.mark.slow
 def test_run_json_summarises_the_run(damaged):
     _, cur = damaged
