@@ -255,6 +255,32 @@ def _closed_rows(source: str) -> list[int | None]:
     return out
 
 
+def _int_attribute(el: etree._Element, name: str) -> int | None:
+    value = (el.get(name) or "").strip()
+    return int(value) if re.fullmatch(r"-?\d{1,6}", value) else None
+
+
+def list_number(item: etree._Element) -> int | None:
+    """The number a browser shows before an item of an ordered list (``<ol start>``, ``<li value>``, ``reversed``).
+
+    A ranking posted as ``<ol><li>Sở Tư pháp: 702,5 điểm</li>...`` shows its ranks only as
+    these numbers; the text of the page holds them as printed. Letters and roman numerals
+    (``type="a"``, ``"i"``) number nothing.
+    """
+    parent = item.getparent()
+    if item.tag != "li" or parent is None or parent.tag != "ol" or (parent.get("type") or "1") != "1":
+        return None
+    items = [li for li in parent if li.tag == "li"]
+    step = -1 if parent.get("reversed") is not None else 1
+    start = _int_attribute(parent, "start")
+    number = (start if start is not None else (len(items) if step < 0 else 1)) - step
+    for li in items:
+        number = value if (value := _int_attribute(li, "value")) is not None else number + step
+        if li is item:
+            return number
+    return None
+
+
 def read_html_page(data: str | bytes, page: int = 1, knowledge: KnowledgeBundle | None = None) -> HtmlPage:
     """The page's own content (chrome dropped) as a PageContent: blocks of text and tables in reading order."""
     source = decode_html(data)
@@ -317,6 +343,8 @@ def read_html_page(data: str | bytes, page: int = 1, knowledge: KnowledgeBundle 
                 flush(child.tag)
             elif child.tag in _BLOCK or child.tag in ("table", "tbody", "thead", "tfoot", "td", "th"):
                 flush()
+                if (number := list_number(child)) is not None:
+                    buffer.append(f"{number}.")
                 if child.text:
                     buffer.append(child.text)
                 walk(child)

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from extractors.metadata import find_province, parse_date, years_in
-from extractors.news_phrases import Phrases, load_phrases
+from extractors.news_phrases import Phrases, Wording, load_phrases
 from extractors.news_prose import NEWS_CONFIDENCE, Section, clauses, mask, sentences
 from normalizers.frameworks import pct_in_band
 from normalizers.knowledge import KnowledgeBundle, bundle_or_default
@@ -29,11 +29,7 @@ def decision(body: str, phrases: Phrases) -> tuple[str | None, str | None, str |
     if not m:
         return None, None, None, None
     number = re.sub(r"\s+", "", m.group(1))
-    date = None
-    tail = body[m.end() : m.end() + 60]
-    if d := words.decision_date.search(tail):
-        parsed = parse_date(*(d.group(1, 2, 3) if d.group(1) else d.group(4, 5, 6)))
-        date = parsed.isoformat() if parsed else None
+    date = _decision_date(body, m, words)
     issuer = province = None
     near = body[m.end() : m.end() + 120]
     before = re.split(r"[.;\n]", body[max(0, m.start() - 80) : m.start()])[-1]  # "UBND tỉnh X vừa ban hành Quyết định"
@@ -42,6 +38,20 @@ def decision(body: str, phrases: Phrases) -> tuple[str | None, str | None, str |
             issuer = words.issuer_name.format(province=province)
             break
     return number, date, issuer, province
+
+
+def _decision_date(body: str, mention: re.Match, words: Wording) -> str | None:
+    """The ISO date right after the decision's number, else the one that opens its sentence to sign it."""
+    d = words.decision_date.search(body[mention.end() : mention.end() + 60])
+    if d is None:
+        start = max(0, mention.start() - 160)
+        head = re.split(r"[.;\n](?=\s|$)", body[start : mention.start()])[-1]
+        dates = list(words.decision_date.finditer(head))
+        d = dates[-1] if dates and words.signed_before.search(head[dates[-1].end() :]) else None
+    if d is None:
+        return None
+    parsed = parse_date(*(d.group(1, 2, 3) if d.group(1) else d.group(4, 5, 6)))
+    return parsed.isoformat() if parsed else None
 
 
 def maxima(body: str, sections: list[Section], phrases: Phrases) -> dict[str, str]:
@@ -57,17 +67,21 @@ def maxima(body: str, sections: list[Section], phrases: Phrases) -> dict[str, st
         for i, value in enumerate(values):
             before = clause[values[i - 1].end() if i else 0 : value.start()]
             after = clause[value.end() : values[i + 1].start() if i + 1 < len(values) else len(clause)]
-            if len(values) > 1 and not phrases.wording.maximum.search(before):
+            if len(values) > 1 and not phrases.wording.maximum.search(before + value.group(0)):
                 continue
             codes = []
             for piece in (before, after):
                 codes = [g.code for g in phrases.groups if g.mention.search(piece) or g.phrase.search(piece)]
                 if codes:
                     break
+            points = value.group(1) or value.group(2)
             for code in codes:
-                found.setdefault(code, value.group(1))
+                found.setdefault(code, points)
             if not codes and generic is None:
-                generic = value.group(1)
+                generic = points
+    for section in sections:  # "đạt 812,4/1.000 điểm": a group whose maximum is stated with its results
+        if of_max := phrases.total_of_max.search(body, section.start, section.end):
+            found.setdefault(section.group.code, of_max.group(2))
     if generic is not None:
         for section in sections:
             found.setdefault(section.group.code, generic)

@@ -28,6 +28,7 @@ class Wording:
 
     decision: re.Pattern
     decision_date: re.Pattern
+    signed_before: re.Pattern
     issuer: re.Pattern
     issuer_name: str  # "UBND tỉnh {province}"
     points: re.Pattern
@@ -51,6 +52,7 @@ def _wording(data: NewsWordingFile) -> Wording:
     return Wording(
         decision=re.compile(data.decision, flags),
         decision_date=re.compile(data.decision_date, flags),
+        signed_before=re.compile(data.signed_before, flags),
         issuer=re.compile(data.issuer, flags),
         issuer_name=data.issuer_name,
         points=re.compile(data.points, flags),
@@ -91,9 +93,12 @@ class Phrases:
     top_n: re.Pattern
     no_unit_at: re.Pattern
     not_a_section: re.Pattern
+    one_group_only: re.Pattern
+    list_rank: re.Pattern
     year_context: re.Pattern
     year_not: re.Pattern
     total: re.Pattern
+    total_of_max: re.Pattern
     percent: re.Pattern
     national_rank: re.Pattern
     national_index: re.Pattern
@@ -136,9 +141,12 @@ def _compile(parts: tuple[NewsPhrasesFile, NewsWordingFile]) -> Phrases:
         top_n=re.compile(rf"{data['top_n']}({tiers})\b", flags),
         no_unit_at=re.compile(rf"{data['no_unit_at']}(?:mức\s+)?({tiers})\b", flags),
         not_a_section=re.compile(data["not_a_section"], flags),
+        one_group_only=re.compile(data["one_group_only"], flags),
+        list_rank=re.compile(data["list_rank"], flags | re.MULTILINE),
         year_context=re.compile(data["year_context"], flags),
         year_not=re.compile(data["year_not"], flags),
         total=re.compile(data["total"], flags),
+        total_of_max=re.compile(data["total_of_max"], flags),
         percent=re.compile(data["percent"], flags),
         national_rank=re.compile(data["national_rank"], flags),
         national_index=re.compile(data["national_index"], flags),

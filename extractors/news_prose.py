@@ -29,6 +29,7 @@ class Section:
     start: int
     end: int
     spans: list[tuple[int, int]]  # the group phrases inside, masked before reading units
+    in_passing: bool = False  # opened by a sentence about maxima or the decision: its title gives way to a heading
 
 
 def _pieces(text: str, ends: re.Pattern, keep_end: bool) -> list[tuple[int, int]]:
@@ -49,7 +50,9 @@ def sentences(text: str, phrases: Phrases) -> list[tuple[int, int]]:
 def sections(body: str, phrases: Phrases) -> list[Section]:
     """A sentence naming a group opens its section (from the sentence's start).
 
-    The same group named again continues it."""
+    The same group named again continues it. A sentence listing the decision's groups opens
+    none; one stating maxima or quoting the decision opens one only when it names a single
+    group (the decision's scope names them all)."""
     sections: list[Section] = []
     for a, b in sentences(body, phrases):
         sentence = body[a:b]
@@ -62,22 +65,31 @@ def sections(body: str, phrases: Phrases) -> list[Section]:
                     found.append((m.start(), m.end(), group))
         if not found:
             continue
+        in_passing = phrases.one_group_only.search(sentence) is not None
+        if in_passing and len({g.code for _, _, g in found}) > 1:
+            continue
         found.sort(key=lambda f: f[0])
         for i, (x, y, group) in enumerate(found):
+            title = _title(sentence[x:y], phrases)
             if sections and sections[-1].group.code == group.code:
-                sections[-1].spans.append((a + x, a + y))
+                last = sections[-1]
+                last.spans.append((a + x, a + y))
+                if last.in_passing and not in_passing:  # "Đối với cấp xã, ..." after the decision's "các xã, phường"
+                    last.title, last.in_passing = title, False
                 continue
             start = a if i == 0 else a + x
             if sections:
                 sections[-1].end = start
-            title = phrases.wording.title_lead.sub("", clean_printed(sentence[x:y]) or "")
-            title = (
-                title[0].lower() + title[1:]
-                if title[:1].isupper() and title.split()[0].lower() in phrases.wording.title_words
-                else title
-            )
-            sections.append(Section(group, title, start, len(body), [(a + x, a + y)]))
+            sections.append(Section(group, title, start, len(body), [(a + x, a + y)], in_passing))
     return sections
+
+
+def _title(phrase: str, phrases: Phrases) -> str:
+    """A group's phrase as its table's title: "Đối với nhóm các huyện" -> "nhóm các huyện"."""
+    title = phrases.wording.title_lead.sub("", clean_printed(phrase) or "")
+    if title[:1].isupper() and title.split()[0].lower() in phrases.wording.title_words:
+        return title[0].lower() + title[1:]
+    return title
 
 
 def mask(text: str, spans: list[tuple[int, int]]) -> str:
@@ -157,6 +169,8 @@ def _tier(piece: str, phrases: Phrases) -> str | None:
 
 
 def stated_total(piece: str, phrases: Phrases) -> str | None:
+    if m := phrases.total_of_max.search(piece):  # "812,4/1.000 điểm": 812,4 of a maximum of 1.000
+        return m.group(1)
     for m in phrases.total.finditer(piece):
         value = m.group(1) or m.group(2)
         if phrases.wording.maximum.search(piece[max(0, m.start() - 40) : m.start()]):
@@ -198,14 +212,33 @@ def _statements(clause: str, phrases: Phrases) -> list[_Statement]:
     return out
 
 
+def _list_items(text: str, phrases: Phrases) -> tuple[str, dict[int, int]]:
+    """The text with the numbers of a ranked list's items masked, and each item's rank by where its text starts.
+
+    "1. Sở Tư pháp: 702,5 điểm": masked, the item's number neither cuts the line into clauses
+    nor reads as a result; the number is a rank only when a unit's name follows it.
+    """
+    ranks: dict[int, int] = {}
+    spans = []
+    for m in phrases.list_rank.finditer(text):
+        if phrases.unit_start.match(text, m.end()):
+            ranks[m.end()] = int(m.group(1))
+            spans.append(m.span())
+    return mask(text, spans), ranks
+
+
 def read_section(body: str, section: Section, size: int | None, phrases: Phrases) -> list[RawRow]:
     text = mask(body, section.spans)[section.start : section.end]
     top = phrases.top_n.search(text)
     if top:
         text = mask(text, [top.span()])
+    text, item_ranks = _list_items(text, phrases)
     rows: dict[str, RawRow] = {}
     for a, b in clauses(text, phrases):
         pending: list[int] = []
+        lead_at = a + len(text[a:b]) - len(text[a:b].lstrip())
+        if lead_at in item_ranks:
+            pending = [item_ranks[lead_at]]  # the item's first unit, unless its words give another rank
         for st in _statements(text[a:b], phrases):
             lead_ranks = _ranks(st.lead, size, phrases)
             if phrases.respectively.search(st.lead) and len(lead_ranks) > 1:

@@ -251,11 +251,14 @@ class NewsPhrasesFile(Strict):
     rank_word: Text
     respectively: Text
     not_a_section: Text
+    one_group_only: Text
+    list_rank: Text
     year_context: Text
     year_not: Text
     group_size: Text
     top_n: Text
     total: Text
+    total_of_max: Text
     percent: Text
     no_unit_at: Text
     national_rank: Text
@@ -290,6 +293,7 @@ class NewsWordingFile(Strict):
 
     decision: Text
     decision_date: Text
+    signed_before: Text
     issuer: Text
     issuer_name: Text
     points: Text
@@ -310,6 +314,7 @@ class NewsWordingFile(Strict):
     PATTERNS: ClassVar[tuple[str, ...]] = (
         "decision",
         "decision_date",
+        "signed_before",
         "issuer",
         "points",
         "maximum",

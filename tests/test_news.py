@@ -184,3 +184,73 @@ def test_the_article_is_read_with_the_wording_of_the_bundle_it_is_given(html, me
     doc = read_news_page(page, load_knowledge_bundle(tmp_path))
     assert doc.issuer == "Ủy ban nhân dân tỉnh Lào Cai"
     assert doc.decision_number == meta["decision_number"]  # the rest of the wording is the shipped one
+
+
+def _rows(doc) -> list[tuple]:
+    return [(t.group_code, r.rank, r.name, r.total) for t in doc.tables for r in t.rows]
+
+
+def test_a_sentence_stating_one_groups_maximum_opens_its_section():
+    """'Theo đó, khối sở, ban, ngành có 19 đơn vị được đánh giá với thang điểm tối đa 1.000 điểm.' names one
+    group: its units follow in the next sentences (the decision's scope sentence, naming every group, opens none).
+    'có 19 đơn vị được đánh giá' is the group's size, so its last unit ranks 19; 'tiếp tục' is not in the name."""
+    page = """<html><body><article><h1>Yên Bái công bố chỉ số chuyển đổi số năm 2023</h1>
+    <p>UBND tỉnh Yên Bái vừa ban hành Quyết định số 712/QĐ-UBND ngày 10/4/2024 công bố kết quả đánh giá mức độ
+    chuyển đổi số năm 2023 của các sở, ban, ngành và UBND các huyện, thị xã, thành phố.</p>
+    <p>Theo đó, khối sở, ban, ngành có 19 đơn vị được đánh giá với thang điểm tối đa 1.000 điểm. Sở Thông tin và
+    Truyền thông tiếp tục dẫn đầu với 856,40 điểm; Sở Tư pháp đứng thứ hai với 801,25 điểm. Đơn vị xếp cuối là
+    Ban Dân tộc với 512,30 điểm.</p>
+    <p>Đối với khối huyện, thị xã, thành phố, thành phố Yên Bái đứng đầu với 845,72 điểm.</p></article></body></html>"""
+    doc = read_news_html(page)
+    assert _rows(doc) == [
+        ("so_ban_nganh", "1", "Sở Thông tin và Truyền thông", "856,40"),
+        ("so_ban_nganh", "2", "Sở Tư pháp", "801,25"),
+        ("so_ban_nganh", "19", "Ban Dân tộc", "512,30"),
+        ("huyen", "1", "thành phố Yên Bái", "845,72"),
+    ]
+    assert [t.group_title for t in doc.tables] == ["khối sở, ban, ngành", "khối huyện, thị xã, thành phố"]
+    assert doc.group_maxima == {"so_ban_nganh": "1.000"}
+
+
+@pytest.mark.parametrize("listed", ["numbers", "ol"])
+def test_a_numbered_list_ranks_its_units(listed):
+    """'1. Sở Thông tin và Truyền thông: 702,5 điểm' under 'Khối sở, ban, ngành (thang điểm 1.000):', typed or
+    an <ol> (whose numbers only the browser shows); the date opening the sentence that signs the decision is its date."""
+    groups = {
+        "Khối sở, ban, ngành (thang điểm 1.000):": [
+            ("Sở Thông tin và Truyền thông", "702,5"),
+            ("Sở Tài chính", "655,0"),
+        ],
+        "Khối huyện, thành phố (thang điểm 1.000):": [("Thành phố Hà Giang", "688,2"), ("Huyện Bắc Quang", "610,4")],
+    }
+    body = ""
+    for heading, units in groups.items():
+        if listed == "numbers":
+            items = "".join(f"<p>{i}. {name}: {total} điểm</p>" for i, (name, total) in enumerate(units, 1))
+        else:
+            items = "<ol>" + "".join(f"<li>{name}: {total} điểm</li>" for name, total in units) + "</ol>"
+        body += f"<p><strong>{heading}</strong></p>{items}"
+    page = f"""<html><body><article><h1>Kết quả xếp hạng chỉ số chuyển đổi số năm 2022</h1>
+    <p>Ngày 18/5/2023, Chủ tịch UBND tỉnh Hà Giang đã ký Quyết định số 1024/QĐ-UBND phê duyệt kết quả đánh giá
+    chỉ số chuyển đổi số (DTI) năm 2022 của các sở, ban, ngành và UBND các huyện, thành phố.</p>{body}
+    </article></body></html>"""
+    doc = read_news_html(page)
+    assert (doc.decision_number, doc.decision_date, doc.province) == ("1024/QĐ-UBND", "2023-05-18", "Hà Giang")
+    assert _rows(doc) == [
+        ("so_ban_nganh", "1", "Sở Thông tin và Truyền thông", "702,5"),
+        ("so_ban_nganh", "2", "Sở Tài chính", "655,0"),
+        ("huyen", "1", "Thành phố Hà Giang", "688,2"),
+        ("huyen", "2", "Huyện Bắc Quang", "610,4"),
+    ]
+    assert doc.group_maxima == {"so_ban_nganh": "1.000", "huyen": "1.000"}
+
+
+def test_a_total_of_its_maximum_is_the_total():
+    """'đạt 812,4/1.000 điểm' is 812,4 of 1.000: the maximum is not the unit's total, and it is the group's maximum."""
+    page = """<html><body><article><h1>Tuyên Quang: chỉ số chuyển đổi số năm 2023</h1>
+    <p>Ở khối các sở, ban, ngành, Sở Tài chính đạt 812,4/1.000 điểm, xếp thứ nhất; Sở Tư pháp đạt 790,55/1.000
+    điểm, xếp thứ 2.</p></article></body></html>"""
+    doc = read_news_html(page)
+    assert _rows(doc) == [("so_ban_nganh", "1", "Sở Tài chính", "812,4"), ("so_ban_nganh", "2", "Sở Tư pháp", "790,55")]
+    assert doc.group_maxima == {"so_ban_nganh": "1.000"}
+

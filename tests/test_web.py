@@ -256,3 +256,24 @@ def test_province_as_national_tables_print_it(printed, province):
     from extractors.national import province_of
 
     assert province_of(printed) == province
+
+
+def test_ordered_list_items_keep_the_numbers_a_browser_shows():
+    from extractors.html_page import read_html_page
+
+    page = read_html_page(
+        "<html><body><article><h1>T</h1><ol><li>Sở A</li><li>Sở B</li></ol><ol start='4'><li>Sở C</li>"
+        "<li value='9'>Sở D</li><li>Sở E</li></ol><ol reversed><li>Sở F</li><li>Sở G</li></ol>"
+        "<ol type='a'><li>Sở H</li></ol><ul><li>Sở I</li></ul></article></body></html>"
+    )
+    assert [line.text for line in page.content.lines][1:] == [
+        "1. Sở A",
+        "2. Sở B",
+        "4. Sở C",
+        "9. Sở D",
+        "10. Sở E",
+        "2. Sở F",
+        "1. Sở G",
+        "Sở H",
+        "Sở I",
+    ]
