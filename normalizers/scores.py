@@ -340,6 +340,8 @@ def _group_maximum(ctx: _Document, table: RawTable, group: str) -> float:
         max_score = (
             framework.default_max
         )  # printed and known maximum agree: a total above it is the error (check_maxima)
+    if max_score is None and max_raw is None:
+        return _unprinted_maximum(ctx, table, group, highest)
     if max_score is None:
         max_score = framework.default_max
         if max_raw is not None:
@@ -357,6 +359,46 @@ def _group_maximum(ctx: _Document, table: RawTable, group: str) -> float:
                 )
             )
     return max_score
+
+
+def _unprinted_maximum(ctx: _Document, table: RawTable, group: str, highest: float | None) -> float:
+    """A group whose maximum the document does not print: the framework's, said so (its percents and tiers rest on it).
+
+    Totals that are all at most 1 under a framework of hundreds of points are a 0-1 index
+    ("0,7215"), as some provinces publish: measured against 1000 points they would all be
+    "khởi động". Their maximum is 1, reported as a warning. An index defined on 0..1 (the
+    ministry's national rankings) has nothing to assume.
+    """
+    default = ctx.framework.default_max
+    if default <= 1:
+        return default
+    where = table.group_title or group
+    if highest is not None and 0 < highest <= 1 < default:
+        ctx.issues.append(
+            Issue(
+                doc_id=ctx.doc_id,
+                code=IssueCode.SCALE_FROM_VALUES,
+                severity="warning",
+                message=f"No maximum is printed for {where} and every total is at most 1 (the highest is "
+                f"{highest:g}): they are read as a 0-1 index (maximum 1), not as points of {default:g}.",
+                group_code=group,
+                field="max_score",
+                expected="1",
+            )
+        )
+        return 1.0
+    ctx.issues.append(
+        Issue(
+            doc_id=ctx.doc_id,
+            code=IssueCode.MAX_ASSUMED,
+            severity="info",
+            message=f"No maximum is printed for {where}; the framework's {default:g} is assumed.",
+            group_code=group,
+            field="max_score",
+            expected=f"{default:g}",
+        )
+    )
+    return default
 
 
 def _component_maxima(

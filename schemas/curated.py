@@ -17,7 +17,7 @@ from schemas.issue_codes import SEVERITIES, IssueCode
 
 # unit_type of units.parquet (normalizers.unit_model.UNIT_TYPES names the same values)
 UNIT_TYPES = frozenset({"department_agency", "party_mass_org", "district_locality", "province", "ministry", "other"})
-CONTRACT_VERSION = "3"  # CONTRACT.md "Changes"; written into every Parquet file's key-value metadata
+CONTRACT_VERSION = "4"  # CONTRACT.md "Changes"; written into every Parquet file's key-value metadata
 CONTRACT_METADATA_KEY = b"dti.contract_version"
 VALUE_SOURCES = frozenset({"printed", "ocr_corrected", "officer_corrected"})
 ISSUE_STATUSES = frozenset({"open", "reviewed", "corrected"})

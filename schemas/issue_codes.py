@@ -100,6 +100,20 @@ class IssueCode(StrEnum):
         "component_max:<code> or max_score",
         "a maximum could not be read; the framework's default is used or it is left empty",
     )
+    MAX_ASSUMED = (
+        "max_assumed",
+        ("info",),
+        "table",
+        "max_score",
+        "no maximum is printed for the group: the framework's is assumed, and its percents and tiers rest on it",
+    )
+    SCALE_FROM_VALUES = (
+        "scale_from_values",
+        ("warning",),
+        "table",
+        "max_score",
+        "no maximum is printed and every total is at most 1 on a framework of more points: read as a 0-1 index",
+    )
     MAX_FROM_FRAMEWORK = (
         "max_from_framework",
         ("warning",),

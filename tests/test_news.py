@@ -254,3 +254,28 @@ def test_a_total_of_its_maximum_is_the_total():
     assert _rows(doc) == [("so_ban_nganh", "1", "Sở Tài chính", "812,4"), ("so_ban_nganh", "2", "Sở Tư pháp", "790,55")]
     assert doc.group_maxima == {"so_ban_nganh": "1.000"}
 
+
+def test_a_maximum_the_article_does_not_print_is_said_to_be_assumed(tmp_path):
+    """No maximum in the article: the framework's 1000 is used and an info issue says so; totals that are all
+    at most 1 are a 0-1 index (maximum 1, a warning), not 0,07% of 1000 points ('khởi động')."""
+    from pipeline.process import process_file
+    from schemas.issue_codes import IssueCode
+
+    page = """<html><body><article><h1>Điện Biên công bố chỉ số chuyển đổi số năm 2023</h1>
+    <p>Trong nhóm các sở, ban, ngành, dẫn đầu là Sở Thông tin và Truyền thông với 0,7215 điểm; thứ hai là Sở Tư
+    pháp đạt 0,6982 điểm.</p>
+    <p>Trong nhóm các huyện, thị xã, thành phố, thành phố Điện Biên Phủ dẫn đầu với 665,4 điểm.</p>
+    </article></body></html>"""
+    path = tmp_path / "dienbien-news.html"
+    path.write_text(page, encoding="utf-8")
+    result = process_file(path)
+    scores = {r["unit_name_raw"]: r for r in result.scores.to_dict("records")}
+    assert scores["Sở Thông tin và Truyền thông"]["max_score"] == 1.0
+    assert scores["Sở Thông tin và Truyền thông"]["score_pct"] == pytest.approx(72.15)
+    assert scores["Sở Thông tin và Truyền thông"]["tier"] == "nang_cao"
+    assert scores["thành phố Điện Biên Phủ"]["max_score"] == 1000.0
+    about = {(i.code, i.group_code, i.severity) for i in result.issues if i.field == "max_score"}
+    assert about == {
+        (IssueCode.SCALE_FROM_VALUES, "so_ban_nganh", "warning"),
+        (IssueCode.MAX_ASSUMED, "huyen", "info"),
+    }
