@@ -193,6 +193,7 @@ class _Statement:
     name: str
     own: str  # the words that state this unit's numbers
     lead: str  # the words before the name that may give its rank ("Đứng thứ hai là ...")
+    start: int  # where the name starts in its clause
 
 
 def _statements(clause: str, phrases: Phrases) -> list[_Statement]:
@@ -207,22 +208,25 @@ def _statements(clause: str, phrases: Phrases) -> list[_Statement]:
             own, next_lead = (gap[: cuts[-1]], gap[cuts[-1] :]) if cuts else ("", gap)
         else:
             own = gap
-        out.append(_Statement(name, own, lead))
+        out.append(_Statement(name, own, lead, start))
         lead = next_lead
     return out
 
 
 def _list_items(text: str, phrases: Phrases) -> tuple[str, dict[int, int]]:
-    """The text with the numbers of a ranked list's items masked, and each item's rank by where its text starts.
+    """The text with the numbers of a ranked list's items masked, and each item's rank by where its unit's name starts.
 
-    "1. Sở Tư pháp: 702,5 điểm": masked, the item's number neither cuts the line into clauses
-    nor reads as a result; the number is a rank only when a unit's name follows it.
+    "1. Sở Tư pháp: 702,5 điểm" on its own line, or inline after a colon or semicolon ("Khối
+    huyện: 1- Thành phố Lai Châu (790,5 điểm); 2- Huyện Tam Đường ..."): masked, the item's
+    number neither cuts the line into clauses nor reads as a result; it is a rank only when a
+    unit's name follows it.
     """
     ranks: dict[int, int] = {}
     spans = []
     for m in phrases.list_rank.finditer(text):
-        if phrases.unit_start.match(text, m.end()):
-            ranks[m.end()] = int(m.group(1))
+        name_at = m.end() + len(text[m.end() :]) - len(text[m.end() :].lstrip(" \t"))
+        if phrases.unit_start.match(text, name_at):
+            ranks[name_at] = int(m.group(1))
             spans.append(m.span())
     return mask(text, spans), ranks
 
@@ -236,16 +240,22 @@ def read_section(body: str, section: Section, size: int | None, phrases: Phrases
     rows: dict[str, RawRow] = {}
     for a, b in clauses(text, phrases):
         pending: list[int] = []
-        lead_at = a + len(text[a:b]) - len(text[a:b].lstrip())
-        if lead_at in item_ranks:
-            pending = [item_ranks[lead_at]]  # the item's first unit, unless its words give another rank
         for st in _statements(text[a:b], phrases):
             lead_ranks = _ranks(st.lead, size, phrases)
             if phrases.respectively.search(st.lead) and len(lead_ranks) > 1:
                 pending = lead_ranks
                 lead_ranks = []
             own_ranks = _ranks(st.own, size, phrases)
-            rank = own_ranks[0] if own_ranks else lead_ranks[0] if lead_ranks else (pending.pop(0) if pending else None)
+            item = item_ranks.get(a + st.start)  # the number of the list item this name opens
+            rank = (
+                own_ranks[0]
+                if own_ranks
+                else lead_ranks[0]
+                if lead_ranks
+                else item
+                if item is not None
+                else (pending.pop(0) if pending else None)
+            )
             total, percent, tier = (
                 stated_total(st.own, phrases),
                 stated_percent(st.own, phrases),

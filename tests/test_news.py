@@ -279,3 +279,23 @@ def test_a_maximum_the_article_does_not_print_is_said_to_be_assumed(tmp_path):
         (IssueCode.SCALE_FROM_VALUES, "so_ban_nganh", "warning"),
         (IssueCode.MAX_ASSUMED, "huyen", "info"),
     }
+
+
+def test_inline_list_numbers_bare_city_abbreviations_and_a_count_of_communes():
+    """'Khối huyện, thành phố: 1- Thành phố Lai Châu (790,5 điểm); 2- Huyện Tam Đường ...' ranks inline; 'TP Hạ
+    Long' / 'TX Quảng Yên' are units without the abbreviation's dot; 'trong 99 xã, phường' names the commune group
+    and its size."""
+    page = """<html><body><article><h1>Chỉ số chuyển đổi số năm 2023</h1>
+    <p>Khối huyện, thành phố: 1- Thành phố Lai Châu (790,5 điểm); 2- Huyện Tam Đường (742,1 điểm).</p>
+    <p>Ở khối địa phương, TP Hạ Long tiếp tục dẫn đầu với 902,61 điểm; TX Quảng Yên đứng thứ 3 với 873,20 điểm.</p>
+    <p>Theo Quyết định số 301/QĐ-UBND ngày 10/02/2025, trong 99 xã, phường, phường Cam Đường dẫn đầu với 801,5
+    điểm, xã Cốc San xếp cuối với 412,0 điểm.</p></article></body></html>"""
+    doc = read_news_html(page)
+    assert _rows(doc) == [
+        ("huyen", "1", "Thành phố Lai Châu", "790,5"),
+        ("huyen", "2", "Huyện Tam Đường", "742,1"),
+        ("huyen", "1", "TP Hạ Long", "902,61"),
+        ("huyen", "3", "TX Quảng Yên", "873,20"),
+        ("xa", "1", "phường Cam Đường", "801,5"),
+        ("xa", "99", "xã Cốc San", "412,0"),
+    ]
