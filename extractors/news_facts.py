@@ -67,13 +67,15 @@ def maxima(body: str, sections: list[Section], phrases: Phrases) -> dict[str, st
         for i, value in enumerate(values):
             before = clause[values[i - 1].end() if i else 0 : value.start()]
             after = clause[value.end() : values[i + 1].start() if i + 1 < len(values) else len(clause)]
-            if len(values) > 1 and not phrases.wording.maximum.search(before + value.group(0)):
+            named = [g.code for g in phrases.groups if g.mention.search(before) or g.phrase.search(before)]
+            if (
+                len(values) > 1
+                and not phrases.wording.maximum.search(before + value.group(0))
+                # "..., đối với UBND các huyện, thành phố là 1.000 điểm": the clause's next group, not a unit's result
+                and not (i > 0 and named and not phrases.unit_start.search(before))
+            ):
                 continue
-            codes = []
-            for piece in (before, after):
-                codes = [g.code for g in phrases.groups if g.mention.search(piece) or g.phrase.search(piece)]
-                if codes:
-                    break
+            codes = named or [g.code for g in phrases.groups if g.mention.search(after) or g.phrase.search(after)]
             points = value.group(1) or value.group(2)
             for code in codes:
                 found.setdefault(code, points)
@@ -209,8 +211,11 @@ def national_place(
             )
     if not rows:
         return None
+    number, date, _, _ = decision(body, phrases)  # the ministry's decision ("Quyết định số 1278/QĐ-BTTTT ngày ...")
     doc = RawDocument(
         source_kind="news_article",
+        decision_number=number,
+        decision_date=date,
         assessment_year=assessment_year(title, body, phrases),
         text_source="html",
         text=f"{title}\n{body}" if title else body,

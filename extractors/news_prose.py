@@ -51,8 +51,8 @@ def sections(body: str, phrases: Phrases) -> list[Section]:
     """A sentence naming a group opens its section (from the sentence's start).
 
     The same group named again continues it. A sentence listing the decision's groups opens
-    none; one stating maxima or quoting the decision opens one only when it names a single
-    group (the decision's scope names them all)."""
+    none; one stating maxima or quoting the decision opens one only when it names or mentions
+    a single group (the decision's scope, or the maxima of each group, mention several)."""
     sections: list[Section] = []
     for a, b in sentences(body, phrases):
         sentence = body[a:b]
@@ -66,8 +66,11 @@ def sections(body: str, phrases: Phrases) -> list[Section]:
         if not found:
             continue
         in_passing = phrases.one_group_only.search(sentence) is not None
-        if in_passing and len({g.code for _, _, g in found}) > 1:
-            continue
+        if (
+            in_passing
+            and len({g.code for g in phrases.groups if g.mention.search(sentence)} | {g.code for *_, g in found}) > 1
+        ):
+            continue  # the decision's scope or the maxima of several groups ("đối với các sở, ban, ngành ..., đối với UBND các huyện ...")
         found.sort(key=lambda f: f[0])
         for i, (x, y, group) in enumerate(found):
             title = _title(sentence[x:y], phrases)

@@ -299,3 +299,32 @@ def test_inline_list_numbers_bare_city_abbreviations_and_a_count_of_communes():
         ("xa", "1", "phường Cam Đường", "801,5"),
         ("xa", "99", "xã Cốc San", "412,0"),
     ]
+
+
+def test_each_groups_maximum_in_one_sentence_opens_no_section():
+    """'Thang điểm đánh giá đối với các sở, ban, ngành là 1.000 điểm, đối với UBND các huyện, thành phố là
+    1.000 điểm.' states two groups' maxima: it opens neither section (else the departments that follow would be
+    published as districts), and each group gets its maximum."""
+    page = """<html><body><article><h1>Kết quả đánh giá chuyển đổi số năm 2023 của tỉnh Bắc Kạn</h1>
+    <p>Thang điểm đánh giá đối với các sở, ban, ngành là 1.000 điểm, đối với UBND các huyện, thành phố là 1.000
+    điểm.</p>
+    <p>Đối với các sở, ban, ngành: Sở Thông tin và Truyền thông xếp thứ nhất, đạt 78,45%, mức Dẫn dắt; Sở Y tế
+    xếp thứ ba, đạt 72,30%, mức Nâng cao.</p>
+    <p>Đối với UBND các huyện, thành phố: thành phố Bắc Kạn xếp thứ nhất, đạt 80,05%.</p></article></body></html>"""
+    doc = read_news_html(page)
+    rows = [(t.group_code, r.rank, r.name, r.percent, r.tier) for t in doc.tables for r in t.rows]
+    assert rows == [
+        ("so_ban_nganh", "1", "Sở Thông tin và Truyền thông", "78,45", "Dẫn dắt"),
+        ("so_ban_nganh", "3", "Sở Y tế", "72,30", "Nâng cao"),
+        ("huyen", "1", "thành phố Bắc Kạn", "80,05", None),
+    ]
+    assert doc.group_maxima == {"so_ban_nganh": "1.000", "huyen": "1.000"}
+
+
+def test_a_national_place_keeps_the_ministrys_decision():
+    page = """<html><body><article><h1>Lào Cai tăng 5 bậc về chỉ số chuyển đổi số cấp tỉnh năm 2023</h1>
+    <p>Theo Quyết định số 1278/QĐ-BTTTT ngày 17/7/2024 của Bộ Thông tin và Truyền thông công bố Bộ chỉ số đánh giá
+    chuyển đổi số năm 2023, tỉnh Lào Cai đạt 0,5139 điểm, xếp thứ 24/63 tỉnh, thành phố.</p></article></body></html>"""
+    doc = read_news_html(page)
+    assert (doc.decision_number, doc.decision_date, doc.assessment_year) == ("1278/QĐ-BTTTT", "2024-07-17", 2023)
+    assert [(r.name, r.rank, r.total) for t in doc.tables for r in t.rows] == [("Lào Cai", "24", "0,5139")]
