@@ -7,7 +7,7 @@ edit them; this module only reads and applies them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -116,6 +116,7 @@ class Knowledge:
     average_labels: tuple[str, ...]
     not_evaluated_labels: tuple[str, ...]
     component_names: tuple[str, ...] = ()
+    not_unit_types: dict[str, tuple[str, ...]] = field(default_factory=dict)  # group code -> types
 
     def group_code(self, title: str) -> str | None:
         for loose in (False, True):
@@ -210,6 +211,7 @@ def knowledge_from_model(data: FrameworksFile) -> Knowledge:
         data.average_labels,
         data.not_evaluated_labels,
         tuple(name for c in data.components for name in c.names),
+        {g.code: tuple(g.not_unit_types) for g in data.groups if g.not_unit_types},
     )
 
 

@@ -42,6 +42,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from normalizers.frameworks import Knowledge, knowledge_from_model
 from normalizers.text import nfc, phrase_pattern, phrases_pattern
+from normalizers.unit_model import UNIT_TYPES
 
 if typing.TYPE_CHECKING:
     from normalizers.units import Registry
@@ -130,6 +131,8 @@ class FrameworkModel(Strict):
 class GroupRuleModel(Strict):
     code: Text
     any_of: WordGroups
+    # unit types a row of this group cannot be: a row resolved to one is reported (a department among districts)
+    not_unit_types: tuple[Literal[UNIT_TYPES], ...] = ()  # type: ignore[valid-type]
 
 
 class ComponentModel(Strict):

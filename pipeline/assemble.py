@@ -170,10 +170,28 @@ def resolve_units(
     flagged: set[tuple] = set()
     frameworks = bundle_or_default(knowledge).frameworks.frameworks
     national = {code for code, fw in frameworks.items() if fw.scope == "national"}
+    not_types = bundle_or_default(knowledge).frameworks.not_unit_types
     for i, row in scores.iterrows():
         m = _match_row(registry, row, national)
         scores.at[i, "unit_id"] = m.unit_id
         scores.at[i, "unit_name"] = m.unit_name
+        if m.unit_id is not None and (kind := registry.unit(m.unit_id).unit_type) in not_types.get(
+            row["group_code"], ()
+        ):
+            issues.append(
+                Issue(
+                    doc_id=row["doc_id"],
+                    code=IssueCode.GROUP_UNIT_MISMATCH,
+                    severity="warning",
+                    message=f"{row['unit_name_raw']!r} is {m.unit_name} ({kind.replace('_', ' ')}), which the group "
+                    f"{row['group_title']!r} ({row['group_code']}) cannot hold: check which group the document lists it in.",
+                    group_code=row["group_code"],
+                    unit_name_raw=row["unit_name_raw"],
+                    field="unit_id",
+                    printed=row["group_title"],
+                    expected=m.unit_id,
+                )
+            )
         if m.unit_id is None and (row["doc_id"], row["unit_name_raw"]) not in flagged:
             flagged.add((row["doc_id"], row["unit_name_raw"]))
             candidates = m.candidates_text() or "no candidate"

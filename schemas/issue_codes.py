@@ -173,6 +173,13 @@ class IssueCode(StrEnum):
         "unit_id",
         "the unit name matches no registry unit with confidence (`dti units review`)",
     )
+    GROUP_UNIT_MISMATCH = (
+        "group_unit_mismatch",
+        ("warning",),
+        "row",
+        "unit_id",
+        "the row's unit is of a type its group cannot hold (a department among districts): the group or the name is misread",
+    )
     MOSTLY_UNRESOLVED = (
         "mostly_unresolved",
         ("warning",),

@@ -53,6 +53,13 @@ def delete(path: Path_):
     return change
 
 
+def assign(path: Path_, value: Any):
+    def change(data: Any) -> None:
+        _parent(data, path)[path[-1]] = value
+
+    return change
+
+
 def _broken_copy(folder: Path, name: str, change) -> Path:
     """``folder/name`` written from the shipped file with one change applied."""
     data = yaml.safe_load((DATA_DIR / name).read_text(encoding="utf-8"))
@@ -65,6 +72,9 @@ def _broken_copy(folder: Path, name: str, change) -> Path:
 
 # (file, change, the exact lines expected); package files first, then the unit registry's
 PACKAGE_CASES = [
+    ("frameworks.yaml", assign(("groups", 3, "not_unit_types"), ["department"]),
+     ["frameworks.yaml: groups.3.not_unit_types.0: must be 'department_agency', 'party_mass_org', "
+      "'district_locality', 'province', 'ministry' or 'other', not 'department'"]),
     ("frameworks.yaml", rename(("frameworks", "dti", "tiers", 0, "pct_gt"), "pct_gtt"),
      ["frameworks.yaml: frameworks.dti.tiers.0.pct_gtt: unknown field"]),
     ("frameworks.yaml", delete(("frameworks", "dti", "thresholds_known")),

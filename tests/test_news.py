@@ -328,3 +328,27 @@ def test_a_national_place_keeps_the_ministrys_decision():
     doc = read_news_html(page)
     assert (doc.decision_number, doc.decision_date, doc.assessment_year) == ("1278/QĐ-BTTTT", "2024-07-17", 2023)
     assert [(r.name, r.rank, r.total) for t in doc.tables for r in t.rows] == [("Lào Cai", "24", "0,5139")]
+
+
+def test_a_department_among_the_districts_is_reported(tmp_path):
+    """A row resolved to a department in the district group is a misread section or name: group_unit_mismatch
+    names it; the districts beside it raise nothing."""
+    from tests.conftest import run_on
+
+    page = """<html><body><article><h1>Lào Cai công bố kết quả chuyển đổi số năm 2023</h1>
+    <p>Trong nhóm các huyện, thị xã, thành phố, thành phố Lào Cai dẫn đầu với 760,39 điểm; Sở Y tế xếp thứ hai với
+    717,7 điểm; huyện Bắc Hà xếp thứ ba với 722,5 điểm.</p></article></body></html>"""
+    path = tmp_path / "laocai-news.html"
+    path.write_text(page, encoding="utf-8")
+    cur = run_on(tmp_path / "run", [path])
+    scores = cur.rows("scores", path.name)
+    assert dict(zip(scores["unit_name_raw"], scores["unit_id"])) == {
+        "thành phố Lào Cai": "lci.tp_lao_cai",
+        "Sở Y tế": "lci.so_y_te",
+        "huyện Bắc Hà": "lci.huyen_bac_ha",
+    }
+    issues = cur.rows("issues", path.name)
+    mismatches = issues[issues["code"] == "group_unit_mismatch"]
+    assert list(zip(mismatches["unit_name_raw"], mismatches["group_code"], mismatches["expected"])) == [
+        ("Sở Y tế", "huyen", "lci.so_y_te")
+    ]
