@@ -95,6 +95,14 @@ def _province_keys(knowledge: KnowledgeBundle | None = None) -> tuple[tuple[str,
     return built(bundle_or_default(knowledge).provinces, _keyed)
 
 
+def named_province(text: str, knowledge: KnowledgeBundle | None = None) -> str | None:
+    """The province a short text is the name of ("Đà Nẵng", "tỉnh Quảng Ninh", "TP. Hà Nội"), else None."""
+    key = text_key(text)
+    for prefix, _ in decision_wording(knowledge).province_words:
+        key = key.removeprefix(f"{prefix} ")
+    return next((name for name, name_key, _ in _province_keys(knowledge) if name_key == key), None)
+
+
 def find_province(
     text: str, loose: bool = False, wording: DecisionWording | None = None, bundle: KnowledgeBundle | None = None
 ) -> str | None:

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from extractors.metadata import find_province, parse_date, years_in
+from extractors.metadata import find_province, named_province, parse_date, years_in
 from extractors.news_phrases import Phrases, Wording, load_phrases
 from extractors.news_prose import NEWS_CONFIDENCE, Section, clauses, mask, sentences
 from normalizers.frameworks import pct_in_band
@@ -183,6 +183,28 @@ def _province_mentions(sentence: str, phrases: Phrases) -> list[tuple[int, str]]
     return out
 
 
+def _listed_places(
+    sentence: str, phrases: Phrases, knowledge: KnowledgeBundle | None
+) -> list[tuple[str, str | None, str]]:
+    """(province, rank, index) of each province a sentence lists with its index, in order.
+
+    "5 địa phương dẫn đầu lần lượt là: Đà Nẵng (0,6017), Hà Nội (0,5902) ...": led by first_place
+    and respectively, the items rank 1, 2, ...; a list without them gives indexes only.
+    """
+    items: list[tuple[str, str]] = []
+    lead = ""
+    for piece in phrases.national_item_cut.split(sentence):
+        m = phrases.national_item.match(piece)
+        province = named_province(m.group(1), knowledge) if m else None
+        if m is None or province is None:
+            if not items:
+                lead += f" {piece}"
+            continue
+        items.append((province, m.group(2)))
+    ranked = len(items) > 1 and phrases.first_place.search(lead) and phrases.respectively.search(lead)
+    return [(name, str(i) if ranked else None, index) for i, (name, index) in enumerate(items, 1)]
+
+
 def national_place(
     title: str, body: str, phrases: Phrases, knowledge: KnowledgeBundle | None = None
 ) -> RawDocument | None:
@@ -209,6 +231,9 @@ def national_place(
                 rank=row.rank or m.group(1).lstrip("0") or "0",
                 total=row.total or (index.group(1) if index else None),
             )
+        for name, rank, listed in _listed_places(sentence, phrases, knowledge):
+            row = rows.get(text_key(name)) or RawRow(name=name, confidence=NEWS_CONFIDENCE)
+            rows[text_key(name)] = dataclasses.replace(row, rank=row.rank or rank, total=row.total or listed)
     if not rows:
         return None
     number, date, _, _ = decision(body, phrases)  # the ministry's decision ("Quyết định số 1278/QĐ-BTTTT ngày ...")

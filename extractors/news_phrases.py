@@ -102,6 +102,8 @@ class Phrases:
     percent: re.Pattern
     national_rank: re.Pattern
     national_index: re.Pattern
+    national_item_cut: re.Pattern
+    national_item: re.Pattern
 
 
 def load_phrases(knowledge: KnowledgeBundle | None = None) -> Phrases:
@@ -150,4 +152,6 @@ def _compile(parts: tuple[NewsPhrasesFile, NewsWordingFile]) -> Phrases:
         percent=re.compile(data["percent"], flags),
         national_rank=re.compile(data["national_rank"], flags),
         national_index=re.compile(data["national_index"], flags),
+        national_item_cut=re.compile(data["national_item_cut"], flags),
+        national_item=re.compile(data["national_item"], flags),
     )

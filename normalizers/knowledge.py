@@ -266,6 +266,8 @@ class NewsPhrasesFile(Strict):
     no_unit_at: Text
     national_rank: Text
     national_index: Text
+    national_item_cut: Text
+    national_item: Text
 
     def problems(self) -> list[tuple[Loc, str]]:
         found: list[tuple[Loc, str]] = []

@@ -352,3 +352,20 @@ def test_a_department_among_the_districts_is_reported(tmp_path):
     assert list(zip(mismatches["unit_name_raw"], mismatches["group_code"], mismatches["expected"])) == [
         ("Sở Y tế", "huyen", "lci.so_y_te")
     ]
+
+
+def test_a_national_article_lists_the_leading_provinces_with_their_indexes():
+    """'5 địa phương dẫn đầu lần lượt là: Đà Nẵng (0,6017), Hà Nội (0,5902), ...': bare province names, ranked in
+    order because the list leads and is 'lần lượt'; a province placed in its own words keeps its stated rank."""
+    page = """<html><body><article><h1>Bộ TT&TT công bố chỉ số chuyển đổi số DTI năm 2023</h1>
+    <p>Ở cấp tỉnh, 3 địa phương dẫn đầu lần lượt là: Đà Nẵng (0,6017), Hà Nội (0,5902) và Thừa Thiên Huế
+    (0,5745).</p>
+    <p>Tỉnh Lào Cai đạt 0,5139, xếp thứ 24/63.</p></article></body></html>"""
+    doc = read_news_html(page)
+    assert doc.framework == "dti_province" and doc.assessment_year == 2023
+    assert [(r.name, r.rank, r.total) for t in doc.tables for r in t.rows] == [
+        ("Đà Nẵng", "1", "0,6017"),
+        ("Hà Nội", "2", "0,5902"),
+        ("Thừa Thiên Huế", "3", "0,5745"),
+        ("Lào Cai", "24", "0,5139"),
+    ]
