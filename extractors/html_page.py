@@ -93,11 +93,21 @@ class _Chrome:
     tags: frozenset[str]
     words: frozenset[str]
     article_words: frozenset[str]
+    table_holders: frozenset[str]
+
+    def holds(self, el: etree._Element) -> bool:
+        """Furniture, by its tag or a word of its class/id; a table holder with a table inside is content."""
+        if el.tag in self.table_holders and el.find(".//table") is not None:
+            return False
+        return el.tag in self.tags or bool(_words(el) & self.words)
 
 
 def _compile(data: PageChromeFile) -> _Chrome:
     return _Chrome(
-        *(frozenset(w.lower() for w in v) for v in (data.chrome_tags, data.chrome_words, data.article_words))
+        *(
+            frozenset(w.lower() for w in v)
+            for v in (data.chrome_tags, data.chrome_words, data.article_words, data.table_holders)
+        )
     )
 
 
@@ -115,10 +125,6 @@ def _parser() -> lxml.html.HTMLParser:
 def _words(el: etree._Element) -> set[str]:
     value = f"{el.get('class', '')} {el.get('id', '')}".lower()
     return {w for w in _CLASS_SPLIT.split(value) if w}
-
-
-def _is_chrome(el: etree._Element, tags: frozenset[str], words: frozenset[str]) -> bool:
-    return el.tag in tags or bool(_words(el) & words)
 
 
 def _article_root(root: etree._Element, article_words: frozenset[str]) -> etree._Element:
@@ -291,7 +297,6 @@ def read_html_page(data: str | bytes, page: int = 1, knowledge: KnowledgeBundle 
     except (etree.ParserError, ValueError) as exc:
         raise HtmlPageError(f"the HTML cannot be parsed ({' '.join(str(exc).split())[:80]})") from exc
     chrome = page_chrome(knowledge)
-    tags, words = chrome.tags, chrome.words
     title_el = root.find(".//title")
     page_title = clean_printed(title_el.text_content()) if title_el is not None else ""
     article = _article_root(root, chrome.article_words)
@@ -315,12 +320,15 @@ def read_html_page(data: str | bytes, page: int = 1, knowledge: KnowledgeBundle 
             content.lines.append(TextLine(text, 0.0, top, 1.0, top + 0.5, size=size, bold=tag in _HEADING_SIZE))
 
     def walk(el: etree._Element) -> None:
-        for child in el:
+        children = list(el)
+        if el.tag in chrome.table_holders:  # a table's <figcaption> titles it, wherever the editor put it
+            children.sort(key=lambda c: c.tag != "figcaption")
+        for child in children:
             if not isinstance(child.tag, str):
                 if child.tail:
                     buffer.append(child.tail)
                 continue
-            if _is_chrome(child, tags, words):
+            if chrome.holds(child):
                 if child.tail:
                     buffer.append(child.tail)
                 continue

@@ -49,6 +49,7 @@ __all__ = [
     "read_news_html",
     "read_news_page",
     "read_prose",
+    "reported_facts",
     "second_reading",
 ]
 
@@ -142,6 +143,26 @@ def read_prose(title: str, body: str, knowledge: KnowledgeBundle | None = None) 
         )
     doc = dataclasses.replace(doc, group_maxima=maxima_from_rows(doc, detect_convention([body])))
     return dataclasses.replace(doc, notes=notes(doc, body, phrases))
+
+
+def reported_facts(page: HtmlPage, doc: RawDocument, knowledge: KnowledgeBundle | None = None) -> RawDocument:
+    """A web page's tables read as a decision, with what its prose reports filling what the tables' page lacks.
+
+    A portal posting a decision's tables cites it in a sentence ("Căn cứ Quyết định số 812/QĐ-UBND ngày
+    05/5/2024 của Chủ tịch UBND tỉnh Hà Giang, kết quả như sau:") and names the year in running text
+    ("Công bố Chỉ số DTI 2023"); a decision's own header is not there to read them from.
+    """
+    phrases = load_phrases(knowledge)
+    body = "\n".join(ln.text for ln in page.content.lines)
+    number, date, issuer, province = decision(body, phrases)
+    return dataclasses.replace(
+        doc,
+        decision_number=doc.decision_number or number,
+        decision_date=doc.decision_date or (date if doc.decision_number in (None, number) else None),
+        issuer=doc.issuer or issuer,
+        province=doc.province or province,
+        assessment_year=doc.assessment_year or assessment_year(page.title, body, phrases),
+    )
 
 
 def read_news_page(page: HtmlPage, knowledge: KnowledgeBundle | None = None) -> RawDocument:

@@ -63,6 +63,7 @@ def _by_group(records: Iterable[Record]) -> dict[str, list[Record]]:
 
 
 def check_component_sums(doc_id: str, norm: Normalized, tally: CheckTally | None = None) -> list[Issue]:
+    """Each total against the sum of its components; a 0..1 index (maximum 1) weighs its components, it does not add them."""
     issues: list[Issue] = []
     comps = _present(norm.component_rows, "score")
     if not comps:
@@ -73,7 +74,7 @@ def check_component_sums(doc_id: str, norm: Normalized, tally: CheckTally | None
         parts.setdefault((c["group_code"], c["unit_name_raw"]), []).append(c["score"])
     for row in norm.score_rows:
         key = (row["group_code"], row["unit_name_raw"])
-        if key not in parts or is_null(row["total_score"]):
+        if key not in parts or is_null(row["total_score"]) or (not is_null(row["max_score"]) and row["max_score"] <= 1):
             continue
         total, count = math.fsum(parts[key]), len(parts[key])
         failed = abs(total - row["total_score"]) > sum_tolerance(places, count)

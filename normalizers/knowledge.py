@@ -232,6 +232,7 @@ class PageChromeFile(Strict):
     chrome_tags: Words
     chrome_words: Words
     article_words: Words
+    table_holders: Words
 
 
 class NewsGroupModel(Strict):

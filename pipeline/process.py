@@ -26,7 +26,15 @@ from extractors.html_page import HtmlPageError, read_html_page
 from extractors.layouts import LayoutError, extract_tables
 from extractors.metadata import decision_wording, read_metadata, stated_maxima, stated_tier_rules
 from extractors.national import as_national, is_ministry, province_of, scores_province
-from extractors.news import NewsFormatError, is_news_html, looks_like_unit, prose_maxima, read_news_page, second_reading
+from extractors.news import (
+    NewsFormatError,
+    is_news_html,
+    looks_like_unit,
+    prose_maxima,
+    read_news_page,
+    reported_facts,
+    second_reading,
+)
 from extractors.office_container import OfficeFileError, is_office, office_kind
 from extractors.page import PageContent
 from extractors.parent_death import die_with_parent
@@ -383,11 +391,11 @@ def raw_web_page(data: bytes, knowledge: Knowledge, bundle: KnowledgeBundle | No
             table_reason = f"its {len(content.grids)} table(s) are not ranking tables (their rows are not public units)"
         if table_reason is None:
             raw = dataclasses.replace(
-                raw,
+                reported_facts(page, raw, bundle),
                 pages=None,
                 text_source="html",
                 group_maxima={**raw.group_maxima, **prose_maxima(page.text, bundle)},
-            )  # web prose words maxima more freely
+            )  # web prose words maxima (and the decision it posts) more freely
             raw = as_national(raw, knowledge, "web_table", bundle) or raw
             raw = dataclasses.replace(
                 raw, doubts=[*raw.doubts, *((IssueCode.TABLE_CUT, cut) for cut in page.cut_tables)]

@@ -491,9 +491,22 @@ def test_run_checks_is_every_check_in_order(laocai, caobang, knowledge):
 
 
 def test_a_national_index_is_not_the_sum_of_its_pillars(national, knowledge):
-    # the pillar indexes of TP. Đà Nẵng add up to far more than its 0.727 overall index
-    assert _run(check_component_sums, national)
+    # the pillar indexes of TP. Đà Nẵng add up to far more than its 0.727 overall index: a 0..1 index
+    # (maximum 1) weighs its pillars, so neither the sum check nor the whole run reports them
+    comps, rows = national.components, national.scores
+    row = rows.iloc[0]
+    pillars = comps[comps["unit_name_raw"] == row["unit_name_raw"]]["score"]
+    assert row["max_score"] == 1.0 and len(pillars) > 1 and pillars.sum() > row["total_score"] + 0.1
+    assert _run(check_component_sums, national) == []
     assert _run(run_checks, national, knowledge) == []
+
+
+def test_a_row_whose_maximum_is_1_is_not_summed(caobang):
+    """Cao Bằng's two published sum mismatches; with Sở Y tế's maximum 1 (a 0..1 index) only the other is left."""
+    units = sorted(i.unit_name_raw for i in _run(check_component_sums, caobang))
+    assert units == ["Sở Y tế", "Văn phòng UBND tỉnh"]
+    as_index = _set(caobang, "Sở Y tế", max_score=1.0)
+    assert [i.unit_name_raw for i in _run(check_component_sums, as_index)] == ["Văn phòng UBND tỉnh"]
 
 
 def test_the_tally_counts_every_assertion_per_group(laocai, caobang, knowledge):

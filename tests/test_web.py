@@ -22,6 +22,11 @@ CASES = [
     ("caobang-2024-news-ranks-test.html", "caobang-2024-news-ranks-test"),
     ("laocai-2023-news-national-place-test.html", "laocai-2023-news-national-place-test"),
     ("caobang-2023-dti2022-portal-pillars-test.html", "caobang-2023-dti2022-portal-pillars-test"),
+    ("hagiang-2024-dti2023-portal-prose-test.html", "hagiang-2024-dti2023-portal-prose-test"),
+    ("sonla-2024-dti2023-portal-index-test.html", "sonla-2024-dti2023-portal-index-test"),
+    ("hagiang-2023-news-lists-test.html", "hagiang-2023-news-lists-test"),
+    ("backan-2024-news-maxima-test.html", "backan-2024-news-maxima-test"),
+    ("tuyenquang-2024-news-of-max-test.html", "tuyenquang-2024-news-of-max-test"),
 ]
 
 
