@@ -7,6 +7,7 @@ thousand in a decimal-comma document and one in a decimal-point one.
 
 from __future__ import annotations
 
+import decimal
 import math
 import re
 from collections.abc import Iterable
@@ -164,16 +165,28 @@ def parse_rank(text: str | None) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
+def round_half_up(value: float, places: int) -> float:
+    """`value` rounded as a spreadsheet or a clerk rounds it: a half goes up (801.25/1000 is 80.13%).
+
+    Python's round() rounds the binary float, in which 80.125 is 80.12499999999999, to 80.12; the
+    value is first cut to the digits a document's arithmetic can mean, then rounded in decimal.
+    """
+    exact = decimal.Decimal(repr(round(value, 9)))
+    return float(exact.quantize(decimal.Decimal(1).scaleb(-places), rounding=decimal.ROUND_HALF_UP))
+
+
 def percent_rule(pairs: Iterable[tuple[float, float]], places: int) -> str:
     """Whether printed percents round or truncate total/max, decided from all (computed, printed) pairs."""
     scale = 10**places
     rounded = truncated = 0
     for computed, printed in pairs:
-        rounded += abs(round(computed, places) - printed) <= EPS
+        rounded += abs(round_half_up(computed, places) - printed) <= EPS
         truncated += abs(math.floor(computed * scale + EPS) / scale - printed) <= EPS
     return "truncated" if truncated > rounded else "rounded"
 
 
 def expected_percent(computed: float, places: int, rule: str) -> float:
     """The percent the document would print for a computed one, under its rule."""
-    return round(computed, places) if rule == "rounded" else math.floor(computed * 10**places + EPS) / 10**places
+    if rule == "rounded":
+        return round_half_up(computed, places)
+    return math.floor(computed * 10**places + EPS) / 10**places

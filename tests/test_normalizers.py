@@ -102,6 +102,17 @@ def test_percent_rule_is_decided_from_all_rows():
     assert expected_percent(68.607, 2, "rounded") == 68.61
 
 
+def test_a_half_rounds_up_as_a_document_prints_it():
+    """801,25/1000 is printed 80,13% and 601,05/1000 60,11%: the float 80.12499999999999 is not a reason to doubt them."""
+    from normalizers.numbers import expected_percent, percent_rule
+
+    computed = [801.25 / 1000 * 100, 601.05 / 1000 * 100, 856.40 / 1000 * 100]
+    assert round(computed[0], 2) == 80.12  # Python's binary rounding, which no document uses
+    assert [expected_percent(c, 2, "rounded") for c in computed] == [80.13, 60.11, 85.64]
+    assert percent_rule(zip(computed, [80.13, 60.11, 85.64]), 2) == "rounded"
+    assert expected_percent(801.25 / 1000 * 100, 2, "truncated") == 80.12
+
+
 def test_decimals_and_ranks():
     from normalizers.numbers import decimals, parse_rank
 
