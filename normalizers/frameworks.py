@@ -7,6 +7,7 @@ edit them; this module only reads and applies them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -117,6 +118,7 @@ class Knowledge:
     not_evaluated_labels: tuple[str, ...]
     component_names: tuple[str, ...] = ()
     not_unit_types: dict[str, tuple[str, ...]] = field(default_factory=dict)  # group code -> types
+    other_indexes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (name, words) of indexes that are not ours
 
     def group_code(self, title: str) -> str | None:
         for loose in (False, True):
@@ -169,6 +171,27 @@ class Knowledge:
         best = max(votes, key=votes.__getitem__, default=None)
         return best if best is not None and votes[best] else None
 
+    def other_index(self, text: str) -> str | None:
+        """Why a document is another index's ranking (PAR INDEX, PCI, ...), or None.
+
+        The index it names more often than the title words of every framework of ours, as one
+        line; a DTI decision citing the PAR INDEX in passing names "chuyển đổi số" more.
+        """
+        key = f" {text_key(text)} "
+
+        def count(words: Iterable[str]) -> int:
+            return sum(key.count(f" {text_key(w)} ") for w in words)
+
+        ours = max((count(fw.title_words) for fw in self.frameworks.values()), default=0)
+        named = [(count(words), name) for name, words in self.other_indexes]
+        times, name = max(named, default=(0, ""))
+        if times == 0 or times <= ours:
+            return None
+        return (
+            f"not an IT-application or digital-transformation ranking: it ranks by {name} (named {times} "
+            f"time{'s' if times > 1 else ''}, the ICT/DTI words {ours})"
+        )
+
     def framework_from_title(self, title: str) -> str | None:
         for code, fw in self.frameworks.items():
             if fw.scope != "national" and any(contains_words(title, w) for w in fw.title_words):
@@ -212,6 +235,7 @@ def knowledge_from_model(data: FrameworksFile) -> Knowledge:
         data.not_evaluated_labels,
         tuple(name for c in data.components for name in c.names),
         {g.code: tuple(g.not_unit_types) for g in data.groups if g.not_unit_types},
+        tuple((o.name, tuple(o.words)) for o in data.other_indexes),
     )
 
 

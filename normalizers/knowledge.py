@@ -141,9 +141,15 @@ class ComponentModel(Strict):
     names: Words = ()
 
 
+class OtherIndexModel(Strict):
+    name: Text
+    words: Words
+
+
 class FrameworksFile(Strict):
     version: int
     frameworks: dict[str, FrameworkModel]
+    other_indexes: tuple[OtherIndexModel, ...] = ()
     groups: tuple[GroupRuleModel, ...]
     components: tuple[ComponentModel, ...]
     columns: dict[str, WordGroups]

@@ -440,6 +440,8 @@ def taken_tables(
 def ranking_result(
     raw: RawDocument, doc_id: str, knowledge: Knowledge, bundle: KnowledgeBundle | None = None
 ) -> DocumentResult:
+    if reason := knowledge.other_index(raw.text):
+        raise NoRankingTableError(reason)
     raw, evidence = taken_tables(raw, knowledge, bundle)
     norm = normalize_ranking(raw, doc_id, knowledge, bundle)
     norm = dataclasses.replace(norm, score_rows=scores_province(norm.score_rows, raw, bundle))

@@ -377,3 +377,43 @@ def test_a_page_with_no_running_text_says_so_instead_of_quoting_nothing():
         "not a ranking decision: no table of unit names and scores, and its text is not Vietnamese "
         "(it has no running text outside its tables)"
     )
+
+
+PAR_PORTAL = """<html><head><meta charset="utf-8"><title>Kết quả Chỉ số cải cách hành chính năm 2023</title></head><body>
+<article><h1>Công bố Chỉ số cải cách hành chính (PAR INDEX) năm 2023 của các sở, ban, ngành tỉnh Lào Cai</h1>
+<p>Theo Quyết định số 845/QĐ-UBND ngày 20/4/2024 của UBND tỉnh Lào Cai về Chỉ số cải cách hành chính năm 2023:</p>
+<table><tr><th>STT</th><th>Tên đơn vị</th><th>Tổng điểm</th><th>Xếp hạng</th></tr>
+<tr><td>1</td><td>Sở Tư pháp</td><td>89,52</td><td>1</td></tr><tr><td>2</td><td>Sở Nội vụ</td><td>88,10</td><td>2</td></tr>
+<tr><td>3</td><td>Sở Tài chính</td><td>87,45</td><td>3</td></tr></table></article></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("page", "index"),
+    [
+        (PAR_PORTAL, "Chỉ số cải cách hành chính (PAR INDEX)"),
+        (
+            "<html><body><article><h1>Công bố chỉ số năng lực cạnh tranh cấp sở, ngành (DDCI) năm 2023</h1><p>Ở khối "
+            "sở, ban, ngành, Sở Kế hoạch và Đầu tư đứng đầu với 80,15 điểm; Sở Tư pháp xếp thứ hai với 78,2 điểm."
+            "</p></article></body></html>",
+            "Chỉ số năng lực cạnh tranh (PCI, DDCI)",
+        ),
+    ],
+)
+def test_another_index_of_the_same_bodies_is_not_published_as_ict_or_dti(tmp_path, page, index):
+    """A PAR INDEX table or a DDCI article has every shape of ours (public bodies, scores, ranks): it names its own
+    index and none of ours, so it is quarantined with that index named, not published at 1000 points."""
+    path = tmp_path / "page.html"
+    path.write_text(page, encoding="utf-8")
+    with pytest.raises(NoRankingTableError) as caught:
+        process_file(path)
+    assert f"it ranks by {index}" in str(caught.value)
+
+
+def test_a_dti_decision_citing_another_index_is_still_a_dti_ranking():
+    knowledge = load_knowledge()
+    cited = "Căn cứ Kế hoạch cải cách hành chính năm 2023; kết quả xếp hạng chuyển đổi số năm 2023 ... chuyển đổi số"
+    assert knowledge.other_index(cited) is None
+    assert knowledge.other_index("Chỉ số cải cách hành chính năm 2023, PAR INDEX") == (
+        "not an IT-application or digital-transformation ranking: it ranks by Chỉ số cải cách hành chính "
+        "(PAR INDEX) (named 2 times, the ICT/DTI words 0)"
+    )
