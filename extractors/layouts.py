@@ -253,7 +253,8 @@ def assign_columns(
     """The role of each column from its header and its cells, or None without a column of names.
 
     Names, then the tier among the text columns; before the names a rank or row number;
-    after them the total, percent and rank, every other numeric column a component.
+    after them the total, percent and rank, every other numeric column a component, except
+    the columns the frameworks file lists as ``ignored`` (a self-assessment, a change).
     ``headers`` is table_headers.yaml as compiled (None: the default bundle's).
     """
     headers = headers or table_header_words()
@@ -266,6 +267,8 @@ def assign_columns(
     for c in numeric_cols:
         if c < cols.name:
             _number_left_of_names(cols, c, leaves[c], knowledge)
+        elif _role(knowledge, leaves[c], "ignored"):
+            continue  # "Điểm tự đánh giá": the unit's own claim, not its result nor a part of it
         elif not _score_role(cols, c, leaves[c], knowledge, headers):
             component, correction = _component_column(grid, header_rows, maxima_row, c, leaves[c], knowledge, headers)
             if correction is not None:

@@ -136,7 +136,7 @@ class Knowledge:
         return slug or "component"
 
     def column_role(self, header: str, role: str = "", loose: bool = False) -> bool:
-        return any(contains_words(header, *words, loose=loose) for words in self.columns[role])
+        return any(contains_words(header, *words, loose=loose) for words in self.columns.get(role, ()))
 
     def snap_component_name(self, header: str, min_score: float = SAME_TEXT) -> str | None:
         """The known printed spelling closest to an OCR'd header, when it is unambiguous."""

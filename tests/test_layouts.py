@@ -108,3 +108,22 @@ def test_average_row_is_not_a_unit():
     [table] = extract_tables([page], load_knowledge())
     assert [r.name for r in table.rows] == ["Thành phố Lào Cai"]
     assert [(a.label, a.total) for a in table.averages] == [("Điểm trung bình", "760,39")]
+
+
+def test_a_self_assessment_column_is_neither_the_total_nor_a_component():
+    """'Điểm tự đánh giá' beside 'Điểm thẩm định': the verified score is the total, the unit's own claim is left out
+    (it used to become a component whose 'sum' disagreed with every total)."""
+    page = ruled_page(
+        [
+            ["STT", "Tên đơn vị", "Điểm tự đánh giá", "Điểm thẩm định", "Tăng/giảm", "Xếp hạng"],
+            ["1", "Sở Nội vụ", "901,5", "842,15", "+3", "1"],
+            ["2", "Sở Tài chính", "880,0", "815,30", "-1", "2"],
+        ],
+        heading="Kết quả xếp hạng các sở, ban, ngành",
+    )
+    (table,) = extract_tables([page], load_knowledge())
+    assert [(r.name, r.total, r.rank, tuple(r.components)) for r in table.rows] == [
+        ("Sở Nội vụ", "842,15", "1", ()),
+        ("Sở Tài chính", "815,30", "2", ()),
+    ]
+    assert table.components == ()
