@@ -89,6 +89,8 @@ class Phrases:
     first_place: re.Pattern
     last_place: re.Pattern
     respectively: re.Pattern
+    all_of_them: re.Pattern
+    not_evaluated: re.Pattern
     group_size: re.Pattern
     top_n: re.Pattern
     no_unit_at: re.Pattern
@@ -139,6 +141,8 @@ def _compile(parts: tuple[NewsPhrasesFile, NewsWordingFile]) -> Phrases:
         first_place=re.compile(data["first_place"], flags),
         last_place=re.compile(data["last_place"], flags),
         respectively=re.compile(data["respectively"], flags),
+        all_of_them=re.compile(data["all_of_them"], flags),
+        not_evaluated=re.compile(data["not_evaluated"], flags),
         group_size=re.compile(data["group_size"], flags),
         top_n=re.compile(rf"{data['top_n']}({tiers})\b", flags),
         no_unit_at=re.compile(rf"{data['no_unit_at']}(?:mức\s+)?({tiers})\b", flags),

@@ -171,24 +171,72 @@ def _tier(piece: str, phrases: Phrases) -> str | None:
     return None
 
 
+def stated_totals(piece: str, phrases: Phrases) -> list[str]:
+    """Every total a piece of text states, in order ("lần lượt đạt 97 điểm, 95 điểm và 91,5 điểm")."""
+    of_max = list(phrases.total_of_max.finditer(piece))  # "812,4/1.000 điểm": 812,4 of a maximum of 1.000
+    if of_max:
+        return [m.group(1) for m in of_max]
+    return [
+        m.group(1) or m.group(2)
+        for m in phrases.total.finditer(piece)
+        if not phrases.wording.maximum.search(piece[max(0, m.start() - 40) : m.start()])
+    ]
+
+
 def stated_total(piece: str, phrases: Phrases) -> str | None:
-    if m := phrases.total_of_max.search(piece):  # "812,4/1.000 điểm": 812,4 of a maximum of 1.000
-        return m.group(1)
-    for m in phrases.total.finditer(piece):
-        value = m.group(1) or m.group(2)
-        if phrases.wording.maximum.search(piece[max(0, m.start() - 40) : m.start()]):
-            continue
-        return value
-    return None
+    return next(iter(stated_totals(piece, phrases)), None)
+
+
+def stated_percents(piece: str, phrases: Phrases) -> list[str]:
+    """Every unit's percent a piece states, in order; thresholds ("lớn hơn 75%") and counts ("17/18") are none."""
+    return [
+        m.group(1)
+        for m in phrases.percent.finditer(piece)
+        if "/" not in piece[max(0, m.start() - 2) : m.start()]
+        and not phrases.wording.threshold.search(piece[: m.start()])
+    ]
 
 
 def stated_percent(piece: str, phrases: Phrases) -> str | None:
-    for m in phrases.percent.finditer(piece):
-        before = piece[max(0, m.start() - 2) : m.start()]
-        if "/" in before or phrases.wording.threshold.search(piece[: m.start()]):
-            continue  # thresholds ("lớn hơn 75%") and counts ("17/18") are not a unit's result
-        return m.group(1)
-    return None
+    return next(iter(stated_percents(piece, phrases)), None)
+
+
+def _respective(
+    clause: str, statements: list[_Statement], size: int | None, phrases: Phrases
+) -> dict[int, RawRow | None]:
+    """Rows of units named before "lần lượt", each given its own value of the lists after it.
+
+    "A, B và C, lần lượt đạt 97 điểm, 95 điểm và 91,5 điểm, cùng xếp loại Tốt"; "huyện X và huyện Y
+    lần lượt xếp thứ hai, thứ ba với 88 điểm và 85,5 điểm". A list as long as the names is
+    shared out in order; a list of another length gives nobody anything (the article is not
+    read against its own order). A tier after "cùng"/"đều" is everyone's. Keyed by statement index;
+    None for a unit of the list that the article gives nothing it can be read to mean.
+    """
+    m = phrases.respectively.search(clause)
+    named = [i for i, st in enumerate(statements) if m and st.start < m.start()]
+    if m is None or len(named) < 2:
+        return {}
+    tail = clause[m.end() :]
+    lists = {
+        "rank": [str(r) for r in _ranks(tail, size, phrases)],
+        "total": stated_totals(tail, phrases),
+        "percent": stated_percents(tail, phrases),
+    }
+    shared = {k: v for k, v in lists.items() if len(v) == len(named)}
+    tier = _tier(tail, phrases) if phrases.all_of_them.search(tail) else None
+    if not shared and tier is None:
+        return dict.fromkeys(named)  # "A và B lần lượt đạt 80 điểm": whose 80 it is, the article does not say
+    return {
+        i: RawRow(
+            name=statements[i].name,
+            rank=shared["rank"][n] if "rank" in shared else None,
+            total=shared["total"][n] if "total" in shared else None,
+            percent=shared["percent"][n] if "percent" in shared else None,
+            tier=tier,
+            confidence=NEWS_CONFIDENCE,
+        )
+        for n, i in enumerate(named)
+    }
 
 
 @dataclass
@@ -243,7 +291,29 @@ def read_section(body: str, section: Section, size: int | None, phrases: Phrases
     rows: dict[str, RawRow] = {}
     for a, b in clauses(text, phrases):
         pending: list[int] = []
-        for st in _statements(text[a:b], phrases):
+        statements = _statements(text[a:b], phrases)
+        respective = _respective(text[a:b], statements, size, phrases)
+        for n, st in enumerate(statements):
+            if n in respective:
+                given = respective[n]
+                if given is None:
+                    continue
+                lead = _ranks(st.lead, size, phrases)  # "3 đơn vị dẫn đầu là A, B và C, lần lượt đạt ...": A's
+                row = rows.get(text_key(st.name))
+                rows[text_key(st.name)] = (
+                    dataclasses.replace(
+                        given, rank=given.rank or (str(lead[0]) if lead and n == min(respective) else None)
+                    )
+                    if row is None
+                    else dataclasses.replace(
+                        row,
+                        rank=row.rank or given.rank,
+                        total=row.total or given.total,
+                        percent=row.percent or given.percent,
+                        tier=row.tier or given.tier,
+                    )
+                )
+                continue
             lead_ranks = _ranks(st.lead, size, phrases)
             if phrases.respectively.search(st.lead) and len(lead_ranks) > 1:
                 pending = lead_ranks
@@ -264,7 +334,10 @@ def read_section(body: str, section: Section, size: int | None, phrases: Phrases
                 stated_percent(st.own, phrases),
                 _tier(st.own, phrases),
             )
-            if rank is None and total is None and percent is None:
+            unassessed = (
+                rank is None and total is None and percent is None and phrases.not_evaluated.match(st.own.lstrip(" ,"))
+            )
+            if rank is None and total is None and percent is None and not unassessed:
                 continue
             key = text_key(st.name)
             row = rows.get(key)
@@ -275,6 +348,7 @@ def read_section(body: str, section: Section, size: int | None, phrases: Phrases
                     total=total,
                     percent=percent,
                     tier=tier,
+                    evaluated=not unassessed,
                     confidence=NEWS_CONFIDENCE,
                 )
                 continue

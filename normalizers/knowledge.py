@@ -260,6 +260,8 @@ class NewsPhrasesFile(Strict):
     last_place: Text
     rank_word: Text
     respectively: Text
+    all_of_them: Text
+    not_evaluated: Text
     not_a_section: Text
     one_group_only: Text
     list_rank: Text

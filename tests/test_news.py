@@ -369,3 +369,42 @@ def test_a_national_article_lists_the_leading_provinces_with_their_indexes():
         ("Thừa Thiên Huế", "3", "0,5745"),
         ("Lào Cai", "24", "0,5139"),
     ]
+
+
+def test_respectively_shares_each_list_out_in_order():
+    """'A, B và C, lần lượt đạt 97 điểm, 95 điểm và 91,5 điểm, cùng xếp loại Tốt' and 'X và Y lần lượt xếp thứ hai,
+    thứ ba với 88 điểm và 85,5 điểm': each unit gets its own value (C used to get A's 97, Y to get X's rank and
+    total); a list of another length than the names is given to nobody."""
+    page = """<html><body><article><h1>Kết quả đánh giá mức độ ứng dụng CNTT năm 2016</h1>
+    <p>Ở khối các cơ quan, đơn vị cấp tỉnh, 3 đơn vị dẫn đầu là Sở Thông tin và Truyền thông, Sở Tài chính và Sở Kế
+    hoạch và Đầu tư, lần lượt đạt 97 điểm, 95 điểm và 91,5 điểm, cùng xếp loại Tốt.</p>
+    <p>Ở khối các huyện, thành phố, thành phố Lào Cai dẫn đầu với 92 điểm; huyện Bảo Thắng và huyện Sa Pa lần lượt
+    xếp thứ hai, thứ ba với 88 điểm và 85,5 điểm; huyện Bát Xát và huyện Văn Bàn lần lượt đạt 80 điểm.</p>
+    </article></body></html>"""
+    doc = read_news_html(page)
+    rows = [(t.group_code, r.rank, r.name, r.total, r.tier) for t in doc.tables for r in t.rows]
+    assert rows == [
+        ("so_ban_nganh", "1", "Sở Thông tin và Truyền thông", "97", "Tốt"),
+        ("so_ban_nganh", None, "Sở Tài chính", "95", "Tốt"),
+        ("so_ban_nganh", None, "Sở Kế hoạch và Đầu tư", "91,5", "Tốt"),
+        ("huyen", "1", "thành phố Lào Cai", "92", None),
+        ("huyen", "2", "huyện Bảo Thắng", "88", None),
+        ("huyen", "3", "huyện Sa Pa", "85,5", None),
+    ]
+
+
+def test_a_group_counted_in_its_phrase_and_a_unit_not_assessed():
+    """'trong 20 sở, ban, ngành' and 'Trong 10 huyện, thành phố, thành phố Cao Bằng ...' name the groups (the city's
+    'thành phố' stays in its name); 'huyện Quảng Hòa không được đánh giá' is a row with evaluated false."""
+    page = """<html><body><article><h1>Cao Bằng: chỉ số chuyển đổi số năm 2022</h1>
+    <p>Theo Quyết định số 943/QĐ-UBND ngày 27/7/2023 của UBND tỉnh Cao Bằng, trong 20 sở, ban, ngành, Sở Công
+    Thương đạt điểm cao nhất với 822,3 điểm.</p>
+    <p>Trong 10 huyện, thành phố, thành phố Cao Bằng đứng đầu với 785,6 điểm; huyện Quảng Hòa không được đánh
+    giá.</p></article></body></html>"""
+    doc = read_news_html(page)
+    rows = [(t.group_code, r.rank, r.name, r.total, r.evaluated) for t in doc.tables for r in t.rows]
+    assert rows == [
+        ("so_ban_nganh", "1", "Sở Công Thương", "822,3", True),
+        ("huyen", "1", "thành phố Cao Bằng", "785,6", True),
+        ("huyen", None, "huyện Quảng Hòa", None, False),
+    ]
