@@ -101,6 +101,8 @@ class Phrases:
     year_not: re.Pattern
     total: re.Pattern
     total_of_max: re.Pattern
+    not_total_before: re.Pattern
+    not_total_after: re.Pattern
     percent: re.Pattern
     national_rank: re.Pattern
     national_index: re.Pattern
@@ -153,6 +155,8 @@ def _compile(parts: tuple[NewsPhrasesFile, NewsWordingFile]) -> Phrases:
         year_not=re.compile(data["year_not"], flags),
         total=re.compile(data["total"], flags),
         total_of_max=re.compile(data["total_of_max"], flags),
+        not_total_before=re.compile(data["not_total_before"], flags),
+        not_total_after=re.compile(data["not_total_after"], flags),
         percent=re.compile(data["percent"], flags),
         national_rank=re.compile(data["national_rank"], flags),
         national_index=re.compile(data["national_index"], flags),

@@ -174,12 +174,13 @@ def _tier(piece: str, phrases: Phrases) -> str | None:
 def stated_totals(piece: str, phrases: Phrases) -> list[str]:
     """Every total a piece of text states, in order ("lần lượt đạt 97 điểm, 95 điểm và 91,5 điểm")."""
     of_max = list(phrases.total_of_max.finditer(piece))  # "812,4/1.000 điểm": 812,4 of a maximum of 1.000
-    if of_max:
-        return [m.group(1) for m in of_max]
+    found = of_max or list(phrases.total.finditer(piece))
     return [
         m.group(1) or m.group(2)
-        for m in phrases.total.finditer(piece)
+        for m in found
         if not phrases.wording.maximum.search(piece[max(0, m.start() - 40) : m.start()])
+        and not phrases.not_total_before.search(piece[max(0, m.start() - 20) : m.start()])
+        and not phrases.not_total_after.match(piece[m.end() :])
     ]
 
 
@@ -188,12 +189,15 @@ def stated_total(piece: str, phrases: Phrases) -> str | None:
 
 
 def stated_percents(piece: str, phrases: Phrases) -> list[str]:
-    """Every unit's percent a piece states, in order; thresholds ("lớn hơn 75%") and counts ("17/18") are none."""
+    """Every unit's percent a piece states, in order; thresholds ("lớn hơn 75%"), counts ("17/18") and changes
+    ("tăng 3,2% so với năm 2022") are none."""
     return [
         m.group(1)
         for m in phrases.percent.finditer(piece)
         if "/" not in piece[max(0, m.start() - 2) : m.start()]
         and not phrases.wording.threshold.search(piece[: m.start()])
+        and not phrases.not_total_before.search(piece[max(0, m.start() - 20) : m.start()])  # "tăng 3,2%"
+        and not phrases.not_total_after.match(piece[m.end() :])
     ]
 
 

@@ -271,6 +271,8 @@ class NewsPhrasesFile(Strict):
     top_n: Text
     total: Text
     total_of_max: Text
+    not_total_before: Text
+    not_total_after: Text
     percent: Text
     no_unit_at: Text
     national_rank: Text

@@ -408,3 +408,18 @@ def test_a_group_counted_in_its_phrase_and_a_unit_not_assessed():
         ("huyen", "1", "thành phố Cao Bằng", "785,6", True),
         ("huyen", None, "huyện Quảng Hòa", None, False),
     ]
+
+
+def test_a_change_or_last_years_points_are_not_the_result():
+    """'tăng 106,3 điểm so với năm 2022', 'từ 650,2 điểm năm 2022 lên 717,70 điểm', 'tăng 5 bậc': Sở Y tế's result is
+    717,70 (it was published at last year's 650,2) and 'tăng 5 bậc' is not part of a name."""
+    page = """<html><body><article><h1>Chỉ số chuyển đổi số năm 2023 của tỉnh Lào Cai tăng mạnh</h1>
+    <p>Ở nhóm các cơ quan, đơn vị có thủ tục hành chính, Sở Lao động - Thương binh và Xã hội dẫn đầu với 731,61 điểm,
+    tăng 106,3 điểm so với năm 2022; Sở Y tế xếp thứ hai, từ 650,2 điểm năm 2022 lên 717,70 điểm, đạt 71,77%, tăng
+    6,5% so với năm 2022; Sở Tư pháp tăng 5 bậc, xếp thứ 3 với 708,4 điểm.</p></article></body></html>"""
+    doc = read_news_html(page)
+    assert [(r.rank, r.name, r.total, r.percent) for t in doc.tables for r in t.rows] == [
+        ("1", "Sở Lao động - Thương binh và Xã hội", "731,61", None),
+        ("2", "Sở Y tế", "717,70", "71,77"),
+        ("3", "Sở Tư pháp", "708,4", None),
+    ]
