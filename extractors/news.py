@@ -34,7 +34,7 @@ from extractors.news_facts import (
     prose_maxima,
 )
 from extractors.news_phrases import load_phrases
-from extractors.news_prose import NEWS_CONFIDENCE, leaders, looks_like_unit, read_section, sections
+from extractors.news_prose import NEWS_CONFIDENCE, completed, leaders, looks_like_unit, read_section, sections
 from normalizers.knowledge import KnowledgeBundle, bundle_or_default
 from normalizers.numbers import NumberFormatError, detect_convention, parse_number
 from normalizers.text import text_key
@@ -110,18 +110,7 @@ def read_prose(title: str, body: str, knowledge: KnowledgeBundle | None = None) 
         table = tables.get(section.group.code) or RawTable(group_title=section.title, group_code=section.group.code)
         known = {text_key(r.name): r for r in table.rows}
         for row in rows:
-            old = known.get(text_key(row.name))
-            known[text_key(row.name)] = (
-                row
-                if old is None
-                else dataclasses.replace(
-                    old,
-                    rank=old.rank or row.rank,
-                    total=old.total or row.total,
-                    percent=old.percent or row.percent,
-                    tier=old.tier or row.tier,
-                )
-            )
+            known[text_key(row.name)] = completed(known.get(text_key(row.name)), row)
         tables[section.group.code] = dataclasses.replace(table, rows=tuple(known.values()))
     tables = {
         code: dataclasses.replace(

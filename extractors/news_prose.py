@@ -286,6 +286,19 @@ def _list_items(text: str, phrases: Phrases) -> tuple[str, dict[int, int]]:
     return mask(text, spans), ranks
 
 
+def completed(known: RawRow | None, stated: RawRow) -> RawRow:
+    """A unit's row as first read, with what a later statement of it adds (the first reading of a value stands)."""
+    if known is None:
+        return stated
+    return dataclasses.replace(
+        known,
+        rank=known.rank or stated.rank,
+        total=known.total or stated.total,
+        percent=known.percent or stated.percent,
+        tier=known.tier or stated.tier,
+    )
+
+
 def read_section(body: str, section: Section, size: int | None, phrases: Phrases) -> list[RawRow]:
     text = mask(body, section.spans)[section.start : section.end]
     top = phrases.top_n.search(text)
@@ -303,20 +316,9 @@ def read_section(body: str, section: Section, size: int | None, phrases: Phrases
                 if given is None:
                     continue
                 lead = _ranks(st.lead, size, phrases)  # "3 đơn vị dẫn đầu là A, B và C, lần lượt đạt ...": A's
-                row = rows.get(text_key(st.name))
-                rows[text_key(st.name)] = (
-                    dataclasses.replace(
-                        given, rank=given.rank or (str(lead[0]) if lead and n == min(respective) else None)
-                    )
-                    if row is None
-                    else dataclasses.replace(
-                        row,
-                        rank=row.rank or given.rank,
-                        total=row.total or given.total,
-                        percent=row.percent or given.percent,
-                        tier=row.tier or given.tier,
-                    )
-                )
+                if lead and n == min(respective) and given.rank is None:
+                    given = dataclasses.replace(given, rank=str(lead[0]))
+                rows[text_key(st.name)] = completed(rows.get(text_key(st.name)), given)
                 continue
             lead_ranks = _ranks(st.lead, size, phrases)
             if phrases.respectively.search(st.lead) and len(lead_ranks) > 1:
@@ -343,26 +345,16 @@ def read_section(body: str, section: Section, size: int | None, phrases: Phrases
             )
             if rank is None and total is None and percent is None and not unassessed:
                 continue
-            key = text_key(st.name)
-            row = rows.get(key)
-            if row is None:
-                rows[key] = RawRow(
-                    name=st.name,
-                    rank=None if rank is None else str(rank),
-                    total=total,
-                    percent=percent,
-                    tier=tier,
-                    evaluated=not unassessed,
-                    confidence=NEWS_CONFIDENCE,
-                )
-                continue
-            rows[key] = dataclasses.replace(
-                row,
-                rank=row.rank or (None if rank is None else str(rank)),
-                total=row.total or total,
-                percent=row.percent or percent,
-                tier=row.tier or tier,
+            stated = RawRow(
+                name=st.name,
+                rank=None if rank is None else str(rank),
+                total=total,
+                percent=percent,
+                tier=tier,
+                evaluated=not unassessed,
+                confidence=NEWS_CONFIDENCE,
             )
+            rows[text_key(st.name)] = completed(rows.get(text_key(st.name)), stated)
     if top:
         n, tier = int(top.group(1)), clean_printed(top.group(2))
         return [
