@@ -41,6 +41,7 @@ class TableHeaderWords:
 
     maximum_in_header: re.Pattern[str]  # groups: the maximum
     split: SplitHeaders
+    year_in_header: re.Pattern[str]  # groups: the year a column's scores are of ("Điểm năm 2023")
 
 
 def _header_words(data: TableHeadersFile) -> TableHeaderWords:
@@ -49,6 +50,7 @@ def _header_words(data: TableHeadersFile) -> TableHeaderWords:
     return TableHeaderWords(
         re.compile(rf"\(\s*(?:{before}\s*)?(\d[\d.,]*)\s*{after}?\s*\)\s*$", re.IGNORECASE),
         SplitHeaders(data.split_rank_index.rank, data.split_rank_index.index),
+        re.compile(rf"\b(?:{phrases_pattern(data.year_words)})\s+((?:19|20)\d\d)\b", re.IGNORECASE),
     )
 
 
@@ -140,7 +142,8 @@ def _split_max(header: str, ocr: bool = False, headers: TableHeaderWords | None 
     if match:
         return header[: match.start()].strip(), match.group(1)
     words = header.split()
-    if len(words) > 1 and is_numeric(words[-1]) and not words[-1].endswith("%"):
+    named_year = (headers or table_header_words()).year_in_header.search(header)
+    if len(words) > 1 and is_numeric(words[-1]) and not words[-1].endswith("%") and not named_year:
         return " ".join(words[:-1]), words[-1]
     if ocr and "(" not in header.split()[-1] and (broken := _BROKEN_MAX.search(header)):
         return header[: broken.start()].strip(), None
@@ -254,7 +257,8 @@ def assign_columns(
 
     Names, then the tier among the text columns; before the names a rank or row number;
     after them the total, percent and rank, every other numeric column a component, except
-    the columns the frameworks file lists as ``ignored`` (a self-assessment, a change).
+    the columns the frameworks file lists as ``ignored`` (a self-assessment, a change) and
+    those of an earlier year than another column names ("Điểm năm 2022" beside "Điểm năm 2023").
     ``headers`` is table_headers.yaml as compiled (None: the default bundle's).
     """
     headers = headers or table_header_words()
@@ -264,11 +268,14 @@ def assign_columns(
         return None
     cols = Columns(name=_name_column(grid, data_rows, text_cols, leaves, knowledge))
     cols.tier = _tier_column(cols, text_cols, leaves, knowledge)
+    years = {c: int(m.group(1)) for c in numeric_cols if (m := headers.year_in_header.search(leaves[c]))}
     for c in numeric_cols:
         if c < cols.name:
             _number_left_of_names(cols, c, leaves[c], knowledge)
         elif _role(knowledge, leaves[c], "ignored"):
             continue  # "Điểm tự đánh giá": the unit's own claim, not its result nor a part of it
+        elif c in years and years[c] < max(years.values()):
+            continue  # "Điểm năm 2022" beside "Điểm năm 2023": last year's, a comparison
         elif not _score_role(cols, c, leaves[c], knowledge, headers):
             component, correction = _component_column(grid, header_rows, maxima_row, c, leaves[c], knowledge, headers)
             if correction is not None:

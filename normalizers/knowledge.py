@@ -666,6 +666,7 @@ class SplitRankIndexModel(Strict):
 class TableHeadersFile(Strict):
     maximum_in_header: MaximumInHeaderModel
     split_rank_index: SplitRankIndexModel
+    year_words: NfcWords
 
 
 class VniFrenchPairsFile(Strict):

@@ -127,3 +127,16 @@ def test_a_self_assessment_column_is_neither_the_total_nor_a_component():
         ("Sở Tài chính", "815,30", "2", ()),
     ]
     assert table.components == ()
+
+
+def test_last_years_column_is_a_comparison_not_the_total():
+    """'Điểm năm 2023' beside 'Điểm năm 2022', in either order: the latest year's column is the total, the earlier
+    one is left out, and neither year is read as a maximum (the 2022 scores used to be published as 2023's)."""
+    for first, second in (("Điểm năm 2023", "Điểm năm 2022"), ("Điểm năm 2022", "Điểm năm 2023")):
+        now, before = ("842,15", "790,5"), ("815,30", "801,0")
+        rows = [["STT", "Tên đơn vị", first, second, "Xếp hạng"]]
+        for i, (name, (a, b)) in enumerate((("Sở Nội vụ", now), ("Sở Tư pháp", before)), 1):
+            rows.append([str(i), name, *((a, b) if first.endswith("2023") else (b, a)), str(i)])
+        (table,) = extract_tables([ruled_page(rows, heading="Kết quả xếp hạng các sở, ban, ngành")], load_knowledge())
+        assert [(r.name, r.total) for r in table.rows] == [("Sở Nội vụ", "842,15"), ("Sở Tư pháp", "815,30")]
+        assert table.components == () and table.max_raw is None
