@@ -97,6 +97,8 @@ def _row_kind(grid: Grid, row: int, knowledge: Knowledge) -> str:
         return "section"
     if any(knowledge.is_average_label(t) for t in filled):
         return "average"
+    if any(knowledge.is_sum_label(t) for t in filled):
+        return "sum"  # "Tổng cộng": the units added up, neither a unit nor an average
     numeric = [t for t in filled if is_numeric(t)]
     lettered = [t for t in filled if not is_numeric(t) and sum(ch.isalpha() for ch in t) >= 3]
     if any(knowledge.is_not_evaluated(t) for t in filled) and lettered:

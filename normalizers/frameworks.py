@@ -119,6 +119,7 @@ class Knowledge:
     component_names: tuple[str, ...] = ()
     not_unit_types: dict[str, tuple[str, ...]] = field(default_factory=dict)  # group code -> types
     other_indexes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (name, words) of indexes that are not ours
+    sum_labels: tuple[str, ...] = ()  # labels of rows adding the units up ("Tổng cộng")
 
     def group_code(self, title: str) -> str | None:
         for loose in (False, True):
@@ -152,6 +153,10 @@ class Knowledge:
             return None
         exact = [n for n in names if strip_diacritics(text_key(n)) == choices[best[0][0]]]
         return exact[0] if len(exact) == 1 else best[0][0]
+
+    def is_sum_label(self, text: str) -> bool:
+        """A row label that adds the units up ("Tổng cộng"), compared whole: "Tổng cục Thuế" is a unit."""
+        return text_key(text) in {text_key(lbl) for lbl in self.sum_labels}
 
     def is_average_label(self, text: str) -> bool:
         key = text_key(text)
@@ -236,6 +241,7 @@ def knowledge_from_model(data: FrameworksFile) -> Knowledge:
         tuple(name for c in data.components for name in c.names),
         {g.code: tuple(g.not_unit_types) for g in data.groups if g.not_unit_types},
         tuple((o.name, tuple(o.words)) for o in data.other_indexes),
+        tuple(data.sum_labels),
     )
 
 

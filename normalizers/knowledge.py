@@ -154,6 +154,7 @@ class FrameworksFile(Strict):
     components: tuple[ComponentModel, ...]
     columns: dict[str, WordGroups]
     average_labels: Words
+    sum_labels: Words = ()
     not_evaluated_labels: Words
 
     def problems(self) -> list[tuple[Loc, str]]:

@@ -140,3 +140,21 @@ def test_last_years_column_is_a_comparison_not_the_total():
         (table,) = extract_tables([ruled_page(rows, heading="Kết quả xếp hạng các sở, ban, ngành")], load_knowledge())
         assert [(r.name, r.total) for r in table.rows] == [("Sở Nội vụ", "842,15"), ("Sở Tư pháp", "815,30")]
         assert table.components == () and table.max_raw is None
+
+
+def test_a_sum_row_is_not_a_unit():
+    """'Tổng cộng' adds the units up: it was published as a unit with 2458 points (and spoiled the average check);
+    'Tổng cục Thuế' is still a unit, the label is compared whole."""
+    page = ruled_page(
+        [
+            ["STT", "Tên đơn vị", "Tổng điểm", "Xếp hạng"],
+            ["1", "Sở Nội vụ", "842,15", "1"],
+            ["2", "Tổng cục Thuế", "815,30", "2"],
+            ["", "Tổng cộng", "1.657,45", ""],
+            ["", "Bình quân", "828,73", ""],
+        ],
+        heading="Kết quả xếp hạng các cơ quan, đơn vị",
+    )
+    (table,) = extract_tables([page], load_knowledge())
+    assert [(r.name, r.total) for r in table.rows] == [("Sở Nội vụ", "842,15"), ("Tổng cục Thuế", "815,30")]
+    assert [(a.label, a.total) for a in table.averages] == [("Bình quân", "828,73")]
