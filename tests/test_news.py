@@ -423,3 +423,19 @@ def test_a_change_or_last_years_points_are_not_the_result():
         ("2", "Sở Y tế", "717,70", "71,77"),
         ("3", "Sở Tư pháp", "708,4", None),
     ]
+
+
+def test_the_party_and_mass_organisations_group_is_its_own():
+    """'Khối cơ quan Đảng, Mặt trận Tổ quốc và các đoàn thể ...' ranks its own units: they used to be read into the
+    departments' section before it, with a second rank 1."""
+    page = """<html><body><article><h1>Kết quả chuyển đổi số năm 2023 của tỉnh Tuyên Quang</h1>
+    <p>Khối các sở, ban, ngành: Sở Tài chính dẫn đầu với 812,4 điểm.</p>
+    <p>Khối cơ quan Đảng, Mặt trận Tổ quốc và các đoàn thể chính trị - xã hội: Ban Tuyên giáo Tỉnh ủy dẫn đầu với
+    702,1 điểm; Ủy ban Mặt trận Tổ quốc tỉnh xếp thứ hai với 688,0 điểm.</p></article></body></html>"""
+    doc = read_news_html(page)
+    assert _rows(doc) == [
+        ("so_ban_nganh", "1", "Sở Tài chính", "812,4"),
+        ("dang_doan_the", "1", "Ban Tuyên giáo Tỉnh ủy", "702,1"),
+        ("dang_doan_the", "2", "Ủy ban Mặt trận Tổ quốc tỉnh", "688,0"),
+    ]
+    assert doc.tables[1].group_title == "khối cơ quan Đảng, Mặt trận Tổ quốc và các đoàn thể chính trị - xã hội"
