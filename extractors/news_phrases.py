@@ -95,6 +95,7 @@ class Phrases:
     top_n: re.Pattern
     no_unit_at: re.Pattern
     not_a_section: re.Pattern
+    other_group: re.Pattern
     one_group_only: re.Pattern
     list_rank: re.Pattern
     year_context: re.Pattern
@@ -149,6 +150,7 @@ def _compile(parts: tuple[NewsPhrasesFile, NewsWordingFile]) -> Phrases:
         top_n=re.compile(rf"{data['top_n']}({tiers})\b", flags),
         no_unit_at=re.compile(rf"{data['no_unit_at']}(?:mức\s+)?({tiers})\b", flags),
         not_a_section=re.compile(data["not_a_section"], flags),
+        other_group=re.compile(data["other_group"], flags),
         one_group_only=re.compile(data["one_group_only"], flags),
         list_rank=re.compile(data["list_rank"], flags | re.MULTILINE),
         year_context=re.compile(data["year_context"], flags),

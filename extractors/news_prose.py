@@ -50,8 +50,9 @@ def sentences(text: str, phrases: Phrases) -> list[tuple[int, int]]:
 def sections(body: str, phrases: Phrases) -> list[Section]:
     """A sentence naming a group opens its section (from the sentence's start).
 
-    The same group named again continues it. A sentence listing the decision's groups opens
-    none; one stating maxima or quoting the decision opens one only when it names or mentions
+    The same group named again continues it; a sentence opening a group of no known code
+    ("Khối các cơ quan ngành dọc Trung ương: ...") ends the section before it. A sentence
+    listing the decision's groups opens none; one stating maxima or quoting the decision opens one only when it names or mentions
     a single group (the decision's scope, or the maxima of each group, mention several)."""
     sections: list[Section] = []
     for a, b in sentences(body, phrases):
@@ -64,6 +65,8 @@ def sections(body: str, phrases: Phrases) -> list[Section]:
                 if not any(x <= m.start() < y for x, y, _ in found):
                     found.append((m.start(), m.end(), group))
         if not found:
+            if sections and phrases.other_group.match(sentence):
+                sections[-1].end = a  # "Khối các cơ quan ngành dọc Trung ương: ...": not the group above
             continue
         in_passing = phrases.one_group_only.search(sentence) is not None
         if (
@@ -74,7 +77,7 @@ def sections(body: str, phrases: Phrases) -> list[Section]:
         found.sort(key=lambda f: f[0])
         for i, (x, y, group) in enumerate(found):
             title = _title(sentence[x:y], phrases)
-            if sections and sections[-1].group.code == group.code:
+            if sections and sections[-1].group.code == group.code and sections[-1].end == len(body):
                 last = sections[-1]
                 last.spans.append((a + x, a + y))
                 if last.in_passing and not in_passing:  # "Đối với cấp xã, ..." after the decision's "các xã, phường"
@@ -82,7 +85,7 @@ def sections(body: str, phrases: Phrases) -> list[Section]:
                 continue
             start = a if i == 0 else a + x
             if sections:
-                sections[-1].end = start
+                sections[-1].end = min(sections[-1].end, start)
             sections.append(Section(group, title, start, len(body), [(a + x, a + y)], in_passing))
     return sections
 

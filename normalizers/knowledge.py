@@ -264,6 +264,7 @@ class NewsPhrasesFile(Strict):
     all_of_them: Text
     not_evaluated: Text
     not_a_section: Text
+    other_group: Text
     one_group_only: Text
     list_rank: Text
     year_context: Text

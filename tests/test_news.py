@@ -439,3 +439,16 @@ def test_the_party_and_mass_organisations_group_is_its_own():
         ("dang_doan_the", "2", "Ủy ban Mặt trận Tổ quốc tỉnh", "688,0"),
     ]
     assert doc.tables[1].group_title == "khối cơ quan Đảng, Mặt trận Tổ quốc và các đoàn thể chính trị - xã hội"
+
+
+def test_a_group_of_no_known_code_ends_the_section_above_it():
+    """'Khối các cơ quan ngành dọc Trung ương: Kho bạc Nhà nước tỉnh dẫn đầu ...' is no group we know: its units are
+    not read into the departments above it (nor published under a guessed group)."""
+    page = """<html><body><article><h1>Kết quả chuyển đổi số năm 2023</h1>
+    <p>Khối các sở, ban, ngành: Sở Tài chính dẫn đầu với 812,4 điểm.</p>
+    <p>Khối các cơ quan ngành dọc Trung ương: Kho bạc Nhà nước tỉnh dẫn đầu với 790,0 điểm.</p>
+    <p>Khối huyện, thành phố: thành phố Tuyên Quang dẫn đầu với 801,2 điểm.</p></article></body></html>"""
+    assert _rows(read_news_html(page)) == [
+        ("so_ban_nganh", "1", "Sở Tài chính", "812,4"),
+        ("huyen", "1", "thành phố Tuyên Quang", "801,2"),
+    ]
