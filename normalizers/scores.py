@@ -345,20 +345,35 @@ def _group_maximum(ctx: _Document, table: RawTable, group: str) -> float:
     if max_score is None:
         max_score = framework.default_max
         if max_raw is not None:
-            ctx.issues.append(
-                Issue(
-                    doc_id=ctx.doc_id,
-                    code=IssueCode.MAX_UNREADABLE,
-                    severity="warning",
-                    message=f"The maximum of {table.group_title or group} is printed as {max_raw!r}; "
-                    f"the framework's {framework.default_max:g} is used.",
-                    group_code=group,
-                    field="max_score",
-                    printed=max_raw,
-                    expected=f"{framework.default_max:g}",
-                )
+            _maximum_issue(
+                ctx,
+                group,
+                IssueCode.MAX_UNREADABLE,
+                "warning",
+                f"The maximum of {table.group_title or group} is printed as {max_raw!r}; "
+                f"the framework's {framework.default_max:g} is used.",
+                max_score,
+                printed=max_raw,
             )
     return max_score
+
+
+def _maximum_issue(
+    ctx: _Document, group: str, code: IssueCode, severity: str, message: str, used: float, printed: str | None = None
+) -> None:
+    """The one issue a group's maximum raises: the maximum used is the issue's expected value."""
+    ctx.issues.append(
+        Issue(
+            doc_id=ctx.doc_id,
+            code=code,
+            severity=severity,
+            message=message,
+            group_code=group,
+            field="max_score",
+            printed=printed,
+            expected=f"{used:g}",
+        )
+    )
 
 
 def _unprinted_maximum(ctx: _Document, table: RawTable, group: str, highest: float | None) -> float:
@@ -374,29 +389,23 @@ def _unprinted_maximum(ctx: _Document, table: RawTable, group: str, highest: flo
         return default
     where = table.group_title or group
     if highest is not None and 0 < highest <= 1 < default:
-        ctx.issues.append(
-            Issue(
-                doc_id=ctx.doc_id,
-                code=IssueCode.SCALE_FROM_VALUES,
-                severity="warning",
-                message=f"No maximum is printed for {where} and every total is at most 1 (the highest is "
-                f"{highest:g}): they are read as a 0-1 index (maximum 1), not as points of {default:g}.",
-                group_code=group,
-                field="max_score",
-                expected="1",
-            )
+        _maximum_issue(
+            ctx,
+            group,
+            IssueCode.SCALE_FROM_VALUES,
+            "warning",
+            f"No maximum is printed for {where} and every total is at most 1 (the highest is "
+            f"{highest:g}): they are read as a 0-1 index (maximum 1), not as points of {default:g}.",
+            1.0,
         )
         return 1.0
-    ctx.issues.append(
-        Issue(
-            doc_id=ctx.doc_id,
-            code=IssueCode.MAX_ASSUMED,
-            severity="info",
-            message=f"No maximum is printed for {where}; the framework's {default:g} is assumed.",
-            group_code=group,
-            field="max_score",
-            expected=f"{default:g}",
-        )
+    _maximum_issue(
+        ctx,
+        group,
+        IssueCode.MAX_ASSUMED,
+        "info",
+        f"No maximum is printed for {where}; the framework's {default:g} is assumed.",
+        default,
     )
     return default
 
