@@ -197,6 +197,22 @@ class Knowledge:
             f"time{'s' if times > 1 else ''}, the ICT/DTI words {ours})"
         )
 
+    def names_no_framework(self, text: str) -> str | None:
+        """Why a document is no ranking of ours when its text names none of our frameworks, or None.
+
+        Every ICT or DTI decision, article and table page says what it ranks ("chuyển đổi số",
+        "ứng dụng CNTT", "DTI"); a report of files handled per department has every other shape
+        of a ranking. Compared without diacritics: a scan's OCR reads "CHUYÊN ĐỔI SỐ".
+        """
+        bare = f" {strip_diacritics(text_key(text))} "
+        words = {strip_diacritics(text_key(w)) for fw in self.frameworks.values() for w in fw.title_words}
+        if any(f" {w} " in bare for w in words):
+            return None
+        return (
+            "not an IT-application or digital-transformation ranking: its text names neither index "
+            "(no 'chuyển đổi số', 'ứng dụng CNTT', 'DTI' or 'ICT'); if it is one, add the page that says so"
+        )
+
     def framework_from_title(self, title: str) -> str | None:
         for code, fw in self.frameworks.items():
             if fw.scope != "national" and any(contains_words(title, w) for w in fw.title_words):

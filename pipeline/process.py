@@ -443,6 +443,8 @@ def ranking_result(
     if reason := knowledge.other_index(raw.text):
         raise NoRankingTableError(reason)
     raw, evidence = taken_tables(raw, knowledge, bundle)
+    if reason := knowledge.names_no_framework(raw.text):  # tables shaped like a ranking, of something else
+        raise NoRankingTableError(reason, evidence)
     norm = normalize_ranking(raw, doc_id, knowledge, bundle)
     norm = dataclasses.replace(norm, score_rows=scores_province(norm.score_rows, raw, bundle))
     tally = CheckTally()

@@ -417,3 +417,26 @@ def test_a_dti_decision_citing_another_index_is_still_a_dti_ranking():
         "not an IT-application or digital-transformation ranking: it ranks by Chỉ số cải cách hành chính "
         "(PAR INDEX) (named 2 times, the ICT/DTI words 0)"
     )
+
+
+def test_a_ranking_shaped_table_of_a_document_naming_no_index_of_ours_is_not_published(tmp_path):
+    """A quarterly report of files handled per department: public bodies, numbers in range, 'Kết quả' in its heading,
+    so its table is taken as ranking-shaped; its text names neither the DTI nor the ICT index, so it is quarantined
+    (the evidence kept) instead of published as DTI scores."""
+    from docx import Document
+
+    doc = Document()
+    for line in ("ỦY BAN NHÂN DÂN TỈNH LAI CHÂU", "BÁO CÁO", "Kết quả giải quyết thủ tục hành chính quý I năm 2024"):
+        doc.add_paragraph(line)
+    doc.add_paragraph("Bảng 1. Kết quả giải quyết hồ sơ của các sở, ban, ngành")
+    table = doc.add_table(rows=1, cols=4)
+    for cell, text in zip(table.rows[0].cells, ["STT", "Tên đơn vị", "Số hồ sơ tiếp nhận", "Số hồ sơ đúng hạn"]):
+        cell.text = text
+    for row in (("1", "Sở Tư pháp", "125", "120"), ("2", "Sở Tài chính", "310", "305"), ("3", "Sở Nội vụ", "88", "80")):
+        for cell, text in zip(table.add_row().cells, row):
+            cell.text = text
+    path = tmp_path / "report.docx"
+    doc.save(str(path))
+    with pytest.raises(NoRankingTableError, match="its text names neither index") as caught:
+        process_file(path)
+    assert "taken" in (caught.value.table_evidence or "")
