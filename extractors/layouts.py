@@ -271,12 +271,13 @@ def assign_columns(
     cols = Columns(name=_name_column(grid, data_rows, text_cols, leaves, knowledge))
     cols.tier = _tier_column(cols, text_cols, leaves, knowledge)
     years = {c: int(m.group(1)) for c in numeric_cols if (m := headers.year_in_header.search(leaves[c]))}
+    latest = max(years.values(), default=None)
     for c in numeric_cols:
         if c < cols.name:
             _number_left_of_names(cols, c, leaves[c], knowledge)
         elif _role(knowledge, leaves[c], "ignored"):
             continue  # "Điểm tự đánh giá": the unit's own claim, not its result nor a part of it
-        elif c in years and years[c] < max(years.values()):
+        elif c in years and latest is not None and years[c] < latest:
             continue  # "Điểm năm 2022" beside "Điểm năm 2023": last year's, a comparison
         elif not _score_role(cols, c, leaves[c], knowledge, headers):
             component, correction = _component_column(grid, header_rows, maxima_row, c, leaves[c], knowledge, headers)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from extractors.metadata import find_province, named_province, parse_date, years_in
 from extractors.news_phrases import Phrases, Wording, load_phrases
-from extractors.news_prose import NEWS_CONFIDENCE, Section, clauses, mask, sentences
+from extractors.news_prose import NEWS_CONFIDENCE, Section, clauses, completed, mask, sentences
 from normalizers.frameworks import pct_in_band
 from normalizers.knowledge import KnowledgeBundle, bundle_or_default
 from normalizers.numbers import Convention, NumberFormatError, detect_convention, parse_number
@@ -225,15 +225,16 @@ def national_place(
             following = [p for p, _ in mentions if p > m.start()]
             window = sentence[pos : following[0] if following else len(sentence)]
             index = phrases.national_index.search(window)
-            row = rows.get(text_key(province)) or RawRow(name=province, confidence=NEWS_CONFIDENCE)
-            rows[text_key(province)] = dataclasses.replace(
-                row,
-                rank=row.rank or m.group(1).lstrip("0") or "0",
-                total=row.total or (index.group(1) if index else None),
+            placed = RawRow(
+                name=province,
+                rank=m.group(1).lstrip("0") or "0",
+                total=index.group(1) if index else None,
+                confidence=NEWS_CONFIDENCE,
             )
+            rows[text_key(province)] = completed(rows.get(text_key(province)), placed)
         for name, rank, listed in _listed_places(sentence, phrases, knowledge):
-            row = rows.get(text_key(name)) or RawRow(name=name, confidence=NEWS_CONFIDENCE)
-            rows[text_key(name)] = dataclasses.replace(row, rank=row.rank or rank, total=row.total or listed)
+            placed = RawRow(name=name, rank=rank, total=listed, confidence=NEWS_CONFIDENCE)
+            rows[text_key(name)] = completed(rows.get(text_key(name)), placed)
     if not rows:
         return None
     number, date, _, _ = decision(body, phrases)  # the ministry's decision ("Quyết định số 1278/QĐ-BTTTT ngày ...")

@@ -329,15 +329,8 @@ def read_section(body: str, section: Section, size: int | None, phrases: Phrases
                 lead_ranks = []
             own_ranks = _ranks(st.own, size, phrases)
             item = item_ranks.get(a + st.start)  # the number of the list item this name opens
-            rank = (
-                own_ranks[0]
-                if own_ranks
-                else lead_ranks[0]
-                if lead_ranks
-                else item
-                if item is not None
-                else (pending.pop(0) if pending else None)
-            )
+            stated_ranks = [*own_ranks[:1], *lead_ranks[:1], *([item] if item is not None else [])]
+            rank = stated_ranks[0] if stated_ranks else (pending.pop(0) if pending else None)
             total, percent, tier = (
                 stated_total(st.own, phrases),
                 stated_percent(st.own, phrases),

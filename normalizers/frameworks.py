@@ -109,6 +109,39 @@ class Framework:
 
 
 @dataclass(frozen=True)
+class IndexMentions:
+    """What a document's text says it ranks: our frameworks' title words, and the other index it names most."""
+
+    ours: int
+    other: int
+    other_name: str
+
+    @property
+    def another_index(self) -> str | None:
+        """Why it is another index's ranking (PAR INDEX, PCI, ...): named more often than every framework of ours.
+
+        A DTI decision citing the PAR plan in passing names "chuyển đổi số" more.
+        """
+        if self.other == 0 or self.other <= self.ours:
+            return None
+        return (
+            f"not an IT-application or digital-transformation ranking: it ranks by {self.other_name} (named "
+            f"{self.other} time{'s' if self.other > 1 else ''}, the ICT/DTI words {self.ours})"
+        )
+
+    @property
+    def none_of_ours(self) -> str | None:
+        """Why it is no ranking of ours: every ICT or DTI document says what it ranks ("chuyển đổi số",
+        "ứng dụng CNTT", "DTI"); a report of files handled per department has every other shape of one."""
+        if self.ours:
+            return None
+        return (
+            "not an IT-application or digital-transformation ranking: its text names neither index "
+            "(no 'chuyển đổi số', 'ứng dụng CNTT', 'DTI' or 'ICT'); if it is one, add the page that says so"
+        )
+
+
+@dataclass(frozen=True)
 class Knowledge:
     frameworks: dict[str, Framework]
     groups: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]
@@ -137,6 +170,7 @@ class Knowledge:
         return slug or "component"
 
     def column_role(self, header: str, role: str = "", loose: bool = False) -> bool:
+        # every role but `ignored` is required of frameworks.yaml (FrameworksFile.COLUMN_ROLES)
         return any(contains_words(header, *words, loose=loose) for words in self.columns.get(role, ()))
 
     def snap_component_name(self, header: str, min_score: float = SAME_TEXT) -> str | None:
@@ -176,42 +210,19 @@ class Knowledge:
         best = max(votes, key=votes.__getitem__, default=None)
         return best if best is not None and votes[best] else None
 
-    def other_index(self, text: str) -> str | None:
-        """Why a document is another index's ranking (PAR INDEX, PCI, ...), or None.
+    def index_mentions(self, text: str) -> IndexMentions:
+        """How often a text names our frameworks and the other index it names most (one pass, no diacritics).
 
-        The index it names more often than the title words of every framework of ours, as one
-        line; a DTI decision citing the PAR INDEX in passing names "chuyển đổi số" more.
+        Compared without diacritics: a scan's OCR reads "CHUYÊN ĐỔI SỐ".
         """
-        key = f" {text_key(text)} "
+        key = f" {strip_diacritics(text_key(text))} "
 
         def count(words: Iterable[str]) -> int:
-            return sum(key.count(f" {text_key(w)} ") for w in words)
+            return sum(key.count(f" {strip_diacritics(text_key(w))} ") for w in words)
 
         ours = max((count(fw.title_words) for fw in self.frameworks.values()), default=0)
-        named = [(count(words), name) for name, words in self.other_indexes]
-        times, name = max(named, default=(0, ""))
-        if times == 0 or times <= ours:
-            return None
-        return (
-            f"not an IT-application or digital-transformation ranking: it ranks by {name} (named {times} "
-            f"time{'s' if times > 1 else ''}, the ICT/DTI words {ours})"
-        )
-
-    def names_no_framework(self, text: str) -> str | None:
-        """Why a document is no ranking of ours when its text names none of our frameworks, or None.
-
-        Every ICT or DTI decision, article and table page says what it ranks ("chuyển đổi số",
-        "ứng dụng CNTT", "DTI"); a report of files handled per department has every other shape
-        of a ranking. Compared without diacritics: a scan's OCR reads "CHUYÊN ĐỔI SỐ".
-        """
-        bare = f" {strip_diacritics(text_key(text))} "
-        words = {strip_diacritics(text_key(w)) for fw in self.frameworks.values() for w in fw.title_words}
-        if any(f" {w} " in bare for w in words):
-            return None
-        return (
-            "not an IT-application or digital-transformation ranking: its text names neither index "
-            "(no 'chuyển đổi số', 'ứng dụng CNTT', 'DTI' or 'ICT'); if it is one, add the page that says so"
-        )
+        times, name = max(((count(words), name) for name, words in self.other_indexes), default=(0, ""))
+        return IndexMentions(ours, times, name)
 
     def framework_from_title(self, title: str) -> str | None:
         for code, fw in self.frameworks.items():

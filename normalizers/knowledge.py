@@ -157,9 +157,22 @@ class FrameworksFile(Strict):
     sum_labels: Words = ()
     not_evaluated_labels: Words
 
+    # the column roles extractors/layouts.py asks for; `ignored` may be left out (no column is ignored)
+    COLUMN_ROLES: ClassVar[tuple[str, ...]] = (
+        "rank",
+        "name",
+        "total",
+        "overall",
+        "percent",
+        "tier",
+        "components_parent",
+    )
+
     def problems(self) -> list[tuple[Loc, str]]:
         known = {c.code for c in self.components}
-        found: list[tuple[Loc, str]] = []
+        found: list[tuple[Loc, str]] = [
+            (("columns", role), "required field missing") for role in self.COLUMN_ROLES if role not in self.columns
+        ]
         for code, fw in self.frameworks.items():
             for i, edition in enumerate(fw.editions):
                 for group, eg in edition.groups.items():

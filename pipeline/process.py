@@ -440,11 +440,12 @@ def taken_tables(
 def ranking_result(
     raw: RawDocument, doc_id: str, knowledge: Knowledge, bundle: KnowledgeBundle | None = None
 ) -> DocumentResult:
-    if reason := knowledge.other_index(raw.text):
-        raise NoRankingTableError(reason)
+    mentions = knowledge.index_mentions(raw.text)
+    if mentions.another_index:
+        raise NoRankingTableError(mentions.another_index)
     raw, evidence = taken_tables(raw, knowledge, bundle)
-    if reason := knowledge.names_no_framework(raw.text):  # tables shaped like a ranking, of something else
-        raise NoRankingTableError(reason, evidence)
+    if mentions.none_of_ours:  # tables shaped like a ranking, of something else
+        raise NoRankingTableError(mentions.none_of_ours, evidence)
     norm = normalize_ranking(raw, doc_id, knowledge, bundle)
     norm = dataclasses.replace(norm, score_rows=scores_province(norm.score_rows, raw, bundle))
     tally = CheckTally()

@@ -72,6 +72,7 @@ def _broken_copy(folder: Path, name: str, change) -> Path:
 
 # (file, change, the exact lines expected); package files first, then the unit registry's
 PACKAGE_CASES = [
+    ("frameworks.yaml", delete(("columns", "total")), ["frameworks.yaml: columns.total: required field missing"]),
     ("frameworks.yaml", assign(("groups", 3, "not_unit_types"), ["department"]),
      ["frameworks.yaml: groups.3.not_unit_types.0: must be 'department_agency', 'party_mass_org', "
       "'district_locality', 'province', 'ministry' or 'other', not 'department'"]),
